@@ -1,0 +1,123 @@
+"""CloudMusic's one wiring root: read settings, open storage, build the bot, run until told to stop.
+
+``python -m bot`` runs the bot against Telegram when ``TELEGRAM_BOT_TOKEN`` is set, and otherwise in sandbox mode
+against the built-in Telegram stand-in. Everything else in the project receives its collaborators as arguments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.http import HttpServer
+from bot.logs import configure_logging
+from bot.services import Services
+from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
+from bot.texts import Texts
+from storage import Database, StorageError, UserRepository
+
+log = logging.getLogger("bot")
+
+SANDBOX_TOKEN = "123456789:SANDBOX-cloudmusic-local-token"
+SANDBOX_BOT_USERNAME = "CloudMusicBot"
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """A running bot: what tests and the process entry point hold on to."""
+
+    services: Services
+    application: Application  # type: ignore[type-arg]
+    http: HttpServer
+    standin: Any | None  # bot.sandbox.TelegramStandIn in sandbox mode
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, *, base_url: str | None = None, base_file_url: str | None = None, poll_timeout: int = 30
+) -> AsyncIterator[Runtime]:
+    """Start everything ``settings`` describes; on exit stop it all in reverse order and close the database."""
+    async with AsyncExitStack() as stack:
+        standin = None
+        if settings.sandbox:
+            from bot.sandbox import TelegramStandIn
+
+            standin = TelegramStandIn(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME)
+            await standin.start()
+            stack.push_async_callback(standin.stop)
+            token, api_url, file_url = SANDBOX_TOKEN, standin.base_url, standin.file_base_url
+            log.info("sandbox mode: TELEGRAM_BOT_TOKEN is not set, so the bot talks to the built-in Telegram "
+                     "stand-in at %s", api_url)
+        else:
+            assert settings.telegram_bot_token is not None
+            token = settings.telegram_bot_token.get_secret_value()
+            api_url = base_url or settings.telegram_api_base_url
+            file_url = base_file_url or api_url.replace("/bot", "/file/bot", 1)
+
+        db = await Database.open(settings.database_path)
+        stack.push_async_callback(db.close)
+        services = Services(settings=settings, db=db, users=UserRepository(db), texts=Texts.load(),
+                            fingerprint_secret=fingerprint_secret(settings))
+
+        app = build_application(services, token=token, base_url=api_url, base_file_url=file_url)
+        await app.initialize()
+        stack.push_async_callback(app.shutdown)
+        if app.post_init is not None:  # PTB calls post_init only from run_polling(); we run the parts ourselves
+            await app.post_init(app)
+        await app.start()
+        stack.push_async_callback(app.stop)
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=poll_timeout, poll_interval=0, allowed_updates=Update.ALL_TYPES)
+        stack.push_async_callback(app.updater.stop)
+
+        http = HttpServer(host=settings.http_host, port=settings.http_port, db=db)
+        await http.start()
+        stack.push_async_callback(http.stop)
+        log.info("CloudMusic is running as @%s (engine %s)", app.bot.username, settings.engine)
+        yield Runtime(services=services, application=app, http=http, standin=standin)
+        log.info("CloudMusic is stopping")
+
+
+async def _serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with running_bot(settings):
+        await stop.wait()
+
+
+def main() -> int:
+    """Process entry point; returns the exit code."""
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        print(describe_error(exc), file=sys.stderr)
+        return 2
+    secrets = [s.get_secret_value() for s in (settings.telegram_bot_token, settings.fingerprint_secret,
+               settings.stripe_secret_key, settings.stripe_webhook_secret, settings.replicate_api_token) if s]
+    configure_logging(settings.log_level, settings.log_format, secrets)
+    try:
+        asyncio.run(_serve(settings))
+    except StorageError as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    except OSError as exc:  # e.g. the HTTP port is taken
+        log.error("cannot start: %s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

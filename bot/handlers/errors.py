@@ -1,0 +1,33 @@
+"""The last line of defence: log the failure with a trace id, tell the user something went wrong, nothing more."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, TelegramError
+
+from bot.context import BotContext
+from bot.logs import new_trace_id, trace_id_var
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Logs the exception under a short trace id and apologises to the user with that id."""
+    trace_id = new_trace_id()
+    token = trace_id_var.set(trace_id)
+    try:
+        log.error("unhandled error while processing an update", exc_info=context.error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if isinstance(context.error, Forbidden):
+            return  # the user blocked the bot: there is nobody to tell
+        language = update.effective_user.language_code if update.effective_user else None
+        text = context.services.texts.get(language, "error.generic", trace_id=trace_id)
+        try:
+            await context.bot.send_message(update.effective_chat.id, text)
+        except (NetworkError, TelegramError) as exc:
+            log.warning("could not tell the user about error %s: %s", trace_id, exc)
+    finally:
+        trace_id_var.reset(token)

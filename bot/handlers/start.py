@@ -1,0 +1,38 @@
+"""/start (with an optional deep-link payload) and /help."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot.context import BotContext
+from bot.handlers.common import language_of, remember
+
+#: Commands shown in Telegram's menu and in /help, in order. Texts live under ``command.<name>``.
+PUBLIC_COMMANDS = ("start", "help")
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greets the user: what the bot does, the free quota, how to buy; notes a deep-link payload."""
+    payload = context.args[0] if context.args else None
+    user, first_time = await remember(update, context, start_payload=payload)
+    texts, settings = context.services.texts, context.services.settings
+    key = "start.welcome" if first_time or payload else "start.returning"
+    reply = texts.get(user.language, key, name=html.escape(user.first_name),
+                      quota=settings.free_daily_quota, zone=settings.quota_timezone)
+    if payload:
+        reply += "\n\n" + texts.get(user.language, "start.deep_link", payload=html.escape(payload[:64]))
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(reply, parse_mode=ParseMode.HTML)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """Lists every command with its description."""
+    texts, language = context.services.texts, language_of(update)
+    lines = [f"/{name} — {texts.get(language, f'command.{name}')}" for name in PUBLIC_COMMANDS]
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        texts.get(language, "help.text", commands="\n".join(lines)), parse_mode=ParseMode.HTML
+    )

@@ -1,0 +1,33 @@
+"""The collaborators a handler may use, built once by ``bot/__main__.py`` and reached as ``context.services``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from billing import fingerprint
+from bot.settings import Settings
+from bot.texts import Texts
+from storage import Database, UserRepository
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything the handlers need, typed."""
+
+    settings: Settings
+    db: Database
+    users: UserRepository
+    texts: Texts
+    fingerprint_secret: bytes = field(repr=False)
+    clock: Callable[[], datetime] = utc_now
+
+    def fingerprint(self, telegram_id: int) -> str:
+        """The quota/ledger key of a Telegram user."""
+        return fingerprint(self.fingerprint_secret, telegram_id)

@@ -1,0 +1,187 @@
+"""Typed settings, read once from the environment (and an optional ``.env``) and validated before start-up.
+
+The variable names are a contract shared with the README, ``.env.example`` and outside checks. A bad value stops
+start-up with one line naming the variable (:func:`describe_error`); secrets are ``SecretStr`` so they never reach
+logs or ``repr``.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_CHANNEL = re.compile(r"^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})$")
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+
+
+class Settings(BaseSettings):
+    """Every knob CloudMusic reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", case_sensitive=False, extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    data_dir: Path = Path("./data")
+    engine: str = "synth"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    free_daily_quota: int = Field(default=4, ge=0, le=1000)
+    quota_timezone: str = "UTC"
+    fingerprint_secret: SecretStr | None = None
+    teaser_channel: str | None = None
+    teaser_time: time = time(18, 0)
+    teaser_timezone: str | None = None
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str | None = None
+    replicate_api_token: SecretStr | None = None
+    replicate_base_url: str | None = None
+    public_base_url: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _token_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if isinstance(value, str) and not _TOKEN.match(value.strip()):
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            bad = [p for p in parts if not p.lstrip("-").isdigit()]
+            if bad:
+                raise ValueError(f"expected comma-separated Telegram user ids, got {bad[0]!r}")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("quota_timezone", "teaser_timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+        return value
+
+    @field_validator("teaser_time", mode="before")
+    @classmethod
+    def _hh_mm(cls, value: object) -> object:
+        if isinstance(value, str):
+            match = _TIME.match(value.strip())
+            if not match:
+                raise ValueError(f"expected HH:MM, got {value!r}")
+            return time(int(match[1]), int(match[2]))
+        return value
+
+    @field_validator("teaser_channel", "stripe_api_base", "replicate_base_url", "public_base_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("teaser_channel")
+    @classmethod
+    def _channel_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _CHANNEL.match(value):
+            raise ValueError("expected a numeric channel id (-100…) or @username")
+        return value
+
+    @field_validator("telegram_api_base_url", "stripe_api_base", "replicate_base_url", "public_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value
+
+    @field_validator("engine")
+    @classmethod
+    def _engine_name(cls, value: str) -> str:
+        if not re.match(r"^[a-z][a-z0-9_-]*$", value):
+            raise ValueError(f"expected an engine name such as synth or mock, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _teaser_zone_defaults_to_quota_zone(self) -> Settings:
+        if self.teaser_timezone is None:
+            object.__setattr__(self, "teaser_timezone", self.quota_timezone)
+        return self
+
+    # --- derived values -----------------------------------------------------------------------------------
+
+    @property
+    def sandbox(self) -> bool:
+        """True when no token is set: the bot talks to the built-in Telegram stand-in."""
+        return self.telegram_bot_token is None
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file."""
+        return self.data_dir / "cloudmusic.db"
+
+    @property
+    def audio_dir(self) -> Path:
+        """Where rendered audio files live."""
+        return self.data_dir / "audio"
+
+    @property
+    def quota_zone(self) -> ZoneInfo:
+        """The time zone whose midnight resets the free quota."""
+        return ZoneInfo(self.quota_timezone)
+
+    @property
+    def teaser_zone(self) -> ZoneInfo:
+        """The time zone of ``teaser_time``."""
+        return ZoneInfo(self.teaser_timezone or self.quota_timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and ``.env``; keyword overrides win (tests use them)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line naming each bad variable and what is wrong with it, never echoing secret values."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False):
+        name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        problems.append(f"{name}: {message}")
+    return "Bad configuration: " + "; ".join(problems)
+
+
+def fingerprint_secret(settings: Settings) -> bytes:
+    """The HMAC key for user fingerprints: ``FINGERPRINT_SECRET``, else one generated once into DATA_DIR."""
+    if settings.fingerprint_secret is not None:
+        return settings.fingerprint_secret.get_secret_value().encode()
+    path = settings.data_dir / "fingerprint.secret"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip().encode()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    # O_EXCL: two processes starting at once must agree on one key, never overwrite each other's.
+    try:
+        with path.open("x", encoding="ascii") as handle:
+            handle.write(value + "\n")
+        path.chmod(0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip().encode()
+    return value.encode()

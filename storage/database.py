@@ -1,0 +1,155 @@
+"""The SQLite database: one file, WAL, a single writer, a separate reader, always closed.
+
+Errors::
+
+    StorageError           base; the database could not be opened or used
+    └── MigrationError     the file was written by a newer CloudMusic, or a migration step failed
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+class StorageError(Exception):
+    """The database could not be opened or used."""
+
+
+class MigrationError(StorageError):
+    """A migration step failed, or the database is from a newer version."""
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None, timeout=10.0)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA busy_timeout = 10000")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+class Database:
+    """An open database. Writes go through one connection, one transaction at a time; reads use another.
+
+    Coroutines sharing a connection share its transaction, so writes are serialised with a lock and a reader
+    connection only ever sees committed data (WAL lets it read while the writer writes).
+    """
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+        from storage.migrations import MIGRATIONS, apply_migrations
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the data directory {path.parent}: {exc.strerror}") from exc
+        writer: aiosqlite.Connection | None = None
+        reader: aiosqlite.Connection | None = None
+        try:
+            writer = await _connect(path)
+            mode = await (await writer.execute("PRAGMA journal_mode = WAL")).fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                log.warning("SQLite did not switch to WAL (journal_mode=%s)", mode[0] if mode else None)
+            reader = await _connect(path)
+            db = cls(path, writer, reader)
+            await apply_migrations(db, MIGRATIONS)
+            return db
+        except sqlite3.Error as exc:
+            for conn in (reader, writer):
+                if conn is not None:
+                    await conn.close()
+            raise StorageError(f"cannot open the database {path}: {exc}") from exc
+        except BaseException:
+            for conn in (reader, writer):
+                if conn is not None:
+                    await conn.close()
+            raise
+
+    async def close(self) -> None:
+        """Checkpoint and close both connections. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        async with self._write_lock:
+            try:
+                await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:  # a read-only or full disk must not stop the close
+                log.warning("WAL checkpoint on close failed: %s", exc)
+            await self._reader.close()
+            await self._writer.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` on the writer; rolls back on any exception."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            else:
+                await self._writer.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one write statement in its own transaction; returns the last row id."""
+        async with self._write_lock:
+            cursor = await self._writer.execute(sql, params)
+            return cursor.lastrowid or 0
+
+    async def executescript(self, sql: str) -> None:
+        """Run several statements (schema work); not wrapped in a transaction."""
+        async with self._write_lock:
+            await self._writer.executescript(sql)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        """One row of committed data, or None."""
+        cursor = await self._reader.execute(sql, params)
+        row: aiosqlite.Row | None = await cursor.fetchone()
+        await cursor.close()
+        return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """Every row of committed data."""
+        cursor = await self._reader.execute(sql, params)
+        rows: Iterable[aiosqlite.Row] = await cursor.fetchall()
+        await cursor.close()
+        return list(rows)
+
+    async def scalar(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            return bool(await self.scalar("SELECT 1") == 1)
+        except sqlite3.Error:
+            return False

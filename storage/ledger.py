@@ -1,0 +1,90 @@
+"""The credit ledger: every movement of a credit is one appended row; balances are sums, never stored.
+
+The table refuses UPDATE and DELETE (triggers), so history cannot be rewritten. ``(kind, reference)`` is unique
+when a reference is given, which makes crediting an external payment idempotent: the second insert of the same
+payment id fails inside the same transaction as the credit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import aiosqlite
+
+from storage.database import Database
+
+Bucket = Literal["free", "paid"]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One credit movement: positive adds credits, negative spends or holds them."""
+
+    fingerprint: str
+    bucket: Bucket
+    kind: str  # e.g. purchase, grant, reserve, release, refund
+    amount: int
+    created_at: datetime
+    job_id: int | None = None
+    reference: str | None = None
+    note: str | None = None
+
+
+class LedgerRepository:
+    """Appends to and sums ``credit_ledger``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @staticmethod
+    async def append(conn: aiosqlite.Connection, entry: LedgerEntry) -> int:
+        """Append one row inside the caller's transaction; returns its id.
+
+        Raises ``sqlite3.IntegrityError`` when ``(kind, reference)`` was already recorded.
+        """
+        cursor = await conn.execute(
+            """
+            INSERT INTO credit_ledger (fingerprint, bucket, kind, amount, job_id, reference, note, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                entry.fingerprint,
+                entry.bucket,
+                entry.kind,
+                entry.amount,
+                entry.job_id,
+                entry.reference,
+                entry.note,
+                entry.created_at.isoformat(),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    async def balance(self, fingerprint: str, bucket: Bucket = "paid") -> int:
+        """The sum of every movement in one bucket for one fingerprint."""
+        total = await self._db.scalar(
+            "SELECT COALESCE(SUM(amount), 0) FROM credit_ledger WHERE fingerprint = ? AND bucket = ?",
+            (fingerprint, bucket),
+        )
+        return int(total)
+
+    async def entries(self, fingerprint: str) -> list[LedgerEntry]:
+        """Every movement for one fingerprint, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM credit_ledger WHERE fingerprint = ? ORDER BY id", (fingerprint,)
+        )
+        return [
+            LedgerEntry(
+                fingerprint=r["fingerprint"],
+                bucket=r["bucket"],
+                kind=r["kind"],
+                amount=r["amount"],
+                created_at=datetime.fromisoformat(r["created_at"]),
+                job_id=r["job_id"],
+                reference=r["reference"],
+                note=r["note"],
+            )
+            for r in rows
+        ]

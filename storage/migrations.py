@@ -1,0 +1,148 @@
+"""Schema migrations: an append-only list of named steps, each recorded in ``schema_migrations`` once applied.
+
+Never edit or reorder a released step; add a new one at the end. A database that records a step this code does
+not know was written by a newer CloudMusic and is refused rather than silently downgraded.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One named schema step."""
+
+    name: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "0001_users",
+        """
+        CREATE TABLE users (
+            telegram_id   INTEGER PRIMARY KEY,
+            fingerprint   TEXT    NOT NULL UNIQUE,
+            first_name    TEXT    NOT NULL DEFAULT '',
+            username      TEXT,
+            language      TEXT    NOT NULL DEFAULT 'en',
+            banned        INTEGER NOT NULL DEFAULT 0 CHECK (banned IN (0, 1)),
+            start_payload TEXT,
+            created_at    TEXT    NOT NULL,
+            last_seen_at  TEXT    NOT NULL
+        );
+        """,
+    ),
+    Migration(
+        "0002_jobs",
+        """
+        CREATE TABLE jobs (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            telegram_id   INTEGER NOT NULL REFERENCES users (telegram_id),
+            fingerprint   TEXT    NOT NULL,
+            chat_id       INTEGER NOT NULL,
+            prompt        TEXT    NOT NULL,
+            params        TEXT    NOT NULL DEFAULT '{}',
+            engine        TEXT    NOT NULL,
+            model         TEXT,
+            status        TEXT    NOT NULL DEFAULT 'queued'
+                          CHECK (status IN ('queued', 'running', 'delivered', 'failed', 'canceled')),
+            funding       TEXT    NOT NULL CHECK (funding IN ('free', 'paid', 'house')),
+            priority      INTEGER NOT NULL DEFAULT 0,
+            attempts      INTEGER NOT NULL DEFAULT 0,
+            seed          INTEGER,
+            error         TEXT,
+            audio_path    TEXT,
+            file_id       TEXT,
+            status_message_id INTEGER,
+            cost_usd      REAL    NOT NULL DEFAULT 0,
+            created_at    TEXT    NOT NULL,
+            started_at    TEXT,
+            finished_at   TEXT
+        );
+        CREATE INDEX jobs_queue ON jobs (status, engine, priority DESC, id);
+        CREATE INDEX jobs_owner ON jobs (telegram_id, id DESC);
+        """,
+    ),
+    Migration(
+        "0003_credit_ledger",
+        """
+        CREATE TABLE credit_ledger (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            fingerprint TEXT    NOT NULL,
+            bucket      TEXT    NOT NULL CHECK (bucket IN ('free', 'paid')),
+            kind        TEXT    NOT NULL,
+            amount      INTEGER NOT NULL,
+            job_id      INTEGER REFERENCES jobs (id),
+            reference   TEXT,
+            note        TEXT,
+            created_at  TEXT    NOT NULL
+        );
+        CREATE INDEX credit_ledger_owner ON credit_ledger (fingerprint, bucket, created_at);
+        CREATE UNIQUE INDEX credit_ledger_reference ON credit_ledger (kind, reference) WHERE reference IS NOT NULL;
+        CREATE TRIGGER credit_ledger_no_update BEFORE UPDATE ON credit_ledger
+            BEGIN SELECT RAISE(ABORT, 'credit_ledger is append-only'); END;
+        CREATE TRIGGER credit_ledger_no_delete BEFORE DELETE ON credit_ledger
+            BEGIN SELECT RAISE(ABORT, 'credit_ledger is append-only'); END;
+        """,
+    ),
+)
+
+
+async def apply_migrations(db: Database, migrations: tuple[Migration, ...]) -> list[str]:
+    """Apply every step not yet recorded, in order; returns the names applied now."""
+    from storage.database import MigrationError
+
+    await db.executescript(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in await db.fetchall("SELECT name FROM schema_migrations")}
+    known = {m.name for m in migrations}
+    unknown = sorted(done - known)
+    if unknown:
+        raise MigrationError(
+            f"the database has migrations this version does not know ({', '.join(unknown)}); "
+            "it was written by a newer CloudMusic"
+        )
+    applied = []
+    for migration in migrations:
+        if migration.name in done:
+            continue
+        try:
+            async with db.transaction() as conn:
+                for statement in _statements(migration.sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    (migration.name, datetime.now(UTC).isoformat()),
+                )
+        except Exception as exc:
+            raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
+        log.info("applied migration %s", migration.name)
+        applied.append(migration.name)
+    return applied
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a step into statements, keeping trigger bodies (BEGIN … END;) whole."""
+    import sqlite3
+
+    statements: list[str] = []
+    current = ""
+    for line in sql.strip().splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

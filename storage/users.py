@@ -1,0 +1,96 @@
+"""Users: one row per Telegram account, keyed by Telegram id, carrying the quota fingerprint and the ban flag."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person who has talked to the bot."""
+
+    telegram_id: int
+    fingerprint: str
+    first_name: str
+    username: str | None
+    language: str
+    banned: bool
+    created_at: datetime
+    last_seen_at: datetime
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> User:
+        """Build a User from a ``users`` row."""
+        return cls(
+            telegram_id=row["telegram_id"],
+            fingerprint=row["fingerprint"],
+            first_name=row["first_name"],
+            username=row["username"],
+            language=row["language"],
+            banned=bool(row["banned"]),
+            created_at=datetime.fromisoformat(row["created_at"]),
+            last_seen_at=datetime.fromisoformat(row["last_seen_at"]),
+        )
+
+
+class UserRepository:
+    """Reads and writes ``users``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def seen(
+        self,
+        *,
+        telegram_id: int,
+        fingerprint: str,
+        first_name: str,
+        username: str | None,
+        language: str,
+        now: datetime,
+        start_payload: str | None = None,
+    ) -> tuple[User, bool]:
+        """Record that a user was seen now; returns the user and whether this was their first contact."""
+        stamp = now.isoformat()
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                """
+                INSERT INTO users (telegram_id, fingerprint, first_name, username, language, start_payload,
+                                   created_at, last_seen_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (telegram_id) DO UPDATE SET
+                    first_name = excluded.first_name,
+                    username = excluded.username,
+                    language = excluded.language,
+                    last_seen_at = excluded.last_seen_at
+                RETURNING *
+                """,
+                (telegram_id, fingerprint, first_name, username, language, start_payload, stamp, stamp),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        assert row is not None  # RETURNING always yields the row it wrote
+        user = User.from_row(row)
+        return user, user.created_at == now
+
+    async def get(self, telegram_id: int) -> User | None:
+        """The user with this Telegram id, or None."""
+        row = await self._db.fetchone("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
+        return None if row is None else User.from_row(row)
+
+    async def set_banned(self, telegram_id: int, banned: bool) -> bool:
+        """Ban or unban; returns False when there is no such user."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE users SET banned = ? WHERE telegram_id = ?", (int(banned), telegram_id)
+            )
+            return cursor.rowcount == 1
+
+    async def count(self) -> int:
+        """How many users there are."""
+        return int(await self._db.scalar("SELECT COUNT(*) FROM users"))

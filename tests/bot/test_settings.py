@@ -1,0 +1,99 @@
+"""Settings: defaults, parsing, one-line errors naming the variable, secrets kept out of repr."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import time
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import Settings, describe_error, fingerprint_secret
+
+TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_defaults_match_the_documented_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TELEGRAM_BOT_TOKEN", "ENGINE", "DATA_DIR", "FREE_DAILY_QUOTA", "HTTP_PORT", "ADMIN_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    s = settings()
+    assert s.sandbox and s.telegram_bot_token is None
+    assert s.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert s.data_dir == Path("./data") and s.database_path == Path("data/cloudmusic.db")
+    assert (s.engine, s.free_daily_quota, s.quota_timezone) == ("synth", 4, "UTC")
+    assert (s.teaser_time, s.teaser_timezone) == (time(18, 0), "UTC")
+    assert (s.http_host, s.http_port, s.log_level, s.log_format) == ("127.0.0.1", 8080, "INFO", "text")
+    assert s.admin_ids == frozenset()
+
+
+def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("ADMIN_IDS", "42, 7,1001")
+    monkeypatch.setenv("QUOTA_TIMEZONE", "Europe/Berlin")
+    monkeypatch.setenv("TEASER_TIME", "09:30")
+    monkeypatch.setenv("TEASER_CHANNEL", "@cloudmusic_daily")
+    s = settings()
+    assert not s.sandbox
+    assert s.admin_ids == frozenset({42, 7, 1001})
+    assert s.teaser_time == time(9, 30)
+    assert s.teaser_timezone == "Europe/Berlin", "the teaser zone defaults to the quota zone"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("FREE_DAILY_QUOTA", "many", "FREE_DAILY_QUOTA"),
+        ("QUOTA_TIMEZONE", "Mars/Olympus", "unknown time zone"),
+        ("TEASER_TIME", "25:00", "expected HH:MM"),
+        ("ADMIN_IDS", "42,bob", "'bob'"),
+        ("HTTP_PORT", "70000", "HTTP_PORT"),
+        ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN"),
+        ("TEASER_CHANNEL", "my channel", "TEASER_CHANNEL"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError) as caught:
+        settings()
+    line = describe_error(caught.value)
+    assert "\n" not in line
+    assert name in line and expected in line
+
+
+def test_secrets_never_appear_in_repr_or_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_supersecretvalue")
+    s = settings()
+    assert TOKEN not in repr(s) and "supersecretvalue" not in repr(s)
+    monkeypatch.setenv("FREE_DAILY_QUOTA", "x")
+    with pytest.raises(ValidationError) as caught:
+        settings()
+    assert "supersecretvalue" not in describe_error(caught.value)
+
+
+def test_fingerprint_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
+    s = settings(data_dir=tmp_path)
+    first = fingerprint_secret(s)
+    assert len(first) == 64
+    assert fingerprint_secret(s) == first
+    assert (tmp_path / "fingerprint.secret").stat().st_mode & 0o777 == 0o600
+    assert fingerprint_secret(settings(data_dir=tmp_path, fingerprint_secret="given")) == b"given"
+
+
+def test_python_m_bot_refuses_a_bad_value_with_one_line(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "FREE_DAILY_QUOTA": "-3", "DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "FREE_DAILY_QUOTA" in lines[0], result.stderr
