@@ -44,9 +44,7 @@ class Runtime:
 
 
 @asynccontextmanager
-async def running_bot(
-    settings: Settings, *, base_url: str | None = None, base_file_url: str | None = None, poll_timeout: int = 30
-) -> AsyncIterator[Runtime]:
+async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIterator[Runtime]:
     """Start everything ``settings`` describes; on exit stop it all in reverse order and close the database."""
     async with AsyncExitStack() as stack:
         standin = None
@@ -62,8 +60,9 @@ async def running_bot(
         else:
             assert settings.telegram_bot_token is not None
             token = settings.telegram_bot_token.get_secret_value()
-            api_url = base_url or settings.telegram_api_base_url
-            file_url = base_file_url or api_url.replace("/bot", "/file/bot", 1)
+            api_url = settings.telegram_api_base_url
+            # The Bot API serves files under /file/bot<token>/… beside /bot<token>/… (also a Local Bot API server).
+            file_url = api_url.replace("/bot", "/file/bot", 1)
 
         db = await Database.open(settings.database_path)
         stack.push_async_callback(db.close)
