@@ -55,8 +55,11 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
             await standin.start()
             stack.push_async_callback(standin.stop)
             token, api_url, file_url = SANDBOX_TOKEN, standin.base_url, standin.file_base_url
-            log.info("sandbox mode: TELEGRAM_BOT_TOKEN is not set, so the bot talks to the built-in Telegram "
-                     "stand-in at %s", api_url)
+            log.info(
+                "sandbox mode: TELEGRAM_BOT_TOKEN is not set, so the bot talks to the built-in Telegram "
+                "stand-in at %s",
+                api_url,
+            )
         else:
             assert settings.telegram_bot_token is not None
             token = settings.telegram_bot_token.get_secret_value()
@@ -66,18 +69,27 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
 
         db = await Database.open(settings.database_path)
         stack.push_async_callback(db.close)
-        services = Services(settings=settings, db=db, users=UserRepository(db), texts=Texts.load(),
-                            fingerprint_secret=fingerprint_secret(settings))
+        services = Services(
+            settings=settings,
+            db=db,
+            users=UserRepository(db),
+            texts=Texts.load(),
+            fingerprint_secret=fingerprint_secret(settings),
+        )
 
         app = build_application(services, token=token, base_url=api_url, base_file_url=file_url)
         await app.initialize()
         stack.push_async_callback(app.shutdown)
-        if app.post_init is not None:  # PTB calls post_init only from run_polling(); we run the parts ourselves
+        if (
+            app.post_init is not None
+        ):  # PTB calls post_init only from run_polling(); we run the parts ourselves
             await app.post_init(app)
         await app.start()
         stack.push_async_callback(app.stop)
         assert app.updater is not None
-        await app.updater.start_polling(timeout=poll_timeout, poll_interval=0, allowed_updates=Update.ALL_TYPES)
+        await app.updater.start_polling(
+            timeout=poll_timeout, poll_interval=0, allowed_updates=Update.ALL_TYPES
+        )
         stack.push_async_callback(app.updater.stop)
 
         http = HttpServer(host=settings.http_host, port=settings.http_port, db=db)
@@ -104,8 +116,17 @@ def main() -> int:
     except ValidationError as exc:
         print(describe_error(exc), file=sys.stderr)
         return 2
-    secrets = [s.get_secret_value() for s in (settings.telegram_bot_token, settings.fingerprint_secret,
-               settings.stripe_secret_key, settings.stripe_webhook_secret, settings.replicate_api_token) if s]
+    secrets = [
+        s.get_secret_value()
+        for s in (
+            settings.telegram_bot_token,
+            settings.fingerprint_secret,
+            settings.stripe_secret_key,
+            settings.stripe_webhook_secret,
+            settings.replicate_api_token,
+        )
+        if s
+    ]
     configure_logging(settings.log_level, settings.log_format, secrets)
     try:
         asyncio.run(_serve(settings))

@@ -45,6 +45,9 @@ class HttpServer:
     async def _healthz(self, request: web.Request) -> web.Response:
         """200 when the database answers, else 503 with the reason."""
         ok = await self._db.ping()
-        body = {"status": "ok" if ok else "unhealthy", "database": "ok" if ok else "unreachable",
-                "uptime_s": round(time.monotonic() - self.started_at, 1)}
+        body = {
+            "status": "ok" if ok else "unhealthy",
+            "database": "ok" if ok else "unreachable",
+            "uptime_s": round(time.monotonic() - self.started_at, 1),
+        }
         return web.json_response(body, status=200 if ok else 503)

@@ -29,6 +29,7 @@ class LedgerEntry:
     created_at: datetime
     job_id: int | None = None
     reference: str | None = None
+    day: str | None = None  # the quota day (ISO date in the quota time zone) a free-bucket movement counts on
     note: str | None = None
 
 
@@ -46,8 +47,9 @@ class LedgerRepository:
         """
         cursor = await conn.execute(
             """
-            INSERT INTO credit_ledger (fingerprint, bucket, kind, amount, job_id, reference, note, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO credit_ledger (fingerprint, bucket, kind, amount, job_id, reference, day, note,
+                                       created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 entry.fingerprint,
@@ -56,6 +58,7 @@ class LedgerRepository:
                 entry.amount,
                 entry.job_id,
                 entry.reference,
+                entry.day,
                 entry.note,
                 entry.created_at.isoformat(),
             ),
@@ -84,6 +87,7 @@ class LedgerRepository:
                 created_at=datetime.fromisoformat(r["created_at"]),
                 job_id=r["job_id"],
                 reference=r["reference"],
+                day=r["day"],
                 note=r["note"],
             )
             for r in rows

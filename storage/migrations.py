@@ -84,10 +84,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             amount      INTEGER NOT NULL,
             job_id      INTEGER REFERENCES jobs (id),
             reference   TEXT,
+            day         TEXT,
             note        TEXT,
             created_at  TEXT    NOT NULL
         );
-        CREATE INDEX credit_ledger_owner ON credit_ledger (fingerprint, bucket, created_at);
+        CREATE INDEX credit_ledger_owner ON credit_ledger (fingerprint, bucket, day);
         CREATE UNIQUE INDEX credit_ledger_reference ON credit_ledger (kind, reference) WHERE reference IS NOT NULL;
         CREATE TRIGGER credit_ledger_no_update BEFORE UPDATE ON credit_ledger
             BEGIN SELECT RAISE(ABORT, 'credit_ledger is append-only'); END;

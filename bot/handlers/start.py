@@ -20,8 +20,13 @@ async def start(update: Update, context: BotContext) -> None:
     user, first_time = await remember(update, context, start_payload=payload)
     texts, settings = context.services.texts, context.services.settings
     key = "start.welcome" if first_time or payload else "start.returning"
-    reply = texts.get(user.language, key, name=html.escape(user.first_name),
-                      quota=settings.free_daily_quota, zone=settings.quota_timezone)
+    reply = texts.get(
+        user.language,
+        key,
+        name=html.escape(user.first_name),
+        quota=settings.free_daily_quota,
+        zone=settings.quota_timezone,
+    )
     if payload:
         reply += "\n\n" + texts.get(user.language, "start.deep_link", payload=html.escape(payload[:64]))
     assert update.effective_message is not None

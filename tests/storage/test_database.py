@@ -55,7 +55,10 @@ async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> Non
 
 async def test_a_failing_migration_rolls_back_and_is_not_recorded(tmp_path: Path) -> None:
     async with await Database.open(tmp_path / "a.db") as db:
-        broken = (*MIGRATIONS, Migration("9999_broken", "CREATE TABLE half (x INTEGER);\nSELECT * FROM nowhere;"))
+        broken = (
+            *MIGRATIONS,
+            Migration("9999_broken", "CREATE TABLE half (x INTEGER);\nSELECT * FROM nowhere;"),
+        )
         with pytest.raises(MigrationError, match="9999_broken"):
             await apply_migrations(db, broken)
         assert await db.scalar("SELECT COUNT(*) FROM schema_migrations WHERE name = '9999_broken'") == 0
@@ -72,12 +75,20 @@ async def test_an_unwritable_data_dir_is_a_clear_storage_error(tmp_path: Path) -
 async def test_users_are_upserted_and_first_contact_is_reported(tmp_path: Path) -> None:
     async with await Database.open(tmp_path / "a.db") as db:
         users = UserRepository(db)
-        user, first = await users.seen(telegram_id=1, fingerprint="f1", first_name="Ada", username=None,
-                                       language="en", now=NOW, start_payload="teaser_3")
+        user, first = await users.seen(
+            telegram_id=1,
+            fingerprint="f1",
+            first_name="Ada",
+            username=None,
+            language="en",
+            now=NOW,
+            start_payload="teaser_3",
+        )
         assert first and user.first_name == "Ada" and not user.banned
         later = NOW + timedelta(hours=1)
-        again, first = await users.seen(telegram_id=1, fingerprint="f1", first_name="Ada L.", username="ada",
-                                        language="de", now=later)
+        again, first = await users.seen(
+            telegram_id=1, fingerprint="f1", first_name="Ada L.", username="ada", language="de", now=later
+        )
         assert not first
         assert (again.first_name, again.username, again.language) == ("Ada L.", "ada", "de")
         assert again.created_at == NOW and again.last_seen_at == later
@@ -95,7 +106,9 @@ async def test_the_ledger_is_append_only_and_references_are_unique(tmp_path: Pat
         assert await ledger.balance("f1", "paid") == 9
         with pytest.raises(sqlite3.IntegrityError):
             async with db.transaction() as conn:
-                await ledger.append(conn, LedgerEntry("f1", "paid", "purchase", 10, NOW, reference="charge-1"))
+                await ledger.append(
+                    conn, LedgerEntry("f1", "paid", "purchase", 10, NOW, reference="charge-1")
+                )
         assert await ledger.balance("f1", "paid") == 9, "the duplicate was rolled back whole"
         for statement in ("UPDATE credit_ledger SET amount = 100", "DELETE FROM credit_ledger"):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -108,15 +121,41 @@ async def test_jobs_reference_users_and_list_newest_first(tmp_path: Path) -> Non
         jobs = JobRepository(db)
         with pytest.raises(sqlite3.IntegrityError):
             async with db.transaction() as conn:
-                await jobs.insert(conn, telegram_id=5, fingerprint="f5", chat_id=5, prompt="x", engine="mock",
-                                  funding="free", now=NOW)
-        await UserRepository(db).seen(telegram_id=5, fingerprint="f5", first_name="B", username=None,
-                                      language="en", now=NOW)
+                await jobs.insert(
+                    conn,
+                    telegram_id=5,
+                    fingerprint="f5",
+                    chat_id=5,
+                    prompt="x",
+                    engine="mock",
+                    funding="free",
+                    now=NOW,
+                )
+        await UserRepository(db).seen(
+            telegram_id=5, fingerprint="f5", first_name="B", username=None, language="en", now=NOW
+        )
         async with db.transaction() as conn:
-            first = await jobs.insert(conn, telegram_id=5, fingerprint="f5", chat_id=5, prompt="techno",
-                                      engine="mock", funding="free", now=NOW, params={"bpm": 128})
-            second = await jobs.insert(conn, telegram_id=5, fingerprint="f5", chat_id=5, prompt="house",
-                                       engine="mock", funding="paid", now=NOW)
+            first = await jobs.insert(
+                conn,
+                telegram_id=5,
+                fingerprint="f5",
+                chat_id=5,
+                prompt="techno",
+                engine="mock",
+                funding="free",
+                now=NOW,
+                params={"bpm": 128},
+            )
+            second = await jobs.insert(
+                conn,
+                telegram_id=5,
+                fingerprint="f5",
+                chat_id=5,
+                prompt="house",
+                engine="mock",
+                funding="paid",
+                now=NOW,
+            )
         listed = await jobs.for_user(5)
         assert [j.id for j in listed] == [second, first]
         job = await jobs.get(first)
