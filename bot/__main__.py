@@ -56,8 +56,7 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
             stack.push_async_callback(standin.stop)
             token, api_url, file_url = SANDBOX_TOKEN, standin.base_url, standin.file_base_url
             log.info(
-                "sandbox mode: TELEGRAM_BOT_TOKEN is not set, so the bot talks to the built-in Telegram "
-                "stand-in at %s",
+                "sandbox mode: TELEGRAM_BOT_TOKEN is not set, so the bot talks to the built-in Telegram stand-in at %s",
                 api_url,
             )
         else:
@@ -80,16 +79,12 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
         app = build_application(services, token=token, base_url=api_url, base_file_url=file_url)
         await app.initialize()
         stack.push_async_callback(app.shutdown)
-        if (
-            app.post_init is not None
-        ):  # PTB calls post_init only from run_polling(); we run the parts ourselves
+        if app.post_init is not None:  # PTB calls post_init only from run_polling(); we run the parts ourselves
             await app.post_init(app)
         await app.start()
         stack.push_async_callback(app.stop)
         assert app.updater is not None
-        await app.updater.start_polling(
-            timeout=poll_timeout, poll_interval=0, allowed_updates=Update.ALL_TYPES
-        )
+        await app.updater.start_polling(timeout=poll_timeout, poll_interval=0, allowed_updates=Update.ALL_TYPES)
         stack.push_async_callback(app.updater.stop)
 
         http = HttpServer(host=settings.http_host, port=settings.http_port, db=db)

@@ -42,9 +42,7 @@ def build_application(services: Services, *, token: str, base_url: str, base_fil
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command))
     app.add_handler(
-        MessageHandler(
-            ~filters.COMMAND & ~filters.StatusUpdate.ALL & filters.ChatType.PRIVATE, fallback.unreadable
-        )
+        MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL & filters.ChatType.PRIVATE, fallback.unreadable)
     )
     app.add_error_handler(errors.on_error)
     return app
@@ -54,7 +52,5 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     """Publishes the command menu in every language that has a catalog."""
     texts = app.services.texts  # type: ignore[attr-defined]
     for language in texts.languages:
-        commands = [
-            BotCommand(name, texts.get(language, f"command.{name}")) for name in start.PUBLIC_COMMANDS
-        ]
+        commands = [BotCommand(name, texts.get(language, f"command.{name}")) for name in start.PUBLIC_COMMANDS]
         await app.bot.set_my_commands(commands, language_code=None if language == "en" else language)

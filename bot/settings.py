@@ -80,9 +80,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
-            ) from None
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
         return value
 
     @field_validator("teaser_time", mode="before")
@@ -95,9 +93,7 @@ class Settings(BaseSettings):
             return time(int(match[1]), int(match[2]))
         return value
 
-    @field_validator(
-        "teaser_channel", "stripe_api_base", "replicate_base_url", "public_base_url", mode="before"
-    )
+    @field_validator("teaser_channel", "stripe_api_base", "replicate_base_url", "public_base_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

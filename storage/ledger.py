@@ -75,9 +75,7 @@ class LedgerRepository:
 
     async def entries(self, fingerprint: str) -> list[LedgerEntry]:
         """Every movement for one fingerprint, oldest first."""
-        rows = await self._db.fetchall(
-            "SELECT * FROM credit_ledger WHERE fingerprint = ? ORDER BY id", (fingerprint,)
-        )
+        rows = await self._db.fetchall("SELECT * FROM credit_ledger WHERE fingerprint = ? ORDER BY id", (fingerprint,))
         return [
             LedgerEntry(
                 fingerprint=r["fingerprint"],

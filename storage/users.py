@@ -86,9 +86,7 @@ class UserRepository:
     async def set_banned(self, telegram_id: int, banned: bool) -> bool:
         """Ban or unban; returns False when there is no such user."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE users SET banned = ? WHERE telegram_id = ?", (int(banned), telegram_id)
-            )
+            cursor = await conn.execute("UPDATE users SET banned = ? WHERE telegram_id = ?", (int(banned), telegram_id))
             return cursor.rowcount == 1
 
     async def count(self) -> int:

@@ -8,9 +8,7 @@ from bot.context import BotContext
 from storage import User
 
 
-async def remember(
-    update: Update, context: BotContext, start_payload: str | None = None
-) -> tuple[User, bool]:
+async def remember(update: Update, context: BotContext, start_payload: str | None = None) -> tuple[User, bool]:
     """Record the sender as seen now; returns the stored user and whether this is their first contact."""
     sender = update.effective_user
     assert sender is not None  # handlers using this are registered for user updates only

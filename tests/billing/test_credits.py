@@ -55,9 +55,7 @@ async def test_four_free_then_blocked_until_midnight_then_free_again(db: Databas
     decisions = [(await c.admit(spec(), banned=False)).decision for _ in range(5)]
     assert decisions == [Decision.ALLOW_FREE] * 4 + [Decision.BLOCK_QUOTA]
     blocked = await c.admit(spec(), banned=False)
-    assert blocked.job_id is None and blocked.balance.resets_at == datetime(
-        2026, 11, 22, tzinfo=ZoneInfo("UTC")
-    )
+    assert blocked.job_id is None and blocked.balance.resets_at == datetime(2026, 11, 22, tzinfo=ZoneInfo("UTC"))
     clock.now = datetime(2026, 11, 22, 0, 0, 1, tzinfo=UTC)
     assert (await c.admit(spec(), banned=False)).decision is Decision.ALLOW_FREE
 

@@ -26,7 +26,7 @@ def test_language_falls_back_to_english_per_key() -> None:
 def test_shipped_catalog_has_every_key_the_bot_uses() -> None:
     texts = default_texts()
     for key in ("start.welcome", "help.text", "unknown.command", "error.generic", "command.start"):
-        assert key in texts.keys()
+        assert key in texts.keys("en")
 
 
 def _capture(fmt: logging.Formatter, secrets: list[str]) -> tuple[logging.Logger, io.StringIO]:

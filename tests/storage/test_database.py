@@ -106,9 +106,7 @@ async def test_the_ledger_is_append_only_and_references_are_unique(tmp_path: Pat
         assert await ledger.balance("f1", "paid") == 9
         with pytest.raises(sqlite3.IntegrityError):
             async with db.transaction() as conn:
-                await ledger.append(
-                    conn, LedgerEntry("f1", "paid", "purchase", 10, NOW, reference="charge-1")
-                )
+                await ledger.append(conn, LedgerEntry("f1", "paid", "purchase", 10, NOW, reference="charge-1"))
         assert await ledger.balance("f1", "paid") == 9, "the duplicate was rolled back whole"
         for statement in ("UPDATE credit_ledger SET amount = 100", "DELETE FROM credit_ledger"):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
