@@ -203,14 +203,23 @@ class Credits:
 
     # --- settling ---------------------------------------------------------------------------------------------
 
-    async def settle(self, job_id: int, outcome: Outcome, *, error: str | None = None) -> bool:
+    async def settle(
+        self, job_id: int, outcome: Outcome, *, error: str | None = None, expect_status: str | None = None
+    ) -> bool:
         """Commit (delivered) or release (failed/canceled) the job's credit and set its final status.
 
-        Returns False when the job was already settled (nothing changes); safe to call again after a crash.
+        Returns False when the job was already settled, or is not in ``expect_status`` when that is given (a worker
+        claimed it meanwhile): nothing changes then. Safe to call again after a crash.
         """
         now = self._clock()
         kind = "commit" if outcome == "delivered" else "release"
         async with self._db.transaction() as conn:
+            if expect_status is not None:
+                cursor = await conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,))
+                row = await cursor.fetchone()
+                await cursor.close()
+                if row is None or row[0] != expect_status:
+                    return False
             cursor = await conn.execute(
                 "SELECT bucket, day, fingerprint, kind FROM credit_ledger WHERE reference = ? ORDER BY id",
                 (f"job:{job_id}",),

@@ -91,11 +91,11 @@ class Database:
             return
         self._closed = True
         async with self._write_lock:
+            await self._reader.close()
             try:
                 await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as exc:  # a read-only or full disk must not stop the close
                 log.warning("WAL checkpoint on close failed: %s", exc)
-            await self._reader.close()
             await self._writer.close()
 
     async def __aenter__(self) -> Database:

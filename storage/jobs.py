@@ -1,9 +1,9 @@
-"""Generation jobs: what was asked, by whom, how it was paid for, and where it stands."""
+"""Generation jobs: what was asked, by whom, how it was paid for, where it stands, and what came out."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -14,11 +14,12 @@ from storage.database import Database
 JobStatus = Literal["queued", "running", "delivered", "failed", "canceled"]
 Funding = Literal["free", "paid", "house"]
 ACTIVE: tuple[JobStatus, ...] = ("queued", "running")
+_TIMES = ("created_at", "started_at", "finished_at", "shared_at")
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One generation job."""
+    """One generation job (a row of ``jobs``)."""
 
     id: int
     telegram_id: int
@@ -37,7 +38,17 @@ class Job:
     error: str | None = None
     audio_path: str | None = None
     file_id: str | None = None
+    wav_file_id: str | None = None
+    stems_file_id: str | None = None
     status_message_id: int | None = None
+    title: str | None = None
+    duration: float | None = None
+    bpm: float | None = None
+    music_key: str | None = None
+    license_id: str | None = None
+    commercial: bool | None = None
+    has_stems: bool = False
+    shared_at: datetime | None = None
     cost_usd: float = 0.0
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -45,35 +56,18 @@ class Job:
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Job:
         """Build a Job from a ``jobs`` row."""
+        values: dict[str, Any] = {f.name: row[f.name] for f in fields(cls)}
+        for name in _TIMES:
+            values[name] = None if values[name] is None else datetime.fromisoformat(values[name])
+        values["params"] = json.loads(values["params"])
+        values["has_stems"] = bool(values["has_stems"])
+        values["commercial"] = None if values["commercial"] is None else bool(values["commercial"])
+        return cls(**values)
 
-        def when(value: str | None) -> datetime | None:
-            return None if value is None else datetime.fromisoformat(value)
-
-        created = when(row["created_at"])
-        assert created is not None
-        return cls(
-            id=row["id"],
-            telegram_id=row["telegram_id"],
-            fingerprint=row["fingerprint"],
-            chat_id=row["chat_id"],
-            prompt=row["prompt"],
-            engine=row["engine"],
-            funding=row["funding"],
-            status=row["status"],
-            created_at=created,
-            params=json.loads(row["params"]),
-            model=row["model"],
-            priority=row["priority"],
-            attempts=row["attempts"],
-            seed=row["seed"],
-            error=row["error"],
-            audio_path=row["audio_path"],
-            file_id=row["file_id"],
-            status_message_id=row["status_message_id"],
-            cost_usd=row["cost_usd"],
-            started_at=when(row["started_at"]),
-            finished_at=when(row["finished_at"]),
-        )
+    @property
+    def active(self) -> bool:
+        """Queued or running."""
+        return self.status in ACTIVE
 
 
 class JobRepository:
@@ -122,11 +116,25 @@ class JobRepository:
         row = await self._db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return None if row is None else Job.from_row(row)
 
-    async def for_user(self, telegram_id: int, *, limit: int = 10, offset: int = 0) -> list[Job]:
+    async def for_user(
+        self, telegram_id: int, *, limit: int = 10, offset: int = 0, delivered_only: bool = False
+    ) -> list[Job]:
         """A user's jobs, newest first."""
+        where = "telegram_id = ?" + (" AND status = 'delivered'" if delivered_only else "")
         rows = await self._db.fetchall(
-            "SELECT * FROM jobs WHERE telegram_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-            (telegram_id, limit, offset),
+            f"SELECT * FROM jobs WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?", (telegram_id, limit, offset)
+        )
+        return [Job.from_row(r) for r in rows]
+
+    async def count_for_user(self, telegram_id: int, *, delivered_only: bool = False) -> int:
+        """How many jobs a user has (delivered ones only when asked)."""
+        where = "telegram_id = ?" + (" AND status = 'delivered'" if delivered_only else "")
+        return int(await self._db.scalar(f"SELECT COUNT(*) FROM jobs WHERE {where}", (telegram_id,)))
+
+    async def active_for_user(self, telegram_id: int) -> list[Job]:
+        """A user's queued and running jobs, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM jobs WHERE telegram_id = ? AND status IN ('queued', 'running') ORDER BY id", (telegram_id,)
         )
         return [Job.from_row(r) for r in rows]
 
@@ -134,3 +142,61 @@ class JobRepository:
         """How many jobs are in each status."""
         rows = await self._db.fetchall("SELECT status, COUNT(*) FROM jobs GROUP BY status")
         return {row[0]: row[1] for row in rows}
+
+    async def claim_next(self, engine: str, now: datetime) -> Job | None:
+        """Atomically move the next queued job for ``engine`` (paid first, then oldest) to running."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                """
+                UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
+                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND engine = ?
+                            ORDER BY priority DESC, id LIMIT 1)
+                RETURNING *
+                """,
+                (now.isoformat(), engine),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        return None if row is None else Job.from_row(row)
+
+    async def queue_position(self, job: Job) -> int:
+        """1 for the next job to run on its engine, 2 for the one after, …; 0 when it is not queued."""
+        if job.status != "queued":
+            return 0
+        ahead = await self._db.scalar(
+            """
+            SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND engine = ?
+              AND (priority > ? OR (priority = ? AND id < ?))
+            """,
+            (job.engine, job.priority, job.priority, job.id),
+        )
+        return int(ahead) + 1
+
+    async def queue_depth(self) -> dict[str, int]:
+        """Queued jobs per engine."""
+        rows = await self._db.fetchall("SELECT engine, COUNT(*) FROM jobs WHERE status = 'queued' GROUP BY engine")
+        return {row[0]: row[1] for row in rows}
+
+    async def running(self) -> list[Job]:
+        """Every job marked running (after a crash: the ones that were interrupted)."""
+        rows = await self._db.fetchall("SELECT * FROM jobs WHERE status = 'running' ORDER BY id")
+        return [Job.from_row(r) for r in rows]
+
+    async def requeue(self, job_id: int) -> bool:
+        """Put a running job back in the queue (its reservation is kept)."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE jobs SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'", (job_id,)
+            )
+            return cursor.rowcount == 1
+
+    async def update(self, job_id: int, **values: Any) -> None:
+        """Set result columns (file ids, paths, seed, metadata) of a job."""
+        allowed = {f.name for f in fields(Job)} - {"id", "status", "telegram_id", "fingerprint", "funding"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        encoded = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+        assignments = ", ".join(f"{name} = ?" for name in encoded)
+        async with self._db.transaction() as conn:
+            await conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*encoded.values(), job_id))

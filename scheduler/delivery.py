@@ -1,0 +1,78 @@
+"""How the queue reaches the person who asked, without knowing Telegram: the ``Delivery`` seam.
+
+``bot/`` implements it over the Bot API; tests may implement it in memory. Every method may raise
+:class:`DeliveryError`; anything else it raises is treated the same way (the job fails and its credit is released).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from storage import Job
+
+
+class FailureReason(StrEnum):
+    """Why a job failed, in words the bot turns into a user text (``failure.<reason>``)."""
+
+    ENGINE_UNAVAILABLE = "engine_unavailable"
+    ENGINE_REJECTED = "engine_rejected"
+    TIMEOUT = "timeout"
+    DELIVERY = "delivery"
+    INTERRUPTED = "interrupted"
+    INTERNAL = "internal"
+
+
+class DeliveryError(Exception):
+    """The track or a status update could not be handed to the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrackFiles:
+    """A finished track on disk, ready to send."""
+
+    mp3: Path
+    wav: Path
+    cover: Path
+    stems_zip: Path | None
+    title: str
+    performer: str
+    duration: int  # whole seconds, as Telegram wants it
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the messenger gave back for a delivered track."""
+
+    file_id: str
+    message_id: int
+
+
+class Delivery(Protocol):
+    """Tells a user how their job is going and hands over the result."""
+
+    async def queued(self, job: Job, position: int) -> int | None:
+        """Show "queued (position N)"; returns the id of the status message to edit later, if any."""
+        ...
+
+    async def started(self, job: Job) -> None:
+        """Show that composing has begun (edit the status message)."""
+        ...
+
+    async def working(self, job: Job) -> None:
+        """Called every few seconds while the engine works: e.g. repeat the "uploading audio" chat action."""
+        ...
+
+    async def deliver(self, job: Job, files: TrackFiles) -> Receipt:
+        """Send the track with its buttons; raises DeliveryError when it could not be sent."""
+        ...
+
+    async def failed(self, job: Job, reason: FailureReason) -> None:
+        """Tell the user the job failed and that their credit was returned."""
+        ...
+
+    async def canceled(self, job: Job) -> None:
+        """Tell the user the job was canceled and that their credit was returned."""
+        ...

@@ -1,0 +1,167 @@
+"""Prompt intake: turn what a person typed into a checked generation request, or a clear reason why not.
+
+Advanced parameters may appear anywhere in the text and are removed from the prompt the engine sees::
+
+    bpm=120   key=Am   key="F# minor"   30s / 45 sec / 2 min   seed=42   loop
+
+Anything of the form ``name=value`` with an unknown name is refused (a typo must not silently cost a credit).
+Nothing here spends anything: intake runs before the quota is touched.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from engines.base import Capabilities
+
+MAX_PROMPT_CHARS = 500
+DEFAULT_DURATION = 30.0
+_KNOWN = ("bpm", "key", "seed", "duration", "loop")
+_PARAM = re.compile(r"""(?<![\w=])([A-Za-z_]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"']+)""")
+_LENGTH = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)(?![\w])", re.I)
+_LOOP = re.compile(r"(?<![\w-])loop(?![\w-])", re.I)
+_KEY = re.compile(r"^([A-Ga-g])([#♯b♭]?)\s*(m|min|minor|maj|major)?$")
+_NOTE_NAMES = {"C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B"}
+
+
+class IntakeError(ValueError):
+    """The input cannot become a request. ``key`` names the user text; ``values`` fill it in."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """A checked request: the prompt for the engine plus the parameters the person set."""
+
+    prompt: str
+    duration: float = DEFAULT_DURATION
+    bpm: float | None = None
+    key: str | None = None
+    seed: int | None = None
+    loop: bool = False
+    genre: str | None = None
+    mood: str | None = None
+    explicit: frozenset[str] = field(default_factory=frozenset)
+
+    def params(self) -> dict[str, Any]:
+        """JSON-ready parameters for the job record."""
+        values: dict[str, Any] = {"duration": self.duration, "loop": self.loop}
+        for name in ("bpm", "key", "seed", "genre", "mood"):
+            value = getattr(self, name)
+            if value is not None:
+                values[name] = value
+        return values
+
+
+def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> Intake:
+    """Parse ``text`` into an Intake; raises IntakeError with a user text key on bad input."""
+    if text is None or not text.strip():
+        raise IntakeError("intake.empty")
+    if len(text) > MAX_PROMPT_CHARS:
+        raise IntakeError("intake.too_long", limit=MAX_PROMPT_CHARS, length=len(text))
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
+        raise IntakeError("intake.control_chars")
+    values: dict[str, Any] = {}
+    explicit: set[str] = set()
+
+    def take_param(match: re.Match[str]) -> str:
+        name, raw = match[1].lower(), match[2].strip("\"'")
+        if name not in _KNOWN:
+            raise IntakeError("intake.unknown_param", name=match[1][:32], known=", ".join(_KNOWN))
+        values[name] = _convert(name, raw)
+        explicit.add(name)
+        return " "
+
+    rest = _PARAM.sub(take_param, text)
+    if "duration" not in values:
+        length = _LENGTH.search(rest)
+        if length:
+            values["duration"] = _seconds(length[1], length[2])
+            explicit.add("duration")
+            rest = rest[: length.start()] + " " + rest[length.end() :]
+    if _LOOP.search(rest) or values.get("loop"):
+        values["loop"] = True
+        explicit.add("loop")
+        rest = _LOOP.sub(" ", rest)
+    prompt = " ".join(rest.split())
+    if not prompt:
+        raise IntakeError("intake.only_params")
+    return Intake(
+        prompt=prompt,
+        duration=float(values.get("duration", default_duration)),
+        bpm=values.get("bpm"),
+        key=values.get("key"),
+        seed=values.get("seed"),
+        loop=bool(values.get("loop", False)),
+        explicit=frozenset(explicit),
+    )
+
+
+def check(intake: Intake, capabilities: Capabilities) -> Intake:
+    """Refuse what the engine cannot do (before any credit is spent)."""
+    if intake.duration > capabilities.max_duration:
+        raise IntakeError(
+            "intake.too_long_duration", seconds=_fmt(intake.duration), limit=_fmt(capabilities.max_duration)
+        )
+    if intake.loop and not capabilities.can_loop:
+        raise IntakeError("intake.no_loop")
+    return intake
+
+
+def _convert(name: str, raw: str) -> Any:
+    if name == "bpm":
+        try:
+            bpm = float(raw)
+        except ValueError:
+            raise IntakeError("intake.bad_bpm", value=raw[:16]) from None
+        if not 40 <= bpm <= 220:
+            raise IntakeError("intake.bad_bpm", value=raw[:16])
+        return bpm
+    if name == "seed":
+        if not raw.isdigit() or int(raw) >= 2**32:
+            raise IntakeError("intake.bad_seed", value=raw[:16])
+        return int(raw)
+    if name == "key":
+        return normalize_key(raw)
+    if name == "duration":
+        length = _LENGTH.fullmatch(raw) or re.fullmatch(r"(\d{1,4}(?:\.\d+)?)()", raw)
+        if not length:
+            raise IntakeError("intake.bad_duration", value=raw[:16])
+        return _seconds(length[1], length[2] or "s")
+    if name == "loop":
+        if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise IntakeError("intake.bad_loop", value=raw[:16])
+        return raw.lower() in ("1", "true", "yes", "on")
+    raise AssertionError(name)  # pragma: no cover - _KNOWN and this function list the same names
+
+
+def normalize_key(raw: str) -> str:
+    """``Am`` → ``A minor``, ``F#`` → ``F# major``, ``eb minor`` → ``Eb minor``; IntakeError otherwise."""
+    match = _KEY.match(raw.strip())
+    if not match:
+        raise IntakeError("intake.bad_key", value=raw[:16])
+    accidental = {"♯": "#", "♭": "b"}.get(match[2], match[2])
+    note = match[1].upper() + accidental
+    if note not in _NOTE_NAMES:
+        raise IntakeError("intake.bad_key", value=raw[:16])
+    mode = "minor" if (match[3] or "").lower() in ("m", "min", "minor") else "major"
+    return f"{note} {mode}"
+
+
+def _seconds(number: str, unit: str) -> float:
+    value = float(number)
+    seconds = value * 60 if unit.lower().startswith("m") else value
+    if seconds <= 0:
+        raise IntakeError("intake.bad_duration", value=number)
+    return seconds
+
+
+def _fmt(seconds: float) -> str:
+    return f"{seconds:g}"

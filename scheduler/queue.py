@@ -1,0 +1,288 @@
+"""The persistent generation queue and its workers: reserve → generate → deliver → settle.
+
+Jobs live in SQLite, so a crash loses nothing: on start-up, jobs left ``running`` are queued again (their credit
+stays reserved) or, after ``max_attempts``, failed and their credit released. Each engine has its own workers
+(``concurrency``); paid jobs run before free ones; a job that outlives ``timeout_s`` is failed and refunded; a
+canceled job is refunded. Engines do their CPU work in threads, so the event loop keeps serving everyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from billing import Admission, Credits, JobSpec
+from engines.base import Engine, EngineError, EngineRejected, GeneratedTrack, GenerationRequest
+from scheduler.delivery import Delivery, DeliveryError, FailureReason, TrackFiles
+from scheduler.tracks import write_track_files
+from storage import Database, Job, JobRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """The result of submitting a prompt: the quota decision and, when queued, the job and its place."""
+
+    admission: Admission
+    job: Job | None = None
+    position: int = 0
+
+
+class GenerationQueue:
+    """Owns the workers; safe to use from many handlers at once."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        credits: Credits,
+        engines: Mapping[str, Engine],
+        delivery: Delivery,
+        audio_dir: Path,
+        clock: Callable[[], datetime],
+        concurrency: Mapping[str, int] | None = None,
+        timeout_s: float = 300.0,
+        max_attempts: int = 3,
+        heartbeat_s: float = 4.0,
+    ) -> None:
+        self._db, self._credits, self._engines = db, credits, dict(engines)
+        self._delivery, self._audio_dir, self._clock = delivery, audio_dir, clock
+        self._jobs = JobRepository(db)
+        self._concurrency = {name: (concurrency or {}).get(name, 1) for name in self._engines}
+        self.timeout_s, self.max_attempts, self._heartbeat_s = timeout_s, max_attempts, heartbeat_s
+        self._wake = {name: asyncio.Event() for name in self._engines}
+        self._workers: list[asyncio.Task[None]] = []
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._announcing: dict[int, asyncio.Event] = {}
+        self._stopping = False
+
+    @property
+    def jobs(self) -> JobRepository:
+        """The job records."""
+        return self._jobs
+
+    # --- lifecycle ------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Recover interrupted jobs, then start the workers."""
+        await self.recover()
+        self._stopping = False
+        for name, count in self._concurrency.items():
+            for index in range(count):
+                self._workers.append(asyncio.create_task(self._work(name), name=f"worker-{name}-{index}"))
+
+    async def stop(self, grace_s: float = 0.0) -> None:
+        """Stop taking jobs; give running ones ``grace_s`` to finish, then interrupt and re-queue them."""
+        self._stopping = True
+        for event in self._wake.values():
+            event.set()
+        running = list(self._running.values())
+        if running and grace_s > 0:
+            await asyncio.wait(running, timeout=grace_s)
+        for task in self._workers + list(self._running.values()):
+            task.cancel()
+        await asyncio.gather(*self._workers, *self._running.values(), return_exceptions=True)
+        self._workers.clear()
+
+    async def recover(self) -> list[int]:
+        """Re-queue jobs a crash left running, or fail them (credit released) after too many attempts."""
+        requeued = []
+        for job in await self._jobs.running():
+            if job.attempts < self.max_attempts:
+                await self._jobs.requeue(job.id)
+                requeued.append(job.id)
+                log.info("re-queued job %s after an interruption (attempt %s)", job.id, job.attempts)
+            elif await self._credits.settle(job.id, "failed", error="interrupted too many times"):
+                log.warning("job %s failed after %s interrupted attempts; credit released", job.id, job.attempts)
+                await self._tell(self._delivery.failed(job, FailureReason.INTERRUPTED))
+        return requeued
+
+    # --- submitting and canceling ---------------------------------------------------------------------------
+
+    async def submit(self, spec: JobSpec, *, banned: bool) -> Submission:
+        """Admit the request (reserving a credit) and queue it; tells the user their place."""
+        if spec.engine not in self._engines:
+            raise EngineRejected(f"engine {spec.engine!r} is not running")
+        admission = await self._credits.admit(spec, banned=banned)
+        if admission.job_id is None:
+            return Submission(admission)
+        # No await since the commit, so no worker has run yet: register before one can claim the job, and make
+        # it wait until the user has seen "queued", or its "composing" edit would have no message to edit.
+        announced = self._announcing[admission.job_id] = asyncio.Event()
+        try:
+            job = await self._jobs.get(admission.job_id)
+            assert job is not None
+            position = await self._jobs.queue_position(job)
+            try:
+                message_id = await self._delivery.queued(job, position)
+            except Exception:  # the status message is a courtesy: the job still runs
+                log.warning("could not show the queue position of job %s", job.id, exc_info=True)
+                message_id = None
+            if message_id is not None:
+                await self._jobs.update(job.id, status_message_id=message_id)
+                job = await self._jobs.get(job.id) or job
+        finally:
+            announced.set()
+            del self._announcing[admission.job_id]
+        self._wake[spec.engine].set()
+        return Submission(admission, job, position)
+
+    async def cancel(self, telegram_id: int) -> Job | None:
+        """Cancel the user's newest active job (queued or running); returns it, or None when there is none."""
+        for job in reversed(await self._jobs.active_for_user(telegram_id)):
+            if job.status == "queued" and await self._credits.settle(job.id, "canceled", expect_status="queued"):
+                await self._tell(self._delivery.canceled(job))
+                return job
+            task = self._running.get(job.id)
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait({task})
+                return await self._jobs.get(job.id)
+        return None
+
+    async def position(self, job: Job) -> int:
+        """The job's place in its engine's queue (0 when not queued)."""
+        return await self._jobs.queue_position(job)
+
+    # --- the workers ----------------------------------------------------------------------------------------
+
+    async def _work(self, engine: str) -> None:
+        wake = self._wake[engine]
+        while not self._stopping:
+            job = await self._jobs.claim_next(engine, self._clock())
+            if job is None:
+                wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), timeout=5.0)  # also picks up jobs queued elsewhere
+                continue
+            task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
+            self._running[job.id] = task
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if not task.done():  # the worker itself was stopped: stop its job too
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+                if self._stopping:
+                    return
+            finally:
+                self._running.pop(job.id, None)
+
+    async def _run(self, job: Job) -> None:
+        """Generate, deliver and settle one claimed job; never raises except on shutdown."""
+        engine = self._engines[job.engine]
+        announced = self._announcing.get(job.id)
+        if announced is not None:
+            await announced.wait()
+            job = await self._jobs.get(job.id) or job
+        heartbeat = asyncio.create_task(self._heartbeat(job))
+        settling: asyncio.Future[None] | None = None
+        try:
+            await self._tell(self._delivery.started(job))
+            async with asyncio.timeout(self.timeout_s):
+                track = await engine.generate(await self._request(job, engine))
+                files = await write_track_files(
+                    track, self._audio_dir, f"job-{job.id}", prompt=job.prompt, mood=job.params.get("mood")
+                )
+            job = await self._record(job, track, files)
+            heartbeat.cancel()
+            receipt = await self._delivery.deliver(job, files)
+            # The user has the track now: settling must finish even if we are cancelled this instant, or a
+            # restart would re-queue and deliver it twice.
+            settling = asyncio.ensure_future(self._settle_delivered(job, receipt.file_id, track.seconds_taken))
+            await asyncio.shield(settling)
+        except asyncio.CancelledError:
+            if settling is not None:
+                await settling
+                raise
+            if self._stopping:
+                await self._jobs.requeue(job.id)
+                log.info("job %s interrupted by shutdown; re-queued", job.id)
+                raise
+            if await self._credits.settle(job.id, "canceled", error="canceled by the user"):
+                await self._tell(self._delivery.canceled(job))
+        except TimeoutError:
+            await self._fail(job, FailureReason.TIMEOUT, f"timed out after {self.timeout_s:g} s")
+        except EngineError as exc:
+            reason = (
+                FailureReason.ENGINE_REJECTED if isinstance(exc, EngineRejected) else FailureReason.ENGINE_UNAVAILABLE
+            )
+            await self._fail(job, reason, f"{type(exc).__name__}: {exc}")
+        except DeliveryError as exc:
+            await self._fail(job, FailureReason.DELIVERY, f"delivery failed: {exc}")
+        except Exception as exc:
+            log.exception("job %s failed unexpectedly", job.id)
+            await self._fail(job, FailureReason.INTERNAL, f"{type(exc).__name__}: {exc}")
+        finally:
+            heartbeat.cancel()
+
+    async def _request(self, job: Job, engine: Engine) -> GenerationRequest:
+        params = job.params
+        continue_from = None
+        if params.get("continue_job"):
+            source = await self._jobs.get(int(params["continue_job"]))
+            if source is not None and source.audio_path:
+                wav = Path(source.audio_path).with_suffix(".wav")
+                continue_from = await asyncio.to_thread(wav.read_bytes) if wav.exists() else None
+        return GenerationRequest(
+            prompt=job.prompt,
+            duration=float(params.get("duration", 30.0)),
+            seed=params.get("seed"),
+            bpm=params.get("bpm"),
+            key=params.get("key"),
+            genre=params.get("genre"),
+            mood=params.get("mood"),
+            loop=bool(params.get("loop", False)),
+            continue_from=continue_from,
+            stems=engine.capabilities(params.get("model")).stems,
+            model=params.get("model"),
+        )
+
+    async def _record(self, job: Job, track: GeneratedTrack, files: TrackFiles) -> Job:
+        await self._jobs.update(
+            job.id,
+            model=track.model,
+            seed=track.seed,
+            audio_path=str(files.mp3),
+            title=files.title,
+            duration=track.duration,
+            bpm=track.bpm,
+            music_key=track.key,
+            license_id=track.license.id,
+            commercial=int(track.commercial_use),
+            has_stems=int(files.stems_zip is not None),
+            cost_usd=track.cost_usd,
+        )
+        return await self._jobs.get(job.id) or job
+
+    async def _settle_delivered(self, job: Job, file_id: str, seconds: float) -> None:
+        await self._jobs.update(job.id, file_id=file_id)
+        await self._credits.settle(job.id, "delivered")
+        log.info("job %s delivered (%s, %.1f s)", job.id, job.engine, seconds, extra={"job_id": job.id})
+
+    async def _fail(self, job: Job, reason: FailureReason, error: str) -> None:
+        log.warning("job %s failed: %s", job.id, error, extra={"job_id": job.id, "reason": reason.value})
+        if await self._credits.settle(job.id, "failed", error=error):
+            await self._tell(self._delivery.failed(job, reason))
+
+    async def _heartbeat(self, job: Job) -> None:
+        while True:
+            await self._tell(self._delivery.working(job))
+            await asyncio.sleep(self._heartbeat_s)
+
+    @staticmethod
+    async def _tell(call: Awaitable[object]) -> None:
+        """Await a Delivery notification; a failure to notify is logged, never fatal."""
+        try:
+            await call
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("could not notify the user", exc_info=True)

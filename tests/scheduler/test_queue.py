@@ -1,0 +1,225 @@
+"""The generation queue: reserve → generate → deliver → settle, with failures, timeouts, cancel and recovery."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from billing import Credits, Decision, JobSpec
+from engines import EngineOptions, get_engine
+from scheduler.delivery import DeliveryError, FailureReason, Receipt, TrackFiles
+from scheduler.queue import GenerationQueue
+from storage import Database, Job, LedgerRepository, UserRepository
+
+FP = "fp-1"
+
+
+class RecordingDelivery:
+    """A Delivery that records what the user would have seen."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int, object]] = []
+        self.fail_delivery = False
+        self.delivered = asyncio.Event()
+        self.settled = asyncio.Event()
+
+    async def queued(self, job: Job, position: int) -> int | None:
+        self.events.append(("queued", job.id, position))
+        return 1000 + job.id
+
+    async def started(self, job: Job) -> None:
+        self.events.append(("started", job.id, None))
+
+    async def working(self, job: Job) -> None:
+        self.events.append(("working", job.id, None))
+
+    async def deliver(self, job: Job, files: TrackFiles) -> Receipt:
+        if self.fail_delivery:
+            raise DeliveryError("telegram is down")
+        assert files.mp3.exists() and files.wav.exists() and files.cover.exists()
+        self.events.append(("delivered", job.id, files))
+        self.delivered.set()
+        return Receipt(file_id=f"file-{job.id}", message_id=1)
+
+    async def failed(self, job: Job, reason: FailureReason) -> None:
+        self.events.append(("failed", job.id, reason))
+        self.settled.set()
+
+    async def canceled(self, job: Job) -> None:
+        self.events.append(("canceled", job.id, None))
+        self.settled.set()
+
+    def kinds(self, job_id: int) -> list[str]:
+        return [kind for kind, jid, _ in self.events if jid == job_id and kind != "working"]
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with await Database.open(tmp_path / "q.db") as database:
+        for uid in (1, 2):
+            await UserRepository(database).seen(
+                telegram_id=uid,
+                fingerprint=f"fp-{uid}",
+                first_name="U",
+                username=None,
+                language="en",
+                now=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        yield database
+
+
+def make_queue(
+    db: Database, tmp_path: Path, delivery: RecordingDelivery, quota: int = 4, **kwargs: object
+) -> GenerationQueue:
+    clock = lambda: datetime(2026, 11, 21, 12, tzinfo=UTC)  # noqa: E731
+    credits = Credits(db, free_daily_quota=quota, zone=ZoneInfo("UTC"), clock=clock, max_active_jobs=5)
+    return GenerationQueue(
+        db=db,
+        credits=credits,
+        engines={"mock": get_engine("mock", EngineOptions(timeout_s=30))},
+        delivery=delivery,
+        audio_dir=tmp_path / "audio",
+        clock=clock,
+        heartbeat_s=0.05,
+        **kwargs,
+    )  # type: ignore[arg-type]
+
+
+def spec(prompt: str, uid: int = 1, **params: object) -> JobSpec:
+    return JobSpec(
+        telegram_id=uid,
+        fingerprint=f"fp-{uid}",
+        chat_id=uid,
+        prompt=prompt,
+        engine="mock",
+        params={"duration": 2.0, **params},
+    )
+
+
+async def wait_until(predicate: Callable[[], bool], within: float = 10.0) -> None:
+    async with asyncio.timeout(within):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+async def test_a_prompt_becomes_delivered_files_and_a_committed_credit(db: Database, tmp_path: Path) -> None:
+    delivery = RecordingDelivery()
+    queue = make_queue(db, tmp_path, delivery)
+    await queue.start()
+    try:
+        sub = await queue.submit(spec("warm house"), banned=False)
+        assert sub.admission.decision is Decision.ALLOW_FREE and sub.job is not None
+        assert sub.position in (0, 1), "next in line, or already claimed by the idle worker"
+        await asyncio.wait_for(delivery.delivered.wait(), 10)
+        await queue.stop()  # stopping right after delivery must neither undo nor repeat it
+    finally:
+        await queue.stop()
+    job = await queue.jobs.get(sub.job.id)
+    assert job is not None and job.status == "delivered" and job.file_id == f"file-{job.id}"
+    assert job.status_message_id == 1000 + job.id and job.seed is not None and job.has_stems
+    assert delivery.kinds(job.id) == ["queued", "started", "delivered"]
+    kinds = [e.kind for e in await LedgerRepository(db).entries(FP)]
+    assert kinds == ["reserve", "commit"]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "reason"),
+    [("[fail] techno", FailureReason.ENGINE_UNAVAILABLE), ("[reject] techno", FailureReason.ENGINE_REJECTED)],
+)
+async def test_an_engine_failure_releases_the_credit_and_tells_the_user(
+    db: Database, tmp_path: Path, prompt: str, reason: FailureReason
+) -> None:
+    delivery = RecordingDelivery()
+    queue = make_queue(db, tmp_path, delivery)
+    await queue.start()
+    try:
+        sub = await queue.submit(spec(prompt), banned=False)
+        await asyncio.wait_for(delivery.settled.wait(), 10)
+    finally:
+        await queue.stop()
+    assert sub.job is not None
+    assert delivery.events[-1] == ("failed", sub.job.id, reason)
+    assert (await queue.jobs.get(sub.job.id)).status == "failed"  # type: ignore[union-attr]
+    assert await LedgerRepository(db).balance(FP, "free") == 0, "reserve and release cancel out"
+
+
+async def test_a_job_past_its_timeout_is_failed_and_refunded(db: Database, tmp_path: Path) -> None:
+    delivery = RecordingDelivery()
+    queue = make_queue(db, tmp_path, delivery, timeout_s=0.3)
+    await queue.start()
+    try:
+        sub = await queue.submit(spec("[slow:20] ambient"), banned=False)
+        await asyncio.wait_for(delivery.settled.wait(), 10)
+    finally:
+        await queue.stop()
+    assert sub.job is not None and delivery.events[-1] == ("failed", sub.job.id, FailureReason.TIMEOUT)
+    assert await LedgerRepository(db).balance(FP, "free") == 0
+
+
+async def test_a_failed_delivery_releases_the_credit(db: Database, tmp_path: Path) -> None:
+    delivery = RecordingDelivery()
+    delivery.fail_delivery = True
+    queue = make_queue(db, tmp_path, delivery)
+    await queue.start()
+    try:
+        sub = await queue.submit(spec("trap"), banned=False)
+        await asyncio.wait_for(delivery.settled.wait(), 10)
+    finally:
+        await queue.stop()
+    assert sub.job is not None and delivery.events[-1] == ("failed", sub.job.id, FailureReason.DELIVERY)
+    assert await LedgerRepository(db).balance(FP, "free") == 0
+
+
+async def test_cancel_stops_a_running_job_and_a_queued_one(db: Database, tmp_path: Path) -> None:
+    delivery = RecordingDelivery()
+    queue = make_queue(db, tmp_path, delivery)
+    await queue.start()
+    try:
+        running = await queue.submit(spec("[slow:20] one"), banned=False)
+        queued = await queue.submit(spec("[slow:20] two"), banned=False)
+        assert queued.position == 1 and running.job is not None and queued.job is not None
+        await wait_until(lambda: ("started", running.job.id, None) in delivery.events)  # type: ignore[union-attr]
+        canceled = await queue.cancel(1)
+        assert canceled is not None and canceled.id == queued.job.id and canceled.status == "queued"
+        canceled = await queue.cancel(1)
+        assert canceled is not None and canceled.id == running.job.id and canceled.status == "canceled"
+        assert await queue.cancel(1) is None
+    finally:
+        await queue.stop()
+    assert await LedgerRepository(db).balance(FP, "free") == 0
+    assert delivery.kinds(queued.job.id) == ["queued", "canceled"]
+
+
+async def test_paid_jobs_run_before_free_ones(db: Database, tmp_path: Path) -> None:
+    delivery = RecordingDelivery()
+    queue = make_queue(db, tmp_path, delivery, quota=1)  # workers not started: everything stays queued
+    first_free = await queue.submit(spec("free one"), banned=False)
+    await Credits(
+        db, free_daily_quota=1, zone=ZoneInfo("UTC"), clock=lambda: datetime(2026, 11, 21, tzinfo=UTC)
+    ).add_paid("fp-1", 1, kind="grant")
+    paid = await queue.submit(spec("paid one"), banned=False)
+    assert paid.admission.decision is Decision.ALLOW_PAID and paid.position == 1
+    assert first_free.job is not None and await queue.position(first_free.job) == 2
+
+
+async def test_restart_requeues_interrupted_jobs_and_gives_up_after_max_attempts(db: Database, tmp_path: Path) -> None:
+    delivery = RecordingDelivery()
+    queue = make_queue(db, tmp_path, delivery, max_attempts=2)
+    sub = await queue.submit(spec("interrupted"), banned=False)
+    assert sub.job is not None
+    now = datetime(2026, 11, 21, 12, tzinfo=UTC)
+    claimed = await queue.jobs.claim_next("mock", now)  # a worker took it, then the process died
+    assert claimed is not None and claimed.attempts == 1
+    assert await queue.recover() == [sub.job.id]
+    assert (await queue.jobs.get(sub.job.id)).status == "queued"  # type: ignore[union-attr]
+    await queue.jobs.claim_next("mock", now)  # died again: attempts == 2 == max
+    assert await queue.recover() == []
+    job = await queue.jobs.get(sub.job.id)
+    assert job is not None and job.status == "failed"
+    assert delivery.events[-1] == ("failed", sub.job.id, FailureReason.INTERRUPTED)
+    assert await LedgerRepository(db).balance(FP, "free") == 0, "the credit came back, nothing charged twice"
