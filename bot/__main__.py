@@ -1,7 +1,7 @@
-"""CloudMusic's one wiring root: read settings, open storage, build the bot, run until told to stop.
+"""CloudMusic's one wiring root: read settings, open storage, build engines, ledger, queue and bot; run until stopped.
 
-``python -m bot`` runs the bot against Telegram when ``TELEGRAM_BOT_TOKEN`` is set, and otherwise in sandbox mode
-against the built-in Telegram stand-in. Everything else in the project receives its collaborators as arguments.
+``python -m bot`` runs against Telegram when ``TELEGRAM_BOT_TOKEN`` is set, and otherwise in sandbox mode against
+the built-in Telegram stand-in. Everything else in the project receives its collaborators as arguments.
 """
 
 from __future__ import annotations
@@ -10,21 +10,26 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from telegram import Update
-from telegram.ext import Application
 
-from bot.app import build_application
+from billing import Credits
+from bot.app import App, build_application, build_bot
+from bot.delivery import TelegramDelivery
 from bot.http import HttpServer
 from bot.logs import configure_logging
-from bot.services import Services
+from bot.services import Services, utc_now
 from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
 from bot.texts import Texts
+from engines import EngineError, EngineOptions, get_engine
+from scheduler.queue import GenerationQueue
+from scheduler.studio import Studio
 from storage import Database, StorageError, UserRepository
 
 log = logging.getLogger("bot")
@@ -38,13 +43,20 @@ class Runtime:
     """A running bot: what tests and the process entry point hold on to."""
 
     services: Services
-    application: Application  # type: ignore[type-arg]
+    application: App
+    queue: GenerationQueue
     http: HttpServer
     standin: Any | None  # bot.sandbox.TelegramStandIn in sandbox mode
 
 
+class StartupError(Exception):
+    """Something the operator must fix before the bot can start; the message says what."""
+
+
 @asynccontextmanager
-async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIterator[Runtime]:
+async def running_bot(
+    settings: Settings, *, clock: Callable[[], datetime] = utc_now, poll_timeout: int = 30
+) -> AsyncIterator[Runtime]:
     """Start everything ``settings`` describes; on exit stop it all in reverse order and close the database."""
     async with AsyncExitStack() as stack:
         standin = None
@@ -56,33 +68,64 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
             stack.push_async_callback(standin.stop)
             token, api_url, file_url = SANDBOX_TOKEN, standin.base_url, standin.file_base_url
             log.info(
-                "sandbox mode: TELEGRAM_BOT_TOKEN is not set, so the bot talks to the built-in Telegram stand-in at %s",
-                api_url,
+                "sandbox mode: TELEGRAM_BOT_TOKEN is not set, so the bot talks to the built-in stand-in at %s", api_url
             )
         else:
             assert settings.telegram_bot_token is not None
-            token = settings.telegram_bot_token.get_secret_value()
-            api_url = settings.telegram_api_base_url
-            # The Bot API serves files under /file/bot<token>/… beside /bot<token>/… (also a Local Bot API server).
+            token, api_url = settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url
+            # The Bot API serves files under /file/bot<token>/… beside /bot<token>/… (a Local Bot API server too).
             file_url = api_url.replace("/bot", "/file/bot", 1)
+
+        try:
+            engine = get_engine(settings.engine, _engine_options(settings))
+        except (KeyError, ImportError, EngineError) as exc:
+            raise StartupError(f"ENGINE: {exc.args[0] if exc.args else exc}") from exc
+        stack.push_async_callback(engine.aclose)
+        capabilities = engine.capabilities()
 
         db = await Database.open(settings.database_path)
         stack.push_async_callback(db.close)
+        users, texts = UserRepository(db), Texts.load()
+        bot = build_bot(token, base_url=api_url, base_file_url=file_url)
+        delivery = TelegramDelivery(bot, texts, users, can_extend={settings.engine: capabilities.can_continue})
+        credits = Credits(
+            db,
+            free_daily_quota=settings.free_daily_quota,
+            zone=settings.quota_zone,
+            clock=clock,
+            max_active_jobs=settings.max_active_jobs,
+        )
+        queue = GenerationQueue(
+            db=db,
+            credits=credits,
+            engines={settings.engine: engine},
+            delivery=delivery,
+            audio_dir=settings.audio_dir,
+            clock=clock,
+            concurrency={settings.engine: settings.generation_workers},
+            timeout_s=settings.generation_timeout,
+        )
+        studio = Studio(queue=queue, credits=credits, engine=settings.engine, capabilities=capabilities, clock=clock)
         services = Services(
             settings=settings,
             db=db,
-            users=UserRepository(db),
-            texts=Texts.load(),
+            users=users,
+            texts=texts,
+            studio=studio,
+            delivery=delivery,
             fingerprint_secret=fingerprint_secret(settings),
+            clock=clock,
         )
 
-        app = build_application(services, token=token, base_url=api_url, base_file_url=file_url)
+        app = build_application(services, bot)
         await app.initialize()
         stack.push_async_callback(app.shutdown)
         if app.post_init is not None:  # PTB calls post_init only from run_polling(); we run the parts ourselves
             await app.post_init(app)
         await app.start()
         stack.push_async_callback(app.stop)
+        await queue.start()
+        stack.push_async_callback(queue.stop, settings.shutdown_grace)
         assert app.updater is not None
         await app.updater.start_polling(timeout=poll_timeout, poll_interval=0, allowed_updates=Update.ALL_TYPES)
         stack.push_async_callback(app.updater.stop)
@@ -91,8 +134,15 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
         await http.start()
         stack.push_async_callback(http.stop)
         log.info("CloudMusic is running as @%s (engine %s)", app.bot.username, settings.engine)
-        yield Runtime(services=services, application=app, http=http, standin=standin)
+        yield Runtime(services=services, application=app, queue=queue, http=http, standin=standin)
         log.info("CloudMusic is stopping")
+
+
+def _engine_options(settings: Settings) -> EngineOptions:
+    token = settings.replicate_api_token.get_secret_value() if settings.replicate_api_token else None
+    return EngineOptions(
+        replicate_api_token=token, replicate_base_url=settings.replicate_base_url, timeout_s=settings.generation_timeout
+    )
 
 
 async def _serve(settings: Settings) -> None:
@@ -125,7 +175,7 @@ def main() -> int:
     configure_logging(settings.log_level, settings.log_format, secrets)
     try:
         asyncio.run(_serve(settings))
-    except StorageError as exc:
+    except (StartupError, StorageError) as exc:
         log.error("cannot start: %s", exc)
         return 1
     except OSError as exc:  # e.g. the HTTP port is taken

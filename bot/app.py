@@ -1,46 +1,77 @@
-"""Builds the python-telegram-bot Application: transport, typed context, handlers, menu commands."""
+"""Builds the python-telegram-bot objects: the Bot (transport) and the Application (handlers, typed context)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from telegram import BotCommand
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
+from bot.commands import PUBLIC_COMMANDS
 from bot.context import BotContext, CloudMusicApplication
-from bot.handlers import errors, fallback, start
+from bot.handlers import account, errors, fallback, generate, guided, history, presets, start, tracks
 from bot.services import Services
 
 #: How many updates may be processed at once, so one slow conversation never stalls the others.
 CONCURRENT_UPDATES = 64
 
+App = Application[Any, Any, Any, Any, Any, Any]
 
-def build_application(services: Services, *, token: str, base_url: str, base_file_url: str) -> Application:  # type: ignore[type-arg]
-    """An Application wired to ``services`` that talks to the Bot API at ``base_url``."""
-    context_types = ContextTypes(context=BotContext)
+
+def build_bot(token: str, *, base_url: str, base_file_url: str) -> ExtBot[int]:
+    """The Bot API client: pooled HTTP, a separate long-poll connection, Telegram's flood limits respected."""
+    return ExtBot(
+        token,
+        base_url=base_url,
+        base_file_url=base_file_url,
+        request=HTTPXRequest(connection_pool_size=128, read_timeout=30.0, write_timeout=60.0),
+        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
+        rate_limiter=AIORateLimiter(max_retries=3),
+    )
+
+
+def build_application(services: Services, bot: ExtBot[int]) -> App:
+    """An Application around ``bot`` whose handlers reach ``services`` as ``context.services``."""
     app = (
         ApplicationBuilder()
         .application_class(CloudMusicApplication, kwargs={"services": services})
-        .token(token)
-        .base_url(base_url)
-        .base_file_url(base_file_url)
-        .context_types(context_types)
+        .bot(bot)
+        .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .get_updates_read_timeout(40)
         .post_init(_post_init)
         .build()
     )
-    app.add_handler(CommandHandler("start", start.start))
-    app.add_handler(CommandHandler("help", start.help_command))
+    commands = {
+        "start": start.start,
+        "help": start.help_command,
+        "generate": generate.generate_command,
+        "presets": presets.presets_command,
+        "history": history.history_command,
+        "balance": account.balance_command,
+        "cancel": account.cancel_command,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=r"^gm:"))
+    app.add_handler(CallbackQueryHandler(presets.preset_button, pattern=r"^pr:"))
+    app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=r"^(rg|ex|wav|st|sh):"))
+    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re):"))
+    app.add_handler(CallbackQueryHandler(generate.buy_button, pattern=r"^buy$"))
+    app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
-    app.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command))
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, generate.prompt_message))
     app.add_handler(
         MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL & filters.ChatType.PRIVATE, fallback.unreadable)
     )
@@ -48,9 +79,9 @@ def build_application(services: Services, *, token: str, base_url: str, base_fil
     return app
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(app: App) -> None:
     """Publishes the command menu in every language that has a catalog."""
     texts = app.services.texts  # type: ignore[attr-defined]
     for language in texts.languages:
-        commands = [BotCommand(name, texts.get(language, f"command.{name}")) for name in start.PUBLIC_COMMANDS]
+        commands = [BotCommand(name, texts.get(language, f"command.{name}")) for name in PUBLIC_COMMANDS]
         await app.bot.set_my_commands(commands, language_code=None if language == "en" else language)

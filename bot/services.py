@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from billing import fingerprint
+from bot.delivery import TelegramDelivery
 from bot.settings import Settings
 from bot.texts import Texts
+from scheduler.studio import Studio
 from storage import Database, UserRepository
 
 
@@ -25,6 +27,8 @@ class Services:
     db: Database
     users: UserRepository
     texts: Texts
+    studio: Studio
+    delivery: TelegramDelivery
     fingerprint_secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
 

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    generation_timeout: float = Field(default=300.0, gt=0, le=3600)
+    generation_workers: int = Field(default=2, ge=1, le=64)
+    max_active_jobs: int = Field(default=1, ge=1, le=100)
+    shutdown_grace: float = Field(default=20.0, ge=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 

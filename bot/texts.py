@@ -46,7 +46,7 @@ class Texts:
         base = code.split("-")[0]
         return base if base in self._catalogs else DEFAULT_LANGUAGE
 
-    def get(self, language: str | None, key: str, **values: Any) -> str:
+    def get(self, language: str | None, key: str, /, **values: Any) -> str:
         """The sentence ``key`` in ``language`` (falling back to English), with ``values`` filled in."""
         catalog = self._catalogs.get(self.language_for(language), {})
         template = catalog.get(key) or self._catalogs[DEFAULT_LANGUAGE].get(key)

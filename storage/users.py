@@ -58,6 +58,9 @@ class UserRepository:
         """Record that a user was seen now; returns the user and whether this was their first contact."""
         stamp = now.isoformat()
         async with self._db.transaction() as conn:
+            cursor = await conn.execute("SELECT 1 FROM users WHERE telegram_id = ?", (telegram_id,))
+            existed = await cursor.fetchone() is not None
+            await cursor.close()
             cursor = await conn.execute(
                 """
                 INSERT INTO users (telegram_id, fingerprint, first_name, username, language, start_payload,
@@ -75,8 +78,7 @@ class UserRepository:
             row = await cursor.fetchone()
             await cursor.close()
         assert row is not None  # RETURNING always yields the row it wrote
-        user = User.from_row(row)
-        return user, user.created_at == now
+        return User.from_row(row), not existed
 
     async def get(self, telegram_id: int) -> User | None:
         """The user with this Telegram id, or None."""

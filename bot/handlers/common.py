@@ -1,10 +1,17 @@
-"""Small helpers shared by handlers: who is talking, in which language, and remembering them."""
+"""Small helpers shared by handlers: who is talking, remembering them, and answering a submission."""
 
 from __future__ import annotations
 
-from telegram import Update
+import html
+from datetime import datetime
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+
+from billing import Balance, Decision
 from bot.context import BotContext
+from scheduler.queue import Submission
+from scheduler.studio import Requester
 from storage import User
 
 
@@ -24,6 +31,45 @@ async def remember(update: Update, context: BotContext, start_payload: str | Non
     )
 
 
+async def requester(update: Update, context: BotContext) -> tuple[Requester, str]:
+    """The sender as the studio knows them, and their language."""
+    user, _ = await remember(update, context)
+    assert update.effective_chat is not None
+    who = Requester(user.telegram_id, update.effective_chat.id, user.fingerprint, user.banned)
+    return who, user.language
+
+
 def language_of(update: Update) -> str | None:
     """The sender's Telegram language code, if any."""
     return update.effective_user.language_code if update.effective_user else None
+
+
+def reset_values(balance: Balance, now: datetime, zone: str) -> dict[str, object]:
+    """Placeholders describing when the free quota resets: time, zone, hours and minutes from now."""
+    left = max(0, int((balance.resets_at - now).total_seconds()))
+    return {"time": f"{balance.resets_at:%H:%M}", "zone": zone, "hours": left // 3600, "minutes": left % 3600 // 60}
+
+
+async def answer_submission(context: BotContext, chat_id: int, language: str, submission: Submission) -> None:
+    """Tell the user why a prompt was not queued (a queued one is announced by the queue itself)."""
+    texts, services = context.services.texts, context.services
+    decision = submission.admission.decision
+    if decision in (Decision.ALLOW_FREE, Decision.ALLOW_PAID):
+        return
+    markup = None
+    if decision is Decision.BLOCK_QUOTA:
+        values = reset_values(submission.admission.balance, services.clock(), services.settings.quota_timezone)
+        text = texts.get(language, "quota.blocked", quota=submission.admission.balance.free_quota, **values)
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.get(language, "button.buy"), callback_data="buy")]])
+    elif decision is Decision.BLOCK_BUSY:
+        position = await services.studio.active_position(submission.admission.active_job_ids)
+        key = "quota.busy" if position > 0 else "quota.busy_running"
+        text = texts.get(language, key, position=position)
+    else:
+        text = texts.get(language, "error.banned")
+    await context.bot.send_message(chat_id, text, reply_markup=markup, parse_mode=ParseMode.HTML)
+
+
+def escape(text: str) -> str:
+    """HTML-escape user text for parse_mode=HTML."""
+    return html.escape(text)

@@ -25,3 +25,9 @@ async def unreadable(update: Update, context: BotContext) -> None:
     """Answers stickers, photos, voice notes and the like with what the bot can do."""
     assert update.effective_message is not None
     await update.effective_message.reply_text(context.services.texts.get(language_of(update), "unknown.text"))
+
+
+async def expired_button(update: Update, context: BotContext) -> None:
+    """A press on a button no handler knows (an old keyboard, or forged data): say it expired."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(context.services.texts.get(language_of(update), "callback.expired"))

@@ -7,11 +7,9 @@ import html
 from telegram import Update
 from telegram.constants import ParseMode
 
+from bot.commands import PUBLIC_COMMANDS
 from bot.context import BotContext
 from bot.handlers.common import language_of, remember
-
-#: Commands shown in Telegram's menu and in /help, in order. Texts live under ``command.<name>``.
-PUBLIC_COMMANDS = ("start", "help")
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -36,8 +34,7 @@ async def start(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     """Lists every command with its description."""
     texts, language = context.services.texts, language_of(update)
-    lines = [f"/{name} — {texts.get(language, f'command.{name}')}" for name in PUBLIC_COMMANDS]
+    lines = [f"/{name} — {html.escape(texts.get(language, f'command.{name}'))}" for name in PUBLIC_COMMANDS]
+    body = texts.get(language, "help.text", commands="\n".join(lines)) + "\n\n" + texts.get(language, "help.params")
     assert update.effective_message is not None
-    await update.effective_message.reply_text(
-        texts.get(language, "help.text", commands="\n".join(lines)), parse_mode=ParseMode.HTML
-    )
+    await update.effective_message.reply_text(body, parse_mode=ParseMode.HTML)

@@ -1,0 +1,140 @@
+"""The Telegram implementation of the scheduler's ``Delivery``: status messages, chat actions, the audio itself."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from bot.texts import Texts
+from scheduler.delivery import DeliveryError, FailureReason, Receipt, TrackFiles
+from storage import Job, UserRepository
+
+log = logging.getLogger(__name__)
+PROMPT_PREVIEW = 80
+
+
+class TelegramDelivery:
+    """Talks to the user who asked for a job, in their language."""
+
+    def __init__(self, bot: Bot, texts: Texts, users: UserRepository, *, can_extend: dict[str, bool]) -> None:
+        self._bot, self._texts, self._users = bot, texts, users
+        self._can_extend = can_extend  # engine name → whether its default model can continue audio
+
+    async def _language(self, job: Job) -> str:
+        user = await self._users.get(job.telegram_id)
+        return user.language if user else "en"
+
+    def _prompt(self, job: Job) -> str:
+        short = job.prompt if len(job.prompt) <= PROMPT_PREVIEW else job.prompt[: PROMPT_PREVIEW - 1] + "…"
+        return html.escape(short)
+
+    async def _status(self, job: Job, key: str, **values: object) -> None:
+        text = self._texts.get(await self._language(job), key, prompt=self._prompt(job), **values)
+        if job.status_message_id is None:
+            await self._bot.send_message(job.chat_id, text, parse_mode=ParseMode.HTML)
+            return
+        try:
+            await self._bot.edit_message_text(text, job.chat_id, job.status_message_id, parse_mode=ParseMode.HTML)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    async def queued(self, job: Job, position: int) -> int | None:
+        """Sends the status message: "queued (position N)", or "starting" when a worker already has it."""
+        language = await self._language(job)
+        if position > 0:
+            text = self._texts.get(language, "status.queued", position=position, prompt=self._prompt(job))
+        else:
+            text = self._texts.get(language, "status.starting", prompt=self._prompt(job))
+        message = await self._bot.send_message(job.chat_id, text, parse_mode=ParseMode.HTML)
+        return message.message_id
+
+    async def started(self, job: Job) -> None:
+        """Edits the status message to "composing…"."""
+        await self._status(job, "status.composing")
+
+    async def working(self, job: Job) -> None:
+        """Shows "recording audio…" in the chat header (Telegram clears it after ~5 s, so it is repeated)."""
+        await self._bot.send_chat_action(job.chat_id, ChatAction.RECORD_VOICE)
+
+    async def deliver(self, job: Job, files: TrackFiles) -> Receipt:
+        """Sends the MP3 with title, performer, duration, cover, caption and buttons; then marks the status done."""
+        language = await self._language(job)
+        audio, cover = await asyncio.gather(
+            asyncio.to_thread(files.mp3.read_bytes), asyncio.to_thread(files.cover.read_bytes)
+        )
+        try:
+            message = await self._bot.send_audio(
+                job.chat_id,
+                audio=InputFile(audio, filename=f"{_slug(files.title)}.mp3"),
+                title=files.title,
+                performer=files.performer,
+                duration=files.duration,
+                thumbnail=InputFile(cover, filename="cover.jpg"),
+                caption=self.caption(job, language),
+                parse_mode=ParseMode.HTML,
+                reply_markup=self.track_buttons(job, language),
+            )
+        except TelegramError as exc:
+            raise DeliveryError(f"sendAudio failed: {exc}") from exc
+        if message.audio is None:
+            raise DeliveryError("sendAudio returned no audio")
+        try:
+            await self._status(job, "status.done")
+        except TelegramError:
+            log.info("could not mark job %s done in its status message", job.id)
+        return Receipt(file_id=message.audio.file_id, message_id=message.message_id)
+
+    async def failed(self, job: Job, reason: FailureReason) -> None:
+        """Replaces the status with why the job failed and that the credit came back."""
+        await self._status(job, f"failure.{reason.value}")
+
+    async def canceled(self, job: Job) -> None:
+        """Replaces the status with "canceled, credit returned"."""
+        await self._status(job, "status.canceled")
+
+    # --- shared with the history and button handlers -------------------------------------------------------
+
+    def caption(self, job: Job, language: str) -> str:
+        """Prompt, engine/model/seed, tempo/key, and the licence when it forbids commercial use."""
+        t = self._texts
+        lines = [t.get(language, "caption.prompt", prompt=html.escape(job.prompt[:300]))]
+        lines.append(
+            t.get(
+                language,
+                "caption.details",
+                engine=job.engine,
+                model=html.escape(job.model or "?"),
+                seed=job.seed if job.seed is not None else "?",
+            )
+        )
+        if job.bpm and job.music_key:
+            lines.append(t.get(language, "caption.tempo_key", bpm=f"{job.bpm:g}", key=html.escape(job.music_key)))
+        elif job.bpm:
+            lines.append(t.get(language, "caption.tempo", bpm=f"{job.bpm:g}"))
+        if job.commercial is False:
+            lines.append(t.get(language, "caption.noncommercial", license=html.escape(job.license_id or "?")))
+        return "\n".join(lines)
+
+    def track_buttons(self, job: Job, language: str) -> InlineKeyboardMarkup:
+        """Regenerate, Extend (where the engine can continue), WAV, Share, Stems (where there are stems)."""
+        t = self._texts
+        first = [InlineKeyboardButton(t.get(language, "button.regenerate"), callback_data=f"rg:{job.id}")]
+        if self._can_extend.get(job.engine, False):
+            first.append(InlineKeyboardButton(t.get(language, "button.extend"), callback_data=f"ex:{job.id}"))
+        second = [InlineKeyboardButton(t.get(language, "button.wav"), callback_data=f"wav:{job.id}")]
+        if job.has_stems:
+            second.append(InlineKeyboardButton(t.get(language, "button.stems"), callback_data=f"st:{job.id}"))
+        share_key = "button.shared" if job.shared_at else "button.share"
+        third = [InlineKeyboardButton(t.get(language, share_key), callback_data=f"sh:{job.id}")]
+        return InlineKeyboardMarkup([first, second, third])
+
+
+def _slug(title: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")
+    return "-".join(part for part in cleaned.split("-") if part)[:48] or "track"

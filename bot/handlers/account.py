@@ -1,0 +1,34 @@
+"""``/balance`` and ``/cancel``."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot.context import BotContext
+from bot.handlers.common import requester, reset_values
+
+
+async def balance_command(update: Update, context: BotContext) -> None:
+    """Free tracks left today, paid credits, and when the free quota resets."""
+    who, language = await requester(update, context)
+    services = context.services
+    balance = await services.studio.balance(who)
+    values = reset_values(balance, services.clock(), services.settings.quota_timezone)
+    text = services.texts.get(
+        language,
+        "balance.text",
+        free_left=balance.free_left,
+        free_quota=balance.free_quota,
+        paid=balance.paid,
+        **values,
+    )
+    await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML)
+
+
+async def cancel_command(update: Update, context: BotContext) -> None:
+    """Cancels the user's track in the works; its credit is released (the status message says so)."""
+    who, language = await requester(update, context)
+    job = await context.services.studio.cancel(who)
+    if job is None:
+        await context.bot.send_message(who.chat_id, context.services.texts.get(language, "cancel.none"))

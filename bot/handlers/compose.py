@@ -1,0 +1,20 @@
+"""Composing from any entry point (typed prompt, guided mode, preset): submit, or explain why not."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.handlers.common import answer_submission, requester
+from scheduler.intake import IntakeError
+
+
+async def compose(update: Update, context: BotContext, text: str | None, **overrides: object) -> None:
+    """Submit ``text``; a bad prompt is answered and costs nothing; a refusal is explained."""
+    who, language = await requester(update, context)
+    try:
+        submission = await context.services.studio.compose(who, text, **overrides)
+    except IntakeError as exc:
+        await context.bot.send_message(who.chat_id, context.services.texts.get(language, exc.key, **exc.values))
+        return
+    await answer_submission(context, who.chat_id, language, submission)

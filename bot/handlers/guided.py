@@ -1,0 +1,86 @@
+"""Guided mode: genre → mood → length → confirm, all in one message of inline buttons.
+
+The choices travel in the callback data (``gm:<step>:<genre>:<mood>:<seconds>``, well under Telegram's 64 bytes),
+so nothing is stored and an old keyboard still works after a restart.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+
+from bot.context import BotContext
+from bot.handlers.common import language_of
+from bot.handlers.compose import compose
+
+GENRES = ("techno", "house", "lo-fi", "ambient", "synthwave", "drum & bass", "trap", "cinematic", "jazzy")
+MOODS = ("dark", "uplifting", "calm", "energetic", "dreamy", "sad", "epic")
+LENGTHS = (15, 30, 60)
+
+
+def _rows(buttons: list[InlineKeyboardButton], per_row: int = 3) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+def _keyboard(
+    context: BotContext, language: str | None, step: str, genre: int = 0, mood: int = 0
+) -> InlineKeyboardMarkup:
+    t = context.services.texts
+    if step == "genre":
+        rows = _rows([InlineKeyboardButton(g, callback_data=f"gm:m:{i}") for i, g in enumerate(GENRES)])
+    elif step == "mood":
+        rows = _rows([InlineKeyboardButton(m, callback_data=f"gm:l:{genre}:{i}") for i, m in enumerate(MOODS)], 4)
+    elif step == "length":
+        rows = [[InlineKeyboardButton(f"{s} s", callback_data=f"gm:c:{genre}:{mood}:{s}") for s in LENGTHS]]
+    else:
+        rows = []
+    nav = [InlineKeyboardButton(t.get(language, "guided.close"), callback_data="gm:x")]
+    if step != "genre":
+        nav.insert(0, InlineKeyboardButton(t.get(language, "guided.back"), callback_data="gm:g"))
+    return InlineKeyboardMarkup([*rows, nav])
+
+
+async def open_guided(update: Update, context: BotContext) -> None:
+    """Shows the genre choice."""
+    language = language_of(update)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        context.services.texts.get(language, "guided.genre"), reply_markup=_keyboard(context, language, "genre")
+    )
+
+
+async def guided_button(update: Update, context: BotContext) -> None:
+    """Advances the guided mode by one step; the last step composes the track."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    language, t = language_of(update), context.services.texts
+    step, *values = query.data.split(":")[1:]
+    try:
+        numbers = [int(v) for v in values]
+        genre = GENRES[numbers[0]] if numbers else ""
+        mood = MOODS[numbers[1]] if len(numbers) > 1 else ""
+    except (ValueError, IndexError):
+        await query.answer(t.get(language, "callback.expired"))
+        return
+    await query.answer()
+    if step == "g":
+        await query.edit_message_text(
+            t.get(language, "guided.genre"), reply_markup=_keyboard(context, language, "genre")
+        )
+    elif step == "m":
+        await query.edit_message_text(
+            t.get(language, "guided.mood", genre=genre),
+            parse_mode=ParseMode.HTML,
+            reply_markup=_keyboard(context, language, "mood", numbers[0]),
+        )
+    elif step == "l":
+        await query.edit_message_text(
+            t.get(language, "guided.length", genre=genre, mood=mood),
+            parse_mode=ParseMode.HTML,
+            reply_markup=_keyboard(context, language, "length", numbers[0], numbers[1]),
+        )
+    elif step == "c" and len(numbers) == 3 and numbers[2] in LENGTHS:
+        await query.edit_message_reply_markup(None)
+        await compose(update, context, f"{mood} {genre}", duration=float(numbers[2]), genre=genre, mood=mood)
+    else:
+        await query.edit_message_text(t.get(language, "guided.cancelled"))

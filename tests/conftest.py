@@ -1,0 +1,112 @@
+"""Shared fixtures: the whole bot running against the Telegram stand-in, and a settable clock.
+
+``live_bot`` starts the real wiring (``bot.__main__.running_bot``) with ``ENGINE=mock`` against a
+:class:`TelegramStandIn` on 127.0.0.1, and fails the test if the bot made any call the official Bot API
+description rejects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.__main__ import Runtime, running_bot
+from bot.sandbox import ChatMessage, TelegramStandIn
+from bot.settings import Settings
+
+TOKEN = "123456:TEST-cloudmusic-e2e-token-0000"
+ADA, BOB = 1001, 1002
+
+
+class Clock:
+    """A clock tests can move; starts at noon UTC on a fixed day."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def test_settings(data_dir: Path, standin: TelegramStandIn, **overrides: Any) -> Settings:
+    """Settings for a bot talking to ``standin`` with the mock engine."""
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "telegram_api_base_url": standin.base_url,
+        "data_dir": data_dir,
+        "engine": "mock",
+        "http_port": 0,
+        "fingerprint_secret": "test-fingerprint-secret",
+        "generation_workers": 2,
+        "shutdown_grace": 0,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class LiveBot:
+    """A running bot and the people around it."""
+
+    standin: TelegramStandIn
+    runtime: Runtime
+    clock: Clock
+
+    async def say(self, user_id: int, text: str) -> None:
+        """The person sends ``text``."""
+        await self.standin.send_text(user_id, text)
+
+    async def reply(
+        self, user_id: int, predicate: Callable[[ChatMessage], bool] = lambda m: True, timeout: float = 10.0
+    ) -> ChatMessage:
+        """The bot's next message (or edit) in the person's chat that matches ``predicate``."""
+        return await self.standin.wait_for(user_id, predicate, timeout=timeout)
+
+    async def ask(self, user_id: int, text: str, contains: str = "", timeout: float = 10.0) -> ChatMessage:
+        """Send ``text`` and wait for a reply containing ``contains``."""
+        await self.say(user_id, text)
+        return await self.reply(user_id, lambda m: contains in m.content, timeout)
+
+    def audio_messages(self, user_id: int) -> list[ChatMessage]:
+        """Every audio the bot sent the person."""
+        return [m for m in self.standin.transcript(user_id) if m.from_bot and m.kind == "audio"]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A settable clock."""
+    return Clock()
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[TelegramStandIn]:
+    """A Telegram stand-in with two people, Ada and Bob; any Bot API violation fails the test."""
+    async with TelegramStandIn(token=TOKEN, bot_username="CloudMusicBot") as running:
+        running.add_user(ADA, first_name="Ada", language_code="en")
+        running.add_user(BOB, first_name="Bob", language_code="de")
+        yield running
+        assert not running.violations, f"the bot made invalid Bot API calls: {running.violations}"
+
+
+@pytest.fixture
+def bot_settings() -> dict[str, Any]:
+    """Per-test setting overrides for ``live_bot`` (override this fixture or mutate it before use)."""
+    return {}
+
+
+@pytest.fixture
+async def live_bot(
+    tmp_path: Path, standin: TelegramStandIn, clock: Clock, bot_settings: dict[str, Any]
+) -> AsyncIterator[LiveBot]:
+    """The whole bot, polling the stand-in."""
+    settings = test_settings(tmp_path / "data", standin, **bot_settings)
+    async with running_bot(settings, clock=clock, poll_timeout=1) as runtime:
+        yield LiveBot(standin, runtime, clock)

@@ -1,0 +1,459 @@
+"""The replicate engine against a loopback Replicate stand-in: mapping, polling, failures, cancellation.
+
+The ``replicate_standin`` fixture comes from tests/engines/conftest.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import AsyncIterator
+
+import numpy as np
+import pytest
+
+from engines.base import (
+    Engine,
+    EngineOptions,
+    EngineRejected,
+    EngineTimedOut,
+    EngineUnavailable,
+    GenerationRequest,
+)
+from engines.replicate_engine import NO_TOKEN, ReplicateEngine
+from engines.replicate_models import ACE_STEP, MUSICGEN, STABLE_AUDIO_OPEN
+from tests.standins.replicate_standin import (
+    CRASH_ERROR,
+    INVALID_INPUT_ERROR,
+    NSFW_ERROR,
+    ReplicateStandIn,
+    tone_wav,
+)
+
+FAST = {"poll_interval_s": 0.01, "timeout_s": 2.0}
+
+
+def make_engine(standin: ReplicateStandIn, *, token: str | None = "", **options: float) -> ReplicateEngine:
+    """An engine pointed at the stand-in, with the stand-in's token unless ``token`` is given (None: no token)."""
+    settings = {**FAST, **options}
+    return ReplicateEngine(
+        EngineOptions(
+            replicate_api_token=standin.token if token == "" else token,
+            replicate_base_url=standin.base_url,
+            timeout_s=settings["timeout_s"],
+            poll_interval_s=settings["poll_interval_s"],
+        ),
+        create_retry_backoff_s=(0.01, 0.01),
+    )
+
+
+@pytest.fixture
+async def engine(replicate_standin: ReplicateStandIn) -> AsyncIterator[ReplicateEngine]:
+    """The engine under test; closed after the test."""
+    engine = make_engine(replicate_standin)
+    yield engine
+    await engine.aclose()
+
+
+# --- success and input mapping ----------------------------------------------------------------------------
+
+
+async def test_musicgen_track_has_duration_rate_noncommercial_licence_and_cost(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("succeeded", polls=2, predict_time=4.0)
+    request = GenerationRequest(prompt="dreamy synthwave", duration=1.0, seed=7, bpm=120, key="A minor")
+
+    track = await engine.generate(request)
+
+    assert track.engine == "replicate" and track.model == "meta/musicgen"
+    assert track.sample_rate == 32_000 and track.channels == 2
+    assert abs(track.duration - 1.0) <= 0.05
+    assert track.license.id == "CC-BY-NC-4.0" and track.commercial_use is False
+    assert track.cost_usd == pytest.approx(4.0 * 0.0014)
+    assert track.seed == 7 and track.bpm == 120 and track.key == "A minor"
+    assert track.seconds_taken > 0
+    assert float(abs(track.samples).max()) <= 1.0
+
+
+async def test_musicgen_receives_pinned_version_and_schema_inputs(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    request = GenerationRequest(
+        prompt="dreamy synthwave", duration=1.0, seed=7, bpm=120, key="A minor", genre="synthwave", mood="calm"
+    )
+    await engine.generate(request)
+
+    (create,) = replicate_standin.creates
+    assert create.json["version"] == MUSICGEN.version
+    sent = create.json["input"]
+    assert "dreamy synthwave" in sent["prompt"] and "120 BPM" in sent["prompt"] and "A minor" in sent["prompt"]
+    assert "calm" in sent["prompt"] and "synthwave" in sent["prompt"]
+    assert sent["duration"] == 1 and isinstance(sent["duration"], int)
+    assert sent["model_version"] == "stereo-melody-large"
+    assert sent["output_format"] == "wav" and sent["normalization_strategy"] == "loudness"
+    assert sent["seed"] == 7
+    assert (sent["top_k"], sent["top_p"], sent["temperature"], sent["classifier_free_guidance"]) == (250, 0, 1, 3)
+    assert "input_audio" not in sent and "continuation" not in sent
+
+
+async def test_fractional_duration_asks_next_whole_second_and_trims(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    track = await engine.generate(GenerationRequest(prompt="lofi", duration=1.3))
+
+    assert replicate_standin.created_inputs[0]["duration"] == 2
+    assert track.samples.shape[0] == round(1.3 * 32_000)
+
+
+async def test_missing_seed_is_chosen_sent_and_reported(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    track = await engine.generate(GenerationRequest(prompt="lofi", duration=1.0))
+
+    sent_seed = replicate_standin.created_inputs[0]["seed"]
+    assert isinstance(sent_seed, int) and sent_seed >= 0
+    assert track.seed == sent_seed
+
+
+async def test_ace_step_maps_to_tags_and_is_commercial(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("succeeded", model="lucataco/ace-step", predict_time=3.0)
+    request = GenerationRequest(
+        prompt="epic trailer", duration=1.5, seed=3, bpm=90, key="D minor", genre="cinematic", model=ACE_STEP.info.id
+    )
+
+    track = await engine.generate(request)
+
+    (create,) = replicate_standin.creates
+    assert create.json["version"] == ACE_STEP.version
+    sent = create.json["input"]
+    assert "epic trailer" in sent["tags"] and "90 BPM" in sent["tags"] and "D minor" in sent["tags"]
+    assert "cinematic" in sent["tags"]
+    assert sent["lyrics"] == "[instrumental]" and sent["duration"] == 1.5 and sent["seed"] == 3
+    assert track.model == "lucataco/ace-step" and track.sample_rate == 48_000
+    assert track.license.id == "Apache-2.0" and track.commercial_use is True
+    assert track.cost_usd == pytest.approx(3.0 * 0.000975)
+    assert abs(track.duration - 1.5) <= 0.05
+
+
+async def test_stable_audio_maps_prompt_and_seconds_total(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    request = GenerationRequest(
+        prompt="rain texture", duration=2.0, seed=5, mood="dark", model="stackadoc/stable-audio-open-1.0"
+    )
+
+    track = await engine.generate(request)
+
+    (create,) = replicate_standin.creates
+    assert create.json["version"] == STABLE_AUDIO_OPEN.version
+    sent = create.json["input"]
+    assert "rain texture" in sent["prompt"] and "dark" in sent["prompt"]
+    assert sent["seconds_total"] == 2 and sent["seconds_start"] == 0 and sent["seed"] == 5
+    assert track.sample_rate == 44_100 and track.commercial_use is True
+    assert track.license.id == "LicenseRef-Stability-AI-Community"
+
+
+async def test_list_output_is_downloaded(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("succeeded", output_as_list=True)
+
+    track = await engine.generate(GenerationRequest(prompt="lofi", duration=1.0))
+
+    assert abs(track.duration - 1.0) <= 0.05
+    assert len(replicate_standin.calls("GET", "/files/")) == 1
+
+
+async def test_download_goes_without_the_api_token(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    await engine.generate(GenerationRequest(prompt="lofi", duration=1.0))
+
+    (download,) = replicate_standin.calls("GET", "/files/")
+    assert download.authorization is None
+
+
+async def test_continuation_sends_input_audio_and_returns_only_new_audio(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    previous = tone_wav(1.0, 32_000)
+    request = GenerationRequest(prompt="keep going", duration=1.0, seed=1, continue_from=previous)
+
+    track = await engine.generate(request)
+
+    sent = replicate_standin.created_inputs[0]
+    assert sent["continuation"] is True and sent["continuation_start"] == 0
+    assert sent["input_audio"] == "data:audio/wav;base64," + base64.b64encode(previous).decode()
+    assert sent["duration"] == 2  # MusicGen's output includes the 1 s it continues
+    assert abs(track.duration - 1.0) <= 0.05
+    # the stand-in echoes the prompt as 1 s of silence: the track must start after it, with the new tone
+    assert float(np.abs(track.samples[:3200]).max()) > 0.1
+
+
+async def test_long_continue_from_sends_only_its_last_ten_seconds(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    previous = tone_wav(12.5, 8_000, channels=1)
+
+    track = await engine.generate(GenerationRequest(prompt="more", duration=2.0, continue_from=previous))
+
+    sent = replicate_standin.created_inputs[0]
+    assert sent["continuation_start"] == 2  # 10.5 s of prompt audio are used
+    assert sent["duration"] == 13  # ceil(10.5 + 2)
+    assert abs(track.duration - 2.0) <= 0.05
+    assert float(np.abs(track.samples[:3200]).max()) > 0.1
+
+
+# --- requests the engine refuses before any network ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        GenerationRequest(prompt="x", duration=1.0, model="nobody/nothing"),
+        GenerationRequest(prompt="x", duration=31.0),
+        GenerationRequest(prompt="x", duration=1.0, model="lucataco/ace-step", continue_from=b"RIFF"),
+        GenerationRequest(prompt="x", duration=1.0, loop=True),
+        GenerationRequest(prompt="x", duration=1.0, stems=True),
+        GenerationRequest(prompt="  ", duration=1.0),
+    ],
+    ids=["unknown-model", "too-long", "cannot-continue", "cannot-loop", "no-stems", "empty-prompt"],
+)
+async def test_impossible_requests_are_rejected_without_calling_replicate(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+    request_: GenerationRequest,
+) -> None:
+    with pytest.raises(EngineRejected):
+        await engine.generate(request_)
+    assert replicate_standin.requests == []
+
+
+async def test_unreadable_continue_from_is_rejected(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    with pytest.raises(EngineRejected):
+        await engine.generate(GenerationRequest(prompt="x", duration=1.0, continue_from=b"not audio at all"))
+    assert replicate_standin.calls("POST") == []
+
+
+async def test_unknown_model_error_lists_known_models(engine: ReplicateEngine) -> None:
+    with pytest.raises(EngineRejected, match="meta/musicgen"):
+        engine.capabilities("nobody/nothing")
+
+
+def test_models_and_capabilities_describe_each_licence() -> None:
+    engine = ReplicateEngine()
+    ids = [m.id for m in engine.models()]
+    assert ids == ["meta/musicgen", "lucataco/ace-step", "stackadoc/stable-audio-open-1.0"]
+    assert engine.capabilities() == engine.capabilities("meta/musicgen")
+    assert engine.capabilities().commercial_use is False and engine.capabilities().can_continue is True
+    assert engine.capabilities("lucataco/ace-step").commercial_use is True
+    assert engine.capabilities("lucataco/ace-step").max_duration == 240.0
+    assert engine.capabilities("stackadoc/stable-audio-open-1.0").max_duration == 47.0
+    assert isinstance(engine, Engine)
+
+
+# --- failures -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [(CRASH_ERROR, EngineUnavailable), (NSFW_ERROR, EngineRejected), (INVALID_INPUT_ERROR, EngineRejected)],
+    ids=["crash", "nsfw", "invalid-input"],
+)
+async def test_failed_prediction_maps_by_error_kind(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+    error: str,
+    expected: type[Exception],
+) -> None:
+    replicate_standin.set_scenario("failed", error=error, polls=2)
+
+    with pytest.raises(expected) as caught:
+        await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+    assert type(caught.value) is expected
+    assert replicate_standin.canceled_ids == []  # it had already ended
+
+
+async def test_canceled_prediction_is_unavailable(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("canceled")
+
+    with pytest.raises(EngineUnavailable):
+        await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+
+
+async def test_deadline_cancels_the_prediction_and_times_out(
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("slow")
+    engine = make_engine(replicate_standin, timeout_s=0.3)
+
+    with pytest.raises(EngineTimedOut):
+        await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+    await engine.aclose()
+
+    assert len(replicate_standin.creates) == 1
+    assert len(replicate_standin.calls("GET", "/v1/predictions/")) >= 2  # it did poll
+    assert len(replicate_standin.canceled_ids) == 1
+    assert replicate_standin.calls("POST", f"/v1/predictions/{replicate_standin.canceled_ids[0]}/cancel")
+
+
+async def test_deadline_during_a_slow_create_still_cancels_what_it_creates(
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("slow", create_delay_s=0.3)
+    engine = make_engine(replicate_standin, timeout_s=0.1)
+
+    with pytest.raises(EngineTimedOut):
+        await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+    await engine.aclose()  # waits for the background cancel
+
+    assert replicate_standin.canceled_ids == ["standin0001"]
+
+
+async def test_cancelling_the_task_cancels_the_prediction(
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("slow")
+    engine = make_engine(replicate_standin, timeout_s=30.0)
+    task = asyncio.create_task(engine.generate(GenerationRequest(prompt="x", duration=1.0)))
+    for _ in range(200):  # until the engine is polling
+        if replicate_standin.calls("GET", "/v1/predictions/"):
+            break
+        await asyncio.sleep(0.01)
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await engine.aclose()
+
+    assert replicate_standin.canceled_ids == ["standin0001"]
+
+
+async def test_a_few_failed_polls_are_tolerated(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("succeeded", poll_errors=2)
+
+    track = await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+
+    assert abs(track.duration - 1.0) <= 0.05
+    assert replicate_standin.canceled_ids == []
+
+
+async def test_polls_that_keep_failing_give_up_and_cancel(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("succeeded", poll_errors=100)
+
+    with pytest.raises(EngineUnavailable):
+        await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+
+    assert len(replicate_standin.calls("GET", "/v1/predictions/")) == 3
+    assert replicate_standin.canceled_ids == ["standin0001"]
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_server_error_on_create_is_unavailable_and_not_retried(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+    status: int,
+) -> None:
+    replicate_standin.set_scenario("succeeded", create_status=status)
+
+    with pytest.raises(EngineUnavailable):
+        await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+    assert len(replicate_standin.creates) == 1  # a POST may have created one: no retry
+
+
+async def test_persistent_rate_limit_is_unavailable_after_bounded_retries(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("succeeded", create_status=429)
+
+    with pytest.raises(EngineUnavailable):
+        await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+    assert len(replicate_standin.creates) == 3  # first try + two retries
+
+
+async def test_brief_rate_limit_is_retried_to_success(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("succeeded", create_status=429, create_failures=1)
+
+    track = await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+
+    assert abs(track.duration - 1.0) <= 0.05
+    assert len(replicate_standin.creates) == 2
+
+
+async def test_bad_token_is_unavailable_and_logged_without_the_token(
+    replicate_standin: ReplicateStandIn,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    engine = make_engine(replicate_standin, token="r8_wrong_secret_value")
+    caplog.set_level(logging.ERROR, logger="engines.replicate_engine")
+
+    with pytest.raises(EngineUnavailable):
+        await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+    health = await engine.health()
+    await engine.aclose()
+
+    assert "REPLICATE_API_TOKEN" in caplog.text
+    assert "r8_wrong_secret_value" not in caplog.text
+    assert health.ok is False and "401" in health.detail
+    assert "r8_wrong_secret_value" not in health.detail
+
+
+async def test_without_token_health_fails_and_generate_is_refused(
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    engine = make_engine(replicate_standin, token=None)
+
+    health = await engine.health()
+    with pytest.raises(EngineUnavailable) as caught:
+        await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+    await engine.aclose()
+
+    assert health.ok is False and health.detail == NO_TOKEN
+    assert "token" not in caught.value.user_message.lower()  # the user sees the generic "busy" text
+    assert replicate_standin.requests == []
+
+
+async def test_health_is_ok_with_a_good_token(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    health = await engine.health()
+
+    assert health.ok is True and "standin" in health.detail
+    assert [r.path for r in replicate_standin.requests] == ["/v1/account"]
+
+
+async def test_aclose_twice_is_safe(engine: ReplicateEngine) -> None:
+    await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+    await engine.aclose()
+    await engine.aclose()

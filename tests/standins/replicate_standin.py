@@ -1,0 +1,468 @@
+"""A loopback stand-in for the part of Replicate's HTTP API that the official client and our engine use.
+
+Routes::
+
+    POST /v1/predictions                              create by ``version`` (422 on an unknown version)
+    POST /v1/models/{owner}/{name}/predictions        create on an official model
+    GET  /v1/predictions/{id}                         poll; the scenario decides when and how it ends
+    POST /v1/predictions/{id}/cancel                  cancel (recorded in ``canceled_ids``)
+    GET  /v1/account                                  who the token belongs to
+    GET  /files/{name}                                outputs: real WAV tones made with numpy, no auth needed
+
+Every API route checks ``Authorization: Bearer <token>`` (401 otherwise) and every request is recorded. Inputs
+are validated against the real models' input names and types (422 with a Replicate-like body otherwise), so a
+renamed or mistyped input in the engine fails a test instead of a production call. Scenarios are chosen per model
+(``set_scenario(..., model="meta/musicgen")``) or for all models (``model=None``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import itertools
+import math
+import socket
+import wave
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Self
+
+import numpy as np
+import pytest_asyncio
+from aiohttp import web
+
+Outcome = Literal["succeeded", "failed", "canceled", "slow"]
+
+NSFW_ERROR = "NSFW content detected in the output. Try a different prompt."
+INVALID_INPUT_ERROR = "ValueError: Must provide `input_audio` if continuation is `True`."
+CRASH_ERROR = "CUDA error: an illegal memory access was encountered"
+
+_NUMBER = (int, float)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSchema:
+    """What the stand-in knows of a real model: its pinned version, inputs (name → accepted types), output."""
+
+    owner_name: str
+    version: str
+    inputs: Mapping[str, tuple[type, ...]]
+    duration_input: str  # the input giving the length of the audio to make
+    sample_rate: int
+
+
+MODELS: tuple[ModelSchema, ...] = (
+    ModelSchema(
+        owner_name="meta/musicgen",
+        version="671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb",
+        inputs={
+            "model_version": (str,),
+            "prompt": (str,),
+            "input_audio": (str,),
+            "duration": (int,),
+            "continuation": (bool,),
+            "continuation_start": (int,),
+            "continuation_end": (int,),
+            "multi_band_diffusion": (bool,),
+            "normalization_strategy": (str,),
+            "top_k": (int,),
+            "top_p": _NUMBER,
+            "temperature": _NUMBER,
+            "classifier_free_guidance": (int,),
+            "output_format": (str,),
+            "seed": (int,),
+        },
+        duration_input="duration",
+        sample_rate=32_000,
+    ),
+    ModelSchema(
+        owner_name="lucataco/ace-step",
+        version="280fc4f9ee507577f880a167f639c02622421d8fecf492454320311217b688f1",
+        inputs={
+            "tags": (str,),
+            "lyrics": (str,),
+            "duration": _NUMBER,
+            "seed": (int,),
+            "number_of_steps": (int,),
+            "scheduler": (str,),
+            "guidance_type": (str,),
+            "guidance_scale": _NUMBER,
+            "granularity_scale": _NUMBER,
+            "guidance_interval": _NUMBER,
+            "guidance_interval_decay": _NUMBER,
+            "min_guidance_scale": _NUMBER,
+            "tag_guidance_scale": _NUMBER,
+            "lyric_guidance_scale": _NUMBER,
+        },
+        duration_input="duration",
+        sample_rate=48_000,
+    ),
+    ModelSchema(
+        owner_name="stackadoc/stable-audio-open-1.0",
+        version="9aff84a639f96d0f7e6081cdea002d15133d0043727f849c40abdd166b7c75a8",
+        inputs={
+            "prompt": (str,),
+            "negative_prompt": (str,),
+            "seed": (int,),
+            "steps": (int,),
+            "cfg_scale": _NUMBER,
+            "sigma_min": _NUMBER,
+            "sigma_max": _NUMBER,
+            "batch_size": (int,),
+            "sampler_type": (str,),
+            "seconds_start": (int,),
+            "seconds_total": (int,),
+            "init_noise_level": _NUMBER,
+        },
+        duration_input="seconds_total",
+        sample_rate=44_100,
+    ),
+)
+
+
+@dataclass(slots=True)
+class Scenario:
+    """How predictions of one model (or of all) behave.
+
+    ``create_status``: answer creates with this HTTP status (500, 503, 429…) ``create_failures`` times, then
+    normally. ``poll_errors``: the first GETs of each prediction answer 500. ``outcome`` after ``polls``
+    GETs: succeeded (a WAV of the requested length), failed (``error``), canceled, or slow (never ends).
+    """
+
+    outcome: Outcome = "succeeded"
+    polls: int = 1
+    error: str = CRASH_ERROR
+    predict_time: float = 2.5
+    output_as_list: bool = False
+    create_status: int | None = None
+    create_failures: int = 1_000_000
+    retry_after: int = 1
+    poll_errors: int = 0  # the first polls of each prediction answer HTTP 500
+    create_delay_s: float = 0.0  # a slow create: the prediction exists before the answer leaves
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request the stand-in received."""
+
+    method: str
+    path: str
+    json: Any
+    authorization: str | None
+
+
+@dataclass(slots=True)
+class _Prediction:
+    id: str
+    schema: ModelSchema
+    input: dict[str, Any]
+    scenario: Scenario
+    status: str = "starting"
+    polls: int = 0
+    failed_polls: int = 0
+    output: Any = None
+    error: str | None = None
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    completed_at: str | None = None
+
+
+def tone_wav(
+    seconds: float, sample_rate: int, channels: int = 2, frequency: float = 440.0, *, silent_lead_s: float = 0.0
+) -> bytes:
+    """A 16-bit PCM WAV, ``seconds`` long: ``silent_lead_s`` of silence, then a quiet sine tone."""
+    frames = max(1, round(seconds * sample_rate))
+    t = np.arange(frames, dtype=np.float64) / sample_rate
+    mono = 0.25 * np.sin(2 * math.pi * frequency * t)
+    mono[: round(silent_lead_s * sample_rate)] = 0.0
+    pcm = (np.repeat(mono[:, None], channels, axis=1) * 32767).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(pcm.tobytes())
+    return buffer.getvalue()
+
+
+class ReplicateStandIn:
+    """The stand-in server; ``async with ReplicateStandIn() as r:`` then point the engine at ``r.base_url``."""
+
+    def __init__(self, token: str = "r8_standin_token") -> None:
+        """Prepare (not start) a stand-in that accepts ``token``."""
+        self.token = token
+        self.requests: list[RecordedRequest] = []
+        self.canceled_ids: list[str] = []
+        self.files: dict[str, bytes] = {}
+        self._scenarios: dict[str | None, Scenario] = {None: Scenario()}
+        self._create_failures_left: dict[str | None, int] = {}
+        self._predictions: dict[str, _Prediction] = {}
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._port = 0
+
+    # --- lifecycle ----------------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>`` once started."""
+        return f"http://127.0.0.1:{self._port}"
+
+    async def start(self) -> None:
+        """Listen on an ephemeral loopback port."""
+        app = web.Application()
+        app.router.add_post("/v1/predictions", self._create_by_version)
+        app.router.add_post("/v1/models/{owner}/{name}/predictions", self._create_by_model)
+        app.router.add_get("/v1/predictions/{id}", self._get)
+        app.router.add_post("/v1/predictions/{id}/cancel", self._cancel)
+        app.router.add_get("/v1/account", self._account)
+        app.router.add_get("/files/{name}", self._file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        # Bind the socket ourselves: the ephemeral port is then known without aiohttp internals.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self._port = int(sock.getsockname()[1])
+        await web.SockSite(self._runner, sock).start()
+
+    async def stop(self) -> None:
+        """Stop listening; safe to call twice."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    # --- test controls ------------------------------------------------------------------------------------
+
+    def set_scenario(self, outcome: Outcome = "succeeded", *, model: str | None = None, **options: Any) -> Scenario:
+        """Make predictions of ``model`` (all models when None) behave as described; see :class:`Scenario`."""
+        scenario = Scenario(outcome=outcome, **options)
+        self._scenarios[model] = scenario
+        self._create_failures_left[model] = scenario.create_failures
+        return scenario
+
+    def calls(self, method: str, path_prefix: str = "") -> list[RecordedRequest]:
+        """The recorded requests with this method whose path starts with ``path_prefix``."""
+        return [r for r in self.requests if r.method == method and r.path.startswith(path_prefix)]
+
+    @property
+    def creates(self) -> list[RecordedRequest]:
+        """Every create request (by version or by model), answered or refused, in order."""
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith("/predictions")]
+
+    @property
+    def created_inputs(self) -> list[dict[str, Any]]:
+        """The ``input`` of every create request, in order."""
+        return [r.json["input"] for r in self.creates if isinstance(r.json, dict) and "input" in r.json]
+
+    # --- routes ---------------------------------------------------------------------------------------------
+
+    async def _record(self, request: web.Request) -> Any:
+        body = await request.read()
+        payload = None
+        if body:
+            try:
+                payload = await request.json()
+            except ValueError:
+                payload = body.decode(errors="replace")
+        self.requests.append(
+            RecordedRequest(request.method, request.path, payload, request.headers.get("Authorization"))
+        )
+        return payload
+
+    def _authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {self.token}"
+
+    async def _create_by_version(self, request: web.Request) -> web.Response:
+        payload = await self._record(request)
+        if not self._authorized(request):
+            return _unauthenticated()
+        version = (payload or {}).get("version")
+        schema = next((m for m in MODELS if m.version == version), None)
+        if schema is None:
+            return _problem(
+                422,
+                "Invalid version or not permitted",
+                "The specified version does not exist (or perhaps you don't have permission to use it?)",
+            )
+        return await self._create(schema, payload)
+
+    async def _create_by_model(self, request: web.Request) -> web.Response:
+        payload = await self._record(request)
+        if not self._authorized(request):
+            return _unauthenticated()
+        owner_name = f"{request.match_info['owner']}/{request.match_info['name']}"
+        schema = next((m for m in MODELS if m.owner_name == owner_name), None)
+        if schema is None:
+            return _problem(404, "Not found", f"Model {owner_name} does not exist")
+        return await self._create(schema, payload)
+
+    def _scenario_key(self, schema: ModelSchema) -> str | None:
+        return schema.owner_name if schema.owner_name in self._scenarios else None
+
+    async def _create(self, schema: ModelSchema, payload: Any) -> web.Response:
+        key = self._scenario_key(schema)
+        scenario = self._scenarios[key]
+        if scenario.create_status is not None and self._create_failures_left.get(key, 0) > 0:
+            self._create_failures_left[key] -= 1
+            if scenario.create_status == 429:
+                return _problem(
+                    429,
+                    "Too Many Requests",
+                    f"Request was throttled. Expected available in {scenario.retry_after} second.",
+                    headers={"Retry-After": str(scenario.retry_after)},
+                )
+            return _problem(scenario.create_status, "Internal Server Error", "Something went wrong")
+        inputs = (payload or {}).get("input")
+        if not isinstance(inputs, dict):
+            return _problem(422, "Input validation failed", "- input: Invalid type. Expected: object")
+        problems = _validate(schema, inputs)
+        if problems:
+            return _problem(
+                422,
+                "Input validation failed",
+                "".join(f"- input.{name}: {why}\n" for name, why in problems),
+                invalid_fields=[{"type": "invalid", "field": f"input.{n}", "description": w} for n, w in problems],
+            )
+        prediction = _Prediction(id=f"standin{next(self._ids):04d}", schema=schema, input=inputs, scenario=scenario)
+        self._predictions[prediction.id] = prediction
+        if scenario.create_delay_s:
+            await asyncio.sleep(scenario.create_delay_s)
+        return web.json_response(self._json(prediction), status=201)
+
+    async def _get(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if not self._authorized(request):
+            return _unauthenticated()
+        prediction = self._predictions.get(request.match_info["id"])
+        if prediction is None:
+            return _problem(404, "Not found", "Prediction not found")
+        if prediction.failed_polls < prediction.scenario.poll_errors:
+            prediction.failed_polls += 1
+            return _problem(500, "Internal Server Error", "Something went wrong")
+        if prediction.status not in ("succeeded", "failed", "canceled"):
+            prediction.polls += 1
+            self._advance(prediction)
+        return web.json_response(self._json(prediction))
+
+    async def _cancel(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if not self._authorized(request):
+            return _unauthenticated()
+        prediction = self._predictions.get(request.match_info["id"])
+        if prediction is None:
+            return _problem(404, "Not found", "Prediction not found")
+        self.canceled_ids.append(prediction.id)
+        if prediction.status not in ("succeeded", "failed", "canceled"):
+            prediction.status = "canceled"
+            prediction.completed_at = datetime.now(UTC).isoformat()
+        return web.json_response(self._json(prediction))
+
+    async def _account(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if not self._authorized(request):
+            return _unauthenticated()
+        return web.json_response({"type": "user", "username": "standin", "name": "Stand-in", "github_url": None})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        data = self.files.get(request.match_info["name"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="audio/wav")
+
+    # --- prediction life ------------------------------------------------------------------------------------
+
+    def _advance(self, prediction: _Prediction) -> None:
+        scenario = prediction.scenario
+        if scenario.outcome == "slow" or prediction.polls < scenario.polls:
+            prediction.status = "processing"
+            return
+        prediction.completed_at = datetime.now(UTC).isoformat()
+        if scenario.outcome == "failed":
+            prediction.status, prediction.error = "failed", scenario.error
+        elif scenario.outcome == "canceled":
+            prediction.status = "canceled"
+        else:
+            prediction.status = "succeeded"
+            prediction.output = self._make_output(prediction)
+
+    def _make_output(self, prediction: _Prediction) -> Any:
+        schema = prediction.schema
+        seconds = float(prediction.input.get(schema.duration_input, 8))
+        # Like MusicGen, a continuation's output starts with the prompt audio it continues (here: silence of
+        # the same length) and ``duration`` counts it, so an engine that forgets to cut it off is caught.
+        lead_s = _prompt_seconds(prediction.input) if prediction.input.get("continuation") else 0.0
+        name = f"{prediction.id}.wav"
+        self.files[name] = tone_wav(seconds, schema.sample_rate, silent_lead_s=min(lead_s, seconds))
+        url = f"{self.base_url}/files/{name}"
+        return [url] if prediction.scenario.output_as_list else url
+
+    def _json(self, prediction: _Prediction) -> dict[str, Any]:
+        done = prediction.status in ("succeeded", "failed", "canceled")
+        url = f"{self.base_url}/v1/predictions/{prediction.id}"
+        return {
+            "id": prediction.id,
+            "model": prediction.schema.owner_name,
+            "version": prediction.schema.version,
+            "status": prediction.status,
+            "input": prediction.input,
+            "output": prediction.output,
+            "error": prediction.error,
+            "logs": "",
+            "metrics": {"predict_time": prediction.scenario.predict_time} if prediction.status == "succeeded" else {},
+            "created_at": prediction.created_at,
+            "started_at": prediction.created_at,
+            "completed_at": prediction.completed_at if done else None,
+            "urls": {"get": url, "cancel": f"{url}/cancel"},
+        }
+
+
+def _validate(schema: ModelSchema, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    problems = []
+    for name, value in inputs.items():
+        accepted = schema.inputs.get(name)
+        if accepted is None:
+            problems.append((name, "Additional property is not allowed"))
+        # bool is an int in Python, never in a JSON schema
+        elif (isinstance(value, bool) and bool not in accepted) or not isinstance(value, accepted):
+            expected = "/".join(t.__name__ for t in accepted)
+            problems.append((name, f"Invalid type. Expected: {expected}, given: {type(value).__name__}"))
+    return problems
+
+
+def _prompt_seconds(inputs: Mapping[str, Any]) -> float:
+    """Seconds of ``input_audio`` (a data: URI of a WAV) after ``continuation_start``; 0 if unreadable."""
+    uri = inputs.get("input_audio")
+    if not isinstance(uri, str) or not uri.startswith("data:"):
+        return 0.0
+    try:
+        with wave.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])), "rb") as wav:
+            total = wav.getnframes() / wav.getframerate()
+    except (wave.Error, EOFError, ValueError):
+        return 0.0
+    return max(0.0, total - float(inputs.get("continuation_start") or 0))
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> web.Response:
+    headers = extra.pop("headers", None)
+    body = {"title": title, "detail": detail, "status": status, **extra}
+    return web.json_response(body, status=status, headers=headers)
+
+
+def _unauthenticated() -> web.Response:
+    return _problem(401, "Unauthenticated", "You did not pass a valid authentication token")
+
+
+@pytest_asyncio.fixture
+async def replicate_standin() -> AsyncIterator[ReplicateStandIn]:
+    """A started stand-in, stopped after the test."""
+    async with ReplicateStandIn() as standin:
+        yield standin
