@@ -63,7 +63,7 @@ class TelegramDelivery:
         await self._bot.send_chat_action(job.chat_id, ChatAction.RECORD_VOICE)
 
     async def deliver(self, job: Job, files: TrackFiles) -> Receipt:
-        """Sends the MP3 with title, performer, duration, cover, caption and buttons; then marks the status done."""
+        """Sends the MP3 with title, performer, duration, cover, caption and buttons."""
         language = await self._language(job)
         audio, cover = await asyncio.gather(
             asyncio.to_thread(files.mp3.read_bytes), asyncio.to_thread(files.cover.read_bytes)
@@ -84,11 +84,11 @@ class TelegramDelivery:
             raise DeliveryError(f"sendAudio failed: {exc}") from exc
         if message.audio is None:
             raise DeliveryError("sendAudio returned no audio")
-        try:
-            await self._status(job, "status.done")
-        except TelegramError:
-            log.info("could not mark job %s done in its status message", job.id)
         return Receipt(file_id=message.audio.file_id, message_id=message.message_id)
+
+    async def finished(self, job: Job) -> None:
+        """Marks the status message done."""
+        await self._status(job, "status.done")
 
     async def failed(self, job: Job, reason: FailureReason) -> None:
         """Replaces the status with why the job failed and that the credit came back."""

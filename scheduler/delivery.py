@@ -69,6 +69,10 @@ class Delivery(Protocol):
         """Send the track with its buttons; raises DeliveryError when it could not be sent."""
         ...
 
+    async def finished(self, job: Job) -> None:
+        """The job is delivered and paid for: mark the status message done."""
+        ...
+
     async def failed(self, job: Job, reason: FailureReason) -> None:
         """Tell the user the job failed and that their credit was returned."""
         ...

@@ -266,6 +266,7 @@ class GenerationQueue:
         await self._jobs.update(job.id, file_id=file_id)
         await self._credits.settle(job.id, "delivered")
         log.info("job %s delivered (%s, %.1f s)", job.id, job.engine, seconds, extra={"job_id": job.id})
+        await self._tell(self._delivery.finished(job))
 
     async def _fail(self, job: Job, reason: FailureReason, error: str) -> None:
         log.warning("job %s failed: %s", job.id, error, extra={"job_id": job.id, "reason": reason.value})

@@ -106,7 +106,7 @@ class Studio:
         job = await self.owned(who, job_id)
         if not self.capabilities.can_continue:
             raise Gone("track.cannot_extend")
-        if job.status != "delivered" or not job.audio_path:
+        if not job.has_audio:
             raise Gone()
         params = {k: v for k, v in job.params.items() if k != "seed"} | {"continue_job": job.id}
         return await self._submit(who, job.prompt, params)
@@ -114,7 +114,7 @@ class Studio:
     async def share(self, who: Requester, job_id: int) -> bool:
         """Record the owner's consent to feature the track in the channel; False when it was already given."""
         job = await self.owned(who, job_id)
-        if job.status != "delivered":
+        if not job.has_audio:
             raise Gone()
         if job.shared_at is not None:
             return False

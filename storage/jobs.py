@@ -69,6 +69,11 @@ class Job:
         """Queued or running."""
         return self.status in ACTIVE
 
+    @property
+    def has_audio(self) -> bool:
+        """Its files exist: delivered, or being handed over right now (a button pressed that instant works)."""
+        return self.audio_path is not None and self.status in ("running", "delivered")
+
 
 class JobRepository:
     """Reads and writes ``jobs``. Writes that must be atomic with a ledger row take the caller's connection."""

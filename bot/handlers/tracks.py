@@ -43,7 +43,7 @@ async def track_button(update: Update, context: BotContext) -> None:
 async def send_file(context: BotContext, chat_id: int, job: Job, action: str, language: str) -> None:
     """Sends the WAV (``wav``), the stems ZIP (``st``) or the audio again (``re``), reusing Telegram file ids."""
     services, delivery = context.services, context.services.delivery
-    if job.status != "delivered" or job.audio_path is None:
+    if not job.has_audio or job.audio_path is None:
         await context.bot.send_message(chat_id, services.texts.get(language, "track.gone"))
         return
     mp3 = Path(job.audio_path)

@@ -46,6 +46,9 @@ class RecordingDelivery:
         self.delivered.set()
         return Receipt(file_id=f"file-{job.id}", message_id=1)
 
+    async def finished(self, job: Job) -> None:
+        self.events.append(("finished", job.id, None))
+
     async def failed(self, job: Job, reason: FailureReason) -> None:
         self.events.append(("failed", job.id, reason))
         self.settled.set()
@@ -122,7 +125,7 @@ async def test_a_prompt_becomes_delivered_files_and_a_committed_credit(db: Datab
     job = await queue.jobs.get(sub.job.id)
     assert job is not None and job.status == "delivered" and job.file_id == f"file-{job.id}"
     assert job.status_message_id == 1000 + job.id and job.seed is not None and job.has_stems
-    assert delivery.kinds(job.id) == ["queued", "started", "delivered"]
+    assert delivery.kinds(job.id) == ["queued", "started", "delivered", "finished"]
     kinds = [e.kind for e in await LedgerRepository(db).entries(FP)]
     assert kinds == ["reserve", "commit"]
 

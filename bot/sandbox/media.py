@@ -1,0 +1,143 @@
+"""sendAudio, sendDocument, sendPhoto and getFile: uploads kept in memory, re-sends by file_id, thumbnails.
+
+A file arrives as a multipart part (an ``Upload``) or as a String: the file_id of a file sent before, or an
+HTTP URL (kept as an empty placeholder: the stand-in never fetches). A thumbnail must be an upload, normally
+referenced as ``attach://<part>``; a String thumbnail is ignored, as Telegram does.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from bot.sandbox import limits
+from bot.sandbox.records import JSON, ApiError, StoredFile, bad_request
+from bot.sandbox.validator import Upload
+from bot.sandbox.world import World
+
+_MAX_UPLOAD = {"audio": 50 * 2**20, "document": 50 * 2**20, "photo": 10 * 2**20}
+
+
+class Media:
+    """Handlers for the media methods used by the bot."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self._audio: dict[str, JSON] = {}  # file_id → its Audio object, reused when re-sent by file_id
+
+    async def send_audio(self, p: dict[str, Any]) -> JSON:
+        """Post an audio message (music player); a re-sent file_id keeps its title, performer and thumbnail."""
+        stored, thumb = self._file(p, "audio"), self._thumbnail(p)
+        audio: JSON = {**self._audio.get(stored.file_id, {"duration": 0}), **_describe(stored)}
+        audio.update({k: p[k] for k in ("duration", "performer", "title") if k in p})
+        if thumb is not None:
+            audio["thumbnail"] = _photo_size(thumb)
+        elif "thumbnail" in audio:
+            thumb = self.world.files.get(audio["thumbnail"]["file_id"])
+        self._audio[stored.file_id] = audio
+        fields = {k: audio.get(k) for k in ("title", "performer", "duration")}
+        return self._post(p, "audio", audio, stored, thumb, fields)
+
+    async def send_document(self, p: dict[str, Any]) -> JSON:
+        """Post a document message with optional thumbnail."""
+        stored, thumb = self._file(p, "document"), self._thumbnail(p)
+        document = _describe(stored)
+        if thumb is not None:
+            document["thumbnail"] = _photo_size(thumb)
+        return self._post(p, "document", document, stored, thumb, {})
+
+    async def send_photo(self, p: dict[str, Any]) -> JSON:
+        """Post a photo message (one PhotoSize, the image's own size)."""
+        stored = self._file(p, "photo")
+        return self._post(p, "photo", [_photo_size(stored)], stored, None, {})
+
+    async def get_file(self, p: dict[str, Any]) -> JSON:
+        """The File object with the path to download it from ``/file/bot<token>/<file_path>``."""
+        stored = self.world.files.get(p["file_id"])
+        if stored is None:
+            raise bad_request("invalid file_id")
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": stored.size,
+            "file_path": stored.file_path,
+        }
+
+    def _post(
+        self,
+        p: dict[str, Any],
+        kind: str,
+        payload: Any,
+        stored: StoredFile,
+        thumb: StoredFile | None,
+        fields: JSON,
+    ) -> JSON:
+        chat = self.world.writable_chat(p["chat_id"])
+        caption = limits.caption(p.get("caption"), p.get("parse_mode"))
+        markup = p.get("reply_markup")
+        limits.inline_keyboard(markup)
+        content: JSON = {kind: payload}
+        if caption:
+            content["caption"] = caption
+        if markup and "inline_keyboard" in markup:
+            content["reply_markup"] = markup
+        message = self.world.post(
+            chat["id"],
+            True,
+            content,
+            kind=kind,
+            caption=caption,
+            reply_markup=markup,
+            file=stored,
+            thumbnail=thumb,
+            **fields,
+        )
+        return message.raw
+
+    def _file(self, p: dict[str, Any], kind: str) -> StoredFile:
+        value = p[kind]
+        if isinstance(value, Upload):
+            if len(value.data) > _MAX_UPLOAD[kind]:
+                raise ApiError(413, "Request Entity Too Large")
+            if not value.data:
+                raise bad_request("file must be non-empty")
+            return self.world.store_file(value, kind)
+        if value in self.world.files:
+            return self.world.files[value]
+        if value.startswith(("http://", "https://")):
+            name = value.rsplit("/", 1)[-1] or kind
+            return self.world.store_file(Upload(kind, name, "", b""), kind)
+        raise bad_request("wrong file identifier/HTTP URL specified")
+
+    def _thumbnail(self, p: dict[str, Any]) -> StoredFile | None:
+        value = p.get("thumbnail")
+        return self.world.store_file(value, "thumbnail") if isinstance(value, Upload) else None
+
+
+def _describe(stored: StoredFile) -> JSON:
+    described: JSON = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
+    if stored.file_name:
+        described["file_name"] = stored.file_name
+    return {**described, "mime_type": stored.mime_type, "file_size": stored.size}
+
+
+def _photo_size(stored: StoredFile) -> JSON:
+    width, height = _image_size(stored.data)
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "width": width,
+        "height": height,
+        "file_size": stored.size,
+    }
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    """The image's pixel size; 320×320 when the bytes are not an image Pillow reads (e.g. test bytes)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError, ValueError):
+        return 320, 320

@@ -1,0 +1,202 @@
+"""``TelegramStandIn``: a fake Telegram Bot API server for one bot, and the people who talk to it.
+
+Use it from a test running in the same event loop as the bot::
+
+    async with TelegramStandIn(token="123456:TEST-TOKEN", bot_username="CloudMusicBot") as standin:
+        builder = ApplicationBuilder().token(standin.token).base_url(standin.base_url)
+        app = builder.base_file_url(standin.file_base_url).build()
+        ...  # add handlers; start the app and its updater's polling
+        standin.add_user(1001, "Ada")
+        await standin.send_text(1001, "/start")
+        reply = await standin.wait_for(1001, lambda m: "Welcome" in m.content)
+        assert not standin.violations
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from types import TracebackType
+
+from bot.sandbox.commerce import Commerce
+from bot.sandbox.events import Subscription
+from bot.sandbox.faults import Fault, FaultKind, FaultPlan
+from bot.sandbox.methods import Messaging
+from bot.sandbox.people import People
+from bot.sandbox.records import JSON, Call, ChatMessage, PaymentOutcome, StoredFile, render_transcript
+from bot.sandbox.server import StandInServer
+from bot.sandbox.validator import Validator, Violation
+from bot.sandbox.world import World
+
+
+class TelegramStandIn:
+    """A Bot API server on 127.0.0.1 that PTB talks to unmodified, with simulated people and fault injection."""
+
+    def __init__(
+        self,
+        token: str = "123456:TEST-TOKEN",
+        bot_username: str = "CloudMusicBot",
+        bot_name: str = "CloudMusic",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.token = token
+        self.host = host
+        self.world = World(token, bot_username, bot_name)
+        self.messaging = Messaging(self.world)
+        self.commerce = Commerce(self.world)
+        self.people = People(self.world, self.messaging, self.commerce)
+        self.faults = FaultPlan()
+        handlers = {**self.messaging.handlers(), **self.commerce.handlers()}
+        self.server = StandInServer(self.world, Validator(), handlers, self.faults)
+        self._port = port
+
+    async def start(self) -> None:
+        """Start serving (on an ephemeral port unless one was given)."""
+        self._port = await self.server.start(self.host, self._port)
+
+    async def stop(self) -> None:
+        """Stop serving; held getUpdates calls are answered first."""
+        await self.server.stop()
+
+    async def __aenter__(self) -> TelegramStandIn:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """The Bot API base URL in PTB's shape (PTB appends the token): ``http://127.0.0.1:PORT/bot``."""
+        return f"http://{self.host}:{self._port}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        """The file download base URL in PTB's shape: ``http://127.0.0.1:PORT/file/bot``."""
+        return f"http://{self.host}:{self._port}/file/bot"
+
+    @property
+    def bot_user(self) -> JSON:
+        """The bot's User JSON as getMe returns it (without the capability flags)."""
+        return self.world.bot_user
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every HTTP call the bot made, in order, with its answer status."""
+        return self.server.calls
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Every call Telegram would have rejected with 400, in order."""
+        return self.server.violations
+
+    def add_user(
+        self, user_id: int, first_name: str = "Ada", language_code: str | None = "en", username: str | None = None
+    ) -> JSON:
+        """Register a person who has started the bot; return the User JSON."""
+        return self.people.add_user(user_id, first_name, language_code, username)
+
+    def add_channel(self, chat_id: int, username: str | None = None, title: str = "Channel") -> JSON:
+        """Register a channel the bot may post to (by id or ``@username``); return the Chat JSON."""
+        return self.world.add_channel(chat_id, username, title)
+
+    async def send_text(self, user_id: int, text: str) -> JSON:
+        """The person writes ``text`` in their private chat; return their Message JSON."""
+        return await self.people.send_text(user_id, text)
+
+    async def press_button(self, user_id: int, message_id: int, callback_data: str) -> str:
+        """The person presses an inline button of a bot message; return the callback query id."""
+        return await self.people.press_button(user_id, message_id, callback_data)
+
+    def callback_answer(self, callback_query_id: str) -> JSON | None:
+        """The bot's answerCallbackQuery parameters for a press (None while unanswered)."""
+        return self.messaging.callback_answers.get(callback_query_id)
+
+    async def pay_invoice(
+        self,
+        user_id: int,
+        message_id: int,
+        timeout: float = 10.0,  # noqa: ASYNC109 - how long the person waits for the bot, not an I/O deadline
+    ) -> PaymentOutcome:
+        """The person pays a Stars invoice message; the bot has ``timeout`` s to answer the pre-checkout."""
+        return await self.people.pay_invoice(user_id, message_id, timeout)
+
+    async def pay_invoice_link(
+        self,
+        user_id: int,
+        link: str,
+        timeout: float = 10.0,  # noqa: ASYNC109 - how long the person waits for the bot, not an I/O deadline
+    ) -> PaymentOutcome:
+        """The person pays an invoice link the bot made with createInvoiceLink."""
+        return await self.people.pay_invoice_link(user_id, link, timeout)
+
+    def block_bot(self, user_id: int) -> None:
+        """The person blocks the bot; its calls to that chat answer 403 until the person writes again."""
+        self.people.block_bot(user_id)
+
+    def transcript(self, chat_id: int) -> list[ChatMessage]:
+        """Both sides of a chat in order, edits applied, deletions flagged."""
+        return self.world.transcript(chat_id)
+
+    def file(self, file_id: str) -> StoredFile | None:
+        """A file the bot uploaded (or a person's), by file_id."""
+        return self.world.files.get(file_id)
+
+    @property
+    def pending_updates(self) -> list[JSON]:
+        """Updates queued for the bot and not yet confirmed by a getUpdates offset."""
+        return self.world.updates.pending
+
+    def subscribe(self) -> Subscription:
+        """A stream of events (message, edit, delete, payment, refund) from now on; close it when done."""
+        return self.world.events.subscribe()
+
+    def inject_fault(
+        self,
+        method: str | None = None,
+        kind: FaultKind = "500",
+        times: int = 1,
+        retry_after: int = 1,
+        delay: float = 2.0,
+        chat_id: int | str | None = None,
+    ) -> Fault:
+        """Make the next ``times`` matching calls fail (``method`` None: any method except getUpdates)."""
+        return self.faults.add(Fault(kind, method, times, retry_after, delay, chat_id))
+
+    async def wait_for(
+        self,
+        chat_id: int,
+        predicate: Callable[[ChatMessage], bool] = lambda message: True,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the public API's name for how long to wait
+        since: int | None = None,
+    ) -> ChatMessage:
+        """Wait for a bot message or edit in the chat matching ``predicate``; AssertionError with the transcript.
+
+        Only bot messages changed after ``since`` (a ``seq``; default: the person's latest action in this
+        chat) count, so waiting right after ``send_text`` finds the bot's reaction, not an older message.
+        """
+        after = self.world.user_seq.get(chat_id, 0) if since is None else since
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        with_events = self.world.events.subscribe()
+        try:
+            while True:
+                for message in self.world.transcript(chat_id):
+                    if message.from_bot and not message.deleted and message.seq > after and predicate(message):
+                        return message
+                if loop.time() >= deadline:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(with_events.queue.get(), deadline - loop.time())
+        finally:
+            with_events.close()
+        recent = self.calls[-5:]
+        raise AssertionError(
+            f"no matching bot message in chat {chat_id} within {timeout:g} s. Transcript:\n"
+            f"{render_transcript(self.world.transcript(chat_id))}\n"
+            f"Violations: {self.violations}\nLast calls: {[(c.method, c.status, c.description) for c in recent]}"
+        )
