@@ -59,6 +59,13 @@ async def running_bot(
 ) -> AsyncIterator[Runtime]:
     """Start everything ``settings`` describes; on exit stop it all in reverse order and close the database."""
     async with AsyncExitStack() as stack:
+        try:  # first, so a misconfigured engine stops start-up before anything else is started
+            engine = get_engine(settings.engine, _engine_options(settings))
+        except (KeyError, ImportError, EngineError) as exc:
+            raise StartupError(f"ENGINE: {exc}") from exc
+        stack.push_async_callback(engine.aclose)
+        capabilities = engine.capabilities()
+
         standin = None
         if settings.sandbox:
             from bot.sandbox import TelegramStandIn
@@ -75,13 +82,6 @@ async def running_bot(
             token, api_url = settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url
             # The Bot API serves files under /file/bot<token>/… beside /bot<token>/… (a Local Bot API server too).
             file_url = api_url.replace("/bot", "/file/bot", 1)
-
-        try:
-            engine = get_engine(settings.engine, _engine_options(settings))
-        except (KeyError, ImportError, EngineError) as exc:
-            raise StartupError(f"ENGINE: {exc.args[0] if exc.args else exc}") from exc
-        stack.push_async_callback(engine.aclose)
-        capabilities = engine.capabilities()
 
         db = await Database.open(settings.database_path)
         stack.push_async_callback(db.close)

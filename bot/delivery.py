@@ -55,8 +55,11 @@ class TelegramDelivery:
         return message.message_id
 
     async def started(self, job: Job) -> None:
-        """Edits the status message to "composing…"."""
-        await self._status(job, "status.composing")
+        """Edits the status message to "composing…" ("resuming…" when a restart interrupted an earlier try)."""
+        if job.attempts <= 1:
+            await self._status(job, "status.composing")
+        else:  # the attempt number keeps each edit different from the last (Telegram refuses a no-op edit)
+            await self._status(job, "status.resumed", attempt=job.attempts)
 
     async def working(self, job: Job) -> None:
         """Shows "recording audio…" in the chat header (Telegram clears it after ~5 s, so it is repeated)."""
