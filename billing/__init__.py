@@ -1,25 +1,38 @@
-"""Billing: user fingerprints, the free daily quota and the credit ledger's rules. Never imports Telegram."""
+"""Billing: user fingerprints, the free daily quota, the credit ledger's rules, and selling credit packs.
 
-from billing.credits import (
-    Admission,
-    AlreadySettled,
-    Balance,
-    BillingError,
-    Credits,
-    Decision,
-    JobSpec,
-    Outcome,
-)
+Never imports Telegram.
+"""
+
+from billing.credits import Admission, AlreadySettled, Balance, BillingError, Credits, Decision, JobSpec, Outcome
 from billing.fingerprint import fingerprint
+from billing.invoices import BadPayload
+from billing.packs import DEFAULT_PACKS, CreditPack, parse_packs
+from billing.payments import Credited, Invoice, PaymentError, Payments, PreCheckoutRefused, Refunded, StripeOutcome
+from billing.stripe_checkout import StripeCheckout, StripeCheckoutError, StripeSession, StripeSignatureError
 
 __all__ = [
+    "DEFAULT_PACKS",
     "Admission",
     "AlreadySettled",
+    "BadPayload",
     "Balance",
     "BillingError",
+    "CreditPack",
+    "Credited",
     "Credits",
     "Decision",
+    "Invoice",
     "JobSpec",
     "Outcome",
+    "PaymentError",
+    "Payments",
+    "PreCheckoutRefused",
+    "Refunded",
+    "StripeCheckout",
+    "StripeCheckoutError",
+    "StripeOutcome",
+    "StripeSession",
+    "StripeSignatureError",
     "fingerprint",
+    "parse_packs",
 ]

@@ -7,30 +7,35 @@ the built-in Telegram stand-in. Everything else in the project receives its coll
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 from telegram import Update
 
-from billing import Credits
+from billing import Credits, Payments, StripeCheckout
 from bot.app import App, build_application, build_bot
-from bot.delivery import TelegramDelivery
+from bot.delivery import TelegramDelivery, notify_credited
 from bot.http import HttpServer
 from bot.logs import configure_logging
+from bot.publisher import TelegramPublisher, TelegramTeaserMessenger, teaser_config
 from bot.services import Services, utc_now
 from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
 from bot.texts import Texts
+from bot.webhooks import StripeWebhook
 from engines import EngineError, EngineOptions, get_engine
 from scheduler.queue import GenerationQueue
 from scheduler.studio import Studio
-from storage import Database, StorageError, UserRepository
+from scheduler.teaser import TeaserDesk
+from scheduler.timed import TimedJobs
+from storage import Database, StorageError, TeaserRepository, UserRepository
 
 log = logging.getLogger("bot")
 
@@ -47,6 +52,7 @@ class Runtime:
     queue: GenerationQueue
     http: HttpServer
     standin: Any | None  # bot.sandbox.TelegramStandIn in sandbox mode
+    timed: TimedJobs | None = None  # the daily teaser and maintenance
 
 
 class StartupError(Exception):
@@ -106,6 +112,27 @@ async def running_bot(
             timeout_s=settings.generation_timeout,
         )
         studio = Studio(queue=queue, credits=credits, engine=settings.engine, capabilities=capabilities, clock=clock)
+        secret = fingerprint_secret(settings)
+        stripe = _stripe_checkout(settings)
+        if stripe is not None:
+            stack.push_async_callback(stripe.aclose)
+        payments = Payments(
+            db,
+            credits,
+            settings.packs,
+            secret=secret,
+            clock=clock,
+            stripe=stripe,
+            fiat_currency=settings.payment_currency if settings.payment_provider_token else None,
+        )
+        teasers = TeaserDesk(
+            repo=TeaserRepository(db),
+            engine=engine,
+            publisher=TelegramPublisher(bot),
+            messenger=TelegramTeaserMessenger(bot, texts, users),
+            config=teaser_config(settings),
+            clock=clock,
+        )
         services = Services(
             settings=settings,
             db=db,
@@ -113,8 +140,10 @@ async def running_bot(
             texts=texts,
             studio=studio,
             delivery=delivery,
-            fingerprint_secret=fingerprint_secret(settings),
+            payments=payments,
+            fingerprint_secret=secret,
             clock=clock,
+            teasers=teasers,
         )
 
         app = build_application(services, bot)
@@ -129,13 +158,41 @@ async def running_bot(
         assert app.updater is not None
         await app.updater.start_polling(timeout=poll_timeout, poll_interval=0, allowed_updates=Update.ALL_TYPES)
         stack.push_async_callback(app.updater.stop)
+        retention = timedelta(days=settings.audio_retention_days)
+        timed = TimedJobs(desk=teasers, db=db, audio_dir=settings.audio_dir, retention=retention, clock=clock)
+        await timed.start()
+        stack.push_async_callback(timed.stop, settings.shutdown_grace)
 
         http = HttpServer(host=settings.http_host, port=settings.http_port, db=db)
+        if stripe is not None:
+            webhook = StripeWebhook(payments, functools.partial(notify_credited, bot, texts, users), texts)
+            http.app.add_routes(webhook.routes())
+            stack.push_async_callback(webhook.drain)
+        if standin is not None:  # the browser chat page at http://HTTP_HOST:HTTP_PORT/, sandbox mode only
+            from bot.sandbox.web import SandboxPage, sandbox_cast
+
+            SandboxPage(standin, sandbox_cast(settings.admin_ids, settings.teaser_channel)).mount(http.app)
         await http.start()
         stack.push_async_callback(http.stop)
+        if standin is not None:
+            log.info("sandbox chat page: %s/ — talk to the bot from your browser", http.url)
         log.info("CloudMusic is running as @%s (engine %s)", app.bot.username, settings.engine)
-        yield Runtime(services=services, application=app, queue=queue, http=http, standin=standin)
+        yield Runtime(services=services, application=app, queue=queue, http=http, standin=standin, timed=timed)
         log.info("CloudMusic is stopping")
+
+
+def _stripe_checkout(settings: Settings) -> StripeCheckout | None:
+    if settings.stripe_secret_key is None:
+        return None
+    # Without a public URL, Checkout returns the buyer to the bot's chat in Telegram.
+    base = settings.public_base_url.rstrip("/") if settings.public_base_url else None
+    return StripeCheckout(
+        settings.stripe_secret_key.get_secret_value(),
+        settings.stripe_webhook_secret.get_secret_value() if settings.stripe_webhook_secret else None,
+        success_url=f"{base}/stripe/success" if base else "https://t.me/",
+        cancel_url=f"{base}/stripe/cancel" if base else "https://t.me/",
+        api_base=settings.stripe_api_base,
+    )
 
 
 def _engine_options(settings: Settings) -> EngineOptions:

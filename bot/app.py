@@ -14,13 +14,27 @@ from telegram.ext import (
     ContextTypes,
     ExtBot,
     MessageHandler,
+    PreCheckoutQueryHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
 
 from bot.commands import PUBLIC_COMMANDS
 from bot.context import BotContext, CloudMusicApplication
-from bot.handlers import account, errors, fallback, generate, guided, history, presets, start, tracks
+from bot.handlers import (
+    account,
+    errors,
+    fallback,
+    generate,
+    guided,
+    history,
+    payments,
+    presets,
+    refunds,
+    start,
+    teaser,
+    tracks,
+)
 from bot.services import Services
 
 #: How many updates may be processed at once, so one slow conversation never stalls the others.
@@ -60,14 +74,26 @@ def build_application(services: Services, bot: ExtBot[int]) -> App:
         "history": history.history_command,
         "balance": account.balance_command,
         "cancel": account.cancel_command,
+        "buy": payments.buy_command,
+        "paysupport": payments.paysupport_command,
+        "terms": payments.terms_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))
+    # Admin commands: for anyone else they fall through to the unknown-command answer, revealing nothing.
+    admins = filters.User(user_id=services.settings.admin_ids, allow_empty=False) & filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("refund", refunds.refund_command, filters=admins))
+    app.add_handler(CommandHandler("teaser", teaser.teaser_command, filters=admins))
+    app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
+    app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))
+    app.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, payments.refunded_payment))
     app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=r"^gm:"))
     app.add_handler(CallbackQueryHandler(presets.preset_button, pattern=r"^pr:"))
     app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=r"^(rg|ex|wav|st|sh):"))
     app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re):"))
-    app.add_handler(CallbackQueryHandler(generate.buy_button, pattern=r"^buy$"))
+    app.add_handler(CallbackQueryHandler(payments.buy_command, pattern=r"^buy$"))
+    app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=r"^(pack|fiat|card):"))
+    app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=r"^tz:\d+$"))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))

@@ -10,6 +10,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from billing import Credited
 from bot.texts import Texts
 from scheduler.delivery import DeliveryError, FailureReason, Receipt, TrackFiles
 from storage import Job, UserRepository
@@ -141,3 +142,21 @@ class TelegramDelivery:
 def _slug(title: str) -> str:
     cleaned = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")
     return "-".join(part for part in cleaned.split("-") if part)[:48] or "track"
+
+
+async def notify_credited(bot: Bot, texts: Texts, users: UserRepository, credited: Credited) -> None:
+    """Tells the buyer that a payment made outside the chat (Stripe) was credited."""
+    telegram_id = credited.payment.telegram_id
+    if telegram_id is None:
+        return
+    user = await users.get(telegram_id)
+    text = texts.get(
+        user.language if user else None,
+        "payments.credited",
+        credits=credited.payment.credits,
+        balance=credited.paid_balance,
+    )
+    try:
+        await bot.send_message(telegram_id, text)
+    except TelegramError as exc:
+        log.warning("could not tell user %s about payment %s: %s", telegram_id, credited.payment.external_id, exc)

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from billing import fingerprint
+from billing import Payments, fingerprint
 from bot.delivery import TelegramDelivery
 from bot.settings import Settings
 from bot.texts import Texts
 from scheduler.studio import Studio
+from scheduler.teaser import TeaserDesk
 from storage import Database, UserRepository
 
 
@@ -29,8 +30,10 @@ class Services:
     texts: Texts
     studio: Studio
     delivery: TelegramDelivery
+    payments: Payments
     fingerprint_secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
+    teasers: TeaserDesk | None = None  # channel teasers: the admin's /teaser and "Make yours" deep links
 
     def fingerprint(self, telegram_id: int) -> str:
         """The quota/ledger key of a Telegram user."""

@@ -17,10 +17,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from billing.packs import DEFAULT_PACKS, CreditPack, parse_packs
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _CHANNEL = re.compile(r"^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})$")
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+#: House-track prompts for days when no listener shared a track (TEASER_PROMPTS), rotated by day.
+DEFAULT_TEASER_PROMPTS = (
+    "dreamy synthwave for a night drive",
+    "warm lo-fi hip hop on a rainy afternoon",
+    "uplifting house with bright piano chords",
+    "dark minimal techno",
+    "cinematic ambient with slow strings",
+    "funky disco groove",
+    "chill acoustic guitar at sunrise",
+)
 
 
 class Settings(BaseSettings):
@@ -41,6 +53,11 @@ class Settings(BaseSettings):
     teaser_channel: str | None = None
     teaser_time: time = time(18, 0)
     teaser_timezone: str | None = None
+    teaser_prompts: Annotated[tuple[str, ...], NoDecode] = DEFAULT_TEASER_PROMPTS
+    audio_retention_days: int = Field(default=30, ge=1, le=3650)
+    credit_packs: str = DEFAULT_PACKS
+    payment_provider_token: SecretStr | None = None
+    payment_currency: str = "USD"
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_base: str | None = None
@@ -74,6 +91,20 @@ class Settings(BaseSettings):
             if bad:
                 raise ValueError(f"expected comma-separated Telegram user ids, got {bad[0]!r}")
             return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("teaser_prompts", mode="before")
+    @classmethod
+    def _split_prompts(cls, value: object) -> object:
+        if isinstance(value, str):  # "a|b|c", or "a, b, c" when there is no "|"
+            parts = [p.strip() for p in value.split("|" if "|" in value else ",")]
+            value = tuple(p for p in parts if p)
+        if isinstance(value, tuple | list):
+            if not value:
+                raise ValueError("expected at least one prompt, separated by | or ,")
+            bad = [p for p in value if not isinstance(p, str) or len(p) > 300 or not p.isprintable()]
+            if bad:
+                raise ValueError(f"a prompt must be printable text of at most 300 characters, got {bad[0]!r:.40}")
         return value
 
     @field_validator("quota_timezone", "teaser_timezone")
@@ -116,6 +147,26 @@ class Settings(BaseSettings):
             raise ValueError(f"expected an http(s) URL, got {value!r}")
         return value
 
+    @field_validator("credit_packs")
+    @classmethod
+    def _packs(cls, value: str) -> str:
+        parse_packs(value)
+        return value
+
+    @field_validator("payment_currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if not re.match(r"^[A-Z]{3}$", value):
+            raise ValueError(f"expected a three-letter currency code such as USD, got {value!r}")
+        return value
+
+    @field_validator(
+        "stripe_secret_key", "stripe_webhook_secret", "payment_provider_token", "replicate_api_token", mode="before"
+    )
+    @classmethod
+    def _empty_secret_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("engine")
     @classmethod
     def _engine_name(cls, value: str) -> str:
@@ -135,6 +186,11 @@ class Settings(BaseSettings):
     def sandbox(self) -> bool:
         """True when no token is set: the bot talks to the built-in Telegram stand-in."""
         return self.telegram_bot_token is None
+
+    @property
+    def packs(self) -> tuple[CreditPack, ...]:
+        """The credit packs on sale."""
+        return parse_packs(self.credit_packs)
 
     @property
     def database_path(self) -> Path:

@@ -106,6 +106,60 @@ MIGRATIONS: tuple[Migration, ...] = (
             BEGIN SELECT RAISE(ABORT, 'credit_ledger is append-only'); END;
         """,
     ),
+    Migration(
+        "0004_payments",
+        """
+        CREATE TABLE payments (
+            id             INTEGER PRIMARY KEY AUTOINCREMENT,
+            provider       TEXT    NOT NULL CHECK (provider IN ('stars', 'telegram', 'stripe')),
+            external_id    TEXT    NOT NULL,
+            telegram_id    INTEGER,
+            fingerprint    TEXT    NOT NULL,
+            pack_id        TEXT    NOT NULL,
+            credits        INTEGER NOT NULL CHECK (credits > 0),
+            amount         INTEGER NOT NULL,
+            currency       TEXT    NOT NULL,
+            status         TEXT    NOT NULL DEFAULT 'paid' CHECK (status IN ('paid', 'refunded')),
+            payment_intent TEXT,
+            refunded_credits INTEGER,
+            created_at     TEXT    NOT NULL,
+            refunded_at    TEXT,
+            UNIQUE (provider, external_id)
+        );
+        CREATE INDEX payments_owner ON payments (telegram_id, id DESC);
+        CREATE TABLE stripe_events (
+            id          TEXT PRIMARY KEY,
+            type        TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        """,
+    ),
+    Migration(
+        "0005_teasers",
+        """
+        CREATE TABLE teasers (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel     TEXT    NOT NULL,
+            day         TEXT,
+            kind        TEXT    NOT NULL CHECK (kind IN ('daily', 'manual')),
+            status      TEXT    NOT NULL CHECK (status IN ('preparing', 'sending', 'posted', 'failed')),
+            job_id      INTEGER REFERENCES jobs (id),
+            prompt      TEXT,
+            engine      TEXT,
+            model       TEXT,
+            seed        INTEGER,
+            message_id  INTEGER,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            error       TEXT,
+            created_at  TEXT    NOT NULL,
+            updated_at  TEXT    NOT NULL,
+            posted_at   TEXT,
+            UNIQUE (channel, day),
+            CHECK ((kind = 'daily') = (day IS NOT NULL))
+        );
+        CREATE UNIQUE INDEX teasers_job_once ON teasers (job_id) WHERE job_id IS NOT NULL AND status <> 'failed';
+        """,
+    ),
 )
 
 

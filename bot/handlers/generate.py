@@ -6,7 +6,6 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers import guided
-from bot.handlers.common import requester, reset_values
 from bot.handlers.compose import compose
 
 
@@ -25,13 +24,3 @@ async def prompt_message(update: Update, context: BotContext) -> None:
     """Any plain text in a private chat is a prompt."""
     assert update.effective_message is not None
     await compose(update, context, update.effective_message.text)
-
-
-async def buy_button(update: Update, context: BotContext) -> None:
-    """The "Buy credits" button: says when the free quota resets (credit packs are sold by the payments feature)."""
-    query = update.callback_query
-    assert query is not None
-    who, language = await requester(update, context)
-    balance = await context.services.studio.balance(who)
-    values = reset_values(balance, context.services.clock(), context.services.settings.quota_timezone)
-    await query.answer(context.services.texts.get(language, "buy.soon", **values), show_alert=True)

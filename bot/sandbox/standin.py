@@ -134,6 +134,10 @@ class TelegramStandIn:
         """The person pays an invoice link the bot made with createInvoiceLink."""
         return await self.people.pay_invoice_link(user_id, link, timeout)
 
+    def redeliver(self, message: ChatMessage) -> None:
+        """Queue a person's message update again, as Telegram does when the bot did not confirm it in time."""
+        self.world.updates.put("message", message.raw)
+
     def block_bot(self, user_id: int) -> None:
         """The person blocks the bot; its calls to that chat answer 403 until the person writes again."""
         self.people.block_bot(user_id)

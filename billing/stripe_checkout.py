@@ -1,0 +1,159 @@
+"""Stripe Checkout through the official library's async API, and webhook signature checks on the raw body.
+
+Errors::
+
+    StripeCheckoutError       creating a session or a refund failed (Stripe down, bad key); safe message
+    StripeSignatureError      a webhook's signature is missing, wrong or stale, or its body is not an event
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from billing.packs import CreditPack
+
+log = logging.getLogger(__name__)
+TOLERANCE_S = 300  # Stripe's default: a signature older than five minutes is refused as a replay
+
+
+class StripeCheckoutError(Exception):
+    """Stripe could not create the session or refund."""
+
+
+class StripeSignatureError(Exception):
+    """The webhook is not from Stripe (bad, missing or stale signature, or not an event)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StripeSession:
+    """A Checkout Session to send the user to."""
+
+    id: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class StripeEvent:
+    """The parts of a verified webhook event that crediting needs."""
+
+    event_id: str
+    type: str
+    session_id: str = ""
+    payment_status: str = ""
+    pack_id: str | None = None
+    telegram_id: int | None = None
+    fingerprint: str | None = None
+    amount_total: int = 0
+    currency: str = ""
+    payment_intent: str | None = None
+
+
+class StripeCheckout:
+    """Creates Checkout Sessions and refunds, verifies webhooks. One Stripe client per event loop."""
+
+    def __init__(
+        self,
+        api_key: str,
+        webhook_secret: str | None,
+        *,
+        success_url: str,
+        cancel_url: str,
+        api_base: str | None = None,
+    ) -> None:
+        self._api_key, self._webhook_secret, self._api_base = api_key, webhook_secret, api_base
+        self._success_url, self._cancel_url = success_url, cancel_url
+        self._clients: dict[int, tuple[asyncio.AbstractEventLoop, stripe.StripeClient, stripe.HTTPXClient]] = {}
+
+    def _client(self) -> stripe.StripeClient:
+        loop = asyncio.get_running_loop()
+        entry = self._clients.get(id(loop))
+        if entry is None or entry[0] is not loop:
+            http = stripe.HTTPXClient(timeout=20)
+            bases: Any = {"api": self._api_base} if self._api_base else None
+            client = stripe.StripeClient(self._api_key, base_addresses=bases, http_client=http, max_network_retries=2)
+            entry = self._clients[id(loop)] = (loop, client, http)
+        return entry[1]
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients of this event loop."""
+        for key, (loop, _, http) in list(self._clients.items()):
+            if loop is asyncio.get_running_loop():
+                await http.close_async()  # type: ignore[no-untyped-call]
+                del self._clients[key]
+
+    async def create_session(
+        self, pack: CreditPack, telegram_id: int, fingerprint: str, idempotency_key: str
+    ) -> StripeSession:
+        """A Checkout Session for ``pack`` paid by card; the fingerprint and pack travel in the session."""
+        metadata = {"pack_id": pack.id, "telegram_id": str(telegram_id), "credits": str(pack.credits)}
+        params: Any = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": "usd",
+                        "unit_amount": pack.usd_cents,
+                        "product_data": {"name": f"CloudMusic · {pack.credits} credits"},
+                    },
+                }
+            ],
+            "client_reference_id": fingerprint,
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "success_url": self._success_url,
+            "cancel_url": self._cancel_url,
+        }
+        try:
+            session = await self._client().v1.checkout.sessions.create_async(
+                params, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            log.error("Stripe Checkout Session creation failed: %s", exc.user_message or type(exc).__name__)
+            raise StripeCheckoutError("could not create a Checkout Session") from exc
+        if not session.url:
+            raise StripeCheckoutError("Stripe returned a session without a URL")
+        return StripeSession(session.id, session.url)
+
+    async def refund(self, payment_intent: str) -> str:
+        """Refund a payment in full; returns the refund id."""
+        try:
+            refund = await self._client().v1.refunds.create_async(
+                {"payment_intent": payment_intent}, options={"idempotency_key": f"refund:{payment_intent}"}
+            )
+        except stripe.StripeError as exc:
+            log.error("Stripe refund of %s failed: %s", payment_intent, exc.user_message or type(exc).__name__)
+            raise StripeCheckoutError("the refund failed") from exc
+        return str(refund.id)
+
+    def verify(self, raw_body: bytes, signature: str | None) -> StripeEvent:
+        """Check the ``Stripe-Signature`` over the raw body and read the event; StripeSignatureError otherwise."""
+        if not self._webhook_secret:
+            raise StripeSignatureError("STRIPE_WEBHOOK_SECRET is not set")
+        try:
+            text = raw_body.decode("utf-8")
+            stripe.WebhookSignature.verify_header(text, signature, self._webhook_secret, TOLERANCE_S)
+            event = json.loads(text)
+            data = event["data"]["object"]
+            metadata = data.get("metadata") or {}
+            telegram_id = metadata.get("telegram_id")
+            return StripeEvent(
+                event_id=str(event["id"]),
+                type=str(event["type"]),
+                session_id=str(data.get("id", "")),
+                payment_status=str(data.get("payment_status", "")),
+                pack_id=metadata.get("pack_id"),
+                telegram_id=int(telegram_id) if telegram_id and str(telegram_id).isdigit() else None,
+                fingerprint=data.get("client_reference_id"),
+                amount_total=int(data.get("amount_total") or 0),
+                currency=str(data.get("currency") or ""),
+                payment_intent=data.get("payment_intent"),
+            )
+        except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise StripeSignatureError(type(exc).__name__) from exc

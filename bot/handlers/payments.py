@@ -1,0 +1,177 @@
+"""Buying credits: /buy, Stars invoices (and a provider's fiat invoices), Stripe links, pre-checkout, receipts,
+refund messages, /paysupport and /terms. Every rule lives in ``billing.Payments``; this module only translates."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
+
+from billing import PaymentError, PreCheckoutRefused, StripeCheckoutError
+from bot.context import BotContext
+from bot.handlers.common import language_of, requester
+
+log = logging.getLogger(__name__)
+
+
+def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
+    t, payments, settings = context.services.texts, context.services.payments, context.services.settings
+    rows = []
+    for pack in payments.packs:
+        row = [
+            InlineKeyboardButton(
+                t.get(language, "buy.pack_stars", credits=pack.credits, stars=pack.stars),
+                callback_data=f"pack:{pack.id}",
+            )
+        ]
+        if payments.fiat_currency:
+            row.append(
+                InlineKeyboardButton(
+                    t.get(
+                        language,
+                        "buy.pack_fiat",
+                        credits=pack.credits,
+                        price=pack.usd,
+                        currency=settings.payment_currency,
+                    ),
+                    callback_data=f"fiat:{pack.id}",
+                )
+            )
+        if payments.stripe is not None:
+            row.append(
+                InlineKeyboardButton(
+                    t.get(language, "buy.pack_card", credits=pack.credits, usd=pack.usd),
+                    callback_data=f"card:{pack.id}",
+                )
+            )
+        rows.append(row)
+    return InlineKeyboardMarkup(rows)
+
+
+async def buy_command(update: Update, context: BotContext) -> None:
+    """Shows the packs as buttons (Stars; a provider's currency and card when configured)."""
+    who, language = await requester(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await context.bot.send_message(
+        who.chat_id, context.services.texts.get(language, "buy.title"), reply_markup=_packs_keyboard(context, language)
+    )
+
+
+async def pack_button(update: Update, context: BotContext) -> None:
+    """``pack:<id>`` / ``fiat:<id>`` sends an invoice; ``card:<id>`` sends a Stripe Checkout link."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    method, _, pack_id = query.data.partition(":")
+    who, language = await requester(update, context)
+    t = context.services.texts
+    try:
+        if method == "card":
+            session = await context.services.payments.stripe_session(
+                pack_id, who.telegram_id, who.fingerprint, query.id
+            )
+            pack = context.services.payments.pack(pack_id)
+            assert pack is not None
+            button = InlineKeyboardButton(t.get(language, "buy.card_button", usd=pack.usd), url=session.url)
+            await query.answer()
+            await context.bot.send_message(
+                who.chat_id,
+                t.get(language, "buy.card_link", usd=pack.usd, credits=pack.credits),
+                reply_markup=InlineKeyboardMarkup([[button]]),
+            )
+            return
+        invoice = context.services.payments.invoice(
+            pack_id, who.telegram_id, method="fiat" if method == "fiat" else "stars"
+        )
+    except PaymentError as exc:
+        await query.answer(t.get(language, exc.key), show_alert=True)
+        return
+    except StripeCheckoutError:
+        await query.answer(t.get(language, "buy.card_unavailable"), show_alert=True)
+        return
+    await query.answer()
+    token = context.services.settings.payment_provider_token
+    credits = invoice.pack.credits
+    await context.bot.send_invoice(
+        who.chat_id,
+        title=t.get(language, "buy.invoice_title", credits=credits),
+        description=t.get(language, "buy.invoice_description", credits=credits),
+        payload=invoice.payload,
+        currency=invoice.currency,
+        prices=[LabeledPrice(t.get(language, "buy.invoice_label", credits=credits), invoice.amount)],
+        provider_token=token.get_secret_value() if method == "fiat" and token else None,
+    )
+
+
+async def pre_checkout(update: Update, context: BotContext) -> None:
+    """Approves only our own signed payload for this user, a real pack at its price, and a user who is not banned."""
+    query = update.pre_checkout_query
+    assert query is not None
+    user = await context.services.users.get(query.from_user.id)
+    try:
+        context.services.payments.check_pre_checkout(
+            query.invoice_payload,
+            query.currency,
+            query.total_amount,
+            query.from_user.id,
+            banned=bool(user and user.banned),
+        )
+    except PreCheckoutRefused as exc:
+        await query.answer(ok=False, error_message=context.services.texts.get(language_of(update), exc.key))
+        return
+    await query.answer(ok=True)
+
+
+async def successful_payment(update: Update, context: BotContext) -> None:
+    """Credits the pack once per charge id and confirms with the new balance (a repeat is ignored)."""
+    message = update.effective_message
+    assert message is not None and message.successful_payment is not None
+    paid = message.successful_payment
+    who, language = await requester(update, context)
+    credited = await context.services.payments.credit_telegram(
+        charge_id=paid.telegram_payment_charge_id,
+        payload=paid.invoice_payload,
+        currency=paid.currency,
+        amount=paid.total_amount,
+        telegram_id=who.telegram_id,
+        fingerprint=who.fingerprint,
+    )
+    if not credited.new:
+        log.info("successful_payment %s delivered again; already credited", paid.telegram_payment_charge_id)
+        return
+    await message.reply_text(
+        context.services.texts.get(
+            language, "payments.credited", credits=credited.payment.credits, balance=credited.paid_balance
+        )
+    )
+
+
+async def refunded_payment(update: Update, context: BotContext) -> None:
+    """Telegram reports a Stars refund: take the pack's unused credits back (once) and tell the user."""
+    message = update.effective_message
+    assert message is not None and message.refunded_payment is not None
+    charge = message.refunded_payment.telegram_payment_charge_id
+    payment = await context.services.payments.records.find("stars", charge)
+    if payment is None:
+        log.warning("refunded_payment for unknown charge %s", charge)
+        return
+    result = await context.services.payments.refund(payment)
+    if result.already_refunded:
+        return
+    _, language = await requester(update, context)
+    key = "payments.refunded_user_spent" if result.already_spent else "payments.refunded_user"
+    await message.reply_text(
+        context.services.texts.get(language, key, charge=charge, debited=result.debited, spent=result.already_spent)
+    )
+
+
+async def paysupport_command(update: Update, context: BotContext) -> None:
+    """What Telegram requires of bots that sell: how to get help with a payment."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(context.services.texts.get(language_of(update), "payments.support"))
+
+
+async def terms_command(update: Update, context: BotContext) -> None:
+    """The terms of sale."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(context.services.texts.get(language_of(update), "payments.terms"))

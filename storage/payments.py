@@ -1,0 +1,130 @@
+"""Payments: one row per external payment (Stars charge, Telegram provider charge, Stripe Checkout Session).
+
+``UNIQUE (provider, external_id)`` is what makes crediting exactly-once: a repeated delivery of the same payment
+fails its insert inside the same transaction as the ledger row, so neither happens twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, Literal
+
+import aiosqlite
+
+from storage.database import Database
+
+Provider = Literal["stars", "telegram", "stripe"]
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """A credited payment."""
+
+    id: int
+    provider: Provider
+    external_id: str
+    telegram_id: int | None
+    fingerprint: str
+    pack_id: str
+    credits: int
+    amount: int  # Stars, or the currency's minor unit
+    currency: str
+    status: Literal["paid", "refunded"]
+    created_at: datetime
+    payment_intent: str | None = None
+    refunded_credits: int | None = None
+    refunded_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Payment:
+        """Build a Payment from a ``payments`` row."""
+        values: dict[str, Any] = {f.name: row[f.name] for f in fields(cls)}
+        for name in ("created_at", "refunded_at"):
+            values[name] = None if values[name] is None else datetime.fromisoformat(values[name])
+        return cls(**values)
+
+
+class PaymentRepository:
+    """Reads and writes ``payments`` and ``stripe_events``; writes take the caller's transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @staticmethod
+    async def insert(
+        conn: aiosqlite.Connection,
+        *,
+        provider: Provider,
+        external_id: str,
+        telegram_id: int | None,
+        fingerprint: str,
+        pack_id: str,
+        credits: int,
+        amount: int,
+        currency: str,
+        now: datetime,
+        payment_intent: str | None = None,
+    ) -> int:
+        """Record a payment; ``sqlite3.IntegrityError`` when (provider, external_id) was recorded before."""
+        cursor = await conn.execute(
+            """
+            INSERT INTO payments (provider, external_id, telegram_id, fingerprint, pack_id, credits, amount, currency,
+                                  payment_intent, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                provider,
+                external_id,
+                telegram_id,
+                fingerprint,
+                pack_id,
+                credits,
+                amount,
+                currency,
+                payment_intent,
+                now.isoformat(),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    @staticmethod
+    async def mark_refunded(conn: aiosqlite.Connection, payment_id: int, credits: int, now: datetime) -> bool:
+        """Mark a paid payment refunded (False when it already was)."""
+        cursor = await conn.execute(
+            "UPDATE payments SET status = 'refunded', refunded_credits = ?, refunded_at = ? "
+            "WHERE id = ? AND status = 'paid'",
+            (credits, now.isoformat(), payment_id),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def record_event(conn: aiosqlite.Connection, event_id: str, event_type: str, now: datetime) -> bool:
+        """Remember a Stripe event id; False when it was seen before (a redelivery)."""
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO stripe_events (id, type, received_at) VALUES (?, ?, ?)",
+            (event_id, event_type, now.isoformat()),
+        )
+        return cursor.rowcount == 1
+
+    async def find(self, provider: Provider, external_id: str) -> Payment | None:
+        """A payment by provider and external id."""
+        row = await self._db.fetchone(
+            "SELECT * FROM payments WHERE provider = ? AND external_id = ?", (provider, external_id)
+        )
+        return None if row is None else Payment.from_row(row)
+
+    async def find_any(self, external_id: str) -> Payment | None:
+        """A payment by external id or Stripe payment intent, whatever its provider."""
+        row = await self._db.fetchone(
+            "SELECT * FROM payments WHERE external_id = ? OR payment_intent = ? ORDER BY id LIMIT 1",
+            (external_id, external_id),
+        )
+        return None if row is None else Payment.from_row(row)
+
+    async def for_user(self, telegram_id: int, limit: int = 20) -> list[Payment]:
+        """A user's payments, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM payments WHERE telegram_id = ? ORDER BY id DESC LIMIT ?", (telegram_id, limit)
+        )
+        return [Payment.from_row(r) for r in rows]
