@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from billing import BadPayload, Credits, PaymentError, Payments, PreCheckoutRefused, parse_packs
-from billing import invoices
+from billing import BadPayload, Credits, PaymentError, Payments, PreCheckoutRefused, invoices, parse_packs
 from billing.invoices import InvoicePayload
 from storage import Database, LedgerRepository
 
