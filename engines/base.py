@@ -135,7 +135,7 @@ class GeneratedTrack:
     @property
     def duration(self) -> float:
         """Length in seconds."""
-        return self.samples.shape[0] / self.sample_rate
+        return float(self.samples.shape[0]) / self.sample_rate
 
     @property
     def commercial_use(self) -> bool:

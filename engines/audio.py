@@ -1,0 +1,258 @@
+"""Audio post-processing: encode, decode, cut a teaser, normalise loudness, draw a cover.
+
+Everything here is synchronous and CPU- or subprocess-bound; each blocking function has an ``*_async`` twin
+that runs it in a worker thread so the event loop never waits on ffmpeg. Audio is always float32
+``(frames, channels)`` in [-1, 1] (:data:`engines.base.Samples`); 16-bit PCM maps ``k`` ↔ ``k / 32768``.
+
+Errors: :class:`AudioDecodeError` (bytes that are not audio we can read);
+:class:`engines.ffmpeg.FFmpegMissing` when no ffmpeg exists at all (a deployment problem).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import struct
+import tempfile
+import wave
+
+import numpy as np
+
+from engines import loudness
+from engines.base import GeneratedTrack, Samples
+from engines.cover import cover_jpeg
+from engines.ffmpeg import FFmpegFailed, configure_pydub, run_ffmpeg
+
+__all__ = [
+    "AudioDecodeError",
+    "cover_jpeg",
+    "cover_jpeg_async",
+    "decode_audio",
+    "decode_audio_async",
+    "duration_seconds",
+    "encode_mp3",
+    "encode_mp3_async",
+    "encode_wav",
+    "encode_wav_async",
+    "normalize_loudness",
+    "teaser_cut",
+]
+
+
+class AudioDecodeError(ValueError):
+    """The bytes are not audio that WAV parsing or ffmpeg can read."""
+
+
+def as_frames(samples: Samples) -> Samples:
+    """Return ``samples`` shaped ``(frames, channels)``: a 1-D array is taken as mono."""
+    return samples.reshape(-1, 1) if samples.ndim == 1 else samples
+
+
+def pcm16(samples: Samples) -> bytes:
+    """Return interleaved little-endian 16-bit PCM for float samples (clipped, NaN → 0, rounded)."""
+    scaled = np.multiply(as_frames(samples), np.float32(32768.0), dtype=np.float32)
+    np.nan_to_num(scaled, copy=False)
+    np.clip(scaled, -32768.0, 32767.0, out=scaled)
+    return np.rint(scaled, out=scaled).astype("<i2").tobytes()
+
+
+def duration_seconds(samples: Samples, sample_rate: int) -> float:
+    """Return the length of ``samples`` in seconds."""
+    return int(samples.shape[0]) / sample_rate
+
+
+# --- encode -------------------------------------------------------------------------------------------------
+
+
+def encode_wav(track: GeneratedTrack) -> bytes:
+    """Return the track as a 16-bit PCM WAV file."""
+    return wav_bytes(track.samples, track.sample_rate)
+
+
+def wav_bytes(samples: Samples, sample_rate: int) -> bytes:
+    """Return ``samples`` as a 16-bit PCM WAV file (stems use this; tracks use :func:`encode_wav`)."""
+    frames = as_frames(samples)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(int(frames.shape[1]))
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(pcm16(frames))
+    return buffer.getvalue()
+
+
+def encode_mp3(
+    track: GeneratedTrack, *, title: str | None = None, artist: str | None = None, bitrate: str = "192k"
+) -> bytes:
+    """Return the track as a CBR MP3 with ID3v2.3 title, artist, licence and a comment naming the seed."""
+    configure_pydub()
+    from pydub import AudioSegment
+
+    frames = as_frames(track.samples)
+    tags = {
+        "title": title or f"CloudMusic #{track.seed}",
+        "artist": artist or f"CloudMusic · {track.engine}",
+        "copyright": f"{track.license.name} ({track.license.id})",
+        "comment": f"{track.engine}/{track.model} · seed {track.seed}",
+    }
+    segment = AudioSegment(
+        data=pcm16(frames), sample_width=2, frame_rate=track.sample_rate, channels=int(frames.shape[1])
+    )
+    # pydub hands ffmpeg a file and reads the finished MP3 back, so ffmpeg can fill in the Xing/LAME header that
+    # gives players an exact duration.
+    buffer = io.BytesIO()
+    try:
+        segment.export(buffer, format="mp3", bitrate=bitrate, tags=tags, id3v2_version="3")
+    except Exception as exc:  # pydub raises CouldntEncodeError with ffmpeg's stderr
+        raise FFmpegFailed(f"MP3 encoding failed: {exc}") from exc
+    return buffer.getvalue()
+
+
+# --- decode -------------------------------------------------------------------------------------------------
+
+_WAVE_PCM, _WAVE_FLOAT, _WAVE_EXTENSIBLE = 0x0001, 0x0003, 0xFFFE
+
+
+def read_wav(data: bytes) -> tuple[Samples, int] | None:
+    """Parse integer (8/16/24/32-bit) or float WAV bytes; None for a WAV flavour only ffmpeg can read.
+
+    A ``data`` chunk whose size is 0, 0xFFFFFFFF or past the end (ffmpeg writing to a pipe) runs to the end.
+    """
+    fmt: tuple[int, int, int, int] | None = None
+    pos = 12
+    while pos + 8 <= len(data):
+        chunk, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
+        body = pos + 8
+        if chunk == b"fmt " and size >= 16:
+            tag, channels, rate = struct.unpack_from("<HHI", data, body)
+            bits = struct.unpack_from("<H", data, body + 14)[0]
+            if tag == _WAVE_EXTENSIBLE and size >= 40:
+                tag = struct.unpack_from("<H", data, body + 24)[0]  # first two bytes of the sub-format GUID
+            fmt = (tag, channels, rate, bits)
+        elif chunk == b"data" and fmt is not None:
+            end = len(data) if size in (0, 0xFFFFFFFF) or body + size > len(data) else body + size
+            samples = _pcm_to_float(data[body:end], fmt[0], fmt[1], fmt[3])
+            return None if samples is None else (samples, fmt[2])
+        pos = body + size + (size & 1)
+    return None
+
+
+def _pcm_to_float(raw: bytes, tag: int, channels: int, bits: int) -> Samples | None:
+    width = bits // 8
+    if channels < 1 or width < 1:
+        return None
+    raw = raw[: len(raw) - len(raw) % (width * channels)]
+    if tag == _WAVE_PCM and bits == 8:
+        values = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128.0) / 128.0
+    elif tag == _WAVE_PCM and bits in (16, 32):
+        values = np.frombuffer(raw, f"<i{width}").astype(np.float32) / np.float32(2.0 ** (bits - 1))
+    elif tag == _WAVE_PCM and bits == 24:
+        triples = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
+        ints = triples[:, 0] | triples[:, 1] << 8 | triples[:, 2] << 16
+        ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)  # two's complement
+        values = ints.astype(np.float32) / np.float32(2.0**23)
+    elif tag == _WAVE_FLOAT and bits in (32, 64):
+        values = np.clip(np.frombuffer(raw, f"<f{width}"), -1.0, 1.0).astype(np.float32, copy=False)
+    else:
+        return None
+    return values.reshape(-1, channels)
+
+
+_SIGNATURES = ((b"ID3", "mp3"), (b"OggS", "ogg"), (b"fLaC", "flac"), (b"RIFF", "wav"))
+
+
+def _sniff(data: bytes) -> str | None:
+    for magic, fmt in _SIGNATURES:
+        if data.startswith(magic):
+            return fmt
+    if len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0:  # a bare MPEG audio frame sync
+        return "mp3"
+    return None
+
+
+def decode_audio(data: bytes) -> tuple[Samples, int]:
+    """Return float32 ``(frames, channels)`` samples and the sample rate of WAV, MP3 or other audio."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        parsed = read_wav(data)
+        if parsed is not None:
+            return parsed
+    fmt = _sniff(data)
+    # ffmpeg probes the container itself, so no ffprobe is needed; decode to float WAV on stdout and parse it.
+    output = ["-vn", "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"]
+    try:
+        if fmt is not None:
+            wav = run_ffmpeg(["-f", fmt, "-i", "pipe:0", *output], stdin=data)
+        else:  # unknown container (e.g. MP4 with its index at the end): give ffmpeg a seekable file
+            with tempfile.TemporaryDirectory(prefix="cloudmusic-") as tmp:
+                source = os.path.join(tmp, "input")
+                with open(source, "wb") as file:
+                    file.write(data)
+                wav = run_ffmpeg(["-i", source, *output])
+    except FFmpegFailed as exc:
+        raise AudioDecodeError(f"could not decode {len(data)} bytes of audio: {exc}") from exc
+    parsed = read_wav(wav)
+    if parsed is None or parsed[0].shape[0] == 0:
+        raise AudioDecodeError(f"ffmpeg found no audio in {len(data)} bytes")
+    return parsed
+
+
+# --- shape --------------------------------------------------------------------------------------------------
+
+
+def teaser_cut(samples: Samples, sample_rate: int, seconds: float = 20.0, fade: float = 1.0) -> Samples:
+    """Return the most energetic ``seconds`` of the track (by short-term RMS), faded in and out over ``fade``.
+
+    A track no longer than ``seconds`` comes back whole, still faded so a teaser never starts on a click.
+    """
+    frames = as_frames(samples)
+    total = int(frames.shape[0])
+    length = min(total, max(1, round(seconds * sample_rate)))
+    start = 0
+    if length < total:
+        hop = max(1, sample_rate // 10)  # 100 ms blocks of mean power
+        blocks = total // hop
+        body = frames[: blocks * hop].reshape(blocks, hop, -1)
+        power = np.einsum("ijk,ijk->i", body, body) / (hop * body.shape[2])  # no squared copy of the track
+        span = max(1, length // hop)
+        if blocks > span:
+            window = np.convolve(power, np.ones(span), mode="valid")  # total power of each candidate start
+            start = min(int(np.argmax(window)) * hop, total - length)
+    cut = np.array(frames[start : start + length], dtype=np.float32)
+    ramp = min(round(fade * sample_rate), length // 4)
+    if ramp > 0:
+        # Equal-power curve: sounds even on music, and reaches exactly 0 at both ends.
+        curve = np.sin(np.linspace(0.0, np.pi / 2, ramp, dtype=np.float32))[:, None]
+        cut[:ramp] *= curve
+        cut[-ramp:] *= curve[::-1]
+    return cut
+
+
+def normalize_loudness(samples: Samples, sample_rate: int, target_lufs: float = -14.0) -> Samples:
+    """Return ``samples`` at ``target_lufs`` integrated loudness, peaks ≤ -1 dBFS (see engines.loudness)."""
+    return loudness.normalize(as_frames(samples), sample_rate, target_lufs=target_lufs)
+
+
+# --- async twins --------------------------------------------------------------------------------------------
+
+
+async def encode_mp3_async(
+    track: GeneratedTrack, *, title: str | None = None, artist: str | None = None, bitrate: str = "192k"
+) -> bytes:
+    """:func:`encode_mp3` in a worker thread."""
+    return await asyncio.to_thread(encode_mp3, track, title=title, artist=artist, bitrate=bitrate)
+
+
+async def encode_wav_async(track: GeneratedTrack) -> bytes:
+    """:func:`encode_wav` in a worker thread."""
+    return await asyncio.to_thread(encode_wav, track)
+
+
+async def decode_audio_async(data: bytes) -> tuple[Samples, int]:
+    """:func:`decode_audio` in a worker thread."""
+    return await asyncio.to_thread(decode_audio, data)
+
+
+async def cover_jpeg_async(samples: Samples, sample_rate: int, *, mood: str | None = None, size: int = 320) -> bytes:
+    """:func:`engines.cover.cover_jpeg` in a worker thread."""
+    return await asyncio.to_thread(cover_jpeg, samples, sample_rate, mood=mood, size=size)
