@@ -227,7 +227,7 @@ class Credits:
             rows = list(await cursor.fetchall())
             await cursor.close()
             if not rows:
-                raise BillingError(f"job {job_id} has no reservation")
+                return await self._settle_house(conn, job_id, outcome, error, now)
             if any(r["kind"] in ("commit", "release") for r in rows):
                 return False
             reserve = rows[0]
@@ -251,6 +251,47 @@ class Credits:
                 (outcome, error, now.isoformat(), job_id),
             )
         return True
+
+    async def admit_house(self, spec: JobSpec) -> int:
+        """Queue a job the house pays for (admin batches, teasers): no quota, no credit; returns its id."""
+        now = self._clock()
+        async with self._db.transaction() as conn:
+            job_id = await self._jobs.insert(
+                conn,
+                telegram_id=spec.telegram_id,
+                fingerprint=spec.fingerprint,
+                chat_id=spec.chat_id,
+                prompt=spec.prompt,
+                engine=spec.engine,
+                funding="house",
+                now=now,
+                params=spec.params,
+            )
+        log.info(
+            "ALLOW house fingerprint=%s job=%s",
+            spec.fingerprint[:12],
+            job_id,
+            extra={"decision": "ALLOW house", "fingerprint": spec.fingerprint, "job_id": job_id},
+        )
+        return job_id
+
+    @staticmethod
+    async def _settle_house(
+        conn: aiosqlite.Connection, job_id: int, outcome: Outcome, error: str | None, now: datetime
+    ) -> bool:
+        cursor = await conn.execute(
+            "UPDATE jobs SET status = ?, error = ?, finished_at = ? "
+            "WHERE id = ? AND funding = 'house' AND status IN ('queued', 'running')",
+            (outcome, error, now.isoformat(), job_id),
+        )
+        if cursor.rowcount == 1:
+            return True
+        cursor = await conn.execute("SELECT funding FROM jobs WHERE id = ?", (job_id,))
+        row = await cursor.fetchone()
+        await cursor.close()
+        if row is None or row[0] != "house":
+            raise BillingError(f"job {job_id} has no reservation")
+        return False  # a house job that was already settled
 
     # --- paid credits -----------------------------------------------------------------------------------------
 

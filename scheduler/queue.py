@@ -133,6 +133,26 @@ class GenerationQueue:
         self._wake[spec.engine].set()
         return Submission(admission, job, position)
 
+    async def submit_house(self, spec: JobSpec) -> Job:
+        """Queue a job the house pays for (no quota, no credit); delivered like any other."""
+        if spec.engine not in self._engines:
+            raise EngineRejected(f"engine {spec.engine!r} is not running")
+        job_id = await self._credits.admit_house(spec)
+        announced = self._announcing[job_id] = asyncio.Event()
+        job = await self._jobs.get(job_id)
+        assert job is not None
+        try:
+            message_id = await self._delivery.queued(job, await self._jobs.queue_position(job))
+            if message_id is not None:
+                await self._jobs.update(job.id, status_message_id=message_id)
+        except Exception:
+            log.warning("could not show the queue position of house job %s", job_id, exc_info=True)
+        finally:
+            announced.set()
+            del self._announcing[job_id]
+        self._wake[spec.engine].set()
+        return await self._jobs.get(job_id) or job
+
     async def cancel(self, telegram_id: int) -> Job | None:
         """Cancel the user's newest active job (queued or running); returns it, or None when there is none."""
         for job in reversed(await self._jobs.active_for_user(telegram_id)):

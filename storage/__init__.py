@@ -3,16 +3,20 @@
 Knows nothing of Telegram, engines or billing rules.
 """
 
+from storage.audit import AuditEntry, AuditRepository
 from storage.database import Database, MigrationError, StorageError
 from storage.jobs import Job, JobRepository, JobStatus
 from storage.ledger import LedgerEntry, LedgerRepository
 from storage.migrations import MIGRATIONS, Migration, apply_migrations
 from storage.payments import Payment, PaymentRepository, Provider
+from storage.stats import Stats, StatsRepository
 from storage.teasers import Teaser, TeaserRepository
 from storage.users import User, UserRepository
 
 __all__ = [
     "MIGRATIONS",
+    "AuditEntry",
+    "AuditRepository",
     "Database",
     "Job",
     "JobRepository",
@@ -24,6 +28,8 @@ __all__ = [
     "Payment",
     "PaymentRepository",
     "Provider",
+    "Stats",
+    "StatsRepository",
     "StorageError",
     "Teaser",
     "TeaserRepository",

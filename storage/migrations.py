@@ -160,6 +160,36 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE UNIQUE INDEX teasers_job_once ON teasers (job_id) WHERE job_id IS NOT NULL AND status <> 'failed';
         """,
     ),
+    Migration(
+        "0006_operations",
+        """
+        CREATE TABLE admin_audit (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            admin_id    INTEGER NOT NULL,
+            action      TEXT    NOT NULL,
+            arguments   TEXT    NOT NULL DEFAULT '',
+            created_at  TEXT    NOT NULL
+        );
+        CREATE INDEX admin_audit_time ON admin_audit (created_at);
+        CREATE TRIGGER admin_audit_no_update BEFORE UPDATE ON admin_audit
+            BEGIN SELECT RAISE(ABORT, 'admin_audit is append-only'); END;
+        CREATE TRIGGER admin_audit_no_delete BEFORE DELETE ON admin_audit
+            BEGIN SELECT RAISE(ABORT, 'admin_audit is append-only'); END;
+        ALTER TABLE users ADD COLUMN blocked_at TEXT;
+        CREATE TABLE broadcasts (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            admin_id    INTEGER NOT NULL,
+            text        TEXT    NOT NULL,
+            status      TEXT    NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'sending', 'done', 'canceled')),
+            sent        INTEGER NOT NULL DEFAULT 0,
+            blocked     INTEGER NOT NULL DEFAULT 0,
+            failed      INTEGER NOT NULL DEFAULT 0,
+            created_at  TEXT    NOT NULL,
+            finished_at TEXT
+        );
+        """,
+    ),
 )
 
 

@@ -166,7 +166,7 @@ class TeaserRepository:
         rows = await self._db.fetchall(
             """
             SELECT j.* FROM jobs j JOIN users u ON u.telegram_id = j.telegram_id
-            WHERE j.status = 'delivered' AND u.banned = 0
+            WHERE j.status = 'delivered' AND j.shared_at IS NOT NULL AND u.banned = 0
               AND NOT EXISTS (SELECT 1 FROM teasers t WHERE t.job_id = j.id AND t.status <> 'failed')
             ORDER BY j.id DESC LIMIT ?
             """,

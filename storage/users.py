@@ -22,6 +22,7 @@ class User:
     banned: bool
     created_at: datetime
     last_seen_at: datetime
+    blocked_at: datetime | None = None  # when the user blocked the bot (cleared when they write again)
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> User:
@@ -35,6 +36,7 @@ class User:
             banned=bool(row["banned"]),
             created_at=datetime.fromisoformat(row["created_at"]),
             last_seen_at=datetime.fromisoformat(row["last_seen_at"]),
+            blocked_at=datetime.fromisoformat(row["blocked_at"]) if row["blocked_at"] else None,
         )
 
 
@@ -70,7 +72,8 @@ class UserRepository:
                     first_name = excluded.first_name,
                     username = excluded.username,
                     language = excluded.language,
-                    last_seen_at = excluded.last_seen_at
+                    last_seen_at = excluded.last_seen_at,
+                    blocked_at = NULL
                 RETURNING *
                 """,
                 (telegram_id, fingerprint, first_name, username, language, start_payload, stamp, stamp),
@@ -90,6 +93,17 @@ class UserRepository:
         async with self._db.transaction() as conn:
             cursor = await conn.execute("UPDATE users SET banned = ? WHERE telegram_id = ?", (int(banned), telegram_id))
             return cursor.rowcount == 1
+
+    async def mark_blocked(self, telegram_id: int, now: datetime) -> None:
+        """Remember that the user blocked the bot, so broadcasts skip them until they write again."""
+        await self._db.execute("UPDATE users SET blocked_at = ? WHERE telegram_id = ?", (now.isoformat(), telegram_id))
+
+    async def reachable(self) -> list[int]:
+        """Users a broadcast may go to: not banned, not known to have blocked the bot."""
+        rows = await self._db.fetchall(
+            "SELECT telegram_id FROM users WHERE banned = 0 AND blocked_at IS NULL ORDER BY telegram_id"
+        )
+        return [int(r[0]) for r in rows]
 
     async def count(self) -> int:
         """How many users there are."""

@@ -1,0 +1,150 @@
+"""SynthEngine: the offline composer behind the ``synth`` entry point, and ``render`` for CLI and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from engines.base import (
+    Capabilities,
+    EngineHealth,
+    EngineOptions,
+    EngineRejected,
+    EngineTimedOut,
+    GeneratedTrack,
+    GenerationRequest,
+    License,
+    ModelInfo,
+    Samples,
+)
+from engines.loudness import normalize_gain
+from engines.synth.arrangement import arrange
+from engines.synth.composer import Composer
+from engines.synth.instruments import SR
+from engines.synth.mixer import delay, duck_curve, fold_loop, frame_at, reverb
+from engines.synth.prompt import brief_for, parse_prompt
+from engines.synth.theory import Key, parse_key
+
+MODEL = "synth-1"
+LICENSE = License(
+    id="CC0-1.0",
+    name="CC0 1.0 — CloudMusic synth output",
+    url="https://creativecommons.org/publicdomain/zero/1.0/",
+    commercial_use=True,
+)
+CAPABILITIES = Capabilities(max_duration=300.0, can_continue=False, can_loop=True, commercial_use=True, stems=True)
+_SENDS = {"drums": 0.06, "bass": 0.0, "chords": 0.35, "lead": 0.3, "fx": 0.0}  # reverb send per bus
+
+
+def _checked_key(request: GenerationRequest) -> Key | None:
+    """Reject impossible requests up front; returns the explicitly asked key, if any."""
+    if not 0 < request.duration <= CAPABILITIES.max_duration:
+        raise EngineRejected(
+            f"duration {request.duration}",
+            user_message=f"Pick a length between 1 and {CAPABILITIES.max_duration:.0f} seconds.",
+        )
+    bpm = request.bpm if request.bpm is not None else parse_prompt(request.prompt).bpm
+    if bpm is not None and not 40 <= bpm <= 220:
+        raise EngineRejected(f"bpm {bpm}", user_message="Pick a tempo between 40 and 220 BPM.")
+    if request.model not in (None, MODEL):
+        raise EngineRejected(f"model {request.model}", user_message="This engine only has the synth-1 model.")
+    if request.key is None:
+        return None
+    try:
+        return parse_key(request.key)
+    except ValueError:
+        raise EngineRejected(
+            f"key {request.key!r}", user_message="I could not read that key. Try e.g. “A minor” or “F#”."
+        ) from None
+
+
+def render(request: GenerationRequest) -> GeneratedTrack:
+    """Compose, mix and master ``request`` synchronously (44.1 kHz stereo float32 at −14 LUFS)."""
+    started = time.perf_counter()
+    key = _checked_key(request)
+    seed = request.seed if request.seed is not None else int.from_bytes(os.urandom(4), "little")
+    brief = brief_for(request, seed, key)
+    step_seconds = 60.0 / brief.bpm / 4.0
+    bar_seconds = 16 * step_seconds
+    bars = max(1, round(brief.seconds / bar_seconds))
+    if request.loop:  # a whole number of bars; tails are rendered, then folded back onto the start
+        frames = frame_at(16 * bars, step_seconds)
+        extra = max(frame_at(16, step_seconds), int((brief.style.reverb_seconds + 0.5) * SR))
+    else:
+        frames, extra = round(brief.seconds * SR), 0
+    composer = Composer(brief, arrange(bars, request.loop), frames + extra, bars, request.loop)
+    buses = {name: bus.audio for name, bus in composer.write().items()}
+    if brief.style.sidechain and composer.kicks:
+        duck = duck_curve(frames + extra, composer.kicks, brief.style.sidechain, 0.6 * 4 * step_seconds)
+        buses["bass"] *= duck
+        buses["chords"] *= duck
+    send = np.zeros_like(buses["drums"])
+    for name, level in _SENDS.items():
+        if level:
+            send += buses[name] * np.float32(level)
+    buses["fx"] += reverb(send, brief.style.reverb_seconds, seed) * np.float32(brief.style.reverb * 2.0)
+    if brief.style.delay:
+        buses["fx"] += delay(buses["lead"], step_seconds, 0.4) * np.float32(brief.style.delay * 2.0)
+    if request.loop:
+        buses = {name: fold_loop(audio, frames) for name, audio in buses.items()}
+    else:  # a short fade so a cut never clicks; the arrangement has already come to rest on the tonic
+        fade = np.ones(frames, dtype=np.float32)
+        tail = min(frames, int(0.8 * SR))
+        fade[frames - tail :] = np.linspace(1.0, 0.0, tail, dtype=np.float32) ** 2
+        buses = {name: audio[:, :frames] * fade for name, audio in buses.items()}
+    mix = buses["drums"] + buses["bass"] + buses["chords"] + buses["lead"] + buses["fx"]
+    gain = normalize_gain(mix.T, SR, -14.0, -1.0, circular=request.loop)
+    samples: Samples = np.ascontiguousarray((mix * gain).T)
+    stems = {name: np.ascontiguousarray((audio * gain).T) for name, audio in buses.items()} if request.stems else None
+    return GeneratedTrack(
+        samples=samples,
+        sample_rate=SR,
+        engine="synth",
+        model=MODEL,
+        seed=seed,
+        license=LICENSE,
+        bpm=brief.bpm,
+        key=brief.key.name,
+        genre=brief.style.name,
+        cost_usd=0.0,
+        seconds_taken=time.perf_counter() - started,
+        stems=stems,
+    )
+
+
+class SynthEngine:
+    """Offline composer: genre-aware patterns, voice-led harmony and a mastered stereo mix, no network."""
+
+    name = "synth"
+
+    def __init__(self, options: EngineOptions | None = None) -> None:
+        self._options = options or EngineOptions()
+
+    def models(self) -> Sequence[ModelInfo]:
+        """The single model, ``synth-1``."""
+        return [ModelInfo(MODEL, "Offline multi-genre composer (numpy synthesis).", LICENSE, CAPABILITIES)]
+
+    def capabilities(self, model: str | None = None) -> Capabilities:
+        """Capabilities of ``synth-1``; any other model name is rejected."""
+        if model not in (None, MODEL):
+            raise EngineRejected(f"model {model}", user_message="This engine only has the synth-1 model.")
+        return CAPABILITIES
+
+    async def generate(self, request: GenerationRequest) -> GeneratedTrack:
+        """Render in a worker thread within ``timeout_s``; EngineRejected for impossible requests."""
+        _checked_key(request)  # fail fast, before a thread is spent
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(render, request), self._options.timeout_s)
+        except TimeoutError:
+            raise EngineTimedOut(f"synth render exceeded {self._options.timeout_s}s") from None
+
+    async def health(self) -> EngineHealth:
+        """Always ready: the engine needs nothing outside this process."""
+        return EngineHealth(ok=True)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,277 @@
+"""Per-genre styles: tempo, sounds, mix, and one-bar patterns on a 16-step grid.
+
+Pattern strings have one character per 16th note: ``x`` full hit, ``o`` medium, ``g`` ghost, ``.`` rest. Bass and
+chord rhythms use ``R`` root, ``F`` fifth, ``O`` octave, ``C`` chord, ``-`` hold the previous note, ``.`` rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+VELOCITY = {"x": 1.0, "o": 0.65, "g": 0.35}
+
+DrumBar = dict[str, str]  # voice → 16-step pattern
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """How one genre sounds: defaults the prompt can override."""
+
+    name: str
+    bpm: float
+    minor: bool | None  # None: the seed decides
+    drums: tuple[DrumBar, ...]  # alternatives, the seed picks one
+    fill: DrumBar
+    bass: tuple[str, ...]
+    bass_sound: str
+    chords: tuple[str, ...]
+    chord_sound: str
+    lead_sound: str
+    progression: str = "minor"  # family in theory.PROGRESSIONS; "major"/"minor" swap by mode
+    sevenths: bool = False
+    swing: float = 0.0  # fraction of a 16th the off-16ths are late by
+    sidechain: float = 0.0  # ducking depth on bass and chords, 0..1
+    reverb: float = 0.18
+    reverb_seconds: float = 1.6
+    delay: float = 0.12
+    arp: bool = False
+    crackle: bool = False
+    brightness: float = 0.6
+    density: float = 0.5  # how busy the lead is
+    lead_octave: int = 5
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+_FOUR = "x...x...x...x..."
+_BACKBEAT = "....x.......x..."
+
+STYLES: dict[str, Style] = {
+    "techno": Style(
+        "techno",
+        130,
+        True,
+        drums=(
+            {"kick": _FOUR, "clap": _BACKBEAT, "ohat": "..x...x...x...x.", "hat": "g.ggg.ggg.ggg.gg"},
+            {"kick": _FOUR, "clap": "....x.......x..g", "ohat": "..x...x...x...x.", "rim": "...g..g....g..g."},
+        ),
+        fill={"kick": _FOUR, "snare": "........gooxxxxx", "ohat": "..x...x...x...x."},
+        bass=("..R...R...R...R.", "..RR..RR..RR..RO", ".RR..RR..RR..RR."),
+        bass_sound="sub",
+        chords=("..C-....C-....C-", "C-.C-.C-..C-.C-."),
+        chord_sound="stab",
+        lead_sound="saw",
+        progression="minor_dark",
+        sidechain=0.7,
+        reverb=0.16,
+        delay=0.18,
+        arp=True,
+        brightness=0.55,
+        density=0.35,
+    ),
+    "house": Style(
+        "house",
+        124,
+        None,
+        drums=(
+            {"kick": _FOUR, "clap": _BACKBEAT, "ohat": "..x...x...x...x.", "hat": "g.g.g.g.g.g.g.g."},
+            {"kick": _FOUR, "clap": _BACKBEAT, "ohat": "..x...x...x...x.", "shaker": "gggggggggggggggg"},
+        ),
+        fill={"kick": _FOUR, "clap": "....x.......xoxx", "ohat": "..x...x...x...x."},
+        bass=("..R...R...R..RO.", "R..R..R...R.F.R.", "..R.R...R.R...R."),
+        bass_sound="pluck_bass",
+        chords=("..C..C....C..C..", "C-....C-..C-...."),
+        chord_sound="piano",
+        lead_sound="pluck",
+        sevenths=True,
+        sidechain=0.55,
+        reverb=0.2,
+        delay=0.15,
+        brightness=0.65,
+        density=0.45,
+    ),
+    "lofi": Style(
+        "lofi",
+        84,
+        None,
+        drums=(
+            {"kick": "x.....x.x.......", "snare": _BACKBEAT, "hat": "x.ogx.ogx.ogx.og"},
+            {"kick": "x.......x.x.....", "snare": _BACKBEAT, "hat": "x.o.x.ogx.o.x.og"},
+        ),
+        fill={"kick": "x......x..x.x...", "snare": "....x.......x.gg", "hat": "x.x.x.x.x.x.x..."},
+        bass=("R-----.R--.F----", "R------.R---F-.."),
+        bass_sound="round",
+        chords=("C-------C-----..", "C-----C-....C---"),
+        chord_sound="rhodes",
+        lead_sound="bell",
+        progression="minor_jazz",
+        sevenths=True,
+        swing=0.28,
+        reverb=0.22,
+        delay=0.1,
+        crackle=True,
+        brightness=0.35,
+        density=0.3,
+        lead_octave=5,
+    ),
+    "ambient": Style(
+        "ambient",
+        72,
+        None,
+        drums=({"shaker": "..g...g...g...g.", "rim": "o...g...o...g..."},),
+        fill={"shaker": "..g...g...g.g.gg", "rim": "o...g...o...g..."},
+        bass=("R---------------",),
+        bass_sound="drone",
+        chords=("C---------------",),
+        chord_sound="pad",
+        lead_sound="soft",
+        progression="static",
+        reverb=0.42,
+        reverb_seconds=4.0,
+        delay=0.25,
+        brightness=0.3,
+        density=0.18,
+    ),
+    "synthwave": Style(
+        "synthwave",
+        100,
+        True,
+        drums=(
+            {"kick": "x.......x.......", "snare": _BACKBEAT, "hat": "x.x.x.x.x.x.x.x."},
+            {"kick": _FOUR, "snare": _BACKBEAT, "hat": "o.x.o.x.o.x.o.x."},
+        ),
+        fill={"kick": "x.......x.......", "snare": "....x...x.x.xxxx", "tom": "........x.x.x..."},
+        bass=("RORORORORORORORO", "R.O.R.O.R.O.R.O."),
+        bass_sound="saw_bass",
+        chords=("C---------------",),
+        chord_sound="pad",
+        lead_sound="saw",
+        reverb=0.28,
+        reverb_seconds=2.2,
+        delay=0.22,
+        arp=True,
+        brightness=0.6,
+        density=0.4,
+        extras={"gated_snare": "yes"},
+    ),
+    "dnb": Style(
+        "dnb",
+        174,
+        True,
+        drums=(
+            # Two-step kick and snare, but beats 1 and 3 also get a ghost snare or a soft clap under the kick, so
+            # every beat has a similar onset and the pulse reads at 174 rather than 87.
+            {"kick": "x.........x.....", "snare": _BACKBEAT, "ghost": "x.......x.......", "hat": "x.o.x.o.x.o.x.o."},
+            {
+                "kick": "x.........x.....",
+                "snare": _BACKBEAT,
+                "clap": "o.......o.......",
+                "hat": "x.g.x.g.x.g.x.g.",
+                "ohat": "x...x...x...x...",
+            },
+        ),
+        fill={"kick": "x.........x.....", "snare": "....x..gx.x.xxxx", "ghost": "x.......", "hat": "x.o.x.o.x.o.x.o."},
+        bass=("R-------R-----F-", "R-----------O---"),
+        bass_sound="reese",
+        chords=("C---------------",),
+        chord_sound="pad",
+        lead_sound="pluck",
+        sidechain=0.35,
+        reverb=0.22,
+        delay=0.2,
+        brightness=0.55,
+        density=0.35,
+    ),
+    "trap": Style(
+        "trap",
+        140,
+        True,
+        drums=(
+            {
+                "kick": "x.....x...x.....",
+                "clap": "........x.......",
+                "hat": "x.x.x.x.x.x.x.x.",
+                "roll": "...........x..x.",
+            },
+            {
+                "kick": "x......x..x.....",
+                "clap": "........x.......",
+                "hat": "x.x.x.x.x.x.x.x.",
+                "roll": ".......x......xx",
+            },
+        ),
+        fill={
+            "kick": "x.....x...x.x...",
+            "clap": "........x...x.x.",
+            "hat": "x.x.x.x.x.x.x.x.",
+            "roll": "....x.x.x.x.x.x.",
+        },
+        bass=("R-----R---R-----", "R-------R-----O-"),
+        bass_sound="808",
+        chords=("C---------------",),
+        chord_sound="pad",
+        lead_sound="bell",
+        reverb=0.18,
+        delay=0.15,
+        brightness=0.5,
+        density=0.35,
+    ),
+    "cinematic": Style(
+        "cinematic",
+        90,
+        True,
+        drums=(
+            {"tom": "x..o..x.x...o...", "lowtom": "x...x...x...x..."},
+            {"tom": "x...o..ox...o...", "lowtom": "x...x...x...x..."},
+        ),
+        fill={"tom": "x.o.x.o.xoxoxxxx", "lowtom": "x...x...x...x..."},
+        bass=("R---------------", "R-------R-------"),
+        bass_sound="low_strings",
+        chords=("C---------------",),
+        chord_sound="strings",
+        lead_sound="brass",
+        reverb=0.35,
+        reverb_seconds=3.0,
+        delay=0.08,
+        brightness=0.45,
+        density=0.25,
+        lead_octave=4,
+        extras={"impact": "yes"},
+    ),
+    "jazzy": Style(
+        "jazzy",
+        92,
+        False,
+        drums=(
+            {"ride": "x...x..gx...x..g", "kick": "o...o...o...o...", "brush": _BACKBEAT, "pedal": "....x.......x..."},
+            {"ride": "x...x..ox...x..o", "kick": "o...o...o...o...", "brush": "....o.......o..g", "pedal": _BACKBEAT},
+        ),
+        fill={"ride": "x...x..gx...x..g", "brush": "....o...g.o.oxox", "kick": "g.......g...g..."},
+        bass=("W...W...W...W...",),
+        bass_sound="upright",
+        chords=("C-----.C-.......", "..C-....C-...C--"),
+        chord_sound="rhodes",
+        lead_sound="piano",
+        progression="major_jazz",
+        sevenths=True,
+        swing=0.3,
+        reverb=0.2,
+        delay=0.05,
+        brightness=0.45,
+        density=0.45,
+    ),
+}
+
+# Words that name a genre, longest first where they overlap ("drum and bass" before "bass").
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "techno": ("techno", "industrial", "minimal", "acid", "rave", "hard techno", "trance"),
+    "house": ("house", "edm", "dance", "deep house", "disco", "club", "electro", "pop", "garage"),
+    "lofi": ("lofi", "lo-fi", "lo fi", "hip hop", "hip-hop", "hiphop", "boom bap", "boom-bap", "beats to study"),
+    "ambient": ("ambient", "drone", "meditation", "meditative", "sleep", "soundscape", "new age", "atmospheric"),
+    "synthwave": ("synthwave", "retrowave", "outrun", "80s", "vaporwave", "synth-pop", "synthpop", "retro"),
+    "dnb": ("dnb", "d&b", "drum and bass", "drum & bass", "drum n bass", "drum'n'bass", "jungle", "liquid"),
+    "trap": ("trap", "drill", "808s", "rap", "phonk"),
+    "cinematic": ("cinematic", "orchestral", "orchestra", "film", "soundtrack", "trailer", "score", "epic music"),
+    "jazzy": ("jazz", "jazzy", "chillhop", "lounge", "smooth", "bossa", "coffee", "cafe", "swing"),
+}
+# "chill" alone is a mood as much as a genre: it only decides the genre when nothing else does.
+FALLBACK_GENRE_WORDS: dict[str, str] = {"chill": "jazzy", "relax": "lofi", "study": "lofi", "game": "synthwave"}

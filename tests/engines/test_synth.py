@@ -1,0 +1,248 @@
+"""The synth engine's promises, each proven by measuring the audio (never by reading back its own parameters).
+
+The tempo and key analysers below are written here, independent of the generator: an onset-envelope
+autocorrelation tempo estimate, and a chroma + Krumhansl–Kessler key estimate.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+import pyloudnorm  # type: ignore[import-untyped]
+import pytest
+
+from engines.base import (
+    Engine,
+    EngineOptions,
+    EngineRejected,
+    EngineTimedOut,
+    GeneratedTrack,
+    GenerationRequest,
+)
+from engines.synth import SynthEngine, parse_prompt, render
+from engines.synth.theory import parse_key
+
+SR = 44_100
+GENRES = ("techno", "house", "lofi", "ambient", "synthwave", "dnb", "trap", "cinematic", "jazzy")
+_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+@cache
+def _track(prompt: str, seed: int = 1, duration: float = 20.0, **fields: object) -> GeneratedTrack:
+    return render(GenerationRequest(prompt=prompt, seed=seed, duration=duration, **fields))  # type: ignore[arg-type]
+
+
+# --- independent analysers ----------------------------------------------------------------------------------
+
+
+def _spectrogram(mono: npt.NDArray[np.float64], size: int, hop: int) -> npt.NDArray[np.float64]:
+    count = 1 + (mono.shape[0] - size) // hop
+    index = np.arange(size)[None, :] + hop * np.arange(count)[:, None]
+    return np.abs(np.fft.rfft(mono[index] * np.hanning(size), axis=1))
+
+
+def estimate_bpm(samples: npt.NDArray[np.float32]) -> float:
+    """Spectral-flux onset envelope → autocorrelation → best lag in 60–200 BPM under a log-normal prior at 120."""
+    hop = 128
+    magnitude = _spectrogram(samples.mean(axis=1).astype(np.float64), 1024, hop)
+    flux = np.maximum(np.diff(np.log1p(100 * magnitude), axis=0), 0).sum(axis=1)
+    flux -= flux.mean()
+    n = flux.shape[0]
+    acf = np.fft.irfft(np.abs(np.fft.rfft(flux, 2 * n)) ** 2)[:n]
+    fps = SR / hop
+    bpm = 60 * fps / np.maximum(np.arange(n), 1)
+    prior = np.exp(-0.5 * np.log2(bpm / 120.0) ** 2)
+    lag = int(np.argmax(np.where((bpm >= 60) & (bpm <= 200), acf * prior, -np.inf)))
+    beats = 8  # refine on the peak eight beats out, where one frame of error is an eighth as large
+    while beats * lag >= n // 2:
+        beats //= 2
+    centre = beats * lag
+    peak = centre - 2 * beats + int(np.argmax(acf[centre - 2 * beats : centre + 2 * beats + 1]))
+    a, b, c = acf[peak - 1 : peak + 2]
+    offset = 0.5 * (a - c) / (a - 2 * b + c) if a - 2 * b + c else 0.0
+    return float(60 * fps / ((peak + offset) / beats))
+
+
+def estimate_key(samples: npt.NDArray[np.float32]) -> str:
+    """Per-frame normalised chroma (55 Hz–4.2 kHz) correlated with the 24 rotated Krumhansl–Kessler profiles."""
+    size = 16384
+    magnitude = _spectrogram(samples.mean(axis=1).astype(np.float64), size, size // 2)
+    freqs = np.fft.rfftfreq(size, 1 / SR)
+    band = (freqs >= 55) & (freqs <= 4200)
+    pitch_class = ((np.round(12 * np.log2(freqs[band] / 440.0)) + 9) % 12).astype(int)
+    per_frame = magnitude[:, band] ** 2 @ np.eye(12)[pitch_class]
+    chroma = (per_frame / np.maximum(per_frame.max(axis=1, keepdims=True), 1e-12)).mean(axis=0)
+    scores = {
+        f"{_NAMES[tonic]} {mode}": float(np.corrcoef(chroma, np.roll(profile, tonic))[0, 1])
+        for tonic in range(12)
+        for mode, profile in (("major", _MAJOR), ("minor", _MINOR))
+    }
+    return max(scores, key=scores.__getitem__)
+
+
+def _spectral_print(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    return np.log1p(_spectrogram(samples.mean(axis=1).astype(np.float64), 2048, 2048)).ravel()
+
+
+# --- the contract ---------------------------------------------------------------------------------------------
+
+
+def test_synth_engine_implements_the_engine_contract() -> None:
+    engine = SynthEngine()
+    assert isinstance(engine, Engine)
+    assert engine.name == "synth"
+    (model,) = engine.models()
+    assert model.id == "synth-1" and model.license.commercial_use
+    caps = engine.capabilities()
+    assert (caps.max_duration, caps.can_loop, caps.can_continue, caps.stems) == (300.0, True, False, True)
+    with pytest.raises(EngineRejected):
+        engine.capabilities("other")
+
+
+async def test_generate_returns_a_labelled_track_of_the_asked_length() -> None:
+    track = await SynthEngine().generate(GenerationRequest(prompt="house", duration=8.0, seed=3))
+    assert (track.engine, track.model, track.genre, track.seed, track.cost_usd) == ("synth", "synth-1", "house", 3, 0.0)
+    assert track.samples.dtype == np.float32 and track.samples.shape[1] == 2 and track.sample_rate == SR
+    assert abs(track.duration - 8.0) <= 0.05
+    assert track.bpm == 124 and track.key is not None and track.seconds_taken > 0
+
+
+async def test_without_a_seed_the_engine_picks_one_and_it_reproduces_the_track() -> None:
+    first = await SynthEngine().generate(GenerationRequest(prompt="lofi", duration=5.0))
+    again = render(GenerationRequest(prompt="lofi", duration=5.0, seed=first.seed))
+    assert np.array_equal(first.samples, again.samples)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        GenerationRequest(prompt="x", duration=0),
+        GenerationRequest(prompt="x", duration=301),
+        GenerationRequest(prompt="x", bpm=30),
+        GenerationRequest(prompt="techno at 250 bpm"),
+        GenerationRequest(prompt="x", key="H minor"),
+        GenerationRequest(prompt="x", model="musicgen"),
+    ],
+    ids=["zero-length", "too-long", "slow", "fast-in-prompt", "bad-key", "unknown-model"],
+)
+async def test_impossible_requests_are_rejected_with_a_user_message(request_: GenerationRequest) -> None:
+    with pytest.raises(EngineRejected) as caught:
+        await SynthEngine().generate(request_)
+    assert caught.value.user_message
+
+
+async def test_a_render_past_the_deadline_times_out() -> None:
+    with pytest.raises(EngineTimedOut):
+        await SynthEngine(EngineOptions(timeout_s=0.001)).generate(GenerationRequest(prompt="x", duration=60))
+
+
+# --- the music ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("genre", GENRES)
+def test_every_genre_renders_at_minus_14_lufs_with_peaks_under_minus_1(genre: str) -> None:
+    track = _track(genre)
+    assert track.genre == genre
+    loudness = pyloudnorm.Meter(SR).integrated_loudness(track.samples.astype(np.float64))
+    assert loudness == pytest.approx(-14.0, abs=1.0)
+    assert 20 * np.log10(np.abs(track.samples).max()) <= -1.0
+
+
+@pytest.mark.parametrize(
+    ("prompt", "bpm"),
+    [("techno", 128), ("lofi hip hop", 90), ("dnb", 174), ("trap", 140), ("house", 124), ("synthwave", 100)],
+)
+def test_the_beat_tracks_at_the_asked_tempo(prompt: str, bpm: int) -> None:
+    track = _track(f"{prompt} at {bpm} bpm")
+    assert track.bpm == bpm
+    assert estimate_bpm(track.samples) == pytest.approx(bpm, abs=1.0)
+
+
+@pytest.mark.parametrize(
+    ("genre", "key"),
+    [("house", "A minor"), ("lofi", "F# minor"), ("synthwave", "C major"), ("cinematic", "Eb major"),
+     ("techno", "F# minor"), ("jazzy", "A minor"), ("ambient", "Eb major"), ("trap", "C major")],
+)  # fmt: skip
+def test_a_key_finder_hears_the_asked_key(genre: str, key: str) -> None:
+    track = _track(genre, key=key)
+    assert track.key == key
+    assert estimate_key(track.samples) == key
+
+
+def test_a_loop_is_whole_bars_and_its_seam_does_not_click() -> None:
+    track = _track("techno", duration=10.0, loop=True)
+    bars = track.duration * track.bpm / 240  # type: ignore[operator]
+    assert bars == pytest.approx(round(bars), abs=1e-3) and round(bars) == 5
+    steps = np.abs(np.diff(track.samples, axis=0))
+    seam = np.abs(track.samples[0] - track.samples[-1])
+    assert seam.max() <= np.percentile(steps, 99)
+    # no fade: the last bar is as loud as the first
+    bar = int(SR * 240 / track.bpm)  # type: ignore[operator]
+    rms = [float(np.sqrt(np.mean(part**2))) for part in (track.samples[:bar], track.samples[-bar:])]
+    assert rms[1] == pytest.approx(rms[0], rel=0.35)
+
+
+def test_stems_sum_to_the_mix() -> None:
+    track = _track("house", duration=8.0, stems=True)
+    assert track.stems is not None and set(track.stems) == {"drums", "bass", "chords", "lead", "fx"}
+    total = sum(track.stems.values())
+    assert np.abs(total - track.samples).max() < 1e-5
+    assert all(stem.dtype == np.float32 and stem.shape == track.samples.shape for stem in track.stems.values())
+
+
+def test_same_seed_is_bit_identical_and_other_seeds_or_prompts_sound_different() -> None:
+    base = _track("house", seed=1, duration=10.0)
+    assert np.array_equal(base.samples, render(GenerationRequest(prompt="house", seed=1, duration=10.0)).samples)
+    for other in (_track("house", seed=2, duration=10.0), _track("house party", seed=1, duration=10.0)):
+        correlation = np.corrcoef(_spectral_print(base.samples), _spectral_print(other.samples))[0, 1]
+        assert correlation < 0.9
+
+
+def test_request_fields_win_over_the_prompt() -> None:
+    track = _track("techno in C major at 128 bpm", duration=6.0, bpm=100.0, key="D minor", genre="jazzy")
+    assert (track.bpm, track.key, track.genre) == (100.0, "D minor", "jazzy")
+    assert abs(track.duration - 6.0) <= 0.05
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dark techno 128 bpm in A minor, 45 sec",
+         {"genre": "techno", "mood": "dark", "bpm": 128, "key": "A minor", "seconds": 45}),
+        ("lofi hip hop at 90 BPM Am", {"genre": "lofi", "bpm": 90, "key": "A minor"}),
+        ("F# minor dnb for 2 minutes", {"genre": "dnb", "key": "F# minor", "seconds": 120}),
+        ("chill jazzy tune in D", {"genre": "jazzy", "mood": "calm", "key": "D major"}),
+        ("uplifting edm banger 126bpm 1 min", {"genre": "house", "mood": "happy", "bpm": 126, "seconds": 60}),
+        ("80s synthwave in Eb major", {"genre": "synthwave", "key": "Eb major", "seconds": None}),
+        ("epic orchestral score", {"genre": "cinematic", "mood": "epic"}),
+        ("drum and bass, energetic", {"genre": "dnb", "mood": "energetic"}),
+        ("sad piano ambient, no drums", {"genre": "ambient", "mood": "sad", "drums": False}),
+        ("A chill track in a cozy room", {"genre": "jazzy", "key": None}),
+        ("trap with 808s, 30s", {"genre": "trap", "seconds": 30}),
+        ("dreamy lo-fi in C major", {"genre": "lofi", "mood": "dreamy", "key": "C major"}),
+    ],
+)  # fmt: skip
+def test_prompt_parsing(text: str, expected: dict[str, object]) -> None:
+    hints = parse_prompt(text)
+    read = {
+        "genre": hints.genre,
+        "mood": hints.mood,
+        "bpm": hints.bpm,
+        "key": hints.key.name if hints.key else None,
+        "seconds": hints.seconds,
+        "drums": hints.drums,
+    }
+    assert {name: read[name] for name in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("A minor", "A minor"), ("Am", "A minor"), ("F#", "F# major"), ("F# minor", "F# minor"), ("C major", "C major"),
+     ("in D", "D major"), ("Ebm", "Eb minor"), ("Bb", "Bb major"), ("c# min", "C# minor")],
+)  # fmt: skip
+def test_key_names(text: str, name: str) -> None:
+    assert parse_key(text).name == name
