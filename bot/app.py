@@ -23,6 +23,7 @@ from bot.commands import PUBLIC_COMMANDS
 from bot.context import BotContext, CloudMusicApplication
 from bot.handlers import (
     account,
+    admin,
     errors,
     fallback,
     generate,
@@ -84,6 +85,19 @@ def build_application(services: Services, bot: ExtBot[int]) -> App:
     admins = filters.User(user_id=services.settings.admin_ids, allow_empty=False) & filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("refund", refunds.refund_command, filters=admins))
     app.add_handler(CommandHandler("teaser", teaser.teaser_command, filters=admins))
+    admin_commands = {
+        "stats": admin.stats_command,
+        "user": admin.user_command,
+        "grant": admin.grant_command,
+        "ban": admin.ban_command,
+        "unban": admin.ban_command,
+        "broadcast": admin.broadcast_command,
+        "batch": admin.batch_command,
+        "engine": admin.engine_command,
+    }
+    for name, callback in admin_commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=admins))
+    app.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:(ok|no):\d+$"))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))
     app.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, payments.refunded_payment))

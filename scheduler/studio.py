@@ -19,6 +19,7 @@ from typing import Any
 from billing import Balance, Credits, JobSpec
 from engines.base import Capabilities
 from scheduler import intake as intake_rules
+from scheduler.intake import IntakeError
 from scheduler.queue import GenerationQueue, Submission
 from storage import Job, JobRepository
 
@@ -120,6 +121,26 @@ class Studio:
             return False
         await self.jobs.update(job.id, shared_at=self._clock())
         return True
+
+    async def batch(self, who: Requester, prompts: list[str]) -> list[tuple[str, Job | IntakeError]]:
+        """Queue house-paid generations for an admin; each prompt is checked like any other."""
+        results: list[tuple[str, Job | IntakeError]] = []
+        for text in prompts:
+            try:
+                parsed = intake_rules.check(intake_rules.parse(text), self.capabilities)
+            except IntakeError as exc:
+                results.append((text, exc))
+                continue
+            spec = JobSpec(
+                telegram_id=who.telegram_id,
+                fingerprint=who.fingerprint,
+                chat_id=who.chat_id,
+                prompt=parsed.prompt,
+                engine=self.engine,
+                params=parsed.params(),
+            )
+            results.append((text, await self.queue.submit_house(spec)))
+        return results
 
     async def owned(self, who: Requester, job_id: int) -> Job:
         """The job, checked to belong to ``who``."""

@@ -4,6 +4,7 @@ Knows nothing of Telegram, engines or billing rules.
 """
 
 from storage.audit import AuditEntry, AuditRepository
+from storage.broadcasts import Broadcast, BroadcastRepository
 from storage.database import Database, MigrationError, StorageError
 from storage.jobs import Job, JobRepository, JobStatus
 from storage.ledger import LedgerEntry, LedgerRepository
@@ -17,6 +18,8 @@ __all__ = [
     "MIGRATIONS",
     "AuditEntry",
     "AuditRepository",
+    "Broadcast",
+    "BroadcastRepository",
     "Database",
     "Job",
     "JobRepository",

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from storage.database import Database
-from storage.jobs import JobRepository
 
 #: Words that name a genre in a prompt, and the genre they count for.
 GENRE_WORDS: dict[str, tuple[str, ...]] = {
@@ -106,3 +105,9 @@ class StatsRepository:
             if count:
                 counts[genre] = int(count)
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+async def jobs_by_status(db: Database, telegram_id: int) -> dict[str, int]:
+    """One user's jobs counted by status."""
+    rows = await db.fetchall("SELECT status, COUNT(*) FROM jobs WHERE telegram_id = ? GROUP BY status", (telegram_id,))
+    return {r[0]: int(r[1]) for r in rows}

@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 
 from billing import StripeCheckoutError
 from bot.context import BotContext
+from bot.handlers.admin import audit
 from bot.handlers.common import language_of
 from bot.logs import new_trace_id
 
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 async def refund_command(update: Update, context: BotContext) -> None:
     """Refunds a Stars charge (refundStarPayment) or a Stripe payment, and reports what happened to the credits."""
+    await audit(update, context, "refund")
     message, t, payments = update.effective_message, context.services.texts, context.services.payments
     assert message is not None
     language = language_of(update)

@@ -1,0 +1,126 @@
+"""Broadcasts: one text to every reachable user, within Telegram's limits, with a final report.
+
+The pace stays under Telegram's ~30 messages per second for a bot; a recipient who blocked the bot is marked and
+skipped next time; a 429 pauses the whole broadcast for ``retry_after`` and retries the same recipient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+MAX_RETRIES = 3
+
+
+class RecipientBlocked(Exception):
+    """The user blocked the bot (Telegram 403) or deleted their account."""
+
+
+class RateLimited(Exception):
+    """Telegram asked us to wait (429)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class Messenger(Protocol):
+    """Sends one text to one user. Raises RecipientBlocked, RateLimited, or any other exception for a failure."""
+
+    async def send_text(self, chat_id: int, text: str) -> None:
+        """Send ``text`` to ``chat_id``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastReport:
+    """How a broadcast went."""
+
+    sent: int
+    blocked: int
+    failed: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Messages attempted per second."""
+        return (self.sent + self.blocked + self.failed) / self.seconds if self.seconds else 0.0
+
+
+class Pacer:
+    """Spaces calls ``1 / per_second`` apart (a leaky bucket without bursts)."""
+
+    def __init__(self, per_second: float) -> None:
+        self._interval = 1.0 / per_second
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        """Sleep until the next slot."""
+        now = time.monotonic()
+        if self._next > now:
+            await asyncio.sleep(self._next - now)
+        self._next = max(now, self._next) + self._interval
+
+    def pause(self, seconds: float) -> None:
+        """Push every later slot back by ``seconds`` (after a 429)."""
+        self._next = max(self._next, time.monotonic()) + seconds
+
+
+async def broadcast(
+    messenger: Messenger,
+    recipients: Sequence[int],
+    text: str,
+    *,
+    per_second: float = 25.0,
+    on_blocked: Callable[[int], Awaitable[None]],
+    concurrency: int = 8,
+) -> BroadcastReport:
+    """Send ``text`` to every recipient; returns sent / blocked / failed counts."""
+    pacer, started = Pacer(per_second), time.monotonic()
+    counts = {"sent": 0, "blocked": 0, "failed": 0}
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for chat_id in recipients:
+        queue.put_nowait(chat_id)
+
+    async def worker() -> None:
+        while not queue.empty():
+            chat_id = queue.get_nowait()
+            counts[await _deliver(messenger, pacer, chat_id, text, on_blocked)] += 1
+
+    # A few sends in flight keep the pace even when Telegram answers slowly; the pacer caps the rate.
+    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(recipients))))))
+    report = BroadcastReport(counts["sent"], counts["blocked"], counts["failed"], time.monotonic() - started)
+    log.info(
+        "broadcast done: %s sent, %s blocked, %s failed in %.1f s (%.1f/s)",
+        report.sent,
+        report.blocked,
+        report.failed,
+        report.seconds,
+        report.rate,
+    )
+    return report
+
+
+async def _deliver(
+    messenger: Messenger, pacer: Pacer, chat_id: int, text: str, on_blocked: Callable[[int], Awaitable[None]]
+) -> str:
+    for _ in range(MAX_RETRIES + 1):
+        await pacer.wait()
+        try:
+            await messenger.send_text(chat_id, text)
+            return "sent"
+        except RecipientBlocked:
+            await on_blocked(chat_id)
+            return "blocked"
+        except RateLimited as exc:
+            log.warning("broadcast rate-limited: pausing %.1f s", exc.retry_after)
+            pacer.pause(exc.retry_after)
+        except Exception as exc:
+            log.warning("broadcast to %s failed: %s", chat_id, type(exc).__name__)
+            return "failed"
+    return "failed"
