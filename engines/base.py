@@ -177,7 +177,10 @@ class Engine(Protocol):
     - It raises only :class:`EngineError` subclasses: ``EngineRejected`` for a request that cannot succeed,
       ``EngineUnavailable`` for a transient failure, ``EngineTimedOut`` past ``EngineOptions.timeout_s`` (after
       cancelling any remote work). Cancellation of the awaiting task cancels the work.
-    - ``capabilities(model)`` is cheap and synchronous; callers validate requests against it first.
+    - ``capabilities(model)`` is cheap and synchronous; callers validate requests against it first. A request for
+      something the model lacks (``loop``, ``continue_from``, ``stems``) raises ``EngineRejected``, never a
+      silent downgrade.
+    - Engines are built by the registry as ``EngineClass(options)``.
     """
 
     name: str

@@ -36,7 +36,7 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def test_settings(data_dir: Path, standin: TelegramStandIn, **overrides: Any) -> Settings:
+def make_settings(data_dir: Path, standin: TelegramStandIn, **overrides: Any) -> Settings:
     """Settings for a bot talking to ``standin`` with the mock engine."""
     values: dict[str, Any] = {
         "telegram_bot_token": TOKEN,
@@ -107,6 +107,6 @@ async def live_bot(
     tmp_path: Path, standin: TelegramStandIn, clock: Clock, bot_settings: dict[str, Any]
 ) -> AsyncIterator[LiveBot]:
     """The whole bot, polling the stand-in."""
-    settings = test_settings(tmp_path / "data", standin, **bot_settings)
+    settings = make_settings(tmp_path / "data", standin, **bot_settings)
     async with running_bot(settings, clock=clock, poll_timeout=1) as runtime:
         yield LiveBot(standin, runtime, clock)

@@ -52,6 +52,8 @@ def _checked_key(request: GenerationRequest) -> Key | None:
         raise EngineRejected(f"bpm {bpm}", user_message="Pick a tempo between 40 and 220 BPM.")
     if request.model not in (None, MODEL):
         raise EngineRejected(f"model {request.model}", user_message="This engine only has the synth-1 model.")
+    if request.continue_from is not None:
+        raise EngineRejected("continuation", user_message="The synth engine cannot extend a track.")
     if request.key is None:
         return None
     try:
