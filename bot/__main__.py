@@ -19,23 +19,29 @@ from typing import Any
 
 from pydantic import ValidationError
 from telegram import Update
+from telegram.error import TelegramError
 
 from billing import Credits, Payments, StripeCheckout
+from bot.alerts import AdminAlerts
 from bot.app import App, build_application, build_bot
 from bot.delivery import TelegramDelivery, notify_credited
+from bot.health import Health, LoopMonitor, PollingStatus, TransportStatus
 from bot.http import HttpServer
 from bot.logs import configure_logging
+from bot.metrics import Metrics, QueueTelemetry
+from bot.observed_limiter import polling_error_callback
 from bot.publisher import TelegramPublisher, TelegramTeaserMessenger, teaser_config
 from bot.services import Services, utc_now
 from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
 from bot.texts import Texts
+from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeWebhook
 from engines import EngineError, EngineOptions, get_engine
 from scheduler.queue import GenerationQueue
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
-from storage import Database, StorageError, TeaserRepository, UserRepository
+from storage import Database, JobRepository, StorageError, TeaserRepository, UserRepository
 
 log = logging.getLogger("bot")
 
@@ -53,6 +59,10 @@ class Runtime:
     http: HttpServer
     standin: Any | None  # bot.sandbox.TelegramStandIn in sandbox mode
     timed: TimedJobs | None = None  # the daily teaser and maintenance
+    metrics: Metrics | None = None
+    health: Health | None = None
+    alerts: AdminAlerts | None = None  # unhandled errors reported to ADMIN_IDS
+    webhook: TelegramWebhook | None = None  # set in webhook mode (WEBHOOK_URL)
 
 
 class StartupError(Exception):
@@ -91,8 +101,12 @@ async def running_bot(
 
         db = await Database.open(settings.database_path)
         stack.push_async_callback(db.close)
+        metrics = Metrics([settings.engine], JobRepository(db).queue_depth)
+        loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
+        await loop_monitor.start()
+        stack.push_async_callback(loop_monitor.stop)
         users, texts = UserRepository(db), Texts.load()
-        bot = build_bot(token, base_url=api_url, base_file_url=file_url)
+        bot = build_bot(token, base_url=api_url, base_file_url=file_url, on_api_error=metrics.api_error)
         delivery = TelegramDelivery(bot, texts, users, can_extend={settings.engine: capabilities.can_continue})
         credits = Credits(
             db,
@@ -100,6 +114,7 @@ async def running_bot(
             zone=settings.quota_zone,
             clock=clock,
             max_active_jobs=settings.max_active_jobs,
+            on_decision=metrics.decision,
         )
         queue = GenerationQueue(
             db=db,
@@ -110,6 +125,7 @@ async def running_bot(
             clock=clock,
             concurrency={settings.engine: settings.generation_workers},
             timeout_s=settings.generation_timeout,
+            observer=QueueTelemetry(metrics),
         )
         studio = Studio(queue=queue, credits=credits, engine=settings.engine, capabilities=capabilities, clock=clock)
         secret = fingerprint_secret(settings)
@@ -124,6 +140,7 @@ async def running_bot(
             clock=clock,
             stripe=stripe,
             fiat_currency=settings.payment_currency if settings.payment_provider_token else None,
+            on_payment=metrics.payment,
         )
         teasers = TeaserDesk(
             repo=TeaserRepository(db),
@@ -146,24 +163,45 @@ async def running_bot(
             teasers=teasers,
         )
 
-        app = build_application(services, bot)
+        alerts = AdminAlerts(bot.send_message, texts, settings.admin_ids)
+        app = build_application(services, bot, error_reporter=alerts)
+        app.add_handler(metrics.update_handler(), group=-1)  # counts every update, then lets it through
         await app.initialize()
         stack.push_async_callback(app.shutdown)
+        stack.push_async_callback(alerts.aclose)
         if app.post_init is not None:  # PTB calls post_init only from run_polling(); we run the parts ourselves
             await app.post_init(app)
         await app.start()
         stack.push_async_callback(app.stop)
         await queue.start()
         stack.push_async_callback(queue.stop, settings.shutdown_grace)
-        assert app.updater is not None
-        await app.updater.start_polling(timeout=poll_timeout, poll_interval=0, allowed_updates=Update.ALL_TYPES)
-        stack.push_async_callback(app.updater.stop)
+        telegram_webhook: TelegramWebhook | None = None
+        transport: TransportStatus
+        if settings.webhook_url is None:
+            updater = app.updater
+            assert updater is not None
+            await updater.start_polling(
+                timeout=poll_timeout,
+                poll_interval=0,
+                allowed_updates=Update.ALL_TYPES,
+                error_callback=polling_error_callback(metrics.api_error),
+            )
+            stack.push_async_callback(updater.stop)
+            transport = PollingStatus(lambda: updater.running)
+        else:  # webhook mode: registered below, once the HTTP server listens
+            assert settings.webhook_secret is not None
+            hook_secret = settings.webhook_secret.get_secret_value()
+            transport = telegram_webhook = TelegramWebhook(app, url=settings.webhook_url, secret=hook_secret)
         retention = timedelta(days=settings.audio_retention_days)
         timed = TimedJobs(desk=teasers, db=db, audio_dir=settings.audio_dir, retention=retention, clock=clock)
         await timed.start()
         stack.push_async_callback(timed.stop, settings.shutdown_grace)
 
-        http = HttpServer(host=settings.http_host, port=settings.http_port, db=db)
+        health = Health(db=db, loop=loop_monitor, transport=transport, queue_depth=queue.jobs.queue_depth)
+        http = HttpServer(host=settings.http_host, port=settings.http_port, health=health)
+        http.app.add_routes(metrics.routes())
+        if telegram_webhook is not None:
+            http.app.add_routes(telegram_webhook.routes())
         if stripe is not None:
             webhook = StripeWebhook(payments, functools.partial(notify_credited, bot, texts, users), texts)
             http.app.add_routes(webhook.routes())
@@ -174,10 +212,27 @@ async def running_bot(
             SandboxPage(standin, sandbox_cast(settings.admin_ids, settings.teaser_channel)).mount(http.app)
         await http.start()
         stack.push_async_callback(http.stop)
+        if telegram_webhook is not None:
+            stack.push_async_callback(telegram_webhook.stop)
+            try:
+                await telegram_webhook.register()
+            except TelegramError as exc:
+                raise StartupError(f"WEBHOOK_URL: Telegram refused setWebhook ({exc})") from exc
         if standin is not None:
             log.info("sandbox chat page: %s/ — talk to the bot from your browser", http.url)
         log.info("CloudMusic is running as @%s (engine %s)", app.bot.username, settings.engine)
-        yield Runtime(services=services, application=app, queue=queue, http=http, standin=standin, timed=timed)
+        yield Runtime(
+            services=services,
+            application=app,
+            queue=queue,
+            http=http,
+            standin=standin,
+            timed=timed,
+            metrics=metrics,
+            health=health,
+            alerts=alerts,
+            webhook=telegram_webhook,
+        )
         log.info("CloudMusic is stopping")
 
 
@@ -226,6 +281,7 @@ def main() -> int:
             settings.stripe_secret_key,
             settings.stripe_webhook_secret,
             settings.replicate_api_token,
+            settings.webhook_secret,
         )
         if s
     ]

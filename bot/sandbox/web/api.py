@@ -1,0 +1,217 @@
+"""The page's JSON API under ``/sandbox/api/``: act as a person (send, press, pay), read chats, fetch files.
+
+Every request is checked before it reaches the stand-in: an unknown person or chat, a missing or mistyped field,
+an empty or over-long text, or a body that is not a JSON object is a 400 ``{"error": ...}``, never a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import NoReturn
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bot.sandbox.limits import MAX_TEXT
+from bot.sandbox.records import JSON
+from bot.sandbox.standin import TelegramStandIn
+from bot.sandbox.web.cast import Cast
+from bot.sandbox.web.views import message_view
+
+CALLBACK_WAIT_S = 3.0  # how long a press waits for the bot's answerCallbackQuery (its toast) before returning
+PAYMENT_WAIT_S = 10.0  # Telegram gives the bot 10 s to answer a pre-checkout query
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class BadInput(ValueError):
+    """The request cannot be acted on; the message says why and is safe to show."""
+
+
+class SandboxApi:
+    """Handlers for ``/sandbox/api/...``; each acts through the stand-in's people-side API."""
+
+    def __init__(self, standin: TelegramStandIn, cast: Cast) -> None:
+        self._standin = standin
+        self._cast = cast
+
+    def routes(self) -> list[web.RouteDef]:
+        """The API's routes."""
+        return [
+            web.get("/sandbox/api/users", guarded(self.users)),
+            web.get("/sandbox/api/transcript", guarded(self.transcript)),
+            web.post("/sandbox/api/send", guarded(self.send)),
+            web.post("/sandbox/api/press", guarded(self.press)),
+            web.post("/sandbox/api/pay", guarded(self.pay)),
+            web.get("/sandbox/api/files/{file_id}", guarded(self.file)),
+        ]
+
+    async def users(self, request: web.Request) -> web.Response:
+        """The bot, the people the page can talk as, the channel and the bot's command menu."""
+        commands = await self._standin.messaging.get_my_commands({})
+        channel = self._cast.channel
+        return web.json_response(
+            {
+                "bot": {"name": self._standin.bot_user["first_name"], "username": self._standin.bot_user["username"]},
+                "people": [{"id": p.user_id, "name": p.name, "admin": p.admin} for p in self._cast.people],
+                "channel": {"id": channel.chat_id, "username": channel.username, "title": channel.title},
+                "commands": [{"command": c["command"], "description": c["description"]} for c in commands],
+            }
+        )
+
+    async def transcript(self, request: web.Request) -> web.Response:
+        """``?chat=<id>``: the chat's messages as the page draws them."""
+        chat = self.chat_param(request)
+        messages = [message_view(m) for m in self._standin.transcript(chat)]
+        return web.json_response({"chat_id": chat, "messages": messages})
+
+    async def send(self, request: web.Request) -> web.Response:
+        """``{user_id, text}``: the person writes ``text`` (1-4096 characters) to the bot."""
+        body = await _body(request)
+        user_id = self._person(body)
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            _reject("text must be a non-empty string")
+        if len(text) > MAX_TEXT:
+            _reject(f"text is {len(text)} characters long; Telegram allows at most {MAX_TEXT}")
+        raw = await self._standin.send_text(user_id, text)
+        return web.json_response({"message_id": raw["message_id"]})
+
+    async def press(self, request: web.Request) -> web.Response:
+        """``{user_id, message_id, callback_data}``: press an inline button; answers with the bot's toast, if any."""
+        body = await _body(request)
+        user_id = self._person(body)
+        message_id, data = _int(body, "message_id"), body.get("callback_data")
+        if not isinstance(data, str) or not data:
+            _reject("callback_data must be a non-empty string")
+        try:
+            query_id = await self._standin.press_button(user_id, message_id, data)
+        except AssertionError as exc:  # the stand-in's way of saying "no such message or button"
+            _reject(str(exc))
+        answer = await self._callback_answer(query_id)
+        toast = None
+        if answer is not None:
+            toast = {"text": answer.get("text"), "show_alert": bool(answer.get("show_alert"))}
+        return web.json_response({"callback_query_id": query_id, "answered": answer is not None, "toast": toast})
+
+    async def pay(self, request: web.Request) -> web.Response:
+        """``{user_id, message_id}``: pay a Stars invoice; answers how it ended (approved, or the bot's reason)."""
+        body = await _body(request)
+        user_id = self._person(body)
+        message_id = _int(body, "message_id")
+        try:
+            outcome = await self._standin.pay_invoice(user_id, message_id, timeout=PAYMENT_WAIT_S)
+        except AssertionError as exc:  # not an invoice, or no such message
+            _reject(str(exc))
+        return web.json_response(
+            {
+                "approved": outcome.approved,
+                "error_message": outcome.error_message,
+                "total_amount": outcome.total_amount,
+                "charge_id": outcome.charge_id,
+            }
+        )
+
+    async def file(self, request: web.Request) -> web.Response:
+        """A stored file's bytes with its content type (``?download=1``: as an attachment); byte ranges work."""
+        stored = self._standin.file(request.match_info["file_id"])
+        if stored is None:
+            return web.json_response({"error": "no such file"}, status=404)
+        name = stored.file_name or stored.file_path.rsplit("/", 1)[-1]
+        disposition = "attachment" if request.query.get("download") else "inline"
+        headers = {
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
+            "Accept-Ranges": "bytes",
+            "Cache-Control": "private, max-age=3600",
+        }
+        span = _byte_range(request.headers.get("Range"), stored.size)
+        if span is None:
+            return web.Response(body=stored.data, content_type=stored.mime_type, headers=headers)
+        start, end = span
+        headers["Content-Range"] = f"bytes {start}-{end}/{stored.size}"
+        return web.Response(
+            status=206, body=stored.data[start : end + 1], content_type=stored.mime_type, headers=headers
+        )
+
+    def chat_param(self, request: web.Request) -> int:
+        """The ``chat`` query parameter: a person's id or the channel's; 400 otherwise."""
+        chats = self.chat_params(request)
+        if len(chats) != 1:
+            _reject("give exactly one chat")
+        return next(iter(chats))
+
+    def chat_params(self, request: web.Request) -> frozenset[int]:
+        """Every ``chat`` query parameter (at least one), each a person's id or the channel's; 400 otherwise."""
+        known = {p.user_id for p in self._cast.people} | {self._cast.channel.chat_id}
+        values = request.query.getall("chat", [])
+        if not values:
+            _reject("chat is required")
+        chats: set[int] = set()
+        for value in values:
+            if len(value) > 20 or not value.lstrip("-").isdigit() or int(value) not in known:
+                _reject(f"unknown chat {value[:40]!r}")
+            chats.add(int(value))
+        return frozenset(chats)
+
+    def _person(self, body: JSON) -> int:
+        user_id = _int(body, "user_id")
+        if self._cast.person(user_id) is None:
+            _reject(f"unknown user {user_id}; the sandbox has {[p.user_id for p in self._cast.people]}")
+        return user_id
+
+    async def _callback_answer(self, query_id: str) -> JSON | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CALLBACK_WAIT_S
+        # The stand-in records callback answers without publishing an event, so there is nothing to await.
+        while (answer := self._standin.callback_answer(query_id)) is None and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        return answer
+
+
+def guarded(handler: Handler) -> Handler:
+    """``handler`` with ``BadInput`` answered as a 400 ``{"error": ...}``."""
+
+    async def checked(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except BadInput as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+
+    return checked
+
+
+async def _body(request: web.Request) -> JSON:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        _reject("the body must be JSON")
+    if not isinstance(body, dict):
+        _reject("the body must be a JSON object")
+    return body
+
+
+def _int(body: JSON, name: str) -> int:
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        _reject(f"{name} must be an integer")
+    return value
+
+
+def _reject(problem: str) -> NoReturn:
+    raise BadInput(problem)
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The one ``bytes=a-b`` range asked for, clamped to the file; None for no (or an unusable) range."""
+    if not header or not header.startswith("bytes=") or "," in header or size == 0:
+        return None
+    first, _, last = header.removeprefix("bytes=").strip().partition("-")
+    if not first.isdigit() and not last.isdigit():
+        return None
+    if not first.isdigit():  # a suffix: the last N bytes
+        return max(0, size - int(last)), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last.isdigit() else size - 1
+    return (start, end) if start <= end else None
