@@ -4,6 +4,8 @@ Advanced parameters may appear anywhere in the text and are removed from the pro
 
     bpm=120   key=Am   key="F# minor"   30s / 45 sec / 2 min   seed=42   loop
 
+A tempo written in words ("128 bpm") is also read as the ``bpm`` parameter but stays in the prompt.
+
 Anything of the form ``name=value`` with an unknown name is refused (a typo must not silently cost a credit).
 Nothing here spends anything: intake runs before the quota is touched.
 """
@@ -23,6 +25,7 @@ _KNOWN = ("bpm", "key", "seed", "duration", "loop")
 _PARAM = re.compile(r"""(?<![\w=])([A-Za-z_]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"']+)""")
 _LENGTH = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)(?![\w])", re.I)
 _LOOP = re.compile(r"(?<![\w-])loop(?![\w-])", re.I)
+_TEMPO = re.compile(r"(?<![\w.=])(\d{2,3}(?:\.\d+)?)\s*bpm\b", re.I)
 _KEY = re.compile(r"^([A-Ga-g])([#♯b♭]?)\s*(m|min|minor|maj|major)?$")
 _NOTE_NAMES = {"C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B"}
 
@@ -86,6 +89,11 @@ def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> In
             values["duration"] = _seconds(length[1], length[2])
             explicit.add("duration")
             rest = rest[: length.start()] + " " + rest[length.end() :]
+    if "bpm" not in values:  # "dark techno 128 bpm": the words stay in the prompt, the tempo becomes a parameter
+        tempo = _TEMPO.search(rest)
+        if tempo:
+            values["bpm"] = _convert("bpm", tempo[1])
+            explicit.add("bpm")
     if _LOOP.search(rest) or values.get("loop"):
         values["loop"] = True
         explicit.add("loop")
