@@ -25,4 +25,8 @@ VOLUME ["/data"]
 EXPOSE 8080
 
 USER cloudmusic
+# GET /healthz answers 503 (urlopen raises, exit 1) when the database, the event loop or the update transport
+# fails; the slim image has no curl, so Python's urllib asks.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('HTTP_PORT', '8080'), timeout=4)" || exit 1
 ENTRYPOINT ["python", "-m", "bot"]

@@ -105,6 +105,7 @@ class Credits:
         zone: ZoneInfo,
         clock: Callable[[], datetime],
         max_active_jobs: int = 1,
+        on_decision: Callable[[Decision], None] | None = None,
     ) -> None:
         self._db = db
         self._ledger = LedgerRepository(db)
@@ -113,6 +114,7 @@ class Credits:
         self.zone = zone
         self._clock = clock
         self.max_active_jobs = max_active_jobs
+        self._on_decision = on_decision  # e.g. a metrics counter; called once per decision, must not block
 
     # --- the quota day --------------------------------------------------------------------------------------
 
@@ -199,6 +201,8 @@ class Credits:
             job_id,
             extra={"decision": decision.value, "fingerprint": spec.fingerprint, "job_id": job_id},
         )
+        if self._on_decision is not None:
+            self._on_decision(decision)
         return Admission(decision, balance, job_id, tuple(active))
 
     # --- settling ---------------------------------------------------------------------------------------------

@@ -93,12 +93,14 @@ class Payments:
         clock: Callable[[], datetime],
         stripe: StripeCheckout | None = None,
         fiat_currency: str | None = None,
+        on_payment: Callable[[Provider], None] | None = None,
     ) -> None:
         self._db, self._credits, self.packs, self._clock = db, credits, packs, clock
         self._key = invoices.derive_key(secret)
         self._ledger, self.records = LedgerRepository(db), PaymentRepository(db)
         self.stripe = stripe
         self.fiat_currency = fiat_currency  # set when a Telegram payment provider token is configured
+        self._on_payment = on_payment  # called once per newly credited payment (never for a repeat)
 
     def pack(self, pack_id: str) -> CreditPack | None:
         """The pack with this id, or None."""
@@ -227,6 +229,8 @@ class Payments:
         payment = await self.records.find(provider, external_id)
         assert payment is not None
         if new:
+            if self._on_payment is not None:
+                self._on_payment(provider)
             log.info(
                 "credited %s credits for %s payment %s",
                 pack.credits,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from telegram import BotCommand
@@ -36,6 +37,7 @@ from bot.handlers import (
     teaser,
     tracks,
 )
+from bot.observed_limiter import ErrorObserver, ObservedRateLimiter
 from bot.services import Services
 
 #: How many updates may be processed at once, so one slow conversation never stalls the others.
@@ -44,20 +46,32 @@ CONCURRENT_UPDATES = 64
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
-def build_bot(token: str, *, base_url: str, base_file_url: str) -> ExtBot[int]:
-    """The Bot API client: pooled HTTP, a separate long-poll connection, Telegram's flood limits respected."""
+def build_bot(
+    token: str, *, base_url: str, base_file_url: str, on_api_error: ErrorObserver | None = None
+) -> ExtBot[int]:
+    """The Bot API client: pooled HTTP, a separate long-poll connection, Telegram's flood limits respected.
+
+    ``on_api_error`` hears of every call (but getUpdates) that raises a ``TelegramError``, retries included.
+    """
     return ExtBot(
         token,
         base_url=base_url,
         base_file_url=base_file_url,
         request=HTTPXRequest(connection_pool_size=128, read_timeout=30.0, write_timeout=60.0),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
-        rate_limiter=AIORateLimiter(max_retries=3),
+        rate_limiter=AIORateLimiter(max_retries=3)
+        if on_api_error is None
+        else ObservedRateLimiter(on_api_error, max_retries=3),
     )
 
 
-def build_application(services: Services, bot: ExtBot[int]) -> App:
-    """An Application around ``bot`` whose handlers reach ``services`` as ``context.services``."""
+def build_application(
+    services: Services, bot: ExtBot[int], *, error_reporter: errors.ErrorReporter | None = None
+) -> App:
+    """An Application around ``bot`` whose handlers reach ``services`` as ``context.services``.
+
+    ``error_reporter`` hears of every unhandled error with its trace id (the admins' alerts).
+    """
     app = (
         ApplicationBuilder()
         .application_class(CloudMusicApplication, kwargs={"services": services})
@@ -115,7 +129,7 @@ def build_application(services: Services, bot: ExtBot[int]) -> App:
     app.add_handler(
         MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL & filters.ChatType.PRIVATE, fallback.unreadable)
     )
-    app.add_error_handler(errors.on_error)
+    app.add_error_handler(functools.partial(errors.on_error, reporter=error_reporter))
     return app
 
 

@@ -1,13 +1,12 @@
-"""The bot's own HTTP server (aiohttp): health now; metrics, webhooks and the sandbox page join it later."""
+"""The bot's own HTTP server (aiohttp): ``/healthz`` here; metrics, webhooks and the sandbox page add routes."""
 
 from __future__ import annotations
 
 import logging
-import time
 
 from aiohttp import web
 
-from storage import Database
+from bot.health import Health
 
 log = logging.getLogger(__name__)
 
@@ -15,12 +14,11 @@ log = logging.getLogger(__name__)
 class HttpServer:
     """Serves the routes on ``host:port`` (port 0 picks a free one)."""
 
-    def __init__(self, *, host: str, port: int, db: Database) -> None:
-        self._host, self._port, self._db = host, port, db
+    def __init__(self, *, host: str, port: int, health: Health) -> None:
+        self._host, self._port = host, port
         self.app = web.Application()
-        self.app.router.add_get("/healthz", self._healthz)
+        self.app.router.add_get("/healthz", health.respond)
         self._runner: web.AppRunner | None = None
-        self.started_at = time.monotonic()
 
     @property
     def url(self) -> str:
@@ -41,13 +39,3 @@ class HttpServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def _healthz(self, request: web.Request) -> web.Response:
-        """200 when the database answers, else 503 with the reason."""
-        ok = await self._db.ping()
-        body = {
-            "status": "ok" if ok else "unhealthy",
-            "database": "ok" if ok else "unreachable",
-            "uptime_s": round(time.monotonic() - self.started_at, 1),
-        }
-        return web.json_response(body, status=200 if ok else 503)

@@ -12,9 +12,10 @@ import secrets
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from billing.packs import DEFAULT_PACKS, CreditPack, parse_packs
@@ -23,6 +24,7 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _CHANNEL = re.compile(r"^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})$")
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # Telegram's rule for setWebhook's secret_token
 #: House-track prompts for days when no listener shared a track (TEASER_PROMPTS), rotated by day.
 DEFAULT_TEASER_PROMPTS = (
     "dreamy synthwave for a night drive",
@@ -64,6 +66,8 @@ class Settings(BaseSettings):
     replicate_api_token: SecretStr | None = None
     replicate_base_url: str | None = None
     public_base_url: str | None = None
+    webhook_secret: SecretStr | None = None  # declared before webhook_url, whose validator checks the pair
+    webhook_url: str | None = Field(default=None, validate_default=True)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     generation_timeout: float = Field(default=300.0, gt=0, le=3600)
@@ -166,6 +170,36 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_secret_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if isinstance(value, str) and not _WEBHOOK_SECRET.match(value):
+            raise ValueError("expected 1-256 characters, each A-Z, a-z, 0-9, _ or - (Telegram's secret_token rule)")
+        return value
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_pair(cls, value: object, info: ValidationInfo) -> object:
+        value = None if value == "" else value
+        if "webhook_secret" not in info.data:  # the secret itself is bad, and reported as such
+            return value
+        has_secret = info.data["webhook_secret"] is not None
+        if value is None:
+            if has_secret:
+                raise ValueError("is required when WEBHOOK_SECRET is set (set both, or neither for long polling)")
+            return None
+        if not has_secret:
+            raise ValueError("needs WEBHOOK_SECRET as well (set both, or neither for long polling)")
+        if "telegram_bot_token" in info.data and info.data["telegram_bot_token"] is None:
+            raise ValueError("webhook mode needs TELEGRAM_BOT_TOKEN (the sandbox stand-in does not push updates)")
+        if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+/\S*$", value) or urlsplit(value).path == "/":
+            raise ValueError(
+                f"expected an https URL with a path, such as https://bot.example.com/telegram, got {value!r}"
+            )
+        return value
 
     @field_validator("engine")
     @classmethod

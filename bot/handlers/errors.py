@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
@@ -13,12 +14,21 @@ from bot.logs import new_trace_id, trace_id_var
 log = logging.getLogger(__name__)
 
 
-async def on_error(update: object, context: BotContext) -> None:
-    """Logs the exception under a short trace id and apologises to the user with that id."""
+class ErrorReporter(Protocol):
+    """Tells someone (the admins) about an error; rate-limits itself and returns at once."""
+
+    def report(self, trace_id: str, error: BaseException | None) -> None:
+        """Report one error by its trace id; must not block or raise."""
+
+
+async def on_error(update: object, context: BotContext, reporter: ErrorReporter | None = None) -> None:
+    """Logs the exception under a short trace id, reports it (``reporter``) and apologises to the user with that id."""
     trace_id = new_trace_id()
     token = trace_id_var.set(trace_id)
     try:
         log.error("unhandled error while processing an update", exc_info=context.error)
+        if reporter is not None and not isinstance(context.error, Forbidden):  # a block is not our failure
+            reporter.report(trace_id, context.error)
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         if isinstance(context.error, Forbidden):

@@ -1,0 +1,59 @@
+"""``GET /healthz``: every check with its reason; unhealthy for real causes (a closed database, a blocked loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+
+from bot.health import LOOP_LAG_LIMIT_S
+from tests.conftest import ADA, LiveBot
+
+
+async def healthz(live_bot: LiveBot) -> tuple[int, dict[str, object]]:
+    async with aiohttp.ClientSession() as session, session.get(live_bot.runtime.http.url + "/healthz") as response:
+        return response.status, await response.json()
+
+
+async def test_a_running_bot_is_healthy_and_says_why(live_bot: LiveBot) -> None:
+    await live_bot.ask(ADA, "/start", "")
+    status, body = await healthz(live_bot)
+    assert status == 200, body
+    assert body["status"] == "ok"
+    assert body["database"] == body["event_loop"] == body["updates"] == body["queue"] == "ok"
+    assert body["queue_depth"] == {}
+    assert isinstance(body["loop_lag_s"], float) and body["loop_lag_s"] < LOOP_LAG_LIMIT_S
+    assert isinstance(body["uptime_s"], float) and body["uptime_s"] >= 0
+
+
+async def test_a_closed_database_makes_it_unhealthy_with_the_reason(live_bot: LiveBot) -> None:
+    await live_bot.runtime.services.db.close()
+    status, body = await healthz(live_bot)
+    assert status == 503
+    assert body["status"] == "unhealthy"
+    assert isinstance(body["database"], str) and body["database"].startswith("unreachable")
+    assert body["event_loop"] == "ok" and body["updates"] == "ok"
+
+
+async def test_a_blocked_event_loop_makes_it_unhealthy_until_the_loop_runs_freely_again(live_bot: LiveBot) -> None:
+    time.sleep(LOOP_LAG_LIMIT_S + 0.3)  # noqa: ASYNC251 - blocking the bot's loop on purpose
+    status, body = await healthz(live_bot)
+    assert status == 503, body
+    assert isinstance(body["event_loop"], str) and body["event_loop"].startswith("blocked: 1.")
+    assert body["database"] == "ok"
+
+    deadline = time.monotonic() + 5  # the next heartbeat, a quarter second on, is on time again
+    while (status := (await healthz(live_bot))[0]) != 200 and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert status == 200
+
+
+async def test_stopped_polling_makes_it_unhealthy(live_bot: LiveBot) -> None:
+    updater = live_bot.runtime.application.updater
+    assert updater is not None
+    await updater.stop()
+    status, body = await healthz(live_bot)
+    assert status == 503 and body["updates"] == "polling stopped"
+    await updater.start_polling(timeout=1, poll_interval=0)  # the fixture stops it again
+    assert (await healthz(live_bot))[0] == 200
