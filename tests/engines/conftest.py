@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from engines.base import GeneratedTrack, License, Samples
-
-try:
-    from tests.standins.replicate_standin import replicate_standin
-except ModuleNotFoundError as exc:  # the stand-in has not landed yet: its tests skip instead of erroring
-    if exc.name != "tests.standins.replicate_standin":
-        raise
-
-    @pytest.fixture
-    def replicate_standin() -> None:
-        """Stands in for the missing stand-in module."""
-        pytest.skip("tests/standins/replicate_standin.py is not in the tree yet")
-
+from tests.standins.replicate_standin import replicate_standin
 
 __all__ = ["make_track", "replicate_standin", "tone"]
 
