@@ -10,7 +10,9 @@ daily slot. A row moves ``preparing`` → ``sending`` → ``posted``, or to ``fa
 
 The only states a later run may take over are ``failed`` and a ``preparing`` claim older than the caller's lease
 (its process died before sending anything). A ``sending`` claim is never taken over: the request may have been
-posted before the crash, and a missed day is better than a double post.
+posted before the crash, and a missed day is better than a double post. Because a slow run might only *look*
+abandoned, the writes of a run carry the ``updated_at`` it last saw (``since``): once another run has taken the
+claim over, they match nothing and the slow run learns it lost the claim instead of posting a second time.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from storage.jobs import Job
 
 TeaserStatus = Literal["preparing", "sending", "posted", "failed"]
 TeaserKind = Literal["daily", "manual"]
+SourceOutcome = Literal["set", "featured_elsewhere", "claim_lost"]
 _TIMES = ("created_at", "updated_at", "posted_at")
 
 
@@ -114,32 +117,46 @@ class TeaserRepository:
         return teaser
 
     async def set_source(
-        self, teaser_id: int, *, job_id: int | None, prompt: str, engine: str, model: str | None, seed: int | None
-    ) -> bool:
-        """Record what the teaser features; False when that job is already featured by another live teaser."""
+        self,
+        teaser_id: int,
+        *,
+        since: datetime,
+        job_id: int | None,
+        prompt: str,
+        engine: str,
+        model: str | None,
+        seed: int | None,
+    ) -> SourceOutcome:
+        """Record what the claim ``since`` features: ``set``; ``featured_elsewhere`` when another live teaser
+        features that job; ``claim_lost`` when another run took the claim over."""
         try:
             async with self._db.transaction() as conn:
                 cursor = await conn.execute(
-                    "UPDATE teasers SET job_id = ?, prompt = ?, engine = ?, model = ?, seed = ? WHERE id = ?",
-                    (job_id, prompt, engine, model, seed, teaser_id),
+                    "UPDATE teasers SET job_id = ?, prompt = ?, engine = ?, model = ?, seed = ? "
+                    "WHERE id = ? AND status = 'preparing' AND updated_at = ?",
+                    (job_id, prompt, engine, model, seed, teaser_id, _ts(since)),
                 )
-                return cursor.rowcount == 1
+                return "set" if cursor.rowcount == 1 else "claim_lost"
         except sqlite3.IntegrityError:  # teasers_job_once: a concurrent run picked the same track first
-            return False
+            return "featured_elsewhere"
 
-    async def begin_send(self, teaser_id: int, now: datetime) -> None:
-        """Mark a post request about to go out (counted as an attempt)."""
-        await self._db.execute(
-            "UPDATE teasers SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?",
-            (_ts(now), teaser_id),
-        )
+    async def begin_send(self, teaser_id: int, now: datetime, *, since: datetime) -> bool:
+        """Mark a post request about to go out (counted as an attempt); False when the claim ``since`` was lost."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE teasers SET status = 'sending', attempts = attempts + 1, updated_at = ? "
+                "WHERE id = ? AND status = 'preparing' AND updated_at = ?",
+                (_ts(now), teaser_id, _ts(since)),
+            )
+            return cursor.rowcount == 1
 
-    async def mark_unsent(self, teaser_id: int, error: str, now: datetime, *, final: bool) -> None:
+    async def mark_unsent(self, teaser_id: int, error: str, now: datetime, *, since: datetime, final: bool) -> None:
         """Nothing was posted (refused, or failed before sending): back to ``preparing`` for another attempt, or
-        ``failed`` so a later run may claim the slot again."""
+        ``failed`` so a later run may claim the slot again. A no-op when the claim ``since`` was lost."""
         await self._db.execute(
-            "UPDATE teasers SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status <> 'posted'",
-            ("failed" if final else "preparing", error[:500], _ts(now), teaser_id),
+            "UPDATE teasers SET status = ?, error = ?, updated_at = ? "
+            "WHERE id = ? AND status IN ('preparing', 'sending') AND updated_at = ?",
+            ("failed" if final else "preparing", error[:500], _ts(now), teaser_id, _ts(since)),
         )
 
     async def mark_posted(self, teaser_id: int, message_id: int, now: datetime) -> None:

@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 
 from bot.commands import PUBLIC_COMMANDS
 from bot.context import BotContext
+from bot.handlers import teaser
 from bot.handlers.common import language_of, remember
 
 
@@ -25,10 +26,13 @@ async def start(update: Update, context: BotContext) -> None:
         quota=settings.free_daily_quota,
         zone=settings.quota_timezone,
     )
-    if payload:
+    from_teaser = await teaser.teaser_for(context, payload)  # "Make yours" under a channel teaser
+    if payload and from_teaser is None:
         reply += "\n\n" + texts.get(user.language, "start.deep_link", payload=html.escape(payload[:64]))
     assert update.effective_message is not None
     await update.effective_message.reply_text(reply, parse_mode=ParseMode.HTML)
+    if from_teaser is not None:
+        await teaser.offer(update, context, from_teaser, user.language)
 
 
 async def help_command(update: Update, context: BotContext) -> None:

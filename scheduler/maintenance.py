@@ -1,0 +1,103 @@
+"""Daily housekeeping: drop old audio files Telegram already holds, then checkpoint the SQLite WAL.
+
+A file under ``DATA_DIR/audio`` is deleted only when it is older than the retention period, its job is delivered,
+and Telegram holds the same file under a ``file_id`` the bot re-sends instead (nothing is lost)::
+
+    job-<id>.mp3, job-<id>.jpg    jobs.file_id         (the cover travels with the MP3 as its thumbnail)
+    job-<id>.wav                  jobs.wav_file_id     (never sent → kept: it is the only lossless copy)
+    job-<id>-stems.zip            jobs.stems_file_id
+
+Files of jobs without that id, of unknown jobs, and anything else in the folder are left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from storage import Database, Job, JobRepository
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^job-(\d+)(\.mp3|\.jpg|\.wav|-stems\.zip)$")
+_COLUMN = {".mp3": "file_id", ".jpg": "file_id", ".wav": "wav_file_id", "-stems.zip": "stems_file_id"}
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceReport:
+    """What a maintenance run did."""
+
+    removed: tuple[Path, ...]
+    freed_bytes: int
+    kept_old: int  # old files kept because Telegram has no copy of them
+    wal_bytes_before: int
+    wal_bytes_after: int
+
+
+async def run_maintenance(
+    *, db: Database, audio_dir: Path, retention: timedelta, clock: Callable[[], datetime]
+) -> MaintenanceReport:
+    """Delete eligible old audio files, checkpoint the WAL, log and return what was done."""
+    cutoff = (clock() - retention).timestamp()
+    old = await asyncio.to_thread(_old_files, audio_dir, cutoff)
+    jobs = JobRepository(db)
+    known: dict[int, Job | None] = {}
+    removed: list[Path] = []
+    freed = kept = 0
+    for path, job_id, suffix, size in old:
+        if job_id not in known:
+            known[job_id] = await jobs.get(job_id)
+        job = known[job_id]
+        if job is None or job.status != "delivered" or getattr(job, _COLUMN[suffix]) is None:
+            kept += 1
+            continue
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        removed.append(path)
+        freed += size
+    wal = db.path.with_name(db.path.name + "-wal")
+    before = await asyncio.to_thread(_size, wal)
+    await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    after = await asyncio.to_thread(_size, wal)
+    report = MaintenanceReport(tuple(removed), freed, kept, before, after)
+    log.info(
+        "maintenance: removed %s audio file(s) older than %s days (%.1f MB): %s; kept %s old file(s) Telegram has no "
+        "copy of; WAL %s → %s bytes",
+        len(removed),
+        retention.days,
+        freed / 1e6,
+        ", ".join(p.name for p in removed) or "none",
+        kept,
+        before,
+        after,
+    )
+    return report
+
+
+def _old_files(audio_dir: Path, cutoff: float) -> list[tuple[Path, int, str, int]]:
+    """(path, job id, suffix, size) of every job file last modified before ``cutoff``."""
+    found = []
+    try:
+        entries = list(os.scandir(audio_dir))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        match = _NAME.match(entry.name)
+        if match is None or not entry.is_file():
+            continue
+        stat = entry.stat()
+        if stat.st_mtime < cutoff:
+            found.append((Path(entry.path), int(match[1]), match[2], stat.st_size))
+    return found
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0

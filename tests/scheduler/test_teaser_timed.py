@@ -1,0 +1,87 @@
+"""The APScheduler lifecycle: which jobs are registered, when, in which zone; catch-up; a graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from scheduler.timed import CATCH_UP_JOB, MAINTENANCE_JOB, MISFIRE_GRACE_S, TEASER_JOB, TimedJobs
+from storage import Database
+from tests.conftest import Clock
+from tests.scheduler.test_teaser_desk import AFTER, BEFORE, BERLIN, MemoryPublisher, make_desk
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh database file."""
+    async with await Database.open(tmp_path / "timed.db") as database:
+        yield database
+
+
+def timed(db: Database, publisher: MemoryPublisher, clock: Clock, tmp_path: Path, **overrides: object) -> TimedJobs:
+    """Timed jobs around a desk posting to ``publisher``."""
+    desk = make_desk(db, publisher, clock, [], **overrides)
+    return TimedJobs(desk=desk, db=db, audio_dir=tmp_path / "audio", retention=timedelta(days=30), clock=clock)
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait until ``condition()`` is true."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def test_the_daily_teaser_is_a_cron_job_at_the_posting_time_in_its_zone(db: Database, tmp_path: Path) -> None:
+    jobs = timed(db, MemoryPublisher(), Clock(BEFORE), tmp_path)
+    await jobs.start()
+    try:
+        teaser = jobs.scheduler.get_job(TEASER_JOB)
+        fields = {f.name: str(f) for f in teaser.trigger.fields}
+        assert (fields["hour"], fields["minute"]) == ("18", "0") and teaser.trigger.timezone == BERLIN
+        assert teaser.misfire_grace_time == MISFIRE_GRACE_S and teaser.coalesce and teaser.max_instances == 1
+        nxt = teaser.next_run_time.astimezone(BERLIN)
+        assert (nxt.hour, nxt.minute) == (18, 0)
+        assert teaser.kwargs == {"desk": jobs._desk}, "explicit arguments, no globals"
+        maintenance = jobs.scheduler.get_job(MAINTENANCE_JOB)
+        assert maintenance.misfire_grace_time == MISFIRE_GRACE_S
+        assert set(maintenance.kwargs) == {"db", "audio_dir", "retention", "clock"}
+        assert jobs.scheduler.get_job(CATCH_UP_JOB) is None, "not due yet (the clock says 17:59 in Berlin)"
+    finally:
+        await jobs.stop()
+    assert jobs.scheduler is None
+
+
+async def test_without_a_channel_only_maintenance_is_scheduled(db: Database, tmp_path: Path) -> None:
+    jobs = timed(db, MemoryPublisher(), Clock(AFTER), tmp_path, channel=None)
+    await jobs.start()
+    try:
+        assert [job.id for job in jobs.scheduler.get_jobs()] == [MAINTENANCE_JOB]
+    finally:
+        await jobs.stop()
+
+
+async def test_a_start_after_the_posting_time_catches_up_once(db: Database, tmp_path: Path) -> None:
+    publisher, clock = MemoryPublisher(), Clock(AFTER + timedelta(hours=2))
+    for _ in range(3):  # three start-ups the same evening
+        jobs = timed(db, publisher, clock, tmp_path)
+        await jobs.start()
+        await until(lambda j=jobs: bool(j.scheduler.get_job(CATCH_UP_JOB) is None))  # APScheduler fired it
+        await asyncio.sleep(0.05)  # let the submitted run start (it takes the desk's lock at once)
+        await jobs._desk.wait_idle()
+        await jobs.stop()
+        assert len(publisher.posts) == 1
+
+
+async def test_stop_lets_a_teaser_being_posted_finish(db: Database, tmp_path: Path) -> None:
+    publisher, clock = MemoryPublisher(delay=0.5), Clock(AFTER)
+    jobs = timed(db, publisher, clock, tmp_path)
+    await jobs.start()
+    await until(lambda: publisher.calls == 1)  # the catch-up is posting right now
+    await jobs.stop(grace_s=5.0)
+    teaser = await jobs._desk.repo.get(1)
+    assert teaser is not None and teaser.status == "posted" and len(publisher.posts) == 1
