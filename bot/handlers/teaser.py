@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.context import BotContext
+from bot.handlers.admin import audit
 from bot.handlers.common import language_of
 from bot.handlers.compose import compose
 from storage import Teaser
@@ -18,6 +19,7 @@ _PAYLOAD = re.compile(r"^teaser_(\d{1,12})$")
 
 async def teaser_command(update: Update, context: BotContext) -> None:
     """Admins only (see bot/app.py): post a teaser now, outside the daily slot, and say how it went."""
+    await audit(update, context, "teaser")
     services, language = context.services, language_of(update)
     assert update.effective_message is not None and services.teasers is not None
     result = await services.teasers.post_now()

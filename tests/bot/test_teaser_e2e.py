@@ -22,6 +22,7 @@ from bot.sandbox import ChatMessage, TelegramStandIn
 from engines.audio import decode_audio
 from scheduler.teaser import TeaserDesk, TeaserResult
 from scheduler.timed import daily_teaser
+from storage import AuditRepository
 from tests.bot.test_generation_e2e import button, track
 from tests.conftest import ADA, BOB, Clock, LiveBot
 from tests.conftest import make_settings as settings_for
@@ -172,6 +173,8 @@ async def test_admin_teaser_posts_now_outside_the_daily_slot_and_is_unknown_to_o
     assert CHANNEL in done.content and "house track" in done.content
     assert (await post_daily(live_bot)).outcome == "posted", "the daily slot was still free"
     assert len(channel_audio(live_bot.standin)) == 2
+    audit = await AuditRepository(live_bot.runtime.services.db).recent()
+    assert [(e.admin_id, e.action) for e in audit] == [(ADA, "teaser")], "only the admin's use is audited"
 
 
 # --- helpers for restarts ---------------------------------------------------------------------------------------
