@@ -151,9 +151,10 @@ class Credits:
         now = self._clock()
         day = self.quota_day(now).isoformat()
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(_BALANCE_SQL, (day, spec.fingerprint))
-            balance = self._balance(await cursor.fetchone(), now)
-            await cursor.close()
+            # execute_fetchall: one trip to the connection's thread instead of three (execute, fetch, close); the
+            # writer is the bottleneck of every decision, so each trip saved is throughput (bench/quota.py).
+            rows = list(await conn.execute_fetchall(_BALANCE_SQL, (day, spec.fingerprint)))
+            balance = self._balance(rows[0] if rows else None, now)
             active = await _active_jobs(conn, spec.telegram_id)
             if banned:
                 decision = Decision.BLOCK_BANNED
@@ -329,12 +330,10 @@ _BALANCE_SQL = """
 
 
 async def _active_jobs(conn: aiosqlite.Connection, telegram_id: int) -> list[int]:
-    cursor = await conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT id FROM jobs WHERE telegram_id = ? AND status IN ('queued', 'running') ORDER BY id",
         (telegram_id,),
     )
-    rows = await cursor.fetchall()
-    await cursor.close()
     return [int(r[0]) for r in rows]
 
 

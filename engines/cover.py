@@ -7,6 +7,7 @@ a JPEG that fits Telegram's thumbnail limits (≤ 320×320, ≤ 200 kB).
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
@@ -111,40 +112,90 @@ def _colour_map(stops: tuple[str, ...], values: FloatArray) -> FloatArray:
     return np.stack([np.interp(values, points, colours[:, c]) for c in range(3)], axis=-1).astype(np.float32)
 
 
-def _render(spectrum: FloatArray, palette: Palette, side: int) -> npt.NDArray[np.uint8]:
-    bands, slices = spectrum.shape
+#: Rows drawn at a time: bounds the temporaries of one cover to a few MB (workers draw covers concurrently).
+_ROWS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class _Geometry:
+    """Everything about the picture that depends only on its size: computed once per size (~14 MB), then reused.
+
+    Computing these per cover was most of a cover's time (bench/results.md); the arrays are read-only.
+    """
+
+    mix: FloatArray  # background gradient weight, (side, side, 1)
+    vignette: FloatArray  # background darkening, (side, side, 1)
+    b0: npt.NDArray[np.int16]  # spectrogram lookup: band and time indices and their fractions
+    b1: npt.NDArray[np.int16]
+    t0: npt.NDArray[np.int16]
+    t1: npt.NDArray[np.int16]
+    fb: FloatArray
+    ft: FloatArray
+    shade: FloatArray  # ring mask × vinyl grooves
+    label: FloatArray  # (side, side, 1)
+    hole: FloatArray  # (side, side, 1)
+
+
+@functools.lru_cache(maxsize=2)
+def _geometry(side: int, bands: int, slices: int) -> _Geometry:
     axis = (np.arange(side, dtype=np.float32) + 0.5) / side * 2 - 1
     x, y = np.meshgrid(axis, axis)
     radius = np.hypot(x, y)
     turn = (np.arctan2(x, -y) / (2 * np.pi)) % 1.0  # 0 at twelve o'clock, clockwise
-
-    # Background: a diagonal gradient darkened towards the corners.
-    top, bottom = _hex(palette.background[0]), _hex(palette.background[1])
-    mix = ((x + y) / 4 + 0.5)[..., None]
-    image = (top * (1 - mix) + bottom * mix) * np.clip(1.15 - 0.35 * radius, 0.6, 1.0)[..., None]
-
-    # The disc: bilinear lookup of the spectrogram, wrapping round in time.
     inner, outer = 0.2, 0.94
     band = np.clip((radius - inner) / (outer - inner), 0.0, 1.0) * (bands - 1)
     t = turn * slices
-    b0, t0 = np.floor(band).astype(np.int64), np.floor(t).astype(np.int64) % slices
-    b1, t1 = np.minimum(b0 + 1, bands - 1), (t0 + 1) % slices
-    fb, ft = band - b0, t - np.floor(t)
+    b0, t0 = np.floor(band).astype(np.int16), (np.floor(t).astype(np.int64) % slices).astype(np.int16)
+    ring = np.clip((outer - radius) * side / 2, 0.0, 1.0) * np.clip((radius - inner) * side / 2, 0.0, 1.0)
+    grooves = 0.88 + 0.12 * np.cos(radius * side * 0.9)  # faint vinyl grooves
+    geometry = _Geometry(
+        mix=((x + y) / 4 + 0.5)[..., None].astype(np.float32),
+        vignette=np.clip(1.15 - 0.35 * radius, 0.6, 1.0)[..., None].astype(np.float32),
+        b0=b0,
+        b1=np.minimum(b0 + 1, bands - 1).astype(np.int16),
+        t0=t0,
+        t1=((t0 + 1) % slices).astype(np.int16),
+        fb=(band - b0).astype(np.float32),
+        ft=(t - np.floor(t)).astype(np.float32),
+        shade=(ring * grooves).astype(np.float32),
+        label=np.clip((inner * 0.72 - radius) * side / 2, 0.0, 1.0)[..., None].astype(np.float32),
+        hole=np.clip((0.025 - radius) * side / 2, 0.0, 1.0)[..., None].astype(np.float32),
+    )
+    for name in geometry.__slots__:  # shared between calls (and threads): nobody may write to them
+        getattr(geometry, name).flags.writeable = False
+    return geometry
+
+
+def _render(spectrum: FloatArray, palette: Palette, side: int) -> npt.NDArray[np.uint8]:
+    bands, slices = spectrum.shape
+    g = _geometry(side, bands, slices)
+    pixels = np.empty((side, side, 3), np.uint8)
+    for start in range(0, side, _ROWS):
+        rows = slice(start, start + _ROWS)
+        pixels[rows] = _render_rows(spectrum, palette, g, rows)
+    return pixels
+
+
+def _render_rows(spectrum: FloatArray, palette: Palette, g: _Geometry, rows: slice) -> npt.NDArray[np.uint8]:
+    # Background: a diagonal gradient darkened towards the corners.
+    top, bottom = _hex(palette.background[0]), _hex(palette.background[1])
+    mix = g.mix[rows]
+    image = (top * (1 - mix) + bottom * mix) * g.vignette[rows]
+
+    # The disc: bilinear lookup of the spectrogram, wrapping round in time.
+    b0, b1, t0, t1, fb, ft = g.b0[rows], g.b1[rows], g.t0[rows], g.t1[rows], g.fb[rows], g.ft[rows]
     value = (
         spectrum[b0, t0] * (1 - fb) * (1 - ft)
         + spectrum[b1, t0] * fb * (1 - ft)
         + spectrum[b0, t1] * (1 - fb) * ft
         + spectrum[b1, t1] * fb * ft
     )
-    ring = np.clip((outer - radius) * side / 2, 0.0, 1.0) * np.clip((radius - inner) * side / 2, 0.0, 1.0)
-    grooves = 0.88 + 0.12 * np.cos(radius * side * 0.9)  # faint vinyl grooves
-    alpha = (ring * np.power(value, 1.4) * grooves)[..., None]
+    alpha = (g.shade[rows] * np.power(value, 1.4))[..., None]
     image = image * (1 - alpha) + _colour_map(palette.stops, value) * alpha
 
     # The label: a small disc in the palette's brightest colour with a spindle hole.
-    label = np.clip((inner * 0.72 - radius) * side / 2, 0.0, 1.0)[..., None]
+    label, hole = g.label[rows], g.hole[rows]
     image = image * (1 - label) + _hex(palette.stops[-2]) * label
-    hole = np.clip((0.025 - radius) * side / 2, 0.0, 1.0)[..., None]
     image = image * (1 - hole) + top * hole
     pixels: npt.NDArray[np.uint8] = np.clip(image, 0, 255).astype(np.uint8)
     return pixels

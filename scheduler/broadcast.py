@@ -60,11 +60,16 @@ class Pacer:
         self._next = 0.0
 
     async def wait(self) -> None:
-        """Sleep until the next slot."""
+        """Sleep until the next free slot, which is taken before sleeping.
+
+        Taking it first matters when several senders share the pacer: had each slept before claiming, they
+        would all wake at the same slot and send in a burst (which Telegram's flood control answers with 429).
+        """
         now = time.monotonic()
-        if self._next > now:
-            await asyncio.sleep(self._next - now)
-        self._next = max(now, self._next) + self._interval
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
     def pause(self, seconds: float) -> None:
         """Push every later slot back by ``seconds`` (after a 429)."""
@@ -76,7 +81,7 @@ async def broadcast(
     recipients: Sequence[int],
     text: str,
     *,
-    per_second: float = 25.0,
+    per_second: float = 28.0,
     on_blocked: Callable[[int], Awaitable[None]],
     concurrency: int = 8,
 ) -> BroadcastReport:

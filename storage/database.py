@@ -33,10 +33,14 @@ class MigrationError(StorageError):
 
 async def _connect(path: Path) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None, timeout=10.0)
-    conn.row_factory = aiosqlite.Row
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute("PRAGMA busy_timeout = 10000")
-    await conn.execute("PRAGMA synchronous = NORMAL")
+    try:  # SQLite opens the file lazily: a read-only or missing directory fails here, on the first statement
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 10000")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        await conn.close()  # its thread is not a daemon: left open, it would keep the process from exiting
+        raise
     return conn
 
 
@@ -129,17 +133,18 @@ class Database:
             await self._writer.executescript(sql)
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        """One row of committed data, or None."""
-        cursor = await self._reader.execute(sql, params)
-        row: aiosqlite.Row | None = await cursor.fetchone()
-        await cursor.close()
-        return row
+        """One row of committed data, or None (meant for queries that select one row)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        """Every row of committed data."""
-        cursor = await self._reader.execute(sql, params)
-        rows: Iterable[aiosqlite.Row] = await cursor.fetchall()
-        await cursor.close()
+        """Every row of committed data, as of the moment the query runs.
+
+        The statement runs to completion in one trip to the connection's thread. Stepping a cursor across awaits
+        (execute, then fetch, then close) would let concurrent queries overlap on the reader, and an unfinished
+        statement keeps SQLite's read snapshot open: the next query would not see rows committed meanwhile.
+        """
+        rows: Iterable[aiosqlite.Row] = await self._reader.execute_fetchall(sql, params)
         return list(rows)
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:

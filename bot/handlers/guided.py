@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.handlers.common import language_of
@@ -63,24 +64,28 @@ async def guided_button(update: Update, context: BotContext) -> None:
         await query.answer(t.get(language, "callback.expired"))
         return
     await query.answer()
-    if step == "g":
-        await query.edit_message_text(
-            t.get(language, "guided.genre"), reply_markup=_keyboard(context, language, "genre")
-        )
-    elif step == "m":
-        await query.edit_message_text(
-            t.get(language, "guided.mood", genre=genre),
-            parse_mode=ParseMode.HTML,
-            reply_markup=_keyboard(context, language, "mood", numbers[0]),
-        )
-    elif step == "l":
-        await query.edit_message_text(
-            t.get(language, "guided.length", genre=genre, mood=mood),
-            parse_mode=ParseMode.HTML,
-            reply_markup=_keyboard(context, language, "length", numbers[0], numbers[1]),
-        )
-    elif step == "c" and len(numbers) == 3 and numbers[2] in LENGTHS:
-        await query.edit_message_reply_markup(None)
-        await compose(update, context, f"{mood} {genre}", duration=float(numbers[2]), genre=genre, mood=mood)
-    else:
-        await query.edit_message_text(t.get(language, "guided.cancelled"))
+    try:  # a second tap on the same button asks for the edit already made: Telegram says "not modified"
+        if step == "g":
+            await query.edit_message_text(
+                t.get(language, "guided.genre"), reply_markup=_keyboard(context, language, "genre")
+            )
+        elif step == "m":
+            await query.edit_message_text(
+                t.get(language, "guided.mood", genre=genre),
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(context, language, "mood", numbers[0]),
+            )
+        elif step == "l":
+            await query.edit_message_text(
+                t.get(language, "guided.length", genre=genre, mood=mood),
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(context, language, "length", numbers[0], numbers[1]),
+            )
+        elif step == "c" and len(numbers) == 3 and numbers[2] in LENGTHS:
+            await query.edit_message_reply_markup(None)
+            await compose(update, context, f"{mood} {genre}", duration=float(numbers[2]), genre=genre, mood=mood)
+        else:
+            await query.edit_message_text(t.get(language, "guided.cancelled"))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise

@@ -22,7 +22,8 @@ async def history_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     kind, _, value = query.data.partition(":")
-    if not value.isdigit():
+    # ASCII digits only ("²".isdigit() is True), and no more than SQLite's integers hold.
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
         await query.answer(context.services.texts.get(None, "callback.expired"))
         return
     if kind == "hist":

@@ -22,11 +22,12 @@ async def track_button(update: Update, context: BotContext) -> None:
     who, language = await requester(update, context)
     studio, t = context.services.studio, context.services.texts
     try:
-        job_id = int(raw_id)
+        job_id = parse_job_id(raw_id)
         if action in ("rg", "ex"):
-            await query.answer()
             submit = studio.regenerate if action == "rg" else studio.extend
-            await answer_submission(context, who.chat_id, language, await submit(who, job_id))
+            submission = await submit(who, job_id)  # before answering: a StudioError is answered as an alert
+            await query.answer()
+            await answer_submission(context, who.chat_id, language, submission)
         elif action == "sh":
             first_time = await studio.share(who, job_id)
             await query.answer(t.get(language, "track.shared" if first_time else "track.already_shared"))
@@ -38,6 +39,14 @@ async def track_button(update: Update, context: BotContext) -> None:
         await query.answer(t.get(language, "callback.expired"))
     except StudioError as exc:
         await query.answer(t.get(language, exc.key), show_alert=True)
+
+
+def parse_job_id(raw: str) -> int:
+    """The job id in callback data; ValueError unless it is a positive integer SQLite can hold."""
+    job_id = int(raw)
+    if not 0 < job_id < 2**63:
+        raise ValueError(f"job id out of range: {raw[:24]}")
+    return job_id
 
 
 async def send_file(context: BotContext, chat_id: int, job: Job, action: str, language: str) -> None:

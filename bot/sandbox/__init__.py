@@ -6,7 +6,8 @@ it validates against is ``telegram-bot-api.json`` (MIT, see ``telegram-bot-api.L
 
 Modules: ``standin`` (the facade), ``server`` (HTTP), ``validator`` + ``spec`` + ``limits`` + ``formatting``
 (what Telegram accepts), ``world`` + ``updates`` + ``events`` (state), ``methods`` + ``media`` + ``commerce``
-(Bot API methods), ``people`` (simulated users), ``faults`` (injected failures), ``records`` (values).
+(Bot API methods), ``people`` (simulated users), ``faults`` (injected failures), ``flood`` (optional flood
+control), ``records`` (values).
 """
 
 from bot.sandbox.events import Subscription

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FaultKind = Literal["429", "403", "500", "502", "slow", "drop"]
-FAULT_KINDS: tuple[FaultKind, ...] = ("429", "403", "500", "502", "slow", "drop")
+FaultKind = Literal["429", "403", "500", "502", "slow", "drop", "drop_after"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("429", "403", "500", "502", "slow", "drop", "drop_after")
 
-# kind → (HTTP status, description); "slow" and "drop" are not answers but behaviours.
+# kind → (HTTP status, description); "slow", "drop" (the link breaks before the call is processed) and
+# "drop_after" (the call is processed, then the link breaks before the answer) are not answers but behaviours.
 ANSWERS: dict[str, tuple[int, str]] = {
     "429": (429, "Too Many Requests: retry after {retry_after}"),
     "403": (403, "Forbidden: bot was blocked by the user"),

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.faults import FaultPlan
+from bot.sandbox.flood import FloodLimit
 from bot.sandbox.methods import Handler
 from bot.sandbox.records import ApiError, Call
 from bot.sandbox.validator import Upload, Validator, Violation
@@ -41,6 +42,7 @@ class StandInServer:
         self.app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.flood: FloodLimit | None = None  # Telegram's flood control, when a test or bench turns it on
 
     async def start(self, host: str, port: int) -> int:
         """Listen on ``host:port`` (0: any free port); return the port."""
@@ -76,7 +78,7 @@ class StandInServer:
             return web.Response()
         if fault is not None and fault.kind == "slow":
             await asyncio.sleep(fault.delay)
-        elif fault is not None:
+        elif fault is not None and fault.kind != "drop_after":
             status, body = fault.answer()
             self._record(method, summary, status, f"{body['description']} (injected)")
             return web.json_response(body, status=status)
@@ -86,6 +88,11 @@ class StandInServer:
         handler = self.handlers.get(method)
         if handler is None:
             return self._reject(method, summary, f"method {method} is not supported by the stand-in")
+        if self.flood is not None and not self.flood.admit(method):
+            description = f"Too Many Requests: retry after {self.flood.retry_after}"
+            self._record(method, summary, 429, description)
+            body = {"ok": False, "error_code": 429, "description": description}
+            return web.json_response({**body, "parameters": {"retry_after": self.flood.retry_after}}, status=429)
         try:
             result = await handler(checked.params)
         except ApiError as error:
@@ -93,6 +100,11 @@ class StandInServer:
                 self.violations.append(Violation(method, error.description.removeprefix("Bad Request: "), summary))
             self._record(method, summary, error.status, error.description)
             return _answer(error.status, error.description)
+        if fault is not None and fault.kind == "drop_after":  # processed, but the answer never reaches the bot
+            self._record(method, summary, 0, "connection dropped after processing (injected)")
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response()
         self._record(method, summary, 200, None)
         return web.json_response({"ok": True, "result": result})
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 
 from bot.sandbox.commerce import Commerce
 from bot.sandbox.events import Subscription
 from bot.sandbox.faults import Fault, FaultKind, FaultPlan
+from bot.sandbox.flood import FloodLimit
 from bot.sandbox.methods import Messaging
 from bot.sandbox.people import People
 from bot.sandbox.records import JSON, Call, ChatMessage, PaymentOutcome, StoredFile, render_transcript
@@ -59,6 +60,22 @@ class TelegramStandIn:
     async def stop(self) -> None:
         """Stop serving; held getUpdates calls are answered first."""
         await self.server.stop()
+
+    async def restart(self, down_for: float = 0.0) -> None:
+        """Stop the HTTP listener (held polls are answered), stay down ``down_for`` s, listen again on the same port.
+
+        Everything the stand-in knows (people, chats, pending updates, files) survives, as it does when
+        Telegram's front end restarts; the bot sees refused connections while it is down.
+        """
+        await self.server.stop()
+        await asyncio.sleep(down_for)
+        self.world.updates.reopen()
+        self._port = await self.server.start(self.host, self._port)
+
+    def limit_rate(self, per_second: int | None, retry_after: int = 1) -> FloodLimit | None:
+        """Enforce Telegram's flood control: over ``per_second`` messages in a second → 429 (None: no limit)."""
+        self.server.flood = None if per_second is None else FloodLimit(per_second, retry_after)
+        return self.server.flood
 
     async def __aenter__(self) -> TelegramStandIn:
         await self.start()
@@ -99,6 +116,17 @@ class TelegramStandIn:
     ) -> JSON:
         """Register a person who has started the bot; return the User JSON."""
         return self.people.add_user(user_id, first_name, language_code, username)
+
+    def add_users(self, user_ids: Iterable[int], language_code: str | None = "en") -> list[JSON]:
+        """Register many people at once (named ``User <id>``); return their User JSON in order."""
+        return [self.people.add_user(uid, f"User {uid}", language_code, None) for uid in user_ids]
+
+    def push_update(self, kind: str, payload: JSON) -> JSON:
+        """Queue a raw update of ``kind`` (``message``, ``callback_query``…) exactly as given, unchecked.
+
+        For fuzzing the bot with payloads the people API would never produce; returns the update.
+        """
+        return self.world.updates.put(kind, payload)
 
     def add_channel(self, chat_id: int, username: str | None = None, title: str = "Channel") -> JSON:
         """Register a channel the bot may post to (by id or ``@username``); return the Chat JSON."""

@@ -81,6 +81,10 @@ class UpdateQueue:
         self._closed = True
         self.interrupt()
 
+    def reopen(self) -> None:
+        """Hold polls again (the server is serving again after a restart)."""
+        self._closed = False
+
     def _allowed(self, update: JSON) -> bool:
         kind = next(k for k in update if k != "update_id")
         if self.allowed_updates:
