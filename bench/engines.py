@@ -87,12 +87,13 @@ def _cpu_seconds() -> float:
 
 
 def pipeline_cost_s(prompt: str = "bench tone", seconds: float = 2.0, runs: int = 5) -> float:
-    """CPU seconds the queue spends per mock job besides the bot: mock render + MP3, WAV, cover, stems files.
+    """CPU seconds the queue spends per mock job besides the bot: mock render, MP3, WAV and cover files.
 
     This is the generations figure's baseline: a bot can at best deliver ``cores / cost`` tracks per second.
     """
     engine = MockEngine(EngineOptions())
-    request = GenerationRequest(prompt=prompt, duration=seconds, seed=1, stems=True)
+    # As the queue asks it: a deterministic engine's stems are rendered only when someone presses 🎚 Stems.
+    request = GenerationRequest(prompt=prompt, duration=seconds, seed=1, stems=False)
 
     async def one(directory: Path, index: int) -> None:
         track = await engine.generate(request)

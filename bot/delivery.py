@@ -25,6 +25,7 @@ class TelegramDelivery:
     def __init__(self, bot: Bot, texts: Texts, users: UserRepository, *, can_extend: dict[str, bool]) -> None:
         self._bot, self._texts, self._users = bot, texts, users
         self._can_extend = can_extend  # engine name → whether its default model can continue audio
+        self._composing: set[int] = set()  # jobs whose status message already says "composing"
 
     async def _language(self, job: Job) -> str:
         user = await self._users.get(job.telegram_id)
@@ -46,17 +47,22 @@ class TelegramDelivery:
                 raise
 
     async def queued(self, job: Job, position: int) -> int | None:
-        """Sends the status message: "queued (position N)", or "starting" when a worker already has it."""
+        """Sends the status message: "queued (position N)", or "composing" when a worker already has it."""
         language = await self._language(job)
         if position > 0:
             text = self._texts.get(language, "status.queued", position=position, prompt=self._prompt(job))
-        else:
-            text = self._texts.get(language, "status.starting", prompt=self._prompt(job))
+        else:  # already running: say so at once and spare the "composing" edit (one Bot API call less per track)
+            text = self._texts.get(language, "status.composing", prompt=self._prompt(job))
+            self._composing.add(job.id)
         message = await self._bot.send_message(job.chat_id, text, parse_mode=ParseMode.HTML)
         return message.message_id
 
     async def started(self, job: Job) -> None:
         """Edits the status message to "composing…" ("resuming…" when a restart interrupted an earlier try)."""
+        if job.id in self._composing:
+            self._composing.discard(job.id)
+            if job.attempts <= 1:
+                return
         if job.attempts <= 1:
             await self._status(job, "status.composing")
         else:  # the attempt number keeps each edit different from the last (Telegram refuses a no-op edit)

@@ -81,6 +81,7 @@ class Capabilities:
     can_loop: bool  # honours ``loop`` with a seamless whole number of bars
     commercial_use: bool
     stems: bool = False  # can return per-instrument stems
+    deterministic: bool = False  # the same request and seed give identical audio (so stems can be re-rendered later)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 
 from engines.base import (
     Capabilities,
@@ -49,7 +50,9 @@ LICENSE = License(
     url="https://creativecommons.org/publicdomain/zero/1.0/",
     commercial_use=True,
 )
-CAPABILITIES = Capabilities(max_duration=600.0, can_continue=True, can_loop=True, commercial_use=True, stems=True)
+CAPABILITIES = Capabilities(
+    max_duration=600.0, can_continue=True, can_loop=True, commercial_use=True, stems=True, deterministic=True
+)
 MODEL = ModelInfo(id=MODEL_ID, description="Deterministic test tones, rendered instantly.", license=LICENSE,
                   capabilities=CAPABILITIES)  # fmt: skip
 
@@ -138,6 +141,13 @@ def _validate(request: GenerationRequest) -> None:
             raise EngineRejected(str(exc), user_message="That musical key is not recognised.") from exc
 
 
+def _sine(freq: float, t: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+    """sin(2π·freq·t) in float32: the phase is wrapped in float64 first, so long tracks keep their pitch exact."""
+    phase = ((freq * t) % 1.0).astype(np.float32)
+    wave: npt.NDArray[np.float32] = np.sin(np.float32(2 * np.pi) * phase)
+    return wave
+
+
 def _render(request: GenerationRequest, seed: int) -> GeneratedTrack:
     digest = hashlib.sha256(f"{request.prompt}\0{seed}".encode())
     if request.continue_from is not None:
@@ -154,16 +164,16 @@ def _render(request: GenerationRequest, seed: int) -> GeneratedTrack:
     gains = np.stack([1 - pan, pan], axis=1).astype(np.float32)  # (voices, 2)
     mix: Samples = np.zeros((frames, 2), np.float32)
     stems = {name: np.zeros((frames, 2), np.float32) for name in VOICES} if request.stems else None
-    for start in range(0, frames, _CHUNK):  # chunks keep the float64 temporaries small on long tracks
+    for start in range(0, frames, _CHUNK):  # chunks keep the temporaries small on long tracks
         t = np.arange(start, min(start + _CHUNK, frames), dtype=np.float64) / SAMPLE_RATE
-        beat = (t * bpm / 60) % 1.0
+        beat = ((t * (bpm / 60)) % 1.0).astype(np.float32)
         voices = (
-            0.30 * np.sin(2 * np.pi * tonic * t) * np.exp(-3 * beat),
-            0.12 * np.sin(2 * np.pi * chord * t[:, None]).sum(axis=1),
-            0.15 * np.sin(2 * np.pi * tonic * 8 * t) * np.exp(-12 * ((beat * 2) % 1.0)),
+            0.30 * _sine(tonic, t) * np.exp(np.float32(-3) * beat),
+            0.12 * (_sine(chord[0], t) + _sine(chord[1], t) + _sine(chord[2], t)),
+            0.15 * _sine(tonic * 8, t) * np.exp(np.float32(-12) * ((beat * 2) % 1.0)),
         )
         for index, voice in enumerate(voices):
-            panned = voice[:, None].astype(np.float32) * gains[index]
+            panned = voice[:, None] * gains[index]
             mix[start : start + len(t)] += panned
             if stems is not None:
                 stems[VOICES[index]][start : start + len(t)] = panned

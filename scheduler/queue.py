@@ -63,6 +63,7 @@ class GenerationQueue:
         self._workers: list[asyncio.Task[None]] = []
         self._running: dict[int, asyncio.Task[None]] = {}
         self._announcing: dict[int, asyncio.Event] = {}
+        self._busy: dict[str, int] = {}  # engine → workers running a job now
         self._stopping = False
         self._observer: QueueObserver = observer or NullObserver()
 
@@ -132,7 +133,7 @@ class GenerationQueue:
         try:
             job = await self._jobs.get(admission.job_id)
             assert job is not None
-            position = await self._jobs.queue_position(job)
+            position = await self.position(job)
             try:
                 message_id = await self._delivery.queued(job, position)
             except Exception:  # the status message is a courtesy: the job still runs
@@ -183,8 +184,12 @@ class GenerationQueue:
         return None
 
     async def position(self, job: Job) -> int:
-        """The job's place in its engine's queue (0 when not queued)."""
-        return await self._jobs.queue_position(job)
+        """The job's place in line for a worker of its engine: 0 when it is running or a free worker will take it."""
+        place = await self._jobs.queue_position(job)
+        prefix = f"worker-{job.engine}-"
+        started = sum(1 for task in self._workers if task.get_name().startswith(prefix) and not task.done())
+        free = started - self._busy.get(job.engine, 0)
+        return max(0, place - max(0, free))
 
     # --- the workers ----------------------------------------------------------------------------------------
 
@@ -199,6 +204,7 @@ class GenerationQueue:
                 continue
             task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
             self._running[job.id] = task
+            self._busy[engine] = self._busy.get(engine, 0) + 1
             try:
                 await asyncio.shield(task)
             except asyncio.CancelledError:
@@ -209,6 +215,7 @@ class GenerationQueue:
                     return
             finally:
                 self._running.pop(job.id, None)
+                self._busy[engine] -= 1
 
     async def _run(self, job: Job) -> None:
         """Generate, deliver and settle one claimed job; never raises except on shutdown."""
@@ -266,6 +273,13 @@ class GenerationQueue:
             heartbeat.cancel()
 
     async def _request(self, job: Job, engine: Engine) -> GenerationRequest:
+        caps = engine.capabilities(job.params.get("model"))
+        # A deterministic engine re-renders stems when someone asks for them (scheduler.studio); rendering, keeping
+        # and zipping them for every job would cost CPU and disk (a 30 s synth track's stems are ~14 MB).
+        return await self.request_for(job, stems=caps.stems and not caps.deterministic)
+
+    async def request_for(self, job: Job, *, stems: bool, seed: int | None = None) -> GenerationRequest:
+        """The engine request a job describes (``seed`` overrides the one asked for)."""
         params = job.params
         continue_from = None
         if params.get("continue_job"):
@@ -276,14 +290,14 @@ class GenerationQueue:
         return GenerationRequest(
             prompt=job.prompt,
             duration=float(params.get("duration", 30.0)),
-            seed=params.get("seed"),
+            seed=seed if seed is not None else params.get("seed"),
             bpm=params.get("bpm"),
             key=params.get("key"),
             genre=params.get("genre"),
             mood=params.get("mood"),
             loop=bool(params.get("loop", False)),
             continue_from=continue_from,
-            stems=engine.capabilities(params.get("model")).stems,
+            stems=stems,
             model=params.get("model"),
         )
 
@@ -299,10 +313,14 @@ class GenerationQueue:
             music_key=track.key,
             license_id=track.license.id,
             commercial=int(track.commercial_use),
-            has_stems=int(files.stems_zip is not None),
+            has_stems=int(files.stems_zip is not None or self._stems_on_demand(job)),
             cost_usd=track.cost_usd,
         )
         return await self._jobs.get(job.id) or job
+
+    def _stems_on_demand(self, job: Job) -> bool:
+        caps = self._engines[job.engine].capabilities(job.params.get("model"))
+        return caps.stems and caps.deterministic
 
     async def _settle_delivered(self, job: Job, file_id: str, seconds: float) -> None:
         await self._jobs.update(job.id, file_id=file_id)
@@ -319,6 +337,8 @@ class GenerationQueue:
             await self._tell(self._delivery.failed(job, reason))
 
     async def _heartbeat(self, job: Job) -> None:
+        # A track done within a second needs no "recording audio…" indicator: start it only for longer work.
+        await asyncio.sleep(min(1.0, self._heartbeat_s))
         while True:
             await self._tell(self._delivery.working(job))
             await asyncio.sleep(self._heartbeat_s)

@@ -9,19 +9,25 @@ Errors::
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from billing import Balance, Credits, JobSpec
-from engines.base import Capabilities
+from engines.base import Capabilities, EngineError
 from scheduler import intake as intake_rules
 from scheduler.intake import IntakeError
 from scheduler.queue import GenerationQueue, Submission
+from scheduler.tracks import write_stems_zip
 from storage import Job, JobRepository
+
+log = logging.getLogger(__name__)
 
 HISTORY_PAGE = 5
 
@@ -141,6 +147,28 @@ class Studio:
             )
             results.append((text, await self.queue.submit_house(spec)))
         return results
+
+    async def stems_archive(self, who: Requester, job_id: int) -> Path:
+        """The track's stems ZIP: the one written at generation, or re-rendered now from the same seed."""
+        job = await self.owned(who, job_id)
+        if not job.has_audio or job.audio_path is None or not job.has_stems:
+            raise Gone("track.no_stems")
+        mp3 = Path(job.audio_path)
+        path = mp3.with_name(f"{mp3.stem}-stems.zip")
+        if await asyncio.to_thread(path.exists):
+            return path
+        engine = self.queue.engines.get(job.engine)
+        if engine is None or job.seed is None:
+            raise Gone()
+        request = await self.queue.request_for(job, stems=True, seed=job.seed)
+        try:
+            track = await engine.generate(request)
+        except EngineError as exc:
+            log.warning("re-rendering the stems of job %s failed: %s", job.id, exc)
+            raise Gone() from exc
+        if not track.stems:
+            raise Gone("track.no_stems")
+        return await write_stems_zip(track, path)
 
     async def owned(self, who: Requester, job_id: int) -> Job:
         """The job, checked to belong to ``who``."""

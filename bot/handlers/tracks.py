@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 
 from bot.context import BotContext
 from bot.handlers.common import answer_submission, requester
-from scheduler.studio import StudioError
+from scheduler.studio import Requester, StudioError
 from storage import Job
 
 
@@ -72,12 +72,14 @@ async def send_file(context: BotContext, chat_id: int, job: Job, action: str, la
     if action == "st" and not job.has_stems:
         await context.bot.send_message(chat_id, services.texts.get(language, "track.no_stems"))
         return
-    column, path = (
-        ("wav_file_id", mp3.with_suffix(".wav"))
-        if action == "wav"
-        else ("stems_file_id", mp3.with_name(f"{mp3.stem}-stems.zip"))
-    )
+    column = "wav_file_id" if action == "wav" else "stems_file_id"
     known = getattr(job, column)
+    if action == "wav":
+        path = mp3.with_suffix(".wav")
+    elif known is None:  # made on first request: most people never ask for stems
+        path = await services.studio.stems_archive(Requester(job.telegram_id, chat_id, job.fingerprint, False), job.id)
+    else:
+        path = mp3.with_name(f"{mp3.stem}-stems.zip")
     if known is None and not await asyncio.to_thread(path.exists):
         await context.bot.send_message(chat_id, services.texts.get(language, "track.gone"))
         return

@@ -36,7 +36,9 @@ LICENSE = License(
     url="https://creativecommons.org/publicdomain/zero/1.0/",
     commercial_use=True,
 )
-CAPABILITIES = Capabilities(max_duration=300.0, can_continue=False, can_loop=True, commercial_use=True, stems=True)
+CAPABILITIES = Capabilities(
+    max_duration=300.0, can_continue=False, can_loop=True, commercial_use=True, stems=True, deterministic=True
+)
 _SENDS = {"drums": 0.06, "bass": 0.0, "chords": 0.35, "lead": 0.3, "fx": 0.0}  # reverb send per bus
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import zipfile
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.sandbox import ChatMessage
@@ -48,8 +52,24 @@ async def test_a_prompt_comes_back_as_a_tagged_mp3_with_cover_caption_and_button
         button(audio, prefix)
     status = await live_bot.standin.wait_for(ADA, lambda m: m.content.startswith("✅ Done"), since=0)
     assert status.kind == "text" and status.edited
-    assert any(c.method == "sendChatAction" for c in live_bot.standin.calls)
     assert await free_left(live_bot, ADA) == 3
+
+
+async def test_longer_work_shows_the_recording_indicator_repeatedly(live_bot: LiveBot) -> None:
+    live_bot.runtime.queue._heartbeat_s = 0.4
+    await track(live_bot, ADA, "[slow:2] slow ambient 2s")
+    actions = [c for c in live_bot.standin.calls if c.method == "sendChatAction"]
+    assert len(actions) >= 3 and {c.params["action"] for c in actions} == {"record_voice"}
+
+
+async def test_a_quick_track_needs_three_bot_api_calls(live_bot: LiveBot) -> None:
+    await track(live_bot, ADA, "quick techno 1s")
+    methods = [
+        c.method
+        for c in live_bot.standin.calls
+        if c.method not in ("getUpdates", "getMe", "setMyCommands", "deleteWebhook")
+    ]
+    assert methods == ["sendMessage", "sendAudio", "editMessageText"], "composing… → audio → done"
 
 
 async def test_the_fifth_prompt_of_the_day_is_blocked_until_midnight(live_bot: LiveBot) -> None:
@@ -82,7 +102,7 @@ async def test_a_timeout_returns_the_credit_and_says_so(live_bot: LiveBot) -> No
 async def test_a_second_prompt_while_one_is_in_the_works_is_told_so(live_bot: LiveBot) -> None:
     assert live_bot.runtime.services.studio.credits.max_active_jobs == 1, "one active job per user by default"
     await live_bot.say(ADA, "[slow:3] first 2s")
-    await live_bot.reply(ADA, lambda m: "Composing" in m.content or "Starting" in m.content)
+    await live_bot.reply(ADA, lambda m: "Composing" in m.content)
     busy = await live_bot.ask(ADA, "second 2s", "already have a track")
     assert "/cancel" in busy.content
     assert await free_left(live_bot, ADA) == 3
@@ -218,3 +238,19 @@ async def test_balance_shows_free_left_paid_and_reset_time(live_bot: LiveBot) ->
     assert "<b>3</b> of 4" not in reply.content and "3 of 4" in reply.content.replace("<b>", "").replace("</b>", "")
     assert "Paid credits: 0" in reply.content.replace("<b>", "").replace("</b>", "")
     assert "00:00 UTC" in reply.content
+
+
+async def test_stems_are_rendered_on_first_request_and_add_up_to_the_delivered_track(live_bot: LiveBot) -> None:
+    audio = await track(live_bot, ADA, "layered house 2s seed=11")
+    (job,) = await live_bot.runtime.services.studio.jobs.for_user(ADA)
+    assert job.audio_path is not None and job.has_stems
+    stems_zip = Path(job.audio_path).with_name(f"job-{job.id}-stems.zip")
+    assert not stems_zip.exists(), "no stems work for a job until someone asks"
+    await live_bot.standin.press_button(ADA, audio.message_id, button(audio, "st:"))
+    document = await live_bot.reply(ADA, lambda m: m.kind == "document")
+    assert document.file is not None
+    with zipfile.ZipFile(io.BytesIO(document.file.data)) as archive:
+        stems = [decode_audio(archive.read(name))[0] for name in sorted(archive.namelist())]
+    mix, _ = decode_audio(Path(job.audio_path).with_suffix(".wav").read_bytes())
+    assert len(stems) >= 2 and all(s.shape == mix.shape for s in stems)
+    assert float(np.max(np.abs(np.sum(stems, axis=0) - mix))) < 1e-3, "the re-rendered stems are this track's"

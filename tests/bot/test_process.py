@@ -78,7 +78,7 @@ async def test_sigkill_mid_generation_then_restart_delivers_once_and_charges_onc
         async with bot_process(env) as first:
             await read_until(first, "CloudMusic is running")
             await standin.send_text(ADA, "[slow:3] survive a crash 2s")
-            await standin.wait_for(ADA, lambda m: "Composing" in m.content, timeout=20)
+            await read_until(first, "started on engine", within=20)  # a worker has the job now
             first.kill()
             await first.wait()
         async with await Database.open(data / "cloudmusic.db") as db:

@@ -34,7 +34,7 @@ async def test_sigterm_with_grace_delivers_the_running_track_before_exiting(tmp_
         async with bot_process({**env, "SHUTDOWN_GRACE": "10"}) as process:
             await read_until(process, "CloudMusic is running")
             await standin.send_text(ADA, "[slow:3] finish me first 2s")
-            await standin.wait_for(ADA, lambda m: "Composing" in m.content, timeout=20)
+            await read_until(process, "started on engine", within=20)  # a worker has the job now
             process.send_signal(signal.SIGTERM)
             log = await read_until(process, "CloudMusic is stopping", within=5)
             async with asyncio.timeout(20):
@@ -54,7 +54,7 @@ async def test_sigterm_without_grace_requeues_the_job_and_a_restart_delivers_it_
         async with bot_process(env) as first:
             await read_until(first, "CloudMusic is running")
             await standin.send_text(ADA, "[slow:3] come back to me 2s")
-            await standin.wait_for(ADA, lambda m: "Composing" in m.content, timeout=20)
+            await read_until(first, "started on engine", within=20)  # a worker has the job now
             first.send_signal(signal.SIGTERM)
             await read_until(first, "interrupted by shutdown; re-queued", within=10)
             async with asyncio.timeout(20):
