@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import time
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ChatAction, ParseMode
@@ -26,10 +27,20 @@ class TelegramDelivery:
         self._bot, self._texts, self._users = bot, texts, users
         self._can_extend = can_extend  # engine name → whether its default model can continue audio
         self._composing: set[int] = set()  # jobs whose status message already says "composing"
+        self._languages: dict[int, tuple[str, float]] = {}  # telegram id → (language, valid until)
 
     async def _language(self, job: Job) -> str:
+        # A job touches the user's language three times (queued, delivered, done): remember it for a minute.
+        now = time.monotonic()
+        cached = self._languages.get(job.telegram_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
         user = await self._users.get(job.telegram_id)
-        return user.language if user else "en"
+        language = user.language if user else "en"
+        if len(self._languages) > 10_000:
+            self._languages.clear()
+        self._languages[job.telegram_id] = (language, now + 60.0)
+        return language
 
     def _prompt(self, job: Job) -> str:
         short = job.prompt if len(job.prompt) <= PROMPT_PREVIEW else job.prompt[: PROMPT_PREVIEW - 1] + "…"

@@ -75,7 +75,7 @@ def cover_jpeg(samples: Samples, sample_rate: int, *, mood: str | None = None, s
     image = Image.fromarray(rgb, "RGB")
     for quality in (90, 80, 65, 50):
         buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=quality, optimize=True)
+        image.save(buffer, "JPEG", quality=quality)
         if buffer.tell() <= MAX_BYTES:
             break
     return buffer.getvalue()

@@ -140,8 +140,7 @@ class GenerationQueue:
                 log.warning("could not show the queue position of job %s", job.id, exc_info=True)
                 message_id = None
             if message_id is not None:
-                await self._jobs.update(job.id, status_message_id=message_id)
-                job = await self._jobs.get(job.id) or job
+                job = await self._jobs.update(job.id, status_message_id=message_id) or job
         finally:
             announced.set()
             del self._announcing[admission.job_id]
@@ -159,14 +158,14 @@ class GenerationQueue:
         try:
             message_id = await self._delivery.queued(job, await self._jobs.queue_position(job))
             if message_id is not None:
-                await self._jobs.update(job.id, status_message_id=message_id)
+                job = await self._jobs.update(job.id, status_message_id=message_id) or job
         except Exception:
             log.warning("could not show the queue position of house job %s", job_id, exc_info=True)
         finally:
             announced.set()
             del self._announcing[job_id]
         self._wake[spec.engine].set()
-        return await self._jobs.get(job_id) or job
+        return job
 
     async def cancel(self, telegram_id: int) -> Job | None:
         """Cancel the user's newest active job (queued or running); returns it, or None when there is none."""
@@ -302,7 +301,7 @@ class GenerationQueue:
         )
 
     async def _record(self, job: Job, track: GeneratedTrack, files: TrackFiles) -> Job:
-        await self._jobs.update(
+        updated = await self._jobs.update(
             job.id,
             model=track.model,
             seed=track.seed,
@@ -316,7 +315,7 @@ class GenerationQueue:
             has_stems=int(files.stems_zip is not None or self._stems_on_demand(job)),
             cost_usd=track.cost_usd,
         )
-        return await self._jobs.get(job.id) or job
+        return updated or job
 
     def _stems_on_demand(self, job: Job) -> bool:
         caps = self._engines[job.engine].capabilities(job.params.get("model"))

@@ -127,6 +127,15 @@ class Database:
             cursor = await self._writer.execute(sql, params)
             return cursor.lastrowid or 0
 
+    async def write_returning(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """Run one write statement with ``RETURNING`` in its own (implicit) transaction; returns its rows.
+
+        A single statement is atomic in SQLite, so this needs no BEGIN/COMMIT: one trip to the writer thread
+        instead of three, on paths every job takes.
+        """
+        async with self._write_lock:
+            return list(await self._writer.execute_fetchall(sql, params))
+
     async def executescript(self, sql: str) -> None:
         """Run several statements (schema work); not wrapped in a transaction."""
         async with self._write_lock:

@@ -150,19 +150,16 @@ class JobRepository:
 
     async def claim_next(self, engine: str, now: datetime) -> Job | None:
         """Atomically move the next queued job for ``engine`` (paid first, then oldest) to running."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                """
-                UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
-                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND engine = ?
-                            ORDER BY priority DESC, id LIMIT 1)
-                RETURNING *
-                """,
-                (now.isoformat(), engine),
-            )
-            row = await cursor.fetchone()
-            await cursor.close()
-        return None if row is None else Job.from_row(row)
+        rows = await self._db.write_returning(
+            """
+            UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
+            WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND engine = ?
+                        ORDER BY priority DESC, id LIMIT 1)
+            RETURNING *
+            """,
+            (now.isoformat(), engine),
+        )
+        return Job.from_row(rows[0]) if rows else None
 
     async def queue_position(self, job: Job) -> int:
         """1 for the next job to run on its engine, 2 for the one after, …; 0 when it is not queued."""
@@ -195,13 +192,15 @@ class JobRepository:
             )
             return cursor.rowcount == 1
 
-    async def update(self, job_id: int, **values: Any) -> None:
-        """Set result columns (file ids, paths, seed, metadata) of a job."""
+    async def update(self, job_id: int, **values: Any) -> Job | None:
+        """Set result columns (file ids, paths, seed, metadata) of a job; returns the job as now stored."""
         allowed = {f.name for f in fields(Job)} - {"id", "status", "telegram_id", "fingerprint", "funding"}
         unknown = set(values) - allowed
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
         encoded = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
         assignments = ", ".join(f"{name} = ?" for name in encoded)
-        async with self._db.transaction() as conn:
-            await conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*encoded.values(), job_id))
+        rows = await self._db.write_returning(
+            f"UPDATE jobs SET {assignments} WHERE id = ? RETURNING *", (*encoded.values(), job_id)
+        )
+        return Job.from_row(rows[0]) if rows else None

@@ -37,6 +37,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             language      TEXT    NOT NULL DEFAULT 'en',
             banned        INTEGER NOT NULL DEFAULT 0 CHECK (banned IN (0, 1)),
             start_payload TEXT,
+            visits        INTEGER NOT NULL DEFAULT 1,
             created_at    TEXT    NOT NULL,
             last_seen_at  TEXT    NOT NULL
         );

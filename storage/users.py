@@ -59,29 +59,24 @@ class UserRepository:
     ) -> tuple[User, bool]:
         """Record that a user was seen now; returns the user and whether this was their first contact."""
         stamp = now.isoformat()
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute("SELECT 1 FROM users WHERE telegram_id = ?", (telegram_id,))
-            existed = await cursor.fetchone() is not None
-            await cursor.close()
-            cursor = await conn.execute(
-                """
-                INSERT INTO users (telegram_id, fingerprint, first_name, username, language, start_payload,
-                                   created_at, last_seen_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (telegram_id) DO UPDATE SET
-                    first_name = excluded.first_name,
-                    username = excluded.username,
-                    language = excluded.language,
-                    last_seen_at = excluded.last_seen_at,
-                    blocked_at = NULL
-                RETURNING *
-                """,
-                (telegram_id, fingerprint, first_name, username, language, start_payload, stamp, stamp),
-            )
-            row = await cursor.fetchone()
-            await cursor.close()
-        assert row is not None  # RETURNING always yields the row it wrote
-        return User.from_row(row), not existed
+        # One statement, one trip: every message a person sends passes here. ``visits`` is 1 only on the insert.
+        rows = await self._db.write_returning(
+            """
+            INSERT INTO users (telegram_id, fingerprint, first_name, username, language, start_payload,
+                               created_at, last_seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (telegram_id) DO UPDATE SET
+                first_name = excluded.first_name,
+                username = excluded.username,
+                language = excluded.language,
+                last_seen_at = excluded.last_seen_at,
+                blocked_at = NULL,
+                visits = visits + 1
+            RETURNING *
+            """,
+            (telegram_id, fingerprint, first_name, username, language, start_payload, stamp, stamp),
+        )
+        return User.from_row(rows[0]), rows[0]["visits"] == 1
 
     async def get(self, telegram_id: int) -> User | None:
         """The user with this Telegram id, or None."""
