@@ -193,7 +193,7 @@ async def generations_lag_and_rss(raw_cost_s: float) -> tuple[Figure, Figure, Fi
         [
             f"{GENERATION_USERS} users send one 2 s prompt each at once, median of {ROUNDS} rounds, "
             f"GENERATION_WORKERS={GENERATION_WORKERS}, PTB pacing lifted; latency = prompt sent → audio received",
-            f"with the production limiter (30 msg/s, ~4 paced calls per generation): {median(production):.1f}/s",
+            f"with the production limiter (30 msg/s, ~3 paced calls per generation): {median(production):.1f}/s",
         ]
         + ([f"bot log problems: {problems[:2]}"] if problems else []),
     )
