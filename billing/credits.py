@@ -169,18 +169,7 @@ class Credits:
             job_id = None
             if decision in (Decision.ALLOW_FREE, Decision.ALLOW_PAID):
                 bucket: Literal["free", "paid"] = "free" if decision is Decision.ALLOW_FREE else "paid"
-                job_id = await self._jobs.insert(
-                    conn,
-                    telegram_id=spec.telegram_id,
-                    fingerprint=spec.fingerprint,
-                    chat_id=spec.chat_id,
-                    prompt=spec.prompt,
-                    engine=spec.engine,
-                    funding=bucket,
-                    now=now,
-                    params=spec.params,
-                    priority=1 if bucket == "paid" else 0,  # paid work goes ahead of free work
-                )
+                job_id = await self._insert_job(conn, spec, bucket, now)
                 await self._ledger.append(
                     conn,
                     LedgerEntry(
@@ -257,21 +246,27 @@ class Credits:
             )
         return True
 
+    async def _insert_job(
+        self, conn: aiosqlite.Connection, spec: JobSpec, funding: Literal["free", "paid", "house"], now: datetime
+    ) -> int:
+        return await self._jobs.insert(
+            conn,
+            telegram_id=spec.telegram_id,
+            fingerprint=spec.fingerprint,
+            chat_id=spec.chat_id,
+            prompt=spec.prompt,
+            engine=spec.engine,
+            funding=funding,
+            now=now,
+            params=spec.params,
+            priority=1 if funding == "paid" else 0,  # paid work goes ahead of free work
+        )
+
     async def admit_house(self, spec: JobSpec) -> int:
         """Queue a job the house pays for (admin batches, teasers): no quota, no credit; returns its id."""
         now = self._clock()
         async with self._db.transaction() as conn:
-            job_id = await self._jobs.insert(
-                conn,
-                telegram_id=spec.telegram_id,
-                fingerprint=spec.fingerprint,
-                chat_id=spec.chat_id,
-                prompt=spec.prompt,
-                engine=spec.engine,
-                funding="house",
-                now=now,
-                params=spec.params,
-            )
+            job_id = await self._insert_job(conn, spec, "house", now)
         log.info(
             "ALLOW house fingerprint=%s job=%s",
             spec.fingerprint[:12],
