@@ -91,8 +91,8 @@ async def test_an_engine_failure_returns_the_credit_and_says_so(live_bot: LiveBo
     assert await free_left(live_bot, ADA) == 4 and not live_bot.audio_messages(ADA)
 
 
+@pytest.mark.parametrize("bot_settings", [{"generation_timeout": 0.5}])
 async def test_a_timeout_returns_the_credit_and_says_so(live_bot: LiveBot) -> None:
-    live_bot.runtime.queue.timeout_s = 0.5
     await live_bot.say(ADA, "[slow:5] very slow 2s")
     failed = await live_bot.reply(ADA, lambda m: "took too long" in m.content)
     assert "credit was returned" in failed.content
@@ -171,8 +171,8 @@ async def test_a_preset_composes_with_one_tap(live_bot: LiveBot) -> None:
     assert audio.duration == 15 and "cinematic video intro" in audio.content
 
 
+@pytest.mark.parametrize("bot_settings", [{"free_daily_quota": 10}])
 async def test_track_buttons_regenerate_wav_stems_and_share(live_bot: LiveBot) -> None:
-    live_bot.runtime.services.studio.credits.free_daily_quota = 10
     audio = await track(live_bot, ADA, "lofi beat 2s seed=3")
     await live_bot.standin.press_button(ADA, audio.message_id, button(audio, "wav:"))
     wav = await live_bot.reply(ADA, lambda m: m.kind == "document")
@@ -215,8 +215,8 @@ async def test_someone_elses_track_cannot_be_shared_regenerated_or_fetched(live_
     assert await studio.jobs.count_for_user(BOB) == 0
 
 
+@pytest.mark.parametrize("bot_settings", [{"free_daily_quota": 10}])
 async def test_history_pages_and_resends_with_the_stored_file_id(live_bot: LiveBot) -> None:
-    live_bot.runtime.services.studio.credits.free_daily_quota = 10
     for index in range(6):
         await track(live_bot, ADA, f"song {index} 1s")
     page = await live_bot.ask(ADA, "/history", "page 1 of 2")

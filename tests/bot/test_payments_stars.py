@@ -109,8 +109,10 @@ async def test_a_banned_user_cannot_pay(live_bot: LiveBot) -> None:
     assert not outcome.approved and "can't make purchases" in (outcome.error_message or "")
 
 
+@pytest.mark.parametrize(
+    "bot_settings", [{"free_daily_quota": 0, "admin_ids": frozenset({ADMIN}), "max_active_jobs": 100}]
+)
 async def test_concurrent_payments_and_spending_keep_the_ledger_consistent(live_bot: LiveBot) -> None:
-    live_bot.runtime.services.studio.credits.max_active_jobs = 100
     invoices = [await invoice_for(live_bot, ADA) for _ in range(3)]
     outcomes = await asyncio.gather(
         *(live_bot.standin.pay_invoice(ADA, inv.message_id) for inv in invoices),
