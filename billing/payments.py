@@ -258,6 +258,8 @@ class Payments:
         async with self._db.transaction() as conn:
             if not await self.records.record_event(conn, event.event_id, event.type, self._clock()):
                 return StripeOutcome("duplicate")
+        if await self.records.find("stripe", event.session_id) is not None:
+            return StripeOutcome("duplicate")  # Stripe does not order events: the payment was credited already
         log.info("Stripe session %s: delayed payment %s", event.session_id, kind)
         return StripeOutcome(kind, telegram_id=event.telegram_id, pack=pack)
 

@@ -177,6 +177,18 @@ async def test_a_delayed_payment_is_pending_until_stripe_confirms_it_then_credit
     assert payment is not None and payment.payment_intent == stripe_standin.sessions[session_id]["payment_intent"]
 
 
+async def test_a_pending_notice_arriving_after_the_credit_is_not_sent(
+    live_bot: LiveBot, stripe_standin: StripeStandIn
+) -> None:
+    session_id = await checkout(live_bot, stripe_standin)
+    completed_unpaid = stripe_standin.completed_event(session_id, paid=False)  # made first, delivered last
+    succeeded = stripe_standin.async_payment_event(session_id, succeeded=True)
+    assert (await post(live_bot, *succeeded))[1]["result"] == "credited"
+    assert (await post(live_bot, *completed_unpaid))[1]["result"] == "duplicate"
+    await live_bot.standin.wait_for(ADA, lambda m: "Payment received" in m.content, since=0)
+    assert await paid_balance(live_bot) == 10
+
+
 async def test_a_delayed_payment_that_fails_tells_the_buyer_and_credits_nothing(
     live_bot: LiveBot, stripe_standin: StripeStandIn
 ) -> None:
