@@ -213,15 +213,10 @@ class Payments:
         return StripeOutcome("ignored")
 
     def _stripe_pack(self, event: StripeEvent) -> CreditPack | None:
-        """The pack a session pays for, or None when its pack, amount, currency or buyer does not match ours."""
+        """The pack a session pays for, or None when its pack, amount, currency or buyer (the fingerprint in
+        ``client_reference_id``) does not match ours."""
         pack = self.pack(event.pack_id or "")
-        if (
-            pack is None
-            or event.amount_total != pack.usd_cents
-            or event.currency != USD
-            or event.fingerprint is None
-            or event.telegram_id is None
-        ):
+        if pack is None or event.amount_total != pack.usd_cents or event.currency != USD or event.fingerprint is None:
             log.error(
                 "Stripe session %s (%s %s, pack %s) does not match a pack; ignored",
                 event.session_id,
