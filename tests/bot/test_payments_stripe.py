@@ -298,6 +298,26 @@ async def test_a_crediting_failure_records_nothing_answers_5xx_and_stripes_retry
     assert await paid_balance(live_bot) == 10
 
 
+async def test_a_stripe_refund_that_fails_in_the_database_records_nothing_and_its_retry_takes_back_once(
+    live_bot: LiveBot, stripe_standin: StripeStandIn
+) -> None:
+    session_id = await paid_session(live_bot, stripe_standin)
+    path, db = live_bot.runtime.services.db.path, live_bot.runtime.services.db
+    with sqlite3.connect(path) as outside:
+        outside.execute(
+            "CREATE TRIGGER test_refund_fails BEFORE INSERT ON credit_ledger WHEN NEW.kind = 'refund' "
+            "BEGIN SELECT RAISE(ABORT, 'simulated disk trouble'); END"
+        )
+    event = stripe_standin.dashboard_refund(session_id, event_id="evt_refund_retry")
+    assert (await post(live_bot, *event))[0] == 500
+    assert await db.scalar("SELECT COUNT(*) FROM stripe_reversals") == 0
+    assert await db.scalar("SELECT status FROM payments") == "paid"
+    with sqlite3.connect(path) as outside:
+        outside.execute("DROP TRIGGER test_refund_fails")
+    assert [(await post(live_bot, *event))[1]["result"] for _ in range(2)] == ["reversed", "duplicate"]
+    assert await paid_balance(live_bot) == 0
+
+
 # --- only the pack's own amount and currency are credited (item 8) --------------------------------------------
 
 
