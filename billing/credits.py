@@ -7,6 +7,8 @@ Every movement is one row of the append-only ledger (``storage.ledger``); balanc
     release   +1   same bucket and day    it failed, timed out or was canceled reference "job:<id>"
     purchase / grant  +n  paid            bought or given                       reference: the payment id
     refund / debit    -n  paid            taken back
+    refund-hold        0  paid            a refund claimed the credit a job holds reference "job:<id>"
+    refund            -1  paid            …taken back when that job releases it   reference "job:<id>"
 
 A job is settled once: ``(kind, reference)`` is unique, and settling checks inside the same transaction that the
 other outcome was not recorded. Free credits count on the quota day (midnight to midnight in the quota time zone)
@@ -240,6 +242,21 @@ class Credits:
                     note=error,
                 ),
             )
+            if kind == "release" and any(r["kind"] == "refund-hold" for r in rows):
+                # The payment this credit came from was refunded while the job held it: it goes back to nobody.
+                await self._ledger.append(
+                    conn,
+                    LedgerEntry(
+                        reserve["fingerprint"],
+                        "paid",
+                        "refund",
+                        -1,
+                        now,
+                        job_id=job_id,
+                        reference=f"job:{job_id}",
+                        note="held credit of a refunded payment",
+                    ),
+                )
             await conn.execute(
                 "UPDATE jobs SET status = ?, error = ?, finished_at = ? WHERE id = ?",
                 (outcome, error, now.isoformat(), job_id),

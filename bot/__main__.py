@@ -7,7 +7,6 @@ the built-in Telegram stand-in. Everything else in the project receives its coll
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import signal
 import sys
@@ -24,7 +23,7 @@ from telegram.error import TelegramError
 from billing import Credits, Payments, StripeCheckout
 from bot.alerts import AdminAlerts
 from bot.app import App, build_application, build_bot
-from bot.delivery import TelegramDelivery, notify_credited
+from bot.delivery import TelegramDelivery
 from bot.health import Health, LoopMonitor, PollingStatus, TransportStatus
 from bot.http import HttpServer
 from bot.logs import configure_logging
@@ -35,7 +34,7 @@ from bot.services import Services, utc_now
 from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
-from bot.webhooks import StripeWebhook
+from bot.webhooks import StripeNotices, StripeWebhook
 from engines import EngineError, EngineOptions, get_engine
 from scheduler.queue import GenerationQueue
 from scheduler.studio import Studio
@@ -203,7 +202,7 @@ async def running_bot(
         if telegram_webhook is not None:
             http.app.add_routes(telegram_webhook.routes())
         if stripe is not None:
-            webhook = StripeWebhook(payments, functools.partial(notify_credited, bot, texts, users), texts)
+            webhook = StripeWebhook(payments, StripeNotices(bot, texts, users, settings.admin_ids), texts)
             http.app.add_routes(webhook.routes())
             stack.push_async_callback(webhook.drain)
         if standin is not None:  # the browser chat page at http://HTTP_HOST:HTTP_PORT/, sandbox mode only

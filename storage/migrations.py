@@ -191,6 +191,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "money_stripe_reversals",
+        # One row per Stripe refund (re_…) or dispute (dp_…) applied to a payment, so each is handled once
+        # whichever event (and however many redeliveries) carries it.
+        """
+        CREATE TABLE stripe_reversals (
+            id          TEXT PRIMARY KEY,
+            kind        TEXT    NOT NULL CHECK (kind IN ('refund', 'dispute')),
+            payment_id  INTEGER NOT NULL REFERENCES payments (id),
+            received_at TEXT    NOT NULL
+        );
+        """,
+    ),
 )
 
 
