@@ -93,12 +93,7 @@ class Studio:
         """Parse and check ``text`` (IntakeError on bad input, nothing spent), then submit it."""
         parsed = intake_rules.check(intake_rules.parse(text), self.capabilities)
         params = {**parsed.params(), **{k: v for k, v in overrides.items() if v is not None}}
-        if params.get("duration", 0) > self.capabilities.max_duration:
-            raise intake_rules.IntakeError(
-                "intake.too_long_duration",
-                seconds=f"{params['duration']:g}",
-                limit=f"{self.capabilities.max_duration:g}",
-            )
+        intake_rules.check_duration(float(params["duration"]), self.capabilities)
         return await self._submit(who, parsed.prompt, params)
 
     async def regenerate(self, who: Requester, job_id: int) -> Submission:

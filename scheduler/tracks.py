@@ -5,27 +5,65 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import unicodedata
 import zipfile
 from pathlib import Path
 
-from engines.audio import cover_jpeg_async, encode_mp3_async, encode_wav_async, wav_bytes
+from engines.audio import cover_jpeg_async, encode_wav_async, mp3_frames_async, mp3_tag, wav_bytes
 from engines.base import GeneratedTrack
 from scheduler.delivery import TrackFiles
 
 MAX_TITLE = 64
+#: Punctuation a title or file name should not end on ("Dark techno!!!" → "Dark techno"). Closing brackets and
+#: quotes stay (they close something), and so do ``#`` (a key: "in C#") and ``%`` / ``&`` / ``@`` / ``*``.
+_KEEP_AT_END = frozenset("#%&@*'\"")
+_TRAILING_CATEGORIES = frozenset({"Po", "Pd", "Pc", "Ps", "Pi"})
+#: Characters a file name may not hold on some system (Windows' reserved set and the path separators).
+_NOT_IN_FILE_NAMES = str.maketrans({ch: " " for ch in '/\\:*?"<>|'})
+
+
+def visible(text: str) -> str:
+    """``text`` without invisible characters (Unicode Cf: zero-width, bidi overrides and isolates, BOM; and Cc
+    controls, which become spaces), whitespace collapsed: what a title or a file name may show."""
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Zl", "Zp"):
+            kept.append(" ")
+        elif category != "Cf":
+            kept.append(ch)
+    return " ".join("".join(kept).split())
+
+
+def _without_trailing_punctuation(text: str) -> str:
+    end = len(text)
+    while end and (
+        text[end - 1].isspace()
+        or (unicodedata.category(text[end - 1]) in _TRAILING_CATEGORIES and text[end - 1] not in _KEEP_AT_END)
+    ):
+        end -= 1
+    return text[:end]
 
 
 def title_for(prompt: str) -> str:
-    """A track title from its prompt: first words, capitalised, at most 64 characters."""
-    words = prompt.split()
+    """A track title from its prompt: first words, capitalised, at most 64 characters, no invisible characters
+    and no trailing punctuation ("CloudMusic" when nothing visible is left)."""
+    words = visible(prompt).split()
     title = ""
     for word in words:
         candidate = f"{title} {word}".strip()
         if len(candidate) > MAX_TITLE:
             break
         title = candidate
-    title = title or prompt[:MAX_TITLE]
+    title = _without_trailing_punctuation(title or " ".join(words)[:MAX_TITLE]) or "CloudMusic"
     return title[:1].upper() + title[1:]
+
+
+def file_name_for(title: str, suffix: str) -> str:
+    """A file name for a document: the title without invisible characters, characters file systems refuse and
+    trailing punctuation, then ``suffix`` (e.g. ``.wav``); "track" when nothing is left."""
+    base = _without_trailing_punctuation(visible(title.translate(_NOT_IN_FILE_NAMES))[:MAX_TITLE]).rstrip(".")
+    return f"{base or 'track'}{suffix}"
 
 
 def performer_for(engine: str) -> str:
@@ -39,11 +77,12 @@ async def write_track_files(
     """Encode and write every file of a track under ``directory`` (blocking work runs in threads)."""
     await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
     title, performer = title_for(prompt), performer_for(track.engine)
-    mp3, wav, cover = await asyncio.gather(
-        encode_mp3_async(track, title=title, artist=performer),
+    frames, wav, cover = await asyncio.gather(
+        mp3_frames_async(track),
         encode_wav_async(track),
         cover_jpeg_async(track.samples, track.sample_rate, mood=mood),
     )
+    mp3 = mp3_tag(track, title=title, artist=performer, cover=cover) + frames  # the cover also as embedded art
     paths = {"mp3": directory / f"{stem}.mp3", "wav": directory / f"{stem}.wav", "jpg": directory / f"{stem}.jpg"}
     for suffix, data in (("mp3", mp3), ("wav", wav), ("jpg", cover)):
         await asyncio.to_thread(_write_atomically, paths[suffix], data)

@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from bot.context import BotContext
 from bot.handlers.common import answer_submission, requester
 from scheduler.studio import Requester, StudioError
+from scheduler.tracks import file_name_for
 from storage import Job
 
 
@@ -84,7 +85,7 @@ async def send_file(context: BotContext, chat_id: int, job: Job, action: str, la
         await context.bot.send_message(chat_id, services.texts.get(language, "track.gone"))
         return
     message = await context.bot.send_document(
-        chat_id, known or await _upload(path, f"{job.title or 'track'}{path.suffix}")
+        chat_id, known or await _upload(path, file_name_for(job.title or job.prompt, path.suffix))
     )
     if known is None and message.document is not None:
         await services.studio.jobs.update(job.id, **{column: message.document.file_id})
