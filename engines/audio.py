@@ -33,10 +33,13 @@ __all__ = [
     "decode_audio",
     "decode_audio_async",
     "duration_seconds",
+    "encode_flac",
+    "encode_flac_async",
     "encode_mp3",
     "encode_mp3_async",
     "encode_wav",
     "encode_wav_async",
+    "flac_from_wav",
     "mp3_frames",
     "mp3_frames_async",
     "mp3_tag",
@@ -85,6 +88,30 @@ def wav_bytes(samples: Samples, sample_rate: int) -> bytes:
         out.setframerate(sample_rate)
         out.writeframes(pcm16(frames))
     return buffer.getvalue()
+
+
+def encode_flac(samples: Samples, sample_rate: int) -> bytes:
+    """Return ``samples`` as a 16-bit FLAC file: the same audio as :func:`wav_bytes`, losslessly compressed.
+
+    FLAC through ffmpeg's built-in encoder rather than ``soundfile``/pyFLAC: ffmpeg is already a dependency we
+    guarantee (the system's or imageio-ffmpeg's, both with the native ``flac`` encoder), so this adds no package and
+    no C library. ffmpeg writes to a file, not a pipe, so it can seek back and fill in STREAMINFO's total length
+    and MD5 (on a pipe it leaves them empty and some players then show no duration).
+    """
+    with tempfile.TemporaryDirectory(prefix="cloudmusic-") as tmp:
+        target = os.path.join(tmp, "out.flac")
+        run_ffmpeg(
+            ["-f", "wav", "-i", "pipe:0", "-c:a", "flac", "-sample_fmt", "s16", target],
+            stdin=wav_bytes(samples, sample_rate),
+        )
+        with open(target, "rb") as file:
+            return file.read()
+
+
+def flac_from_wav(wav: bytes) -> bytes:
+    """Return a WAV file's audio as FLAC (16-bit), losslessly; AudioDecodeError when ``wav`` is not audio."""
+    samples, rate = decode_audio(wav)  # a 16-bit WAV comes back bit-exact: k / 32768 → k
+    return encode_flac(samples, rate)
 
 
 #: LAME's speed/quality trade-off (0 best … 9 fastest; its default is 3). At 192 kbps CBR, 5 is ~20 % faster than 3
@@ -299,6 +326,11 @@ async def encode_mp3_async(
 async def mp3_frames_async(track: GeneratedTrack, *, bitrate: str = "192k") -> bytes:
     """:func:`mp3_frames` in a worker thread."""
     return await asyncio.to_thread(mp3_frames, track, bitrate=bitrate)
+
+
+async def encode_flac_async(samples: Samples, sample_rate: int) -> bytes:
+    """:func:`encode_flac` in a worker thread."""
+    return await asyncio.to_thread(encode_flac, samples, sample_rate)
 
 
 async def encode_wav_async(track: GeneratedTrack) -> bytes:
