@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from engines.audio import decode_audio, encode_flac, wav_bytes
 from engines.base import GenerationRequest
 from engines.ffmpeg import run_ffmpeg
 from engines.mock import MockEngine
-from scheduler.tracks import file_name_for, title_for, write_track_files
+from scheduler.tracks import (
+    TooBigToSend,
+    file_name_for,
+    pack_stems,
+    stems_paths,
+    title_for,
+    write_stems_zip,
+    write_track_files,
+)
 
 
 async def test_the_mp3_carries_its_cover_as_embedded_front_cover_art(tmp_path: Path) -> None:
@@ -48,3 +60,41 @@ def test_titles_drop_invisible_characters_and_trailing_punctuation(prompt: str, 
 )
 def test_file_names_drop_invisible_characters_separators_and_trailing_punctuation(title: str, name: str) -> None:
     assert file_name_for(title, ".wav") == name
+
+
+async def test_stems_go_as_flacs_in_zips_each_within_the_limit_with_every_stem_bit_exact(tmp_path: Path) -> None:
+    track = await MockEngine().generate(GenerationRequest(prompt="house", duration=2.0, seed=3, stems=True))
+    assert track.stems is not None
+    flacs = {name: encode_flac(samples, track.sample_rate) for name, samples in track.stems.items()}
+    limit = max(map(len, flacs.values())) + 200  # one stem per ZIP
+    first = tmp_path / "job-7-stems.zip"
+    parts = await write_stems_zip(track, first, limit=limit)
+    assert parts == stems_paths(tmp_path, "job-7") and len(parts) == len(track.stems) and parts[0] == first
+    found: dict[str, np.ndarray] = {}
+    for part in parts:
+        assert part.stat().st_size <= limit
+        with zipfile.ZipFile(part) as archive:
+            for name in archive.namelist():
+                assert name.endswith(".flac")
+                found[name.removesuffix(".flac")] = decode_audio(archive.read(name))[0]
+    assert set(found) == set(track.stems)
+    for name, samples in track.stems.items():
+        pcm = decode_audio(wav_bytes(samples, track.sample_rate))[0]  # what a 16-bit WAV would have held
+        assert np.array_equal(found[name], pcm), f"{name}: FLAC is lossless"
+
+    together = await write_stems_zip(track, first)  # the real limit: all in one ZIP, the stale parts removed
+    assert together == [first] == stems_paths(tmp_path, "job-7")
+
+
+def test_stems_are_packed_greedily_in_order_to_the_exact_zip_size_and_a_stem_alone_over_it_is_refused() -> None:
+    flacs = {"bass": bytes(300), "drums": bytes(300), "fx": bytes(100), "lead": bytes(500)}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name in ("bass", "drums", "fx"):
+            archive.writestr(f"{name}.flac", flacs[name])
+    exact = len(buffer.getvalue())  # what the three take as a stored ZIP, headers included
+    assert pack_stems(flacs, exact) == [["bass", "drums", "fx"], ["lead"]]
+    assert pack_stems(flacs, exact - 1) == [["bass", "drums"], ["fx", "lead"]]
+    assert pack_stems(flacs, 10_000) == [["bass", "drums", "fx", "lead"]]
+    with pytest.raises(TooBigToSend):
+        pack_stems(flacs, 600)  # "lead" alone takes 616 bytes as a ZIP
