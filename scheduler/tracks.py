@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import os
 import unicodedata
 import zipfile
@@ -12,6 +13,8 @@ from pathlib import Path
 from engines.audio import cover_jpeg_async, encode_flac_async, encode_wav_async, mp3_frames_async, mp3_tag
 from engines.base import GeneratedTrack
 from scheduler.delivery import TrackFiles
+
+log = logging.getLogger(__name__)
 
 MAX_TITLE = 64
 #: The largest file the bot uploads. The Bot API lets bots send files "of up to 50 MB" (sendDocument/sendAudio in
@@ -92,7 +95,10 @@ async def write_track_files(
         await asyncio.to_thread(write_atomically, paths[suffix], data)
     stems_zip = None
     if track.stems:
-        stems_zip = (await write_stems_zip(track, directory / f"{stem}-stems.zip"))[0]
+        try:
+            stems_zip = (await write_stems_zip(track, directory / f"{stem}-stems.zip"))[0]
+        except TooBigToSend as exc:  # the track itself still goes out; its Stems button is not offered
+            log.warning("the stems of %s are not kept: %s", stem, exc)
     return TrackFiles(
         mp3=paths["mp3"],
         wav=paths["wav"],
