@@ -14,6 +14,7 @@ from telegram.error import BadRequest, TelegramError
 from billing import Credited
 from bot.texts import Texts
 from scheduler.delivery import DeliveryError, FailureReason, Receipt, TrackFiles
+from scheduler.tracks import UPLOAD_LIMIT
 from storage import Job, UserRepository
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ class TelegramDelivery:
         audio, cover = await asyncio.gather(
             asyncio.to_thread(files.mp3.read_bytes), asyncio.to_thread(files.cover.read_bytes)
         )
+        if len(audio) + len(cover) > UPLOAD_LIMIT:  # Telegram would answer 413: fail cleanly, the credit comes back
+            raise DeliveryError(f"the MP3 is {len(audio)} bytes, over Telegram's upload limit for bots")
         try:
             message = await self._bot.send_audio(
                 job.chat_id,

@@ -23,7 +23,8 @@ MAX_PROMPT_CHARS = 500
 DEFAULT_DURATION = 30.0
 _KNOWN = ("bpm", "key", "seed", "duration", "loop")
 _PARAM = re.compile(r"""(?<![\w=])([A-Za-z_]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"']+)""")
-_LENGTH = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)(?![\w])", re.I)
+# The sign is read so that "-5s" is refused as a length, not taken as 5 s with a stray dash left in the prompt.
+_LENGTH = re.compile(r"(?<![\w.-])(-?\d{1,4}(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)(?![\w])", re.I)
 _LOOP = re.compile(r"(?<![\w-])loop(?![\w-])", re.I)
 _TEMPO = re.compile(r"(?<![\w.=])(\d{2,3}(?:\.\d+)?)\s*bpm\b", re.I)
 _KEY = re.compile(r"^([A-Ga-g])([#♯b♭]?)\s*(m|min|minor|maj|major)?$")
@@ -114,13 +115,18 @@ def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> In
 
 def check(intake: Intake, capabilities: Capabilities) -> Intake:
     """Refuse what the engine cannot do (before any credit is spent)."""
-    if intake.duration > capabilities.max_duration:
-        raise IntakeError(
-            "intake.too_long_duration", seconds=_fmt(intake.duration), limit=_fmt(capabilities.max_duration)
-        )
+    check_duration(intake.duration, capabilities)
     if intake.loop and not capabilities.can_loop:
         raise IntakeError("intake.no_loop")
     return intake
+
+
+def check_duration(seconds: float, capabilities: Capabilities) -> None:
+    """Refuse a length outside the engine's ``[min_duration, max_duration]`` (IntakeError, nothing spent)."""
+    if seconds > capabilities.max_duration:
+        raise IntakeError("intake.too_long_duration", seconds=_fmt(seconds), limit=_fmt(capabilities.max_duration))
+    if seconds < capabilities.min_duration:
+        raise IntakeError("intake.too_short_duration", seconds=_fmt(seconds), limit=_fmt(capabilities.min_duration))
 
 
 def _convert(name: str, raw: str) -> Any:

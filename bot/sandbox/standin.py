@@ -174,6 +174,10 @@ class TelegramStandIn:
         """Both sides of a chat in order, edits applied, deletions flagged."""
         return self.world.transcript(chat_id)
 
+    def forget_file(self, file_id: str) -> bool:
+        """Telegram forgets ``file_id``: a send by it then answers "wrong file identifier"; True if it was known."""
+        return self.messaging.media.forget(file_id)
+
     def file(self, file_id: str) -> StoredFile | None:
         """A file the bot uploaded (or a person's), by file_id."""
         return self.world.files.get(file_id)
