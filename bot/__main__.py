@@ -79,6 +79,9 @@ async def running_bot(
             engine = get_engine(settings.engine, _engine_options(settings))
         except (KeyError, ImportError, EngineError) as exc:
             raise StartupError(f"ENGINE: {exc}") from exc
+        if settings.engine == "replicate" and settings.replicate_api_token is None:
+            # Said here, once, rather than as "busy or unavailable" to every user who sends a prompt.
+            raise StartupError("REPLICATE_API_TOKEN is not set: ENGINE=replicate needs a Replicate API token")
         stack.push_async_callback(engine.aclose)
         capabilities = engine.capabilities()
 

@@ -70,6 +70,15 @@ async def test_an_unknown_engine_stops_start_up_with_the_known_names(tmp_path: P
     assert "ENGINE" in text and "nope" in text and "mock" in text and "synth" in text
 
 
+async def test_replicate_without_a_token_stops_start_up_naming_the_token(tmp_path: Path) -> None:
+    async with bot_process(bot_env(tmp_path / "data", ENGINE="replicate")) as process:
+        async with asyncio.timeout(30):
+            out, _ = await process.communicate()
+    assert process.returncode == 1
+    text = out.decode()
+    assert "REPLICATE_API_TOKEN is not set" in text and "busy or unavailable" not in text
+
+
 async def test_sigkill_mid_generation_then_restart_delivers_once_and_charges_once(tmp_path: Path) -> None:
     data = tmp_path / "data"
     async with TelegramStandIn(token=TOKEN, bot_username="CloudMusicBot") as standin:

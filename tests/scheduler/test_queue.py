@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing import Credits, Decision, JobSpec
-from engines import EngineOptions, get_engine
+from engines import Engine, EngineOptions, get_engine
 from scheduler.delivery import DeliveryError, FailureReason, Receipt, TrackFiles
 from scheduler.queue import GenerationQueue
 from storage import Database, Job, LedgerRepository, UserRepository
+from tests.standins.replicate_standin import ReplicateStandIn
 
 FP = "fp-1"
 
@@ -77,14 +78,19 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 def make_queue(
-    db: Database, tmp_path: Path, delivery: RecordingDelivery, quota: int = 4, **kwargs: object
+    db: Database,
+    tmp_path: Path,
+    delivery: RecordingDelivery,
+    quota: int = 4,
+    engine: Engine | None = None,
+    **kwargs: object,
 ) -> GenerationQueue:
     clock = lambda: datetime(2026, 11, 21, 12, tzinfo=UTC)  # noqa: E731
     credits = Credits(db, free_daily_quota=quota, zone=ZoneInfo("UTC"), clock=clock, max_active_jobs=5)
     return GenerationQueue(
         db=db,
         credits=credits,
-        engines={"mock": get_engine("mock", EngineOptions(timeout_s=30))},
+        engines={"mock": engine or get_engine("mock", EngineOptions(timeout_s=30))},
         delivery=delivery,
         audio_dir=tmp_path / "audio",
         clock=clock,
@@ -148,6 +154,31 @@ async def test_an_engine_failure_releases_the_credit_and_tells_the_user(
     assert sub.job is not None
     assert delivery.events[-1] == ("failed", sub.job.id, reason)
     assert (await queue.jobs.get(sub.job.id)).status == "failed"  # type: ignore[union-attr]
+    assert await LedgerRepository(db).balance(FP, "free") == 0, "reserve and release cancel out"
+
+
+async def test_an_aborted_replicate_prediction_fails_the_job_cleanly_and_returns_the_credit(
+    db: Database, tmp_path: Path
+) -> None:
+    delivery = RecordingDelivery()
+    async with ReplicateStandIn() as replicate:
+        replicate.set_scenario("aborted")  # its deadline passed before it ran
+        options = EngineOptions(
+            replicate_api_token=replicate.token, replicate_base_url=replicate.base_url, poll_interval_s=0.01
+        )
+        engine = get_engine("replicate", options)
+        queue = make_queue(db, tmp_path, delivery, engine=engine)
+        await queue.start()
+        try:
+            sub = await queue.submit(spec("ambient"), banned=False)
+            await asyncio.wait_for(delivery.settled.wait(), 10)
+        finally:
+            await queue.stop()
+            await engine.aclose()
+    assert sub.job is not None
+    assert delivery.events[-1] == ("failed", sub.job.id, FailureReason.ENGINE_UNAVAILABLE), "not INTERNAL"
+    job = await queue.jobs.get(sub.job.id)
+    assert job is not None and job.status == "failed" and "aborted" in (job.error or "")
     assert await LedgerRepository(db).balance(FP, "free") == 0, "reserve and release cancel out"
 
 
