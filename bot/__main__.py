@@ -200,7 +200,13 @@ async def running_bot(
         await timed.start()
         stack.push_async_callback(timed.stop, settings.shutdown_grace)
 
-        health = Health(db=db, loop=loop_monitor, transport=transport, queue_depth=queue.jobs.queue_depth)
+        health = Health(
+            db=db,
+            loop=loop_monitor,
+            transport=transport,
+            queue_depth=queue.jobs.queue_depth,
+            worker_states=queue.worker_states,
+        )
         http = HttpServer(host=settings.http_host, port=settings.http_port, health=health)
         http.app.add_routes(metrics.routes())
         if telegram_webhook is not None:
