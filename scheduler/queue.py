@@ -305,7 +305,7 @@ class GenerationQueue:
             log.info("re-queued job %s after a worker error", job_id)
 
     async def _run(self, job: Job) -> None:
-        """Generate, deliver and settle one claimed job; never raises except on shutdown."""
+        """Generate, deliver and settle one claimed job; raises only on shutdown or when the database fails."""
         engine = self._engines[job.engine]
         self._observer.job_started(job.id, job.engine)  # in this task's context: marks the job's log lines
         log.info("job %s started on engine %s", job.id, job.engine, extra={"job_id": job.id})
