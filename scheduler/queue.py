@@ -299,10 +299,16 @@ class GenerationQueue:
                 worker.state = "idle"
 
     async def _requeue_orphans(self) -> None:
+        """Jobs whose run a worker error broke: queued again, or failed (credit released) after too many tries."""
         for job_id in list(self._orphans):
-            await self._jobs.requeue(job_id)  # a no-op when the job is no longer running
+            job = await self._jobs.get(job_id)
+            if job is not None and job.status == "running":
+                if job.attempts < self.max_attempts:
+                    await self._jobs.requeue(job_id)
+                    log.info("re-queued job %s after a worker error", job_id)
+                else:
+                    await self._fail(job, FailureReason.INTERRUPTED, "interrupted by worker errors too many times")
             self._orphans.discard(job_id)
-            log.info("re-queued job %s after a worker error", job_id)
 
     async def _run(self, job: Job) -> None:
         """Generate, deliver and settle one claimed job; raises only on shutdown or when the database fails."""

@@ -389,3 +389,32 @@ async def test_a_locked_database_while_settling_a_sent_track_never_refunds_it(
     assert job is not None and job.status == "delivered" and job.file_id == f"file-{job.id}"
     assert delivery.kinds(job.id) == ["queued", "started", "delivered", "finished"]
     assert [e.kind for e in await LedgerRepository(db).entries(FP)] == ["reserve", "commit"]
+
+
+@pytest.mark.parametrize(
+    ("max_attempts", "outcome"), [(3, FailureReason.ENGINE_UNAVAILABLE), (1, FailureReason.INTERRUPTED)]
+)
+async def test_a_job_whose_failure_could_not_be_recorded_is_run_again_or_failed_never_left_running(
+    db: Database, tmp_path: Path, max_attempts: int, outcome: FailureReason
+) -> None:
+    await db.execute("PRAGMA busy_timeout = 100")
+    delivery = RecordingDelivery()
+    queue = make_queue(db, tmp_path, delivery, max_attempts=max_attempts, retry_backoff_s=(0.05, 0.2))
+    lock = DatabaseLock(db.path)
+    await queue.start()
+    try:
+        sub = await queue.submit(spec("[slow:0.5] [fail] techno"), banned=False)
+        assert sub.job is not None
+        await wait_until(lambda: ("started", sub.job.id, None) in delivery.events)  # type: ignore[union-attr]
+        lock.take()  # the engine fails while nothing can be written: the credit cannot be released yet
+        try:
+            await wait_until(lambda: queue.worker_states() == {"mock": ["backoff"]})
+        finally:
+            lock.release()
+        await asyncio.wait_for(delivery.settled.wait(), 10)
+    finally:
+        await queue.stop()
+    job = await queue.jobs.get(sub.job.id)
+    assert job is not None and job.status == "failed" and job.attempts == min(max_attempts, 2)
+    assert delivery.events[-1] == ("failed", job.id, outcome)
+    assert [e.kind for e in await LedgerRepository(db).entries(FP)] == ["reserve", "release"]
