@@ -78,6 +78,9 @@ async def running_bot(
             engine = get_engine(settings.engine, _engine_options(settings))
         except (KeyError, ImportError, EngineError) as exc:
             raise StartupError(f"ENGINE: {exc}") from exc
+        if settings.engine == "replicate" and settings.replicate_api_token is None:
+            # Said here, once, rather than as "busy or unavailable" to every user who sends a prompt.
+            raise StartupError("REPLICATE_API_TOKEN is not set: ENGINE=replicate needs a Replicate API token")
         stack.push_async_callback(engine.aclose)
         capabilities = engine.capabilities()
 
@@ -196,7 +199,13 @@ async def running_bot(
         await timed.start()
         stack.push_async_callback(timed.stop, settings.shutdown_grace)
 
-        health = Health(db=db, loop=loop_monitor, transport=transport, queue_depth=queue.jobs.queue_depth)
+        health = Health(
+            db=db,
+            loop=loop_monitor,
+            transport=transport,
+            queue_depth=queue.jobs.queue_depth,
+            worker_states=queue.worker_states,
+        )
         http = HttpServer(host=settings.http_host, port=settings.http_port, health=health)
         http.app.add_routes(metrics.routes())
         if telegram_webhook is not None:

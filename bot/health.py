@@ -8,9 +8,12 @@ The checks::
     updates      the transport that brings updates is alive (polling: the updater runs; webhook: registered,
                  not failing)
     queue        the queue depth per engine can be read (reported, never a reason to be unhealthy by itself)
+    workers      every engine has at least one live generation worker (idle or busy; one backing off after an
+                 error, e.g. ``database is locked``, or one that ended is not alive)
 
 The body maps each check to ``"ok"`` or the reason, e.g. ``{"status": "unhealthy", "database": "unreachable",
-"event_loop": "ok", …, "queue_depth": {"synth": 2}, "loop_lag_s": 0.001, "uptime_s": 3600.0}``.
+"event_loop": "ok", …, "queue_depth": {"synth": 2}, "worker_states": {"synth": ["busy", "idle"]},
+"loop_lag_s": 0.001, "uptime_s": 3600.0}``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,6 +31,9 @@ from aiohttp import web
 from storage import Database
 
 log = logging.getLogger(__name__)
+
+#: Worker states that count as alive (see ``scheduler.queue.WorkerState``).
+ALIVE_WORKER_STATES = frozenset({"idle", "busy"})
 
 #: How often the heartbeat ticks.
 TICK_S = 0.25
@@ -104,9 +110,11 @@ class Health:
         loop: LoopMonitor,
         transport: TransportStatus,
         queue_depth: Callable[[], Awaitable[dict[str, int]]],
+        worker_states: Callable[[], Mapping[str, Sequence[str]]] | None = None,
         lag_limit_s: float = LOOP_LAG_LIMIT_S,
     ) -> None:
         self._db, self._loop, self._transport, self._queue_depth = db, loop, transport, queue_depth
+        self._worker_states = worker_states
         self.lag_limit_s = lag_limit_s
         self.started_at = time.monotonic()
 
@@ -124,11 +132,16 @@ class Health:
             checks["queue"] = Check(True)
         except Exception as exc:  # a closed or broken database: already reported by the database check
             checks["queue"] = Check(False, f"unreadable ({type(exc).__name__})")
+        states: dict[str, list[str]] | None = None
+        if self._worker_states is not None:
+            states = {engine: list(each) for engine, each in self._worker_states().items()}
+            checks["workers"] = _workers(states)
         ok = all(c.ok for c in checks.values())
         body: dict[str, object] = {"status": "ok" if ok else "unhealthy"}
         body.update({name: check.reason for name, check in checks.items()})
         body.update(
             queue_depth=depth,
+            worker_states=states,
             loop_lag_s=round(lag, 4),
             uptime_s=round(time.monotonic() - self.started_at, 1),
         )
@@ -150,6 +163,13 @@ class Health:
         """The ``GET /healthz`` handler: 200 or 503 with the body of :meth:`report`."""
         ok, body = await self.report()
         return web.json_response(body, status=200 if ok else 503)
+
+
+def _workers(states: Mapping[str, Sequence[str]]) -> Check:
+    dead = sorted(engine for engine, each in states.items() if not ALIVE_WORKER_STATES.intersection(each))
+    if not dead:
+        return Check(True)
+    return Check(False, "no live worker for " + ", ".join(dead))
 
 
 class PollingStatus:

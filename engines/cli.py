@@ -125,6 +125,9 @@ async def _render(args: argparse.Namespace) -> int:
     from engines import audio  # the audio stack (Pillow, ffmpeg) only when rendering
 
     _check_arguments(args)
+    if args.engine == "replicate" and not os.environ.get("REPLICATE_API_TOKEN"):
+        # Say the cause, not the engine's "busy or unavailable" that a user of the bot would see.
+        raise UsageError("REPLICATE_API_TOKEN is not set: export your Replicate API token to use --engine replicate")
     engine = get_engine(args.engine, _options(args.timeout))
     try:
         caps = engine.capabilities(args.model)

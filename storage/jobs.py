@@ -14,7 +14,7 @@ from storage.database import Database
 JobStatus = Literal["queued", "running", "delivered", "failed", "canceled"]
 Funding = Literal["free", "paid", "house"]
 ACTIVE: tuple[JobStatus, ...] = ("queued", "running")
-_TIMES = ("created_at", "started_at", "finished_at", "shared_at")
+_TIMES = ("created_at", "started_at", "finished_at", "shared_at", "sending_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,7 @@ class Job:
     cost_usd: float = 0.0
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    sending_at: datetime | None = None  # the track's upload began (a running job can no longer be canceled)
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Job:
@@ -68,6 +69,11 @@ class Job:
     def active(self) -> bool:
         """Queued or running."""
         return self.status in ACTIVE
+
+    @property
+    def sending(self) -> bool:
+        """Running, and its track is being sent (or was, when a crash interrupted the upload)."""
+        return self.status == "running" and self.sending_at is not None
 
     @property
     def has_audio(self) -> bool:
@@ -184,8 +190,15 @@ class JobRepository:
         rows = await self._db.fetchall("SELECT * FROM jobs WHERE status = 'running' ORDER BY id")
         return [Job.from_row(r) for r in rows]
 
+    async def mark_sending(self, job_id: int, now: datetime) -> bool:
+        """Flag a running job as being sent; False when it is no longer running."""
+        rows = await self._db.write_returning(
+            "UPDATE jobs SET sending_at = ? WHERE id = ? AND status = 'running' RETURNING id", (now.isoformat(), job_id)
+        )
+        return bool(rows)
+
     async def requeue(self, job_id: int) -> bool:
-        """Put a running job back in the queue (its reservation is kept)."""
+        """Put a running job back in the queue (its reservation is kept; a ``sending_at`` flag too)."""
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE jobs SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'", (job_id,)

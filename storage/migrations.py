@@ -204,6 +204,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "workers_job_sending",
+        # Set just before the track is uploaded: /cancel is refused from then on, and a restart knows the upload
+        # may have reached the user (it re-sends from disk and charges once).
+        """
+        ALTER TABLE jobs ADD COLUMN sending_at TEXT;
+        """,
+    ),
 )
 
 

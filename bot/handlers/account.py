@@ -27,8 +27,12 @@ async def balance_command(update: Update, context: BotContext) -> None:
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
-    """Cancels the user's track in the works; its credit is released (the status message says so)."""
+    """Cancels the user's track in the works; its credit is released (the status message says so).
+
+    Once its track is being sent it can no longer be canceled, and the user is told so."""
     who, language = await requester(update, context)
     job = await context.services.studio.cancel(who)
     if job is None:
         await context.bot.send_message(who.chat_id, context.services.texts.get(language, "cancel.none"))
+    elif job.active:  # its track is being sent: canceling now would leave the user with the track and the credit
+        await context.bot.send_message(who.chat_id, context.services.texts.get(language, "cancel.too_late"))
