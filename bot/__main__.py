@@ -130,6 +130,11 @@ async def running_bot(
         studio = Studio(queue=queue, credits=credits, engine=settings.engine, capabilities=capabilities, clock=clock)
         secret = fingerprint_secret(settings)
         stripe = _stripe_checkout(settings)
+        if settings.stripe_in_telegram:
+            log.warning(
+                "STRIPE_IN_TELEGRAM is on: card and provider payments are offered inside Telegram, whose rules for "
+                "digital goods require Stars; the bot may be hidden from mobile users"
+            )
         if stripe is not None:
             stack.push_async_callback(stripe.aclose)
         payments = Payments(

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(default=20.0, ge=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    #: Show the card (Stripe) button and the Telegram payment provider inside Telegram. Off by default: Telegram's
+    #: rules for digital goods require Stars inside a bot; Stripe stays available on the web either way.
+    stripe_in_telegram: bool = False
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -24,7 +24,7 @@ def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
                 callback_data=f"pack:{pack.id}",
             )
         ]
-        if payments.fiat_currency:
+        if payments.fiat_currency and settings.stripe_in_telegram:
             row.append(
                 InlineKeyboardButton(
                     t.get(
@@ -37,7 +37,7 @@ def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
                     callback_data=f"fiat:{pack.id}",
                 )
             )
-        if payments.stripe is not None:
+        if payments.stripe is not None and settings.stripe_in_telegram:
             row.append(
                 InlineKeyboardButton(
                     t.get(language, "buy.pack_card", credits=pack.credits, usd=pack.usd),
@@ -65,6 +65,9 @@ async def pack_button(update: Update, context: BotContext) -> None:
     method, _, pack_id = query.data.partition(":")
     who, language = await requester(update, context)
     t = context.services.texts
+    if method != "pack" and not context.services.settings.stripe_in_telegram:  # an old button: Stars only now
+        await query.answer(t.get(language, "buy.stars_only"), show_alert=True)
+        return
     try:
         if method == "card":
             session = await context.services.payments.stripe_session(
