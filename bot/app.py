@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import BotCommand
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -59,9 +58,7 @@ def build_bot(
         base_file_url=base_file_url,
         request=HTTPXRequest(connection_pool_size=128, read_timeout=30.0, write_timeout=60.0),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
-        rate_limiter=AIORateLimiter(max_retries=3)
-        if on_api_error is None
-        else ObservedRateLimiter(on_api_error, max_retries=3),
+        rate_limiter=ObservedRateLimiter(on_api_error, max_retries=3),  # pre-checkout answers skip its queue
     )
 
 
