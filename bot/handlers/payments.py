@@ -144,7 +144,11 @@ async def successful_payment(update: Update, context: BotContext) -> None:
         return
     await message.reply_text(
         context.services.texts.get(
-            language, "payments.credited", credits=credited.payment.credits, balance=credited.paid_balance
+            language,
+            "payments.credited",
+            credits=credited.payment.credits,
+            balance=credited.paid_balance,
+            payment_id=credited.payment.external_id,
         )
     )
 
