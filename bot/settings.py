@@ -235,6 +235,11 @@ class Settings(BaseSettings):
         return self.data_dir / "cloudmusic.db"
 
     @property
+    def payment_inbox_path(self) -> Path:
+        """The payment inbox: its own small SQLite file, so the main database's lock never blocks it."""
+        return self.data_dir / "payments-inbox.db"
+
+    @property
     def audio_dir(self) -> Path:
         """Where rendered audio files live."""
         return self.data_dir / "audio"
