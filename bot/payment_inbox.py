@@ -27,7 +27,7 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from billing import BadPayload, PaymentError, Payments
+from billing import BadPayload, Credited, PaymentError, Payments, Refunded
 from bot.alerts import AdminAlerts
 from bot.delivery import notify_credited
 from bot.logs import new_trace_id
@@ -207,11 +207,12 @@ class StarsDesk:
     async def _settle(self, note: PaymentNote, entry: InboxEntry | None) -> None:
         """Apply one payment or refund; the entry is marked settled, rejected, or left pending for a retry."""
         rejected: str | None = None
+        outcome: Credited | Refunded | None = None
         try:
             if note.kind == "successful_payment":
-                await self._credit(note)
+                outcome = await self._credit(note)
             else:
-                rejected = await self._refund(note)
+                rejected, outcome = await self._refund(note)
                 if rejected == _WAIT:
                     return
         except (PaymentError, BadPayload) as exc:  # paid, yet no pack to credit: a person must look at it
@@ -235,8 +236,13 @@ class StarsDesk:
                 await self._inbox.settle(entry.id, self._clock(), rejected=rejected)
             except InboxError as exc:  # harmless: settling again changes nothing, it only repeats the work
                 log.warning("payment inbox: could not mark %s settled (%s)", note.charge_id, exc)
+        if isinstance(outcome, Credited):
+            await notify_credited(self._bot, self._texts, self._users, outcome)
+        elif isinstance(outcome, Refunded):
+            await self._tell_refunded(note, outcome)
 
-    async def _credit(self, note: PaymentNote) -> None:
+    async def _credit(self, note: PaymentNote) -> Credited | None:
+        """Credit the pack; the outcome when this call credited it, None when it had been credited before."""
         credited = await self._payments.credit_telegram(
             charge_id=note.charge_id,
             payload=note.payload,
@@ -247,22 +253,23 @@ class StarsDesk:
         )
         if not credited.new:
             log.info("successful_payment %s delivered again; already credited", note.charge_id)
-            return
-        await notify_credited(self._bot, self._texts, self._users, credited)
+            return None
+        return credited
 
-    async def _refund(self, note: PaymentNote) -> str | None:
-        """Take the pack's unused credits back; the reason it cannot be applied, "" to wait for its payment."""
+    async def _refund(self, note: PaymentNote) -> tuple[str | None, Refunded | None]:
+        """Take the pack's unused credits back: (why it cannot be applied, or _WAIT for its payment; the refund)."""
         provider: Provider = "stars" if note.currency == "XTR" else "telegram"
         payment = await self._payments.records.find(provider, note.charge_id)
         if payment is None:
             pending = await self._inbox.find("successful_payment", note.charge_id)
             if pending is not None and pending.status == "pending":
-                return _WAIT
+                return _WAIT, None
             log.warning("refunded_payment for unknown charge %s", note.charge_id)
-            return "unknown charge"
+            return "unknown charge", None
         result = await self._payments.refund(payment)
-        if result.already_refunded:
-            return None
+        return None, None if result.already_refunded else result
+
+    async def _tell_refunded(self, note: PaymentNote, result: Refunded) -> None:
         user = await self._users.get(note.telegram_id)
         key = "payments.refunded_user_spent" if result.already_spent else "payments.refunded_user"
         text = self._texts.get(
@@ -276,7 +283,6 @@ class StarsDesk:
             await self._bot.send_message(note.chat_id, text)
         except TelegramError as exc:
             log.warning("could not tell user %s about refund %s: %s", note.telegram_id, note.charge_id, exc)
-        return None
 
     def _alarm(self, note: PaymentNote, what: str, exc: BaseException) -> None:
         trace_id = new_trace_id()
