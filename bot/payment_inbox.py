@@ -154,6 +154,9 @@ class StarsDesk:
             entry = await self._inbox.find(note.kind, note.charge_id)
         except InboxError:
             entry = None
+        if entry is not None and entry.status != "pending":  # Telegram delivered it again: already done
+            log.info("%s %s delivered again; already settled", note.kind, note.charge_id)
+            return
         await self._settle(note, entry or await self._record(note))
 
     async def settle_pending(self) -> int:
