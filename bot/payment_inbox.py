@@ -166,7 +166,8 @@ class StarsDesk:
             if entries:
                 log.info("payment inbox: settling %d unfinished payment(s)", len(entries))
             for entry in entries:
-                await self._settle(PaymentNote.of_entry(entry), entry)
+                if not await self._settle(PaymentNote.of_entry(entry), entry):
+                    break  # the main database is locked or unwritable: the others would wait in vain too
             return len(entries)
 
     async def start(self) -> None:
@@ -207,8 +208,11 @@ class StarsDesk:
         log.info("payment inbox: recorded %s %s", note.kind, note.charge_id, extra={"telegram_id": note.telegram_id})
         return entry
 
-    async def _settle(self, note: PaymentNote, entry: InboxEntry | None) -> None:
-        """Apply one payment or refund; the entry is marked settled, rejected, or left pending for a retry."""
+    async def _settle(self, note: PaymentNote, entry: InboxEntry | None) -> bool:
+        """Apply one payment or refund; the entry is marked settled, rejected, or left pending for a retry.
+
+        False when the main database could not be written (the entry stays pending).
+        """
         rejected: str | None = None
         outcome: Credited | Refunded | None = None
         try:
@@ -217,14 +221,14 @@ class StarsDesk:
             else:
                 rejected, outcome = await self._refund(note)
                 if rejected == _WAIT:
-                    return
+                    return True
         except (PaymentError, BadPayload) as exc:  # paid, yet no pack to credit: a person must look at it
             rejected = f"{type(exc).__name__}: {exc}"
             self._alarm(note, "was paid but cannot be credited", exc)
         except (sqlite3.Error, StorageError, OSError) as exc:  # the main database is locked or unwritable
             if entry is None:
                 self._alarm(note, "is in no inbox and could not be credited", exc)
-                return
+                return False
             log.warning(
                 "payment inbox: %s %s is safe in the inbox; settling failed (%s), will retry",
                 note.kind,
@@ -233,7 +237,7 @@ class StarsDesk:
             )
             with contextlib.suppress(InboxError):
                 await self._inbox.attempt_failed(entry.id, str(exc))
-            return
+            return False
         if entry is not None:
             try:
                 await self._inbox.settle(entry.id, self._clock(), rejected=rejected)
@@ -243,6 +247,7 @@ class StarsDesk:
             await notify_credited(self._bot, self._texts, self._users, outcome)
         elif isinstance(outcome, Refunded):
             await self._tell_refunded(note, outcome)
+        return True
 
     async def _credit(self, note: PaymentNote) -> Credited | None:
         """Credit the pack; the outcome when this call credited it, None when it had been credited before."""
