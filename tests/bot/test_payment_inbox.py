@@ -131,3 +131,32 @@ async def invoice_for_webhook(live_bot: LiveBot) -> ChatMessage:
     await live_bot.standin.press_button(ADA, menu.message_id, "pack:10")
     assert await post_update(live_bot, await next_pending(live_bot, "callback_query")) == 200
     return await live_bot.reply(ADA, lambda m: m.kind == "invoice")
+
+
+async def test_a_payment_that_finds_the_main_database_locked_stays_pending_and_is_settled_once_later(
+    live_bot: LiveBot,
+) -> None:
+    invoice = await invoice_for(live_bot)
+    inbox_path = live_bot.runtime.services.settings.payment_inbox_path
+    holder = sqlite3.connect(live_bot.runtime.services.settings.database_path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # longer than the bot's 10 s busy timeout: its credit attempt gives up
+    try:
+        outcome = await live_bot.standin.pay_invoice(ADA, invoice.message_id)
+        async with asyncio.timeout(30):
+            while True:
+                with sqlite3.connect(inbox_path) as inbox:
+                    row = inbox.execute("SELECT status, attempts, last_error FROM inbox").fetchone()
+                if row is not None and row[1] >= 1:
+                    break
+                await asyncio.sleep(0.1)
+        assert row[0] == "pending" and "locked" in row[2]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    stars = live_bot.runtime.services.stars
+    assert stars is not None
+    await asyncio.gather(stars.settle_pending(), stars.settle_pending())  # the periodic pass, twice at once
+    await live_bot.standin.wait_for(ADA, lambda m: "Payment received" in m.content, since=0)
+    assert inbox_rows(live_bot) == [("successful_payment", outcome.charge_id, "settled")]
+    assert await paid_balance(live_bot) == 10
+    assert sum("Payment received" in m.content for m in live_bot.standin.transcript(ADA)) == 1
