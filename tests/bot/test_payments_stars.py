@@ -174,7 +174,7 @@ async def test_pre_checkout_is_answered_while_a_flood_wait_holds_every_other_cal
     invoice = await invoice_for(live_bot, ADA)
     calls = live_bot.standin.calls
     # Telegram answers a message with 429 and retry_after: PTB's rate limiter then pauses every call until it ends.
-    live_bot.standin.inject_fault("sendMessage", "429", retry_after=4)
+    live_bot.standin.inject_fault("sendMessage", "429", retry_after=6)
     await live_bot.say(ADA, "/help")
     async with asyncio.timeout(10):
         while not any(c.method == "sendMessage" and c.status == 429 for c in calls):
