@@ -236,8 +236,8 @@ class Settings(BaseSettings):
 
     @property
     def payment_inbox_path(self) -> Path:
-        """The payment inbox: its own small SQLite file, so the main database's lock never blocks it."""
-        return self.data_dir / "payments-inbox.db"
+        """The payment inbox: its own small SQLite file beside the database (whose lock never blocks it)."""
+        return self.database_path.parent / "payments-inbox.db"
 
     @property
     def audio_dir(self) -> Path:

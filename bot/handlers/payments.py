@@ -3,15 +3,11 @@ refund messages, /paysupport and /terms. Every rule lives in ``billing.Payments`
 
 from __future__ import annotations
 
-import logging
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
 
 from billing import PaymentError, PreCheckoutRefused, StripeCheckoutError
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
-
-log = logging.getLogger(__name__)
 
 
 def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
