@@ -188,6 +188,8 @@ class StarsDesk:
                 await self.settle_pending()
             except InboxError as exc:
                 log.warning("payment inbox: cannot read pending entries (%s)", exc)
+            except Exception:  # a bug must not end the passes: the next one may succeed, the log has the trace
+                log.exception("payment inbox: a settling pass failed")
             await asyncio.sleep(self._retry_every)
 
     async def _record(self, note: PaymentNote) -> InboxEntry | None:
