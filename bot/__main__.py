@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from telegram import Update
 from telegram.error import TelegramError
 
-from billing import Credits, Payments, StripeCheckout
+from billing import Credits, Payments, StripeCheckout, fingerprint
 from bot.alerts import AdminAlerts
 from bot.app import App, build_application, build_bot
 from bot.delivery import TelegramDelivery
@@ -29,6 +29,7 @@ from bot.http import HttpServer
 from bot.logs import configure_logging
 from bot.metrics import Metrics, QueueTelemetry
 from bot.observed_limiter import polling_error_callback
+from bot.payment_inbox import StarsDesk
 from bot.publisher import TelegramPublisher, TelegramTeaserMessenger, teaser_config
 from bot.services import Services, utc_now
 from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
@@ -40,7 +41,7 @@ from scheduler.queue import GenerationQueue
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
-from storage import Database, JobRepository, StorageError, TeaserRepository, UserRepository
+from storage import Database, InboxError, JobRepository, PaymentInbox, StorageError, TeaserRepository, UserRepository
 
 log = logging.getLogger("bot")
 
@@ -132,6 +133,11 @@ async def running_bot(
         studio = Studio(queue=queue, credits=credits, engine=settings.engine, capabilities=capabilities, clock=clock)
         secret = fingerprint_secret(settings)
         stripe = _stripe_checkout(settings)
+        if settings.stripe_in_telegram:
+            log.warning(
+                "STRIPE_IN_TELEGRAM is on: card and provider payments are offered inside Telegram, whose rules for "
+                "digital goods require Stars; the bot may be hidden from mobile users"
+            )
         if stripe is not None:
             stack.push_async_callback(stripe.aclose)
         payments = Payments(
@@ -144,6 +150,23 @@ async def running_bot(
             fiat_currency=settings.payment_currency if settings.payment_provider_token else None,
             on_payment=metrics.payment,
         )
+        try:
+            inbox = await PaymentInbox.open(settings.payment_inbox_path)
+        except InboxError as exc:
+            raise StartupError(f"DATA_DIR: {exc}") from exc
+        stack.push_async_callback(inbox.close)
+        alerts = AdminAlerts(bot.send_message, texts, settings.admin_ids)
+        stars = StarsDesk(
+            inbox,
+            payments,
+            bot,
+            texts,
+            users,
+            fingerprint=functools.partial(fingerprint, secret),
+            clock=clock,
+            alerts=alerts,
+        )
+        bot.observe_updates(stars.receive)  # a polled payment is in the inbox before Telegram hears we have it
         teasers = TeaserDesk(
             repo=TeaserRepository(db),
             engine=engine,
@@ -163,9 +186,9 @@ async def running_bot(
             fingerprint_secret=secret,
             clock=clock,
             teasers=teasers,
+            stars=stars,
         )
 
-        alerts = AdminAlerts(bot.send_message, texts, settings.admin_ids)
         app = build_application(services, bot, error_reporter=alerts)
         app.add_handler(metrics.update_handler(), group=-1)  # counts every update, then lets it through
         await app.initialize()
@@ -177,6 +200,8 @@ async def running_bot(
         stack.push_async_callback(app.stop)
         await queue.start()
         stack.push_async_callback(queue.stop, settings.shutdown_grace)
+        await stars.start()  # settles payments an earlier run left pending, then retries any that fail
+        stack.push_async_callback(stars.stop)
         telegram_webhook: TelegramWebhook | None = None
         transport: TransportStatus
         if settings.webhook_url is None:
@@ -193,7 +218,9 @@ async def running_bot(
         else:  # webhook mode: registered below, once the HTTP server listens
             assert settings.webhook_secret is not None
             hook_secret = settings.webhook_secret.get_secret_value()
-            transport = telegram_webhook = TelegramWebhook(app, url=settings.webhook_url, secret=hook_secret)
+            transport = telegram_webhook = TelegramWebhook(
+                app, url=settings.webhook_url, secret=hook_secret, receive=stars.receive
+            )
         retention = timedelta(days=settings.audio_retention_days)
         timed = TimedJobs(desk=teasers, db=db, audio_dir=settings.audio_dir, retention=retention, clock=clock)
         await timed.start()

@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import BotCommand
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -38,6 +37,7 @@ from bot.handlers import (
     tracks,
 )
 from bot.observed_limiter import ErrorObserver, ObservedRateLimiter
+from bot.payment_inbox import InboxBot
 from bot.services import Services
 
 #: How many updates may be processed at once, so one slow conversation never stalls the others.
@@ -46,22 +46,18 @@ CONCURRENT_UPDATES = 64
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
-def build_bot(
-    token: str, *, base_url: str, base_file_url: str, on_api_error: ErrorObserver | None = None
-) -> ExtBot[int]:
+def build_bot(token: str, *, base_url: str, base_file_url: str, on_api_error: ErrorObserver | None = None) -> InboxBot:
     """The Bot API client: pooled HTTP, a separate long-poll connection, Telegram's flood limits respected.
 
     ``on_api_error`` hears of every call (but getUpdates) that raises a ``TelegramError``, retries included.
     """
-    return ExtBot(
+    return InboxBot(  # an ExtBot whose polled updates reach the payment inbox before they are confirmed
         token,
         base_url=base_url,
         base_file_url=base_file_url,
         request=HTTPXRequest(connection_pool_size=128, read_timeout=30.0, write_timeout=60.0),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
-        rate_limiter=AIORateLimiter(max_retries=3)
-        if on_api_error is None
-        else ObservedRateLimiter(on_api_error, max_retries=3),
+        rate_limiter=ObservedRateLimiter(on_api_error, max_retries=3),  # pre-checkout answers skip its queue
     )
 
 

@@ -175,6 +175,7 @@ async def notify_credited(bot: Bot, texts: Texts, users: UserRepository, credite
         "payments.credited",
         credits=credited.payment.credits,
         balance=credited.paid_balance,
+        payment_id=credited.payment.external_id,
     )
     try:
         await bot.send_message(telegram_id, text)

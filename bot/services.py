@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from billing import Payments, fingerprint
 from bot.delivery import TelegramDelivery
+from bot.payment_inbox import StarsDesk
 from bot.settings import Settings
 from bot.texts import Texts
 from scheduler.studio import Studio
@@ -34,6 +35,7 @@ class Services:
     fingerprint_secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
     teasers: TeaserDesk | None = None  # channel teasers: the admin's /teaser and "Make yours" deep links
+    stars: StarsDesk | None = None  # Stars payments and refunds, through the durable payment inbox
 
     def fingerprint(self, telegram_id: int) -> str:
         """The quota/ledger key of a Telegram user."""

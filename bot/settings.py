@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(default=20.0, ge=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    #: Show the card (Stripe) button and the Telegram payment provider inside Telegram. Off by default: Telegram's
+    #: rules for digital goods require Stars inside a bot; Stripe stays available on the web either way.
+    stripe_in_telegram: bool = False
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -230,6 +233,11 @@ class Settings(BaseSettings):
     def database_path(self) -> Path:
         """The SQLite file."""
         return self.data_dir / "cloudmusic.db"
+
+    @property
+    def payment_inbox_path(self) -> Path:
+        """The payment inbox: its own small SQLite file beside the database (whose lock never blocks it)."""
+        return self.database_path.parent / "payments-inbox.db"
 
     @property
     def audio_dir(self) -> Path:

@@ -6,6 +6,7 @@ Knows nothing of Telegram, engines or billing rules.
 from storage.audit import AuditEntry, AuditRepository
 from storage.broadcasts import Broadcast, BroadcastRepository
 from storage.database import Database, MigrationError, StorageError
+from storage.inbox import InboxEntry, InboxError, InboxKind, PaymentInbox
 from storage.jobs import Job, JobRepository, JobStatus
 from storage.ledger import LedgerEntry, LedgerRepository
 from storage.migrations import MIGRATIONS, Migration, apply_migrations
@@ -21,6 +22,9 @@ __all__ = [
     "Broadcast",
     "BroadcastRepository",
     "Database",
+    "InboxEntry",
+    "InboxError",
+    "InboxKind",
     "Job",
     "JobRepository",
     "JobStatus",
@@ -29,6 +33,7 @@ __all__ = [
     "Migration",
     "MigrationError",
     "Payment",
+    "PaymentInbox",
     "PaymentRepository",
     "Provider",
     "Stats",

@@ -100,7 +100,11 @@ async def user_command(update: Update, context: BotContext) -> None:
         free_left=balance.free_left,
         paid=balance.paid,
         jobs=", ".join(f"{status} {n}" for status, n in sorted(jobs.items())) or "0",
-        payments=", ".join(f"{p.provider} {p.amount} {p.currency} ({p.status})" for p in payments) or "0",
+        payments="".join(
+            f"\n• <code>{html.escape(p.external_id)}</code> {p.provider} {p.amount} {p.currency} ({p.status})"
+            for p in payments
+        )
+        or "0",
     )
 
 

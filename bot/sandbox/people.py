@@ -66,12 +66,12 @@ class People:
         return query_id
 
     async def pay_invoice(self, user_id: int, message_id: int, patience: float = 10.0) -> PaymentOutcome:
-        """The person pays the invoice message ``message_id``; the bot has ``patience`` s to approve."""
+        """The person pays invoice message ``message_id`` (once: then it is a receipt); ``patience`` s to approve."""
         message = self._bot_message(user_id, message_id)
         if message.kind != "invoice" or message.invoice is None:
             raise AssertionError(f"message {message_id} in chat {user_id} is a {message.kind}, not an invoice")
         self.world.user_seq[user_id] = self.world.last_seq
-        return await self.commerce.pay(user_id, message.invoice, patience)
+        return await self.commerce.pay(user_id, message.invoice, patience, invoice=(user_id, message_id))
 
     async def pay_invoice_link(self, user_id: int, link: str, patience: float = 10.0) -> PaymentOutcome:
         """The person pays an invoice link made by createInvoiceLink."""

@@ -33,6 +33,7 @@ def bot_settings(stripe_standin: StripeStandIn) -> dict[str, Any]:
         "stripe_api_base": stripe_standin.base_url,
         "public_base_url": "https://bot.example.test",
         "admin_ids": frozenset({ADMIN}),
+        "stripe_in_telegram": True,  # these tests buy through the card button inside Telegram
     }
 
 
