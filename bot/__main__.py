@@ -7,6 +7,7 @@ the built-in Telegram stand-in. Everything else in the project receives its coll
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import sys
