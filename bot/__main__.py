@@ -165,7 +165,7 @@ async def running_bot(
 
         alerts = AdminAlerts(bot.send_message, texts, settings.admin_ids)
         app = build_application(services, bot, error_reporter=alerts)
-        app.add_handler(metrics.update_handler(), group=-1)  # counts every update, then lets it through
+        app.add_handler(metrics.update_handler(), group=-2)  # counts every update (before support, -1), lets it through
         await app.initialize()
         stack.push_async_callback(app.shutdown)
         stack.push_async_callback(alerts.aclose)

@@ -132,9 +132,9 @@ class TelegramStandIn:
         """Register a channel the bot may post to (by id or ``@username``); return the Chat JSON."""
         return self.world.add_channel(chat_id, username, title)
 
-    async def send_text(self, user_id: int, text: str) -> JSON:
-        """The person writes ``text`` in their private chat; return their Message JSON."""
-        return await self.people.send_text(user_id, text)
+    async def send_text(self, user_id: int, text: str, reply_to: int | None = None) -> JSON:
+        """The person writes ``text`` in their private chat (replying to bot message ``reply_to``); their Message."""
+        return await self.people.send_text(user_id, text, reply_to)
 
     async def press_button(self, user_id: int, message_id: int, callback_data: str) -> str:
         """The person presses an inline button of a bot message; return the callback query id."""
