@@ -42,6 +42,7 @@ from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
 from storage import Database, JobRepository, StorageError, TeaserRepository, UserRepository
+from storage.owner import claim as claim_database
 
 log = logging.getLogger("bot")
 
@@ -63,6 +64,7 @@ class Runtime:
     health: Health | None = None
     alerts: AdminAlerts | None = None  # unhandled errors reported to ADMIN_IDS
     webhook: TelegramWebhook | None = None  # set in webhook mode (WEBHOOK_URL)
+    sandbox_token: str | None = None  # sandbox mode: the per-run token the chat page's API calls carry
 
 
 class StartupError(Exception):
@@ -101,6 +103,9 @@ async def running_bot(
 
         db = await Database.open(settings.database_path)
         stack.push_async_callback(db.close)
+        # The sandbox lets anyone on its page act as any user: it must never run on a real bot's data, nor a real
+        # bot on the sandbox's made-up users and payments.
+        await claim_database(db, "sandbox" if settings.sandbox else "telegram", int(token.split(":", 1)[0]), clock())
         metrics = Metrics([settings.engine], JobRepository(db).queue_depth)
         loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
         await loop_monitor.start()
@@ -198,7 +203,7 @@ async def running_bot(
         stack.push_async_callback(timed.stop, settings.shutdown_grace)
 
         health = Health(db=db, loop=loop_monitor, transport=transport, queue_depth=queue.jobs.queue_depth)
-        http = HttpServer(host=settings.http_host, port=settings.http_port, health=health)
+        http = HttpServer(host=_http_host(settings), port=settings.http_port, health=health)
         http.app.add_routes(metrics.routes())
         if telegram_webhook is not None:
             http.app.add_routes(telegram_webhook.routes())
@@ -206,10 +211,14 @@ async def running_bot(
             webhook = StripeWebhook(payments, functools.partial(notify_credited, bot, texts, users), texts)
             http.app.add_routes(webhook.routes())
             stack.push_async_callback(webhook.drain)
+        sandbox_token: str | None = None
         if standin is not None:  # the browser chat page at http://HTTP_HOST:HTTP_PORT/, sandbox mode only
             from bot.sandbox.web import SandboxPage, sandbox_cast
 
-            SandboxPage(standin, sandbox_cast(settings.admin_ids, settings.teaser_channel)).mount(http.app)
+            cast = sandbox_cast(settings.admin_ids, settings.teaser_channel)
+            page = SandboxPage(standin, cast, public=settings.sandbox_public)
+            page.mount(http.app)
+            sandbox_token = page.guard.token
         await http.start()
         stack.push_async_callback(http.stop)
         if telegram_webhook is not None:
@@ -232,8 +241,25 @@ async def running_bot(
             health=health,
             alerts=alerts,
             webhook=telegram_webhook,
+            sandbox_token=sandbox_token,
         )
         log.info("CloudMusic is stopping")
+
+
+def _http_host(settings: Settings) -> str:
+    """HTTP_HOST, except that the sandbox listens on loopback only unless SANDBOX_PUBLIC=true."""
+    if not settings.sandbox or settings.sandbox_public:
+        return settings.http_host
+    from bot.sandbox.web.guard import is_loopback
+
+    if not is_loopback(settings.http_host):
+        log.warning(
+            "sandbox mode: listening on 127.0.0.1 instead of HTTP_HOST=%s (anyone reaching the sandbox page can act "
+            "as any user; set SANDBOX_PUBLIC=true to expose it anyway)",
+            settings.http_host,
+        )
+        return "127.0.0.1"
+    return settings.http_host
 
 
 def _stripe_checkout(settings: Settings) -> StripeCheckout | None:

@@ -3,6 +3,9 @@
 "use strict";
 
 const API = "/sandbox/api";
+// This run's token, put in the page by the server; every API call carries it (the event stream and media use the
+// page's HttpOnly cookie, since they cannot send headers).
+const TOKEN = document.querySelector('meta[name="sandbox-token"]')?.getAttribute("content") || "";
 const SAFE_LINK = /^(https?:|tg:)/i;
 
 const state = {
@@ -37,9 +40,9 @@ function el(tag, attrs = {}, ...children) {
 // --- talking to the server ---------------------------------------------------------------------------------
 
 async function api(path, body) {
-  const init = body === undefined ? {} : {
+  const init = body === undefined ? { headers: { "X-Sandbox-Token": TOKEN } } : {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", "X-Sandbox-Token": TOKEN },
     body: JSON.stringify(body),
   };
   const response = await fetch(API + path, init);
