@@ -32,7 +32,7 @@ from bot.metrics import Metrics, QueueTelemetry
 from bot.observed_limiter import polling_error_callback
 from bot.publisher import TelegramPublisher, TelegramTeaserMessenger, teaser_config
 from bot.services import Services, utc_now
-from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
+from bot.settings import Settings, describe_error, fingerprint_secret, load_settings, secret_values
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeWebhook
@@ -299,19 +299,7 @@ def main() -> int:
     except ValidationError as exc:
         print(describe_error(exc), file=sys.stderr)
         return 2
-    secrets = [
-        s.get_secret_value()
-        for s in (
-            settings.telegram_bot_token,
-            settings.fingerprint_secret,
-            settings.stripe_secret_key,
-            settings.stripe_webhook_secret,
-            settings.replicate_api_token,
-            settings.webhook_secret,
-        )
-        if s
-    ]
-    configure_logging(settings.log_level, settings.log_format, secrets)
+    configure_logging(settings.log_level, settings.log_format, secret_values(settings))
     try:
         asyncio.run(_serve(settings))
     except (StartupError, StorageError) as exc:

@@ -277,6 +277,20 @@ def describe_error(error: ValidationError) -> str:
     return "Bad configuration: " + "; ".join(problems)
 
 
+def secret_values(settings: Settings) -> list[str]:
+    """Every configured secret's value, for the log scrubber."""
+    candidates = (
+        settings.telegram_bot_token,
+        settings.fingerprint_secret,
+        settings.payment_provider_token,
+        settings.stripe_secret_key,
+        settings.stripe_webhook_secret,
+        settings.replicate_api_token,
+        settings.webhook_secret,
+    )
+    return [s.get_secret_value() for s in candidates if s is not None]
+
+
 class SecretFileError(Exception):
     """The generated secret file cannot be used; the message names the file and what to do."""
 
