@@ -32,7 +32,14 @@ from bot.metrics import Metrics, QueueTelemetry
 from bot.observed_limiter import polling_error_callback
 from bot.publisher import TelegramPublisher, TelegramTeaserMessenger, teaser_config
 from bot.services import Services, utc_now
-from bot.settings import Settings, describe_error, fingerprint_secret, load_settings, secret_values
+from bot.settings import (
+    SecretFileError,
+    Settings,
+    describe_error,
+    fingerprint_secret,
+    load_settings,
+    secret_values,
+)
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeWebhook
@@ -83,6 +90,10 @@ async def running_bot(
             raise StartupError(f"ENGINE: {exc}") from exc
         stack.push_async_callback(engine.aclose)
         capabilities = engine.capabilities()
+        try:
+            secret = fingerprint_secret(settings)
+        except (SecretFileError, OSError) as exc:
+            raise StartupError(str(exc)) from exc
 
         standin = None
         if settings.sandbox:
@@ -133,7 +144,6 @@ async def running_bot(
             observer=QueueTelemetry(metrics),
         )
         studio = Studio(queue=queue, credits=credits, engine=settings.engine, capabilities=capabilities, clock=clock)
-        secret = fingerprint_secret(settings)
         stripe = _stripe_checkout(settings)
         if stripe is not None:
             stack.push_async_callback(stripe.aclose)

@@ -108,3 +108,17 @@ def test_a_real_bot_keeps_its_data_in_data_dir_and_the_sandbox_in_data_dir_sandb
         tmp_path / "sandbox" / "audio",
     )
     assert not sandbox.sandbox_public and settings(sandbox_public="true").sandbox_public
+
+
+def test_an_empty_fingerprint_secret_file_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    secret = tmp_path / "sandbox" / "fingerprint.secret"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("\n")
+    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), "ENGINE": "mock", "HTTP_PORT": "0"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "fingerprint.secret is empty" in lines[0], result.stderr
+    assert secret.read_text() == "\n", "the file is left for the operator to restore"
