@@ -149,7 +149,7 @@ class StripeCheckout:
                 session_id=str(data.get("id", "")),
                 payment_status=str(data.get("payment_status", "")),
                 pack_id=metadata.get("pack_id"),
-                telegram_id=int(telegram_id) if telegram_id and str(telegram_id).isdigit() else None,
+                telegram_id=_user_id(telegram_id),
                 fingerprint=data.get("client_reference_id"),
                 amount_total=int(data.get("amount_total") or 0),
                 currency=str(data.get("currency") or ""),
@@ -157,3 +157,11 @@ class StripeCheckout:
             )
         except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
             raise StripeSignatureError(type(exc).__name__) from exc
+
+
+def _user_id(value: object) -> int | None:
+    """The Telegram user id from Stripe metadata, or None when it is missing or not a number."""
+    try:
+        return int(str(value)) if value else None
+    except ValueError:
+        return None

@@ -93,10 +93,13 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
-            bad = [p for p in parts if not p.lstrip("-").isdigit()]
-            if bad:
-                raise ValueError(f"expected comma-separated Telegram user ids, got {bad[0]!r}")
-            return frozenset(int(p) for p in parts)
+            ids = []
+            for part in parts:
+                try:
+                    ids.append(int(part))
+                except ValueError:
+                    raise ValueError(f"expected comma-separated Telegram user ids, got {part!r}") from None
+            return frozenset(ids)
         return value
 
     @field_validator("teaser_prompts", mode="before")

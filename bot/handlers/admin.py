@@ -42,7 +42,15 @@ async def _reply(update: Update, context: BotContext, key: str, **values: object
 
 def _user_id(context: BotContext) -> int | None:
     args = context.args or []
-    return int(args[0]) if args and args[0].lstrip("-").isdigit() else None
+    return _number(args[0]) if args else None
+
+
+def _number(text: str) -> int | None:
+    """``text`` as an integer, or None: int() decides ("²".isdigit() is True, but int("²") raises)."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
@@ -109,14 +117,15 @@ async def grant_command(update: Update, context: BotContext) -> None:
     await audit(update, context, "grant")
     args, services = context.args or [], context.services
     telegram_id = _user_id(context)
-    if telegram_id is None or len(args) < 2 or not args[1].isdigit() or not 1 <= int(args[1]) <= 100_000:
+    amount = _number(args[1]) if len(args) >= 2 else None
+    if telegram_id is None or amount is None or not 1 <= amount <= 100_000:
         await _reply(update, context, "admin.usage.grant")
         return
     user = await services.users.get(telegram_id)
     if user is None:
         await _reply(update, context, "admin.unknown_user", id=telegram_id)
         return
-    credits, reason = int(args[1]), " ".join(args[2:])[:200]
+    credits, reason = amount, " ".join(args[2:])[:200]
     balance = await services.studio.credits.add_paid(
         user.fingerprint,
         credits,

@@ -30,7 +30,7 @@ async def call(
         aiohttp.ClientSession() as session,
         session.request(method, runtime.http.url + path, json=body, headers=headers or {}) as response,
     ):
-        return response.status, await response.text()
+        return response.status, await response.text(errors="replace")
 
 
 def token(runtime: Runtime) -> dict[str, str]:
@@ -115,3 +115,20 @@ async def test_the_sandbox_refuses_a_database_a_real_token_has_used(tmp_path: Pa
     with pytest.raises(OwnerMismatch, match="created by a real bot token"):
         async with running_bot(sandbox_settings(data), poll_timeout=1):
             pytest.fail("the sandbox started on a real bot's database")
+
+
+async def test_numbers_int_refuses_are_a_400_or_ignored_not_a_crash(sandbox_bot: Runtime) -> None:
+    """Item 10: "²".isdigit() is True but int("²") raises; the page's API uses int()'s judgement."""
+    for chat in ("²", "-²", "1001²"):
+        status, text = await call(
+            sandbox_bot, "GET", f"/sandbox/api/transcript?chat={chat}", headers=token(sandbox_bot)
+        )
+        assert status == 400 and "unknown chat" in text, chat
+    assert sandbox_bot.standin is not None
+    await sandbox_bot.standin.send_text(ADA, "soft piano 1s")
+    track = await sandbox_bot.standin.wait_for(ADA, lambda m: m.kind == "audio", timeout=15)
+    assert track.file is not None
+    url = f"/sandbox/api/files/{track.file.file_id}"
+    for bad_range in ("bytes=²-", "bytes=-²", "bytes=1-²"):
+        status, _ = await call(sandbox_bot, "GET", url, headers={"Range": bad_range, **token(sandbox_bot)})
+        assert status in (200, 206), bad_range
