@@ -12,6 +12,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.clip import clip, clip_lines
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
 from bot.messenger import TelegramMessenger
@@ -37,7 +38,8 @@ async def audit(update: Update, context: BotContext, action: str) -> None:
 async def _reply(update: Update, context: BotContext, key: str, **values: object) -> None:
     assert update.effective_message is not None
     text = context.services.texts.get(language_of(update), key, **values)
-    await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+    # Whole lines only, so an HTML tag is never cut in half (/stats, /user, /batch grow with the data).
+    await update.effective_message.reply_text(clip_lines(text.split("\n")), parse_mode=ParseMode.HTML)
 
 
 def _user_id(context: BotContext) -> int | None:
@@ -174,7 +176,8 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
             ]
         ]
     )
-    await message.reply_text(t.get(language, "admin.broadcast_confirm", count=count, text=text), reply_markup=buttons)
+    preview = clip(t.get(language, "admin.broadcast_confirm", count=count, text=text))
+    await message.reply_text(preview, reply_markup=buttons)
 
 
 async def broadcast_button(update: Update, context: BotContext) -> None:
