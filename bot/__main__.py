@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from billing import Credits, Payments, StripeCheckout
 from bot.alerts import AdminAlerts
@@ -55,6 +55,8 @@ log = logging.getLogger("bot")
 
 SANDBOX_TOKEN = "123456789:SANDBOX-cloudmusic-local-token"
 SANDBOX_BOT_USERNAME = "CloudMusicBot"
+TELEGRAM_WAIT_S = 300.0  # how long start-up keeps retrying an unreachable Telegram before giving up
+_BACKOFF_S = (1.0, 30.0)  # first pause, longest pause (doubling in between)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +82,16 @@ class StartupError(Exception):
 
 @asynccontextmanager
 async def running_bot(
-    settings: Settings, *, clock: Callable[[], datetime] = utc_now, poll_timeout: int = 30
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    poll_timeout: int = 30,
+    telegram_wait: float = TELEGRAM_WAIT_S,
 ) -> AsyncIterator[Runtime]:
-    """Start everything ``settings`` describes; on exit stop it all in reverse order and close the database."""
+    """Start everything ``settings`` describes; on exit stop it all in reverse order and close the database.
+
+    An unreachable Telegram at start-up is retried with backoff for up to ``telegram_wait`` seconds.
+    """
     async with AsyncExitStack() as stack:
         try:  # first, so a misconfigured engine stops start-up before anything else is started
             engine = get_engine(settings.engine, _engine_options(settings))
@@ -181,7 +190,7 @@ async def running_bot(
         alerts = AdminAlerts(bot.send_message, texts, settings.admin_ids)
         app = build_application(services, bot, error_reporter=alerts)
         app.add_handler(metrics.update_handler(), group=-2)  # counts every update (before support, -1), lets it through
-        await app.initialize()
+        await _initialize(app, api_url, telegram_wait)
         stack.push_async_callback(app.shutdown)
         stack.push_async_callback(alerts.aclose)
         if app.post_init is not None:  # PTB calls post_init only from run_polling(); we run the parts ourselves
@@ -256,6 +265,30 @@ async def running_bot(
         log.info("CloudMusic is stopping")
 
 
+async def _initialize(app: App, api_url: str, wait_s: float) -> None:
+    """``app.initialize()`` (its getMe), retried with backoff while Telegram cannot be reached; one log line each."""
+    loop = asyncio.get_running_loop()
+    deadline, delay = loop.time() + wait_s, _BACKOFF_S[0]
+    while True:
+        try:
+            await app.initialize()
+            return
+        except InvalidToken as exc:
+            raise StartupError(f"TELEGRAM_BOT_TOKEN: Telegram refused the token ({exc})") from exc
+        except RetryAfter as exc:
+            after = exc.retry_after
+            pause, problem = after.total_seconds() if isinstance(after, timedelta) else float(after), str(exc)
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest):
+                raise
+            pause, problem = delay, str(exc) or type(exc).__name__
+            delay = min(delay * 2, _BACKOFF_S[1])
+        if loop.time() + pause > deadline:
+            raise StartupError(f"Telegram is unreachable at {api_url} ({problem}); gave up after {wait_s:.0f} s")
+        log.warning("Telegram is unreachable at start-up (%s); retrying in %.0f s", problem, pause)
+        await asyncio.sleep(pause)
+
+
 def _http_host(settings: Settings) -> str:
     """HTTP_HOST, except that the sandbox listens on loopback only unless SANDBOX_PUBLIC=true."""
     if not settings.sandbox or settings.sandbox_public:
@@ -296,10 +329,24 @@ def _engine_options(settings: Settings) -> EngineOptions:
 async def _serve(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    started = False
+
+    def on_signal() -> None:
+        stop.set()
+        if not started and main is not None:  # e.g. still waiting for an unreachable Telegram
+            main.cancel()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with running_bot(settings):
-        await stop.wait()
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        async with running_bot(settings):
+            started = True
+            await stop.wait()
+    except asyncio.CancelledError:
+        if not stop.is_set():
+            raise
+        log.info("stopped during start-up")
 
 
 def main() -> int:

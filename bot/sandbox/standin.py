@@ -67,8 +67,16 @@ class TelegramStandIn:
         Everything the stand-in knows (people, chats, pending updates, files) survives, as it does when
         Telegram's front end restarts; the bot sees refused connections while it is down.
         """
-        await self.server.stop()
+        await self.go_down()
         await asyncio.sleep(down_for)
+        await self.come_back()
+
+    async def go_down(self) -> None:
+        """Stop listening until :meth:`come_back`: the bot's connections are refused, as when Telegram is down."""
+        await self.server.stop()
+
+    async def come_back(self) -> None:
+        """Listen again on the same port after :meth:`go_down`; everything the stand-in knew is still there."""
         self.world.updates.reopen()
         self._port = await self.server.start(self.host, self._port)
 
