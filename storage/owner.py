@@ -7,6 +7,7 @@ payments and credits are made up).
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -41,13 +42,18 @@ async def claim(db: Database, mode: Mode, bot_id: int, now: datetime) -> Owner:
     A database with users but no owner predates the record: a real bot adopts it, the sandbox refuses it (it may
     be a production copy).
     """
-    await db.execute(
-        "INSERT INTO database_owner (id, mode, bot_id, created_at) "
-        "SELECT 1, ?, ?, ? WHERE ? = 'telegram' OR NOT EXISTS (SELECT 1 FROM users) "
-        "ON CONFLICT (id) DO NOTHING",
-        (mode, bot_id, now.isoformat(), mode),
-    )
     found = await owner(db)
+    if found is None:  # first use: record it (a read first, so a read-only database that is owned still opens)
+        try:
+            await db.execute(
+                "INSERT INTO database_owner (id, mode, bot_id, created_at) "
+                "SELECT 1, ?, ?, ? WHERE ? = 'telegram' OR NOT EXISTS (SELECT 1 FROM users) "
+                "ON CONFLICT (id) DO NOTHING",
+                (mode, bot_id, now.isoformat(), mode),
+            )
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot record who created the database {db.path}: {exc}") from exc
+        found = await owner(db)
     if found is None:
         raise OwnerMismatch(
             f"{db.path} already holds users but no record of who created it; the sandbox refuses it "
