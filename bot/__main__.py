@@ -189,7 +189,7 @@ async def running_bot(
 
         alerts = AdminAlerts(bot.send_message, texts, settings.admin_ids)
         app = build_application(services, bot, error_reporter=alerts)
-        app.add_handler(metrics.update_handler(), group=-2)  # counts every update (before support, -1), lets it through
+        app.add_handler(metrics.update_handler(), group=-10)  # counts every update first, lets it through
         await _initialize(app, api_url, telegram_wait)
         stack.push_async_callback(app.shutdown)
         stack.push_async_callback(alerts.aclose)

@@ -20,7 +20,7 @@ from storage.support import SupportRepository
 
 log = logging.getLogger(__name__)
 
-#: Runs after the metrics counter (-2) and before every other handler (group 0), so it can stop a prompt.
+#: Runs after the metrics counter (group -10) and before the handlers of group 0, so it can stop a prompt.
 SUPPORT_GROUP = -1
 CANCEL_DATA = "sup:cancel"
 _LEAVE = "/cancel"
