@@ -132,3 +132,23 @@ async def test_numbers_int_refuses_are_a_400_or_ignored_not_a_crash(sandbox_bot:
     for bad_range in ("bytes=²-", "bytes=-²", "bytes=1-²"):
         status, _ = await call(sandbox_bot, "GET", url, headers={"Range": bad_range, **token(sandbox_bot)})
         assert status in (200, 206), bad_range
+
+
+async def test_the_sandbox_admin_can_answer_a_support_message_by_replying_to_it(sandbox_bot: Runtime) -> None:
+    """The page's send takes ``reply_to``: the Admin (1003, in ADMIN_IDS) answers Ada's support message."""
+    standin, admin = sandbox_bot.standin, 1003
+    assert standin is not None
+
+    async def send(user_id: int, text: str, **extra: int) -> tuple[int, str]:
+        body = {"user_id": user_id, "text": text, **extra}
+        return await call(sandbox_bot, "POST", "/sandbox/api/send", headers=token(sandbox_bot), body=body)
+
+    await send(ADA, "/support")
+    await standin.wait_for(ADA, lambda m: "next message goes to an admin" in m.content)
+    await send(ADA, "my track is silent")
+    copy = await standin.wait_for(admin, lambda m: m.from_bot and "🆘 Support" in m.content)
+    status, text = await send(admin, "nope", reply_to=999)
+    assert status == 400 and "no bot message 999" in text
+    assert (await send(admin, "Try again with seed=2", reply_to=copy.message_id))[0] == 200
+    answer = await standin.wait_for(ADA, lambda m: "CloudMusic support" in m.content)
+    assert answer.content.endswith("Try again with seed=2")

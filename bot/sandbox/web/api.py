@@ -68,7 +68,10 @@ class SandboxApi:
         return web.json_response({"chat_id": chat, "messages": messages})
 
     async def send(self, request: web.Request) -> web.Response:
-        """``{user_id, text}``: the person writes ``text`` (1-4096 characters) to the bot."""
+        """``{user_id, text, reply_to?}``: the person writes ``text`` (1-4096 characters), maybe replying to a message.
+
+        ``reply_to`` is the id of one of the bot's messages in that chat (how an admin answers a support message).
+        """
         body = await _body(request)
         user_id = self._person(body)
         text = body.get("text")
@@ -76,7 +79,11 @@ class SandboxApi:
             _reject("text must be a non-empty string")
         if len(text) > MAX_TEXT:
             _reject(f"text is {len(text)} characters long; Telegram allows at most {MAX_TEXT}")
-        raw = await self._standin.send_text(user_id, text)
+        reply_to = _int(body, "reply_to") if "reply_to" in body else None
+        try:
+            raw = await self._standin.send_text(user_id, text, reply_to)
+        except AssertionError as exc:  # the stand-in's way of saying "no such bot message"
+            _reject(str(exc))
         return web.json_response({"message_id": raw["message_id"]})
 
     async def press(self, request: web.Request) -> web.Response:
