@@ -108,3 +108,16 @@ async def test_other_commands_answer_as_usual_and_support_mode_stays_open(chat: 
     await chat.ask(ADA, "/terms", "Terms of sale")
     await chat.ask(ADA, "I was charged but got no credits", "Sent to the CloudMusic team")
     assert (await chat.reply(ADMINS[0], from_support)).content.endswith("I was charged but got no credits")
+
+
+async def test_the_admins_see_the_buyers_paid_balance_and_recent_payments(chat: LiveBot) -> None:
+    from tests.bot.test_payments_stars import invoice_for
+
+    invoice = await invoice_for(chat, ADA)
+    assert (await chat.standin.pay_invoice(ADA, invoice.message_id)).approved
+    await chat.reply(ADA, lambda m: "Payment received" in m.content)
+    await chat.ask(ADA, "/paysupport", "Payment help")
+    await chat.ask(ADA, "I bought 10 credits, thanks!", "Sent to the CloudMusic team")
+    copy = await chat.reply(ADMINS[0], from_support)
+    assert "Support (payment)" in copy.content and "paid credits: 10" in copy.content
+    assert "stars 50 XTR paid" in copy.content, copy.content
