@@ -18,6 +18,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -55,7 +56,8 @@ class SandboxGuard:
         if not self.public and _host_name(host) not in LOOPBACK_NAMES:
             return "the sandbox answers only to a loopback host name (127.0.0.1 or localhost)"
         origin = request.headers.get("Origin")
-        if origin is not None and origin != f"{request.scheme}://{host}":
+        # The host and port must be this server's; the scheme may differ behind a TLS proxy (SANDBOX_PUBLIC).
+        if origin is not None and urlsplit(origin).netloc.lower() != host.strip().lower():
             return "cross-origin requests are not allowed"
         if request.headers.get("Sec-Fetch-Site") == "cross-site":
             return "cross-site requests are not allowed"
