@@ -121,3 +121,13 @@ async def test_the_admins_see_the_buyers_paid_balance_and_recent_payments(chat: 
     copy = await chat.reply(ADMINS[0], from_support)
     assert "Support (payment)" in copy.content and "paid credits: 10" in copy.content
     assert "stars 50 XTR paid" in copy.content, copy.content
+
+
+async def test_a_message_as_long_as_telegram_allows_still_reaches_the_admins_cut_to_4096(chat: LiveBot) -> None:
+    await chat.ask(ADA, "/support", "next message goes to an admin")
+    await chat.ask(ADA, "x" * 4096, "Sent to the CloudMusic team")  # the header makes the admin's copy longer
+    copy = await chat.reply(ADMINS[0], from_support)
+    assert len(copy.content.encode("utf-16-le")) // 2 == 4096 and copy.content.endswith("x…")  # 🆘 counts twice
+    await chat.standin.send_text(ADMINS[0], "y" * 4096, reply_to=copy.message_id)
+    answer = await chat.reply(ADA, lambda m: "CloudMusic support" in m.content)
+    assert len(answer.content.encode("utf-16-le")) // 2 == 4096 and answer.content.endswith("y…")
