@@ -131,3 +131,15 @@ async def test_a_message_as_long_as_telegram_allows_still_reaches_the_admins_cut
     await chat.standin.send_text(ADMINS[0], "y" * 4096, reply_to=copy.message_id)
     answer = await chat.reply(ADA, lambda m: "CloudMusic support" in m.content)
     assert len(answer.content.encode("utf-16-le")) // 2 == 4096 and answer.content.endswith("y…")
+
+
+async def test_without_reachable_admins_the_user_is_told_and_nothing_is_composed(
+    tmp_path: Path, standin: TelegramStandIn, clock: Clock
+) -> None:
+    settings = make_settings(tmp_path / "data", standin)  # no ADMIN_IDS
+    async with running_bot(settings, clock=clock, poll_timeout=1) as runtime:
+        await standin.send_text(ADA, "/support")
+        await standin.wait_for(ADA, lambda m: "next message goes to an admin" in m.content)
+        await standin.send_text(ADA, "hello?")
+        await standin.wait_for(ADA, lambda m: "no one could be reached" in m.content)
+        assert await runtime.services.db.scalar("SELECT COUNT(*) FROM jobs") == 0
