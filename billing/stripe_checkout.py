@@ -184,7 +184,6 @@ def _event(event: dict[str, Any]) -> StripeEvent:
     if not isinstance(data, dict):
         raise TypeError("data.object is not an object")
     metadata = data.get("metadata") or {}
-    telegram_id = str(metadata.get("telegram_id") or "")
     kind = str(event["type"])
     object_id = str(data.get("id", ""))
     reversal_id: str | None = None
@@ -201,7 +200,7 @@ def _event(event: dict[str, Any]) -> StripeEvent:
         session_id=object_id if kind.startswith("checkout.session.") else "",
         payment_status=str(data.get("payment_status") or ""),
         pack_id=metadata.get("pack_id"),
-        telegram_id=int(telegram_id) if telegram_id.isascii() and telegram_id.isdigit() else None,
+        telegram_id=_user_id(metadata.get("telegram_id")),
         fingerprint=data.get("client_reference_id"),
         amount_total=int(amount or 0),
         currency=str(data.get("currency") or "").lower(),
@@ -210,3 +209,11 @@ def _event(event: dict[str, Any]) -> StripeEvent:
         reversal_id=reversal_id,
         reason=str(data.get("reason") or ""),
     )
+
+
+def _user_id(value: object) -> int | None:
+    """The Telegram user id from Stripe metadata, or None when it is missing or not a number."""
+    try:
+        return int(str(value)) if value else None
+    except ValueError:
+        return None

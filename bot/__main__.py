@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from billing import Credits, Payments, StripeCheckout, fingerprint
 from bot.alerts import AdminAlerts
@@ -33,7 +33,14 @@ from bot.observed_limiter import polling_error_callback
 from bot.payment_inbox import StarsDesk
 from bot.publisher import TelegramPublisher, TelegramTeaserMessenger, teaser_config
 from bot.services import Services, utc_now
-from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
+from bot.settings import (
+    SecretFileError,
+    Settings,
+    describe_error,
+    fingerprint_secret,
+    load_settings,
+    secret_values,
+)
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
@@ -43,11 +50,14 @@ from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
 from storage import Database, InboxError, JobRepository, PaymentInbox, StorageError, TeaserRepository, UserRepository
+from storage.owner import claim as claim_database
 
 log = logging.getLogger("bot")
 
 SANDBOX_TOKEN = "123456789:SANDBOX-cloudmusic-local-token"
 SANDBOX_BOT_USERNAME = "CloudMusicBot"
+TELEGRAM_WAIT_S = 300.0  # how long start-up keeps retrying an unreachable Telegram before giving up
+_BACKOFF_S = (1.0, 30.0)  # first pause, longest pause (doubling in between)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +74,7 @@ class Runtime:
     health: Health | None = None
     alerts: AdminAlerts | None = None  # unhandled errors reported to ADMIN_IDS
     webhook: TelegramWebhook | None = None  # set in webhook mode (WEBHOOK_URL)
+    sandbox_token: str | None = None  # sandbox mode: the per-run token the chat page's API calls carry
 
 
 class StartupError(Exception):
@@ -72,9 +83,16 @@ class StartupError(Exception):
 
 @asynccontextmanager
 async def running_bot(
-    settings: Settings, *, clock: Callable[[], datetime] = utc_now, poll_timeout: int = 30
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    poll_timeout: int = 30,
+    telegram_wait: float = TELEGRAM_WAIT_S,
 ) -> AsyncIterator[Runtime]:
-    """Start everything ``settings`` describes; on exit stop it all in reverse order and close the database."""
+    """Start everything ``settings`` describes; on exit stop it all in reverse order and close the database.
+
+    An unreachable Telegram at start-up is retried with backoff for up to ``telegram_wait`` seconds.
+    """
     async with AsyncExitStack() as stack:
         try:  # first, so a misconfigured engine stops start-up before anything else is started
             engine = get_engine(settings.engine, _engine_options(settings))
@@ -85,6 +103,10 @@ async def running_bot(
             raise StartupError("REPLICATE_API_TOKEN is not set: ENGINE=replicate needs a Replicate API token")
         stack.push_async_callback(engine.aclose)
         capabilities = engine.capabilities()
+        try:
+            secret = fingerprint_secret(settings)
+        except (SecretFileError, OSError) as exc:
+            raise StartupError(str(exc)) from exc
 
         standin = None
         if settings.sandbox:
@@ -105,6 +127,9 @@ async def running_bot(
 
         db = await Database.open(settings.database_path)
         stack.push_async_callback(db.close)
+        # The sandbox lets anyone on its page act as any user: it must never run on a real bot's data, nor a real
+        # bot on the sandbox's made-up users and payments.
+        await claim_database(db, "sandbox" if settings.sandbox else "telegram", int(token.split(":", 1)[0]), clock())
         metrics = Metrics([settings.engine], JobRepository(db).queue_depth)
         loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
         await loop_monitor.start()
@@ -132,7 +157,6 @@ async def running_bot(
             observer=QueueTelemetry(metrics),
         )
         studio = Studio(queue=queue, credits=credits, engine=settings.engine, capabilities=capabilities, clock=clock)
-        secret = fingerprint_secret(settings)
         stripe = _stripe_checkout(settings)
         if settings.stripe_in_telegram:
             log.warning(
@@ -191,8 +215,8 @@ async def running_bot(
         )
 
         app = build_application(services, bot, error_reporter=alerts)
-        app.add_handler(metrics.update_handler(), group=-1)  # counts every update, then lets it through
-        await app.initialize()
+        app.add_handler(metrics.update_handler(), group=-10)  # counts every update first, lets it through
+        await _initialize(app, api_url, telegram_wait)
         stack.push_async_callback(app.shutdown)
         stack.push_async_callback(alerts.aclose)
         if app.post_init is not None:  # PTB calls post_init only from run_polling(); we run the parts ourselves
@@ -234,7 +258,7 @@ async def running_bot(
             queue_depth=queue.jobs.queue_depth,
             worker_states=queue.worker_states,
         )
-        http = HttpServer(host=settings.http_host, port=settings.http_port, health=health)
+        http = HttpServer(host=_http_host(settings), port=settings.http_port, health=health)
         http.app.add_routes(metrics.routes())
         if telegram_webhook is not None:
             http.app.add_routes(telegram_webhook.routes())
@@ -242,10 +266,14 @@ async def running_bot(
             webhook = StripeWebhook(payments, StripeNotices(bot, texts, users, settings.admin_ids), texts)
             http.app.add_routes(webhook.routes())
             stack.push_async_callback(webhook.drain)
+        sandbox_token: str | None = None
         if standin is not None:  # the browser chat page at http://HTTP_HOST:HTTP_PORT/, sandbox mode only
             from bot.sandbox.web import SandboxPage, sandbox_cast
 
-            SandboxPage(standin, sandbox_cast(settings.admin_ids, settings.teaser_channel)).mount(http.app)
+            cast = sandbox_cast(settings.admin_ids, settings.teaser_channel)
+            page = SandboxPage(standin, cast, public=settings.sandbox_public)
+            page.mount(http.app)
+            sandbox_token = page.guard.token
         await http.start()
         stack.push_async_callback(http.stop)
         if telegram_webhook is not None:
@@ -268,8 +296,49 @@ async def running_bot(
             health=health,
             alerts=alerts,
             webhook=telegram_webhook,
+            sandbox_token=sandbox_token,
         )
         log.info("CloudMusic is stopping")
+
+
+async def _initialize(app: App, api_url: str, wait_s: float) -> None:
+    """``app.initialize()`` (its getMe), retried with backoff while Telegram cannot be reached; one log line each."""
+    loop = asyncio.get_running_loop()
+    deadline, delay = loop.time() + wait_s, _BACKOFF_S[0]
+    while True:
+        try:
+            await app.initialize()
+            return
+        except InvalidToken as exc:
+            raise StartupError(f"TELEGRAM_BOT_TOKEN: Telegram refused the token ({exc})") from exc
+        except RetryAfter as exc:
+            after = exc.retry_after
+            pause, problem = after.total_seconds() if isinstance(after, timedelta) else float(after), str(exc)
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest):
+                raise
+            pause, problem = delay, str(exc) or type(exc).__name__
+            delay = min(delay * 2, _BACKOFF_S[1])
+        if loop.time() + pause > deadline:
+            raise StartupError(f"Telegram is unreachable at {api_url} ({problem}); gave up after {wait_s:.0f} s")
+        log.warning("Telegram is unreachable at start-up (%s); retrying in %.0f s", problem, pause)
+        await asyncio.sleep(pause)
+
+
+def _http_host(settings: Settings) -> str:
+    """HTTP_HOST, except that the sandbox listens on loopback only unless SANDBOX_PUBLIC=true."""
+    if not settings.sandbox or settings.sandbox_public:
+        return settings.http_host
+    from bot.sandbox.web.guard import is_loopback
+
+    if not is_loopback(settings.http_host):
+        log.warning(
+            "sandbox mode: listening on 127.0.0.1 instead of HTTP_HOST=%s (anyone reaching the sandbox page can act "
+            "as any user; set SANDBOX_PUBLIC=true to expose it anyway)",
+            settings.http_host,
+        )
+        return "127.0.0.1"
+    return settings.http_host
 
 
 def _stripe_checkout(settings: Settings) -> StripeCheckout | None:
@@ -296,10 +365,24 @@ def _engine_options(settings: Settings) -> EngineOptions:
 async def _serve(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    started = False
+
+    def on_signal() -> None:
+        stop.set()
+        if not started and main is not None:  # e.g. still waiting for an unreachable Telegram
+            main.cancel()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with running_bot(settings):
-        await stop.wait()
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        async with running_bot(settings):
+            started = True
+            await stop.wait()
+    except asyncio.CancelledError:
+        if not stop.is_set():
+            raise
+        log.info("stopped during start-up")
 
 
 def main() -> int:
@@ -309,19 +392,7 @@ def main() -> int:
     except ValidationError as exc:
         print(describe_error(exc), file=sys.stderr)
         return 2
-    secrets = [
-        s.get_secret_value()
-        for s in (
-            settings.telegram_bot_token,
-            settings.fingerprint_secret,
-            settings.stripe_secret_key,
-            settings.stripe_webhook_secret,
-            settings.replicate_api_token,
-            settings.webhook_secret,
-        )
-        if s
-    ]
-    configure_logging(settings.log_level, settings.log_format, secrets)
+    configure_logging(settings.log_level, settings.log_format, secret_values(settings))
     try:
         asyncio.run(_serve(settings))
     except (StartupError, StorageError) as exc:

@@ -33,6 +33,7 @@ from bot.handlers import (
     presets,
     refunds,
     start,
+    support,
     teaser,
     tracks,
 )
@@ -86,7 +87,8 @@ def build_application(
         "balance": account.balance_command,
         "cancel": account.cancel_command,
         "buy": payments.buy_command,
-        "paysupport": payments.paysupport_command,
+        "paysupport": support.paysupport_command,
+        "support": support.support_command,
         "terms": payments.terms_command,
     }
     for name, callback in commands.items():
@@ -118,6 +120,7 @@ def build_application(
     app.add_handler(CallbackQueryHandler(payments.buy_command, pattern=r"^buy$"))
     app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=r"^(pack|fiat|card):"))
     app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=r"^tz:\d+$"))
+    app.add_handler(CallbackQueryHandler(support.cancel_button, pattern=r"^sup:cancel$"))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))
@@ -125,6 +128,9 @@ def build_application(
     app.add_handler(
         MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL & filters.ChatType.PRIVATE, fallback.unreadable)
     )
+    # Support mode (state in the database) is checked before any handler can take a message as a prompt.
+    not_payment = ~filters.SUCCESSFUL_PAYMENT & ~filters.StatusUpdate.REFUNDED_PAYMENT & ~filters.StatusUpdate.ALL
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & not_payment, support.intake), group=support.SUPPORT_GROUP)
     app.add_error_handler(functools.partial(errors.on_error, reporter=error_reporter))
     return app
 

@@ -114,7 +114,10 @@ class TelegramTeaserMessenger:
 
 def _chat(destination: str) -> int | str:
     """A numeric channel id as an int, an ``@username`` as is."""
-    return int(destination) if destination.lstrip("-").isdigit() else destination
+    try:
+        return int(destination)
+    except ValueError:
+        return destination
 
 
 def _seconds(exc: RetryAfter) -> float:

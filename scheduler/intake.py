@@ -72,6 +72,8 @@ def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> In
         raise IntakeError("intake.too_long", limit=MAX_PROMPT_CHARS, length=len(text))
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
         raise IntakeError("intake.control_chars")
+    if not _visible(text):  # "\u200b\u200b" is not blank to str.strip(), but nobody can read it
+        raise IntakeError("intake.invisible")
     values: dict[str, Any] = {}
     explicit: set[str] = set()
 
@@ -100,7 +102,7 @@ def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> In
         explicit.add("loop")
         rest = _LOOP.sub(" ", rest)
     prompt = " ".join(rest.split())
-    if not prompt:
+    if not _visible(prompt):
         raise IntakeError("intake.only_params")
     return Intake(
         prompt=prompt,
@@ -139,9 +141,13 @@ def _convert(name: str, raw: str) -> Any:
             raise IntakeError("intake.bad_bpm", value=raw[:16])
         return bpm
     if name == "seed":
-        if not raw.isdigit() or int(raw) >= 2**32:
+        try:  # int() decides what a number is: "²".isdigit() is True, but int("²") raises
+            seed = int(raw)
+        except ValueError:
+            raise IntakeError("intake.bad_seed", value=raw[:16]) from None
+        if not 0 <= seed < 2**32:
             raise IntakeError("intake.bad_seed", value=raw[:16])
-        return int(raw)
+        return seed
     if name == "key":
         return normalize_key(raw)
     if name == "duration":
@@ -154,6 +160,16 @@ def _convert(name: str, raw: str) -> Any:
             raise IntakeError("intake.bad_loop", value=raw[:16])
         return raw.lower() in ("1", "true", "yes", "on")
     raise AssertionError(name)  # pragma: no cover - _KNOWN and this function list the same names
+
+
+#: Characters that draw nothing but are not whitespace to ``str.isspace`` (besides format characters, category Cf:
+#: zero-width space/joiners, word joiner, BOM): Hangul fillers and the blank Braille pattern.
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(text: str) -> bool:
+    """True when ``text`` has at least one character a reader can see."""
+    return any(not (ch.isspace() or ch in _BLANK or unicodedata.category(ch) == "Cf") for ch in text)
 
 
 def normalize_key(raw: str) -> str:

@@ -82,7 +82,7 @@ async def write_track_files(
     track: GeneratedTrack, directory: Path, stem: str, *, prompt: str, mood: str | None = None
 ) -> TrackFiles:
     """Encode and write every file of a track under ``directory`` (blocking work runs in threads)."""
-    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(directory.mkdir, 0o700, parents=True, exist_ok=True)  # people's tracks: owner only
     title, performer = title_for(prompt), performer_for(track.engine)
     frames, wav, cover = await asyncio.gather(
         mp3_frames_async(track),
@@ -131,7 +131,9 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a ``.part`` file, so a reader never sees half a file."""
     tmp = path.with_suffix(path.suffix + ".part")
     try:
-        tmp.write_bytes(data)
+        # Created 0600 in one step: no moment when another local user could open someone's track.
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+            file.write(data)
         os.replace(tmp, path)
     except BaseException:
         # On a full disk the half-written file would keep the space the database needs to release the credit.

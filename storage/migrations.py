@@ -212,6 +212,34 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE jobs ADD COLUMN sending_at TEXT;
         """,
     ),
+    Migration(  # who created this database: the sandbox or a real bot (h-sandbox, issue 12 item 9)
+        "sandbox_database_owner",
+        """
+        CREATE TABLE database_owner (
+            id         INTEGER PRIMARY KEY CHECK (id = 1),
+            mode       TEXT    NOT NULL CHECK (mode IN ('sandbox', 'telegram')),
+            bot_id     INTEGER NOT NULL,
+            created_at TEXT    NOT NULL
+        );
+        """,
+    ),
+    Migration(  # users waiting to write to support, and the admins' copies of their messages (issue 12 item 11)
+        "sandbox_support",
+        """
+        CREATE TABLE support_requests (
+            telegram_id INTEGER PRIMARY KEY,
+            topic       TEXT    NOT NULL,
+            created_at  TEXT    NOT NULL
+        );
+        CREATE TABLE support_messages (
+            admin_id         INTEGER NOT NULL,
+            admin_message_id INTEGER NOT NULL,
+            telegram_id      INTEGER NOT NULL,
+            created_at       TEXT    NOT NULL,
+            PRIMARY KEY (admin_id, admin_message_id)
+        );
+        """,
+    ),
 )
 
 

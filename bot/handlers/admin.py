@@ -12,6 +12,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.clip import clip, clip_lines
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
 from bot.messenger import TelegramMessenger
@@ -37,12 +38,21 @@ async def audit(update: Update, context: BotContext, action: str) -> None:
 async def _reply(update: Update, context: BotContext, key: str, **values: object) -> None:
     assert update.effective_message is not None
     text = context.services.texts.get(language_of(update), key, **values)
-    await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+    # Whole lines only, so an HTML tag is never cut in half (/stats, /user, /batch grow with the data).
+    await update.effective_message.reply_text(clip_lines(text.split("\n")), parse_mode=ParseMode.HTML)
 
 
 def _user_id(context: BotContext) -> int | None:
     args = context.args or []
-    return int(args[0]) if args and args[0].lstrip("-").isdigit() else None
+    return _number(args[0]) if args else None
+
+
+def _number(text: str) -> int | None:
+    """``text`` as an integer, or None: int() decides ("²".isdigit() is True, but int("²") raises)."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
@@ -113,14 +123,15 @@ async def grant_command(update: Update, context: BotContext) -> None:
     await audit(update, context, "grant")
     args, services = context.args or [], context.services
     telegram_id = _user_id(context)
-    if telegram_id is None or len(args) < 2 or not args[1].isdigit() or not 1 <= int(args[1]) <= 100_000:
+    amount = _number(args[1]) if len(args) >= 2 else None
+    if telegram_id is None or amount is None or not 1 <= amount <= 100_000:
         await _reply(update, context, "admin.usage.grant")
         return
     user = await services.users.get(telegram_id)
     if user is None:
         await _reply(update, context, "admin.unknown_user", id=telegram_id)
         return
-    credits, reason = int(args[1]), " ".join(args[2:])[:200]
+    credits, reason = amount, " ".join(args[2:])[:200]
     balance = await services.studio.credits.add_paid(
         user.fingerprint,
         credits,
@@ -169,7 +180,8 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
             ]
         ]
     )
-    await message.reply_text(t.get(language, "admin.broadcast_confirm", count=count, text=text), reply_markup=buttons)
+    preview = clip(t.get(language, "admin.broadcast_confirm", count=count, text=text))
+    await message.reply_text(preview, reply_markup=buttons)
 
 
 async def broadcast_button(update: Update, context: BotContext) -> None:

@@ -6,6 +6,7 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.clip import clip_lines
 from bot.context import BotContext
 from bot.handlers.common import requester
 from bot.handlers.tracks import send_file
@@ -62,7 +63,8 @@ async def _show(update: Update, context: BotContext, *, page: int, edit: bool) -
     if listing.page < listing.pages:
         nav.append(InlineKeyboardButton(t.get(language, "history.next"), callback_data=f"hist:{listing.page + 1}"))
     markup = InlineKeyboardMarkup([buttons, nav] if nav else [buttons])
+    text = clip_lines(lines)  # whole lines: an HTML entity or tag is never cut in half
     if edit and update.callback_query is not None:
-        await update.callback_query.edit_message_text("\n".join(lines), parse_mode="HTML", reply_markup=markup)
+        await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
     else:
-        await context.bot.send_message(who.chat_id, "\n".join(lines), parse_mode="HTML", reply_markup=markup)
+        await context.bot.send_message(who.chat_id, text, parse_mode="HTML", reply_markup=markup)

@@ -1,5 +1,6 @@
 """Buying credits: /buy, Stars invoices (and a provider's fiat invoices), Stripe links, pre-checkout, receipts,
-refund messages, /paysupport and /terms. Every rule lives in ``billing.Payments``; this module only translates."""
+refund messages and /terms (/paysupport: ``support``). Every rule lives in ``billing.Payments``; this module
+only translates."""
 
 from __future__ import annotations
 
@@ -131,12 +132,6 @@ async def refunded_payment(update: Update, context: BotContext) -> None:
     """Telegram reports a Stars refund: take the pack's unused credits back (once) and tell the user."""
     assert context.services.stars is not None
     await context.services.stars.settle_update(update)
-
-
-async def paysupport_command(update: Update, context: BotContext) -> None:
-    """What Telegram requires of bots that sell: how to get help with a payment."""
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(context.services.texts.get(language_of(update), "payments.support"))
 
 
 async def terms_command(update: Update, context: BotContext) -> None:

@@ -31,11 +31,19 @@ class People:
         """Register a person who has started the bot; return the User JSON."""
         return self.world.add_user(user_id, first_name, language_code, username)
 
-    async def send_text(self, user_id: int, text: str) -> JSON:
-        """The person writes ``text`` (unblocking the bot, as writing does); return their Message JSON."""
+    async def send_text(self, user_id: int, text: str, reply_to: int | None = None) -> JSON:
+        """The person writes ``text`` (unblocking the bot, as writing does); return their Message JSON.
+
+        ``reply_to``: the id of a bot message in the chat this one replies to. Telegram then includes that message
+        as ``reply_to_message`` (without its own ``reply_to_message``: Bot API, Message.reply_to_message).
+        """
         self._user(user_id)
         self.world.blocked.discard(user_id)
         content: JSON = {"text": text}
+        if reply_to is not None:
+            replied = dict(self._bot_message(user_id, reply_to).raw)
+            replied.pop("reply_to_message", None)
+            content["reply_to_message"] = replied
         command = _COMMAND.match(text)
         if command:
             length = len(command.group(0).encode("utf-16-le")) // 2

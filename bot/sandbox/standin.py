@@ -67,8 +67,16 @@ class TelegramStandIn:
         Everything the stand-in knows (people, chats, pending updates, files) survives, as it does when
         Telegram's front end restarts; the bot sees refused connections while it is down.
         """
-        await self.server.stop()
+        await self.go_down()
         await asyncio.sleep(down_for)
+        await self.come_back()
+
+    async def go_down(self) -> None:
+        """Stop listening until :meth:`come_back`: the bot's connections are refused, as when Telegram is down."""
+        await self.server.stop()
+
+    async def come_back(self) -> None:
+        """Listen again on the same port after :meth:`go_down`; everything the stand-in knew is still there."""
         self.world.updates.reopen()
         self._port = await self.server.start(self.host, self._port)
 
@@ -132,9 +140,9 @@ class TelegramStandIn:
         """Register a channel the bot may post to (by id or ``@username``); return the Chat JSON."""
         return self.world.add_channel(chat_id, username, title)
 
-    async def send_text(self, user_id: int, text: str) -> JSON:
-        """The person writes ``text`` in their private chat; return their Message JSON."""
-        return await self.people.send_text(user_id, text)
+    async def send_text(self, user_id: int, text: str, reply_to: int | None = None) -> JSON:
+        """The person writes ``text`` in their private chat (replying to bot message ``reply_to``); their Message."""
+        return await self.people.send_text(user_id, text, reply_to)
 
     async def press_button(self, user_id: int, message_id: int, callback_data: str) -> str:
         """The person presses an inline button of a bot message; return the callback query id."""

@@ -58,7 +58,8 @@ async def test_without_a_token_it_runs_in_sandbox_mode_and_stops_cleanly_on_sigt
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(20):
             assert await process.wait() == 0
-    assert (tmp_path / "data" / "cloudmusic.db").exists()
+    assert (tmp_path / "data" / "sandbox" / "cloudmusic.db").exists(), "the sandbox keeps its own database"
+    assert not (tmp_path / "data" / "cloudmusic.db").exists()
 
 
 async def test_an_unknown_engine_stops_start_up_with_the_known_names(tmp_path: Path) -> None:

@@ -3,6 +3,9 @@
 "use strict";
 
 const API = "/sandbox/api";
+// This run's token, put in the page by the server; every API call carries it (the event stream and media use the
+// page's HttpOnly cookie, since they cannot send headers).
+const TOKEN = document.querySelector('meta[name="sandbox-token"]')?.getAttribute("content") || "";
 const SAFE_LINK = /^(https?:|tg:)/i;
 
 const state = {
@@ -14,6 +17,7 @@ const state = {
   view: "chat", // "chat" | "channel"
   chats: new Map(), // chat id → Map(message id → message view)
   source: null, // the EventSource
+  replyTo: null, // the bot message the next message replies to (how an admin answers a support message)
   unread: 0,
 };
 
@@ -37,9 +41,9 @@ function el(tag, attrs = {}, ...children) {
 // --- talking to the server ---------------------------------------------------------------------------------
 
 async function api(path, body) {
-  const init = body === undefined ? {} : {
+  const init = body === undefined ? { headers: { "X-Sandbox-Token": TOKEN } } : {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", "X-Sandbox-Token": TOKEN },
     body: JSON.stringify(body),
   };
   const response = await fetch(API + path, init);
@@ -161,13 +165,19 @@ function renderMessage(m, audios) {
   else if (m.kind === "invoice") bubble.append(...renderInvoice(m));
   if (m.text) bubble.append(el("div", { className: "text" }, m.text));
   const time = new Date(m.date * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  bubble.append(el("span", { className: "meta" }, m.edited ? `edited ${time}` : time));
+  const meta = el("span", { className: "meta" }, m.edited ? `edited ${time}` : time);
+  bubble.append(meta);
   const item = el("li", {
     className: classes.join(" "),
     "data-key": m.id,
     "data-kind": m.kind,
     "aria-label": `${m.from_bot ? state.bot.name : "You"}, ${m.kind}`,
   }, bubble);
+  if (m.from_bot && m.chat_id === state.user) {
+    const reply = el("button", { type: "button", className: "reply-button", "aria-label": "Reply to this message" }, "↩");
+    reply.addEventListener("click", () => setReply(m));
+    meta.append(reply);
+  }
   const keyboard = renderKeyboard(m);
   if (keyboard) item.append(keyboard);
   return item;
@@ -276,8 +286,11 @@ function payButton(m, text) {
 // --- actions -------------------------------------------------------------------------------------------------
 
 async function send(text) {
+  const body = { user_id: state.user, text };
+  if (state.replyTo !== null) body.reply_to = state.replyTo;
+  setReply(null);
   try {
-    await api("/send", { user_id: state.user, text });
+    await api("/send", body);
   } catch (error) {
     toast(error.message, true);
   }
@@ -363,7 +376,16 @@ function showUnread() {
   badge.setAttribute("aria-label", `${state.unread} new`);
 }
 
+/** Make the next message a reply to bot message `m` (null: no reply); the bar above the composer says so. */
+function setReply(m) {
+  state.replyTo = m ? m.id : null;
+  $("reply-bar").hidden = !m;
+  $("reply-text").textContent = m ? (m.text || m.kind).slice(0, 80) : "";
+  if (m) $("input").focus();
+}
+
 function switchUser(userId) {
+  setReply(null);
   state.user = userId;
   $("chat-messages").replaceChildren();
   connect(); // a fresh snapshot of this person's chat
@@ -405,6 +427,7 @@ function fillCommands() {
 
 function wireComposer() {
   const input = $("input");
+  $("reply-cancel").addEventListener("click", () => { setReply(null); input.focus(); });
   const submit = () => {
     const text = input.value.trim();
     if (!text) return;

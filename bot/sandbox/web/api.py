@@ -68,7 +68,10 @@ class SandboxApi:
         return web.json_response({"chat_id": chat, "messages": messages})
 
     async def send(self, request: web.Request) -> web.Response:
-        """``{user_id, text}``: the person writes ``text`` (1-4096 characters) to the bot."""
+        """``{user_id, text, reply_to?}``: the person writes ``text`` (1-4096 characters), maybe replying to a message.
+
+        ``reply_to`` is the id of one of the bot's messages in that chat (how an admin answers a support message).
+        """
         body = await _body(request)
         user_id = self._person(body)
         text = body.get("text")
@@ -76,7 +79,11 @@ class SandboxApi:
             _reject("text must be a non-empty string")
         if len(text) > MAX_TEXT:
             _reject(f"text is {len(text)} characters long; Telegram allows at most {MAX_TEXT}")
-        raw = await self._standin.send_text(user_id, text)
+        reply_to = _int(body, "reply_to") if "reply_to" in body else None
+        try:
+            raw = await self._standin.send_text(user_id, text, reply_to)
+        except AssertionError as exc:  # the stand-in's way of saying "no such bot message"
+            _reject(str(exc))
         return web.json_response({"message_id": raw["message_id"]})
 
     async def press(self, request: web.Request) -> web.Response:
@@ -150,9 +157,10 @@ class SandboxApi:
             _reject("chat is required")
         chats: set[int] = set()
         for value in values:
-            if len(value) > 20 or not value.lstrip("-").isdigit() or int(value) not in known:
+            chat = _number(value) if len(value) <= 20 else None
+            if chat is None or chat not in known:
                 _reject(f"unknown chat {value[:40]!r}")
-            chats.add(int(value))
+            chats.add(chat)
         return frozenset(chats)
 
     def _person(self, body: JSON) -> int:
@@ -207,11 +215,17 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     """The one ``bytes=a-b`` range asked for, clamped to the file; None for no (or an unusable) range."""
     if not header or not header.startswith("bytes=") or "," in header or size == 0:
         return None
-    first, _, last = header.removeprefix("bytes=").strip().partition("-")
-    if not first.isdigit() and not last.isdigit():
+    first_text, _, last_text = header.removeprefix("bytes=").strip().partition("-")
+    first, last = _number(first_text), _number(last_text)
+    if (first is not None and first < 0) or (last is not None and last < 0):
         return None
-    if not first.isdigit():  # a suffix: the last N bytes
-        return max(0, size - int(last)), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last.isdigit() else size - 1
-    return (start, end) if start <= end else None
+    if first is None:  # a suffix: the last N bytes
+        return None if last is None else (max(0, size - last), size - 1)
+    end = min(last, size - 1) if last is not None else size - 1
+    return (first, end) if first <= end else None
+
+
+def _number(text: str) -> int | None:
+    """ASCII digits (with an optional leading minus) as an int, else None ("²".isdigit() is True; int("²") raises)."""
+    digits = text.removeprefix("-")
+    return int(text) if digits.isascii() and digits.isdigit() else None
