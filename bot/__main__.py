@@ -37,11 +37,13 @@ from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeWebhook
 from engines import EngineError, EngineOptions, get_engine
+from scheduler.listening import Listening
 from scheduler.queue import GenerationQueue
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
 from storage import Database, JobRepository, StorageError, TeaserRepository, UserRepository
+from storage.analyses import AnalysisRepository
 
 log = logging.getLogger("bot")
 
@@ -161,6 +163,13 @@ async def running_bot(
             fingerprint_secret=secret,
             clock=clock,
             teasers=teasers,
+            listening=Listening(
+                runs=AnalysisRepository(db),
+                studio=studio,
+                daily_limit=settings.analyses_daily_limit,
+                zone=settings.quota_zone,
+                clock=clock,
+            ),
         )
 
         alerts = AdminAlerts(bot.send_message, texts, settings.admin_ids)

@@ -10,6 +10,7 @@ from billing import Payments, fingerprint
 from bot.delivery import TelegramDelivery
 from bot.settings import Settings
 from bot.texts import Texts
+from scheduler.listening import Listening
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from storage import Database, UserRepository
@@ -34,6 +35,7 @@ class Services:
     fingerprint_secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
     teasers: TeaserDesk | None = None  # channel teasers: the admin's /teaser and "Make yours" deep links
+    listening: Listening | None = None  # clips sent to the bot: analysis, recommendation, compose to match
 
     def fingerprint(self, telegram_id: int) -> str:
         """The quota/ledger key of a Telegram user."""

@@ -139,9 +139,7 @@ def decode(path: Path, max_seconds: float = MAX_SECONDS) -> Decoded:
     mono_source = re.search(r"\bmono\b|\b1 channels\b", audio[0]) is not None
     samples = np.ascontiguousarray(stereo[:, :1] if mono_source else stereo)
     found = _DURATION.search(log)
-    duration = (
-        int(found[1]) * 3600 + int(found[2]) * 60 + float(found[3]) if found else samples.shape[0] / float(RATE)
-    )
+    duration = int(found[1]) * 3600 + int(found[2]) * 60 + float(found[3]) if found else samples.shape[0] / float(RATE)
     return Decoded(samples, max(duration, samples.shape[0] / float(RATE)), has_video)
 
 
