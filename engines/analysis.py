@@ -9,8 +9,8 @@ Methods, briefly:
 - tempo: a log-magnitude spectral-flux onset envelope (≈ 86 frames/s), its autocorrelation, and a comb over the
   first beats (every multiple of a candidate beat period within 8 s) scored on a 0.05 BPM grid, weighted by a
   log-normal tempo prior around 120 BPM (as in Ellis 2007 / librosa's ``tempo``);
-- key: a 12-bin chroma of a 2.7 Hz-resolution spectrum (55 Hz – 2 kHz, bass weighted), correlated with the 24
-  rotations of the Krumhansl–Kessler major and minor profiles;
+- key: a 12-bin chroma of a 2.7 Hz-resolution spectrum (55 Hz – 2 kHz, each frame scaled to its peak),
+  correlated with the 24 rotations of the Krumhansl–Kessler major and minor profiles;
 - loudness: BS.1770 integrated loudness from :mod:`engines.loudness`;
 - energy: RMS per second; its level and whether it rises, falls or stays;
 - brightness: the mean spectral centroid.
@@ -178,7 +178,7 @@ def onset_envelope(mono: npt.NDArray[np.float32]) -> F64:
     return envelope / max(float(envelope.std()), 1e-12)
 
 
-def estimate_tempo(envelope: F64, fps: float, sigma: float = 1.0) -> tuple[float, float]:
+def estimate_tempo(envelope: F64, fps: float) -> tuple[float, float]:
     """(BPM, confidence 0..1) from an onset envelope sampled at ``fps``."""
     n = envelope.shape[0]
     centred = envelope - envelope.mean()
@@ -201,25 +201,29 @@ def estimate_tempo(envelope: F64, fps: float, sigma: float = 1.0) -> tuple[float
     doubled = np.interp(2.0 * bpms[candidates], bpms, score)
     combined = np.maximum(score[candidates], 0.0) + 0.5 * np.maximum(doubled, 0.0)
     bpms, score = bpms[candidates], score[candidates]
-    prior = np.exp(-0.5 * (np.log2(bpms / 120.0) / sigma) ** 2)  # one octave either side of 120
+    prior = np.exp(-0.5 * (np.log2(bpms / 120.0) / 1.0) ** 2)  # one octave either side of 120
     weighted = combined * prior
     best = int(np.argmax(weighted))
     return float(bpms[best]), float(np.clip(score[best], 0.0, 1.0))
 
 
 def chroma(mono: npt.NDArray[np.float32]) -> F64:
-    """Energy per pitch class (C first) over the whole clip, bass notes weighted up."""
+    """Pitch-class profile (C first): each frame's chroma scaled to its strongest class, summed over the clip.
+
+    Scaling per frame lets quiet passages count as much as loud ones, so a loud sustained chord with strong
+    upper partials (whose 5th harmonic is a major third) does not outvote the rest of the piece.
+    """
     hop = _CHROMA_FFT // 2
-    power = np.abs(np.fft.rfft(_frames(mono, _CHROMA_FFT, hop), axis=1)) ** 2
+    magnitude = np.abs(np.fft.rfft(_frames(mono, _CHROMA_FFT, hop), axis=1))
     freqs = np.fft.rfftfreq(_CHROMA_FFT, 1.0 / RATE)
-    used = (freqs >= 55.0) & (freqs <= 2000.0)
-    midi = 69.0 + 12.0 * np.log2(freqs[used] / 440.0)
-    near = np.abs(midi - np.round(midi)) < 0.3  # a bin close to an equal-tempered pitch
-    classes = np.round(midi[near]).astype(int) % 12
-    weight = np.where(freqs[used][near] < 260.0, 2.0, 1.0)  # the bass says most about the tonic
-    per_bin = np.sqrt(power[:, used][:, near].sum(axis=0))  # amplitude, so loud partials do not drown the rest
-    result: F64 = np.bincount(classes, weights=per_bin * weight, minlength=12).astype(np.float64)
-    return result
+    midi = 69.0 + 12.0 * np.log2(np.maximum(freqs, 1e-9) / 440.0)
+    used = (freqs >= 55.0) & (freqs <= 2000.0) & (np.abs(midi - np.round(midi)) < 0.4)  # near a tempered pitch
+    mapping = np.zeros((int(used.sum()), 12))
+    mapping[np.arange(mapping.shape[0]), np.round(midi[used]).astype(int) % 12] = 1.0
+    frames = magnitude[:, used] @ mapping
+    frames /= np.maximum(frames.max(axis=1, keepdims=True), 1e-12)
+    profile: F64 = frames.sum(axis=0).astype(np.float64)
+    return profile
 
 
 def estimate_key(profile: F64) -> tuple[str, float]:
