@@ -17,6 +17,7 @@ from bot.sandbox.records import JSON, ApiError, StoredFile, bad_request
 from bot.sandbox.validator import Upload
 from bot.sandbox.world import World
 
+MAX_DOWNLOAD = 20 * 2**20
 _MAX_UPLOAD = {"audio": 50 * 2**20, "document": 50 * 2**20, "photo": 10 * 2**20}
 
 
@@ -58,6 +59,8 @@ class Media:
         stored = self.world.files.get(p["file_id"])
         if stored is None:
             raise bad_request("invalid file_id")
+        if stored.size > MAX_DOWNLOAD:  # getFile: "bots can download files of up to 20MB in size" (Bot API JSON)
+            raise bad_request("file is too big")
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-MessageKind = Literal["text", "audio", "document", "photo", "invoice", "service"]
+MessageKind = Literal["text", "audio", "document", "photo", "invoice", "service", "voice", "video", "video_note"]
 EventKind = Literal["message", "edit", "delete", "payment", "refund"]
 JSON = dict[str, Any]
 
