@@ -53,6 +53,7 @@ _FLUX_FFT = 1024
 _CHROMA_FFT = 8192
 _MIN_BPM, _MAX_BPM = 40.0, 240.0
 _SILENCE_DBFS = -60.0
+_STRONG_ONSET = 2.0  # log-flux units (see onset_envelope)
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
 _STREAM = re.compile(r"Stream #\S+.*?:\s*(Audio|Video):\s*([^\n]*)")
 
@@ -168,14 +169,18 @@ def _frames(signal: npt.NDArray[np.float32], size: int, hop: int) -> npt.NDArray
 
 
 def onset_envelope(mono: npt.NDArray[np.float32]) -> F64:
-    """Half-wave rectified log-spectral flux per hop, high-passed and normalised."""
+    """Half-wave rectified log-spectral flux per hop, with its slow trend removed.
+
+    The log is taken relative to the clip's loudest band, so the scale is the same for a quiet and a loud take:
+    a drum hit adds several units, a steady tone well under one.
+    """
     spectrum = np.abs(np.fft.rfft(_frames(mono, _FLUX_FFT, _HOP), axis=1))
     bands = spectrum[:, : _FLUX_FFT // 2].reshape(spectrum.shape[0], 32, -1).sum(axis=2)  # 32 linear bands
     log = np.log1p(1000.0 * bands / max(float(bands.max()), 1e-12))
     flux = np.maximum(np.diff(log, axis=0), 0.0).sum(axis=1)
     local = np.convolve(flux, np.ones(16) / 16, mode="same")  # remove the slow trend of the envelope
     envelope: F64 = np.maximum(flux - local, 0.0).astype(np.float64)
-    return envelope / max(float(envelope.std()), 1e-12)
+    return envelope
 
 
 def estimate_tempo(envelope: F64, fps: float) -> tuple[float, float]:
@@ -278,7 +283,7 @@ def analyse_decoded(decoded: Decoded) -> Features:
     fps = RATE / _HOP
     envelope = onset_envelope(mono)
     bpm, tempo_confidence = estimate_tempo(envelope, fps)
-    peaks = (envelope[1:-1] > envelope[:-2]) & (envelope[1:-1] >= envelope[2:]) & (envelope[1:-1] > 1.5)
+    peaks = (envelope[1:-1] > envelope[:-2]) & (envelope[1:-1] >= envelope[2:]) & (envelope[1:-1] > _STRONG_ONSET)
     onset_rate = float(peaks.sum()) / (envelope.shape[0] / fps)  # strong onsets per second
     key, key_confidence = estimate_key(chroma(mono))
     curve, shape = _energy(mono)
