@@ -147,7 +147,7 @@ def decode(path: Path, max_seconds: float = MAX_SECONDS) -> Decoded:
 def decode_bytes(data: bytes, max_seconds: float = MAX_SECONDS) -> Decoded:
     """:func:`decode` for bytes in memory: they touch the disk only for the decode, then are deleted."""
     # A temporary file, not a pipe: MP4/MOV keep their index at the end, which ffmpeg cannot seek to in a pipe.
-    handle, name = tempfile.mkstemp(prefix="listen-", suffix=".bin")
+    handle, name = tempfile.mkstemp(prefix="listen-")
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
