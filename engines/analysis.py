@@ -48,7 +48,7 @@ NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 # Krumhansl & Kessler (1982) probe-tone ratings, tonic first.
 _MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-_HOP = 256  # onset envelope hop: 86 frames/s at 22.05 kHz
+_HOP = 512  # onset envelope hop: 43 frames/s at 22.05 kHz; the comb interpolates between frames
 _FLUX_FFT = 1024
 _CHROMA_FFT = 8192
 _MIN_BPM, _MAX_BPM = 40.0, 240.0
