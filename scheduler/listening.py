@@ -4,6 +4,7 @@ Errors (``key`` names the user text)::
 
     ListenError          base
     ├── TooBig           over Telegram's 20 MB download limit; nothing was downloaded
+    ├── DownloadFailed   the file could not be fetched
     ├── LimitReached     today's free analyses are used up
     └── RunGone          the analysis behind a button is unknown or someone else's
     engines.analysis.AnalysisError (NotAudio, Undecodable, Silent) pass through with their own ``key``
@@ -15,7 +16,7 @@ they are decoded from a temporary file that is deleted at once, and nothing of t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -49,6 +50,12 @@ class TooBig(ListenError):
     """The file is over the 20 MB a bot may download."""
 
     key = "listen.too_big"
+
+
+class DownloadFailed(ListenError):
+    """The file could not be fetched from where it was sent."""
+
+    key = "listen.download_failed"
 
 
 class LimitReached(ListenError):
@@ -115,6 +122,21 @@ class Listening:
         if run_id is None:
             raise LimitReached(self.daily_limit)
         return run_id
+
+    async def listen(self, who: Requester, size: int | None, fetch: Callable[[], Awaitable[bytes]]) -> Heard:
+        """Check the size, take one of today's free analyses, ``fetch`` the file and analyse it.
+
+        ``fetch`` returns the file's bytes or raises TooBig / DownloadFailed. Any refusal after the reservation
+        gives the analysis back, so a file that cannot be analysed costs nothing.
+        """
+        self.check_size(size)
+        run_id = await self.reserve(who)
+        try:
+            data = await fetch()
+        except BaseException:
+            await self.release(run_id)
+            raise
+        return await self.analyse(run_id, data)
 
     async def left_today(self, who: Requester) -> int:
         """How many free analyses ``who`` has left today."""

@@ -6,13 +6,13 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
 from bot.handlers.common import answer_submission, requester
 from engines.analysis import AnalysisError
 from scheduler.intake import IntakeError
-from scheduler.listening import Heard, ListenError, Mode
+from scheduler.listening import DownloadFailed, Heard, ListenError, Mode, TooBig
 from scheduler.studio import Requester
 
 _MODES: dict[str, Mode] = {"m": "match", "s": "same"}
@@ -27,33 +27,27 @@ def _attachment(message: Message) -> tuple[str, int | None]:
 
 async def listen_message(update: Update, context: BotContext) -> None:
     """Downloads the clip (≤ 20 MB), analyses it and answers with what was heard, a picture and the buttons."""
-    assert update.effective_message is not None
+    assert update.effective_message is not None and context.services.listening is not None
     who, language = await requester(update, context)
-    texts, listening = context.services.texts, context.services.listening
-    assert listening is not None  # registered only when the listener is wired
     file_id, size = _attachment(update.effective_message)
     try:
-        listening.check_size(size)
-        run_id = await listening.reserve(who)
-        try:
-            data = bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
-        except TelegramError:
-            await listening.release(run_id)
-            await context.bot.send_message(who.chat_id, texts.get(language, "listen.download_failed"))
-            return
-        heard = await listening.analyse(run_id, data)
+        heard = await context.services.listening.listen(who, size, lambda: _download(context, file_id))
     except (ListenError, AnalysisError) as exc:
-        values = getattr(exc, "values", {})
-        await context.bot.send_message(who.chat_id, texts.get(language, exc.key, **values))
+        await _say(context, who, language, exc.key, **getattr(exc, "values", {}))
         return
-    left = await listening.left_today(who)
-    await context.bot.send_photo(
-        who.chat_id,
-        heard.picture,
-        caption=_caption(context, language, heard, left),
-        parse_mode=ParseMode.HTML,
-        reply_markup=_buttons(context, language, heard.run_id),
-    )
+    left = await context.services.listening.left_today(who)
+    caption, buttons = _caption(context, language, heard, left), _buttons(context, language, heard.run_id)
+    await context.bot.send_photo(who.chat_id, heard.picture, caption, parse_mode=ParseMode.HTML, reply_markup=buttons)
+
+
+async def _download(context: BotContext, file_id: str) -> bytes:
+    """The file's bytes through getFile; TooBig or DownloadFailed as the listener's contract asks."""
+    try:
+        return bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
+    except BadRequest as exc:  # the Bot API says "Bad Request: file is too big" beyond 20 MB
+        raise (TooBig if "too big" in exc.message.lower() else DownloadFailed)(exc.message) from exc
+    except TelegramError as exc:
+        raise DownloadFailed(type(exc).__name__) from exc
 
 
 async def listen_button(update: Update, context: BotContext) -> None:

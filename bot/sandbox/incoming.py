@@ -28,14 +28,20 @@ def send_file(
     mime_type: str | None = None,
     duration: int = 0,
     size: tuple[int, int] = (640, 360),
+    declare_size: bool = True,
 ) -> JSON:
-    """The person sends ``data`` as a ``kind`` message; queues the update and returns the Message JSON."""
+    """The person sends ``data`` as a ``kind`` message; queues the update and returns the Message JSON.
+
+    ``declare_size=False`` leaves ``file_size`` out, as the Bot API may (the field is optional).
+    """
     if user_id not in world.users:
         raise AssertionError(f"no user {user_id}; call add_user({user_id}, ...) first")
     world.blocked.discard(user_id)  # writing to a bot unblocks it
     mime = mime_type or _DEFAULT_MIME.get(kind, "application/octet-stream")
     stored = world.store_file(Upload(kind, file_name, mime, data), kind)
-    media: JSON = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_size": stored.size}
+    media: JSON = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
+    if declare_size:
+        media["file_size"] = stored.size
     if kind != "document":
         media["duration"] = duration
     if kind in ("audio", "video", "document"):

@@ -141,3 +141,10 @@ async def test_someone_elses_analysis_button_composes_nothing(live_bot: LiveBot)
 
     with pytest.raises(RunGone):
         await listening.compose(Requester(BOB, BOB, "x", False), int(run_id), "match")
+
+
+async def test_a_file_whose_size_telegram_left_out_is_refused_when_get_file_says_too_big(live_bot: LiveBot) -> None:
+    big = bytes(20 * 2**20 + 1)
+    await live_bot.standin.send_file(ADA, "video", big, duration=60, declare_size=False)
+    refused = await live_bot.reply(ADA, lambda m: "over 20 MB" in m.content)
+    assert refused.kind == "text" and await analyses_left(live_bot, ADA) == 10
