@@ -54,12 +54,12 @@ class Recommendation:
 
 
 def playable_bpm(bpm: float, low: float = 40.0, high: float = 220.0) -> float:
-    """``bpm`` moved by octaves into [low, high] (a 230 BPM reading is composed at 115)."""
+    """``bpm`` rounded and moved by octaves into [low, high] (a 230 BPM reading is composed at 115)."""
     while bpm > high:
         bpm /= 2.0
     while bpm < low:
         bpm *= 2.0
-    return round(bpm, 1)
+    return float(round(bpm))  # a whole BPM: what a person sets, and the beat grid an engine renders
 
 
 def recommend(features: Features, *, max_duration: float = 300.0) -> Recommendation:
@@ -85,9 +85,8 @@ def recommend(features: Features, *, max_duration: float = 300.0) -> Recommendat
     reasons["mood"] = why
     intensity = features.energy
     reasons["intensity"] = f"{features.lufs:.0f} LUFS and {features.onset_rate:.1f} strong onsets a second"
-    reasons["tempo"] = f"the clip's own tempo, {features.bpm:.0f} BPM" + (
-        f" (composed at {bpm:.0f})" if bpm != round(features.bpm, 1) else ""
-    )
+    octave = abs(bpm - features.bpm) > 2.0
+    reasons["tempo"] = f"the clip's own tempo, {features.bpm:.0f} BPM" + (" (an octave moved)" if octave else "")
     if features.has_video:
         duration = round(min(features.duration, max_duration), 2)
         reasons["length"] = f"exactly the video's {features.duration:.1f} s, fading out at the end"
