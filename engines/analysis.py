@@ -52,6 +52,7 @@ _HOP = 512  # onset envelope hop: 43 frames/s at 22.05 kHz; the comb interpolate
 _FLUX_FFT = 1024
 _CHROMA_FFT = 8192
 _MIN_BPM, _MAX_BPM = 40.0, 240.0
+_DECODE_S = 60.0  # a pathological file must not hold a worker thread for ever
 _SILENCE_DBFS = -60.0
 _STRONG_ONSET = 2.0  # log-flux units (see onset_envelope)
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
@@ -125,7 +126,10 @@ def decode(path: Path, max_seconds: float = MAX_SECONDS) -> Decoded:
     """Decode the first ``max_seconds`` of any audio or video file with ffmpeg (blocking)."""
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-t", f"{max_seconds:g}", "-vn",
                "-ac", "2", "-ar", str(RATE), "-f", "f32le", "pipe:1"]  # fmt: skip
-    proc = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    try:
+        proc = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, check=False, timeout=_DECODE_S)
+    except subprocess.TimeoutExpired:
+        raise Undecodable(f"ffmpeg took over {_DECODE_S:g} s") from None
     log = proc.stderr.decode(errors="replace")
     streams = _STREAM.findall(log)
     audio = [detail for kind, detail in streams if kind == "Audio"]

@@ -106,9 +106,13 @@ class Listening:
         daily_limit: int,
         zone: ZoneInfo,
         clock: Callable[[], datetime],
+        concurrency: int = 2,
     ) -> None:
         self.runs, self.studio, self.daily_limit = runs, studio, daily_limit
         self._zone, self._clock = zone, clock
+        # At most this many analyses decode at once (each takes a core for a second or two), so a burst of clips
+        # waits its turn instead of starving the generation workers.
+        self._slots = asyncio.Semaphore(concurrency)
 
     def check_size(self, size: int | None) -> None:
         """TooBig when a file of ``size`` bytes cannot be downloaded by a bot (checked before downloading)."""
@@ -147,7 +151,9 @@ class Listening:
         """Analyse ``data`` in a worker thread for the reserved ``run_id``; a bad file gives the analysis back."""
         try:
             self.check_size(len(data))
-            features, picture, advice = await asyncio.to_thread(_analyse, data, self.studio.capabilities.max_duration)
+            async with self._slots:
+                work = asyncio.to_thread(_analyse, data, self.studio.capabilities.max_duration)
+                features, picture, advice = await work
         except BaseException:  # a bad file (AnalysisError, TooBig), a crash or a cancel: the analysis is given back
             await self.runs.fail(run_id)
             raise
