@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
@@ -30,6 +30,7 @@ async def listen_message(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None and context.services.listening is not None
     who, language = await requester(update, context)
     file_id, size = _attachment(update.effective_message)
+    await context.bot.send_chat_action(who.chat_id, ChatAction.UPLOAD_PHOTO)  # "sending a photo…" while it listens
     try:
         heard = await context.services.listening.listen(who, size, lambda: _download(context, file_id))
     except (ListenError, AnalysisError) as exc:
@@ -51,7 +52,7 @@ async def _download(context: BotContext, file_id: str) -> bytes:
 
 
 async def listen_button(update: Update, context: BotContext) -> None:
-    """ "Compose to match" / "Same tempo & key": composes from the stored analysis (costs like any track)."""
+    """Composes from a stored analysis: "Compose to match" or "Same tempo & key" (costs like any track)."""
     query = update.callback_query
     assert query is not None and query.data is not None
     _, mode, raw = query.data.split(":")
