@@ -76,8 +76,14 @@ async def test_a_clip_gets_its_analysis_and_compose_to_match_delivers_at_its_tem
     assert await analyses_left(live_bot, ADA) == 9
 
 
-async def test_same_tempo_and_key_sets_only_those(live_bot: LiveBot) -> None:
-    message = await analysed(live_bot, ADA, "voice", await synth_mp3(96.0, "E major"), duration=8)
+async def test_a_voice_note_in_ogg_opus_and_same_tempo_and_key_sets_only_those(
+    live_bot: LiveBot, tmp_path: Path
+) -> None:
+    mp3 = tmp_path / "take.mp3"
+    mp3.write_bytes(await synth_mp3(96.0, "E major"))
+    voice = tmp_path / "voice.ogg"  # what Telegram's voice notes are: OGG with Opus, mono
+    run_ffmpeg(["-i", str(mp3), "-c:a", "libopus", "-b:a", "48k", "-ac", "1", str(voice)])
+    message = await analysed(live_bot, ADA, "voice", voice.read_bytes(), duration=8)
     job = await composed_job(live_bot, ADA, message, "ls:s:")
     assert abs(job.params["bpm"] - 96.0) <= 2.0 and job.params["key"] == "E major"
     assert job.params["duration"] == 30.0 and "mood" not in job.params
