@@ -126,6 +126,8 @@ def build_application(
     if services.listening is not None:
         clips = filters.AUDIO | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE
         clips |= filters.Document.AUDIO | filters.Document.VIDEO
+        for extension in ("mp3", "wav", "m4a", "ogg", "oga", "opus", "flac", "aac", "mp4", "mov", "webm", "mkv"):
+            clips |= filters.Document.FileExtension(extension)  # clients may send these as octet-stream
         app.add_handler(MessageHandler(clips & filters.ChatType.PRIVATE, listen.listen_message))
         app.add_handler(CallbackQueryHandler(listen.listen_button, pattern=r"^ls:[ms]:\d+$"))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))

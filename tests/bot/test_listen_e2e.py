@@ -154,3 +154,10 @@ async def test_a_file_whose_size_telegram_left_out_is_refused_when_get_file_says
     await live_bot.standin.send_file(ADA, "video", big, duration=60, declare_size=False)
     refused = await live_bot.reply(ADA, lambda m: "over 20 MB" in m.content)
     assert refused.kind == "text" and await analyses_left(live_bot, ADA) == 10
+
+
+async def test_a_clip_sent_as_a_generic_document_is_recognised_by_its_extension(live_bot: LiveBot) -> None:
+    clip = await synth_mp3(124.0, "A minor", seconds=4.0)
+    details = {"file_name": "beat.MP3", "mime_type": "application/octet-stream"}
+    message = await analysed(live_bot, ADA, "document", clip, **details)
+    assert "A minor" in message.content
