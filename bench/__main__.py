@@ -18,7 +18,7 @@ from pathlib import Path
 
 import telegram
 
-from bench import broadcast, chat, engines, quota
+from bench import analysis, broadcast, chat, engines, quota
 from bench.harness import Figure, load_average
 
 HERE = Path(__file__).resolve().parent
@@ -62,6 +62,7 @@ def main() -> None:
         "chat: throughput, generations, loop lag, RSS, start-up", lambda: asyncio.run(chat.measure(raw_cost))
     )
     figures += _timed("broadcast (≈ 40 s: 1 000 messages at ≤ 30/s)", lambda: [asyncio.run(broadcast.measure())])
+    figures += _timed("clip analysis: accuracy on synth tracks, a 3-minute MP3", analysis.measure)
     order = ["throughput", "generations/s", "quota", "`synth`", "broadcast", "event-loop", "RSS idle", "RSS with"]
     order.append("process start")
     figures.sort(key=lambda f: next((i for i, key in enumerate(order) if key in f.name), len(order)))

@@ -45,11 +45,13 @@ from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
 from engines import EngineError, EngineOptions, get_engine
+from scheduler.listening import Listening
 from scheduler.queue import GenerationQueue
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
 from storage import Database, InboxError, JobRepository, PaymentInbox, StorageError, TeaserRepository, UserRepository
+from storage.analyses import AnalysisRepository
 from storage.owner import claim as claim_database
 
 log = logging.getLogger("bot")
@@ -212,6 +214,13 @@ async def running_bot(
             clock=clock,
             teasers=teasers,
             stars=stars,
+            listening=Listening(
+                runs=AnalysisRepository(db),
+                studio=studio,
+                daily_limit=settings.analyses_daily_limit,
+                zone=settings.quota_zone,
+                clock=clock,
+            ),
         )
 
         app = build_application(services, bot, error_reporter=alerts)

@@ -29,6 +29,7 @@ from bot.handlers import (
     generate,
     guided,
     history,
+    listen,
     payments,
     presets,
     refunds,
@@ -121,6 +122,13 @@ def build_application(
     app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=r"^(pack|fiat|card):"))
     app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=r"^tz:\d+$"))
     app.add_handler(CallbackQueryHandler(support.cancel_button, pattern=r"^sup:cancel$"))
+    if services.listening is not None:
+        clips = filters.AUDIO | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE
+        clips |= filters.Document.AUDIO | filters.Document.VIDEO
+        for extension in ("mp3", "wav", "m4a", "ogg", "oga", "opus", "flac", "aac", "mp4", "mov", "webm", "mkv"):
+            clips |= filters.Document.FileExtension(extension)  # clients may send these as octet-stream
+        app.add_handler(MessageHandler(clips & filters.ChatType.PRIVATE, listen.listen_message))
+        app.add_handler(CallbackQueryHandler(listen.listen_button, pattern=r"^ls:[ms]:\d+$"))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))

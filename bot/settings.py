@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     teaser_prompts: Annotated[tuple[str, ...], NoDecode] = DEFAULT_TEASER_PROMPTS
     audio_retention_days: int = Field(default=30, ge=1, le=3650)
     credit_packs: str = DEFAULT_PACKS
+    analyses_daily_limit: int = Field(default=10, ge=0, le=1000)  # free clip analyses per user per day
     payment_provider_token: SecretStr | None = None
     payment_currency: str = "USD"
     stripe_secret_key: SecretStr | None = None

@@ -240,6 +240,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "analysis_runs",
+        """
+        CREATE TABLE analysis_runs (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            telegram_id     INTEGER NOT NULL,
+            day             TEXT    NOT NULL,
+            status          TEXT    NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'done', 'failed')),
+            features        TEXT,
+            recommendation  TEXT,
+            created_at      TEXT    NOT NULL
+        );
+        CREATE INDEX analysis_runs_user_day ON analysis_runs (telegram_id, day);
+        """,
+    ),
 )
 
 

@@ -14,9 +14,11 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from bot.sandbox import limits
-from bot.sandbox.records import JSON, StoredFile, bad_request
+from bot.sandbox.records import JSON, ApiError, StoredFile, bad_request
 from bot.sandbox.validator import Upload
 from bot.sandbox.world import World
+
+MAX_DOWNLOAD = 20 * 2**20
 
 
 class Media:
@@ -57,6 +59,9 @@ class Media:
         stored = self.world.files.get(p["file_id"])
         if stored is None:
             raise bad_request("invalid file_id")
+        if stored.size > MAX_DOWNLOAD:  # getFile: "bots can download files of up to 20MB in size" (Bot API JSON)
+            # Not the bot's mistake when the message left file_size out (it is optional): no violation.
+            raise ApiError(400, "Bad Request: file is too big", violation=False)
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,

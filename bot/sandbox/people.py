@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from typing import Any
 
 from bot.sandbox.commerce import Commerce
+from bot.sandbox.incoming import IncomingKind, send_file
 from bot.sandbox.methods import Messaging
 from bot.sandbox.records import JSON, ChatMessage, PaymentOutcome
 from bot.sandbox.world import World
@@ -51,6 +53,10 @@ class People:
         message = self.world.post(user_id, False, content, kind="text", text=text)
         self.world.updates.put("message", message.raw)
         return message.raw
+
+    async def send_file(self, user_id: int, kind: IncomingKind, data: bytes, **details: Any) -> JSON:
+        """The person sends a file (audio, voice, video, video_note, document); see :func:`incoming.send_file`."""
+        return send_file(self.world, user_id, kind, data, **details)
 
     async def press_button(self, user_id: int, message_id: int, callback_data: str) -> str:
         """The person presses the inline button carrying ``callback_data``; return the callback query id."""

@@ -18,11 +18,13 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
 from types import TracebackType
+from typing import Any
 
 from bot.sandbox.commerce import Commerce
 from bot.sandbox.events import Subscription
 from bot.sandbox.faults import Fault, FaultKind, FaultPlan
 from bot.sandbox.flood import FloodLimit
+from bot.sandbox.incoming import IncomingKind
 from bot.sandbox.methods import Messaging
 from bot.sandbox.people import People
 from bot.sandbox.records import JSON, Call, ChatMessage, PaymentOutcome, StoredFile, render_transcript
@@ -143,6 +145,13 @@ class TelegramStandIn:
     async def send_text(self, user_id: int, text: str, reply_to: int | None = None) -> JSON:
         """The person writes ``text`` in their private chat (replying to bot message ``reply_to``); their Message."""
         return await self.people.send_text(user_id, text, reply_to)
+
+    async def send_file(self, user_id: int, kind: IncomingKind, data: bytes, **details: Any) -> JSON:
+        """The person sends a file of ``kind`` (audio, voice, video, video_note, document); return the Message JSON.
+
+        ``details``: ``file_name``, ``mime_type``, ``duration`` (s), ``size`` ((width, height) of a video).
+        """
+        return await self.people.send_file(user_id, kind, data, **details)
 
     async def press_button(self, user_id: int, message_id: int, callback_data: str) -> str:
         """The person presses an inline button of a bot message; return the callback query id."""

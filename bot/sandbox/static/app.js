@@ -155,12 +155,13 @@ function scrollToEnd(list, really) {
 function renderMessage(m, audios) {
   if (m.kind === "service") return el("li", { className: "note", "data-key": m.id }, serviceText(m));
   const classes = ["msg", m.from_bot ? "in" : "out"];
-  if (m.kind === "audio" || m.kind === "document" || m.kind === "photo" || m.kind === "invoice") {
+  const sentFile = ["voice", "video", "video_note"].includes(m.kind);  // clips a person sent (to be analysed)
+  if (m.kind === "audio" || m.kind === "document" || m.kind === "photo" || m.kind === "invoice" || sentFile) {
     classes.push("media");
   }
   const bubble = el("div", { className: "bubble" });
   if (m.kind === "audio") bubble.append(...renderAudio(m, audios));
-  else if (m.kind === "document") bubble.append(renderDocument(m));
+  else if (m.kind === "document" || sentFile) bubble.append(renderDocument(m));
   else if (m.kind === "photo" && m.file) bubble.append(el("img", { className: "photo", src: m.file.url, alt: "Photo" }));
   else if (m.kind === "invoice") bubble.append(...renderInvoice(m));
   if (m.text) bubble.append(el("div", { className: "text" }, m.text));
@@ -449,6 +450,29 @@ function wireComposer() {
   input.addEventListener("input", autosize);
 }
 
+// The 📎 button: send a clip (audio or video) as the selected person; the bot analyses it.
+function wireAttach() {
+  const picker = $("attach-input");
+  $("attach-button").addEventListener("click", () => picker.click());
+  picker.addEventListener("change", async () => {
+    const file = picker.files && picker.files[0];
+    picker.value = "";
+    if (!file) return;
+    const form = new FormData();
+    form.append("user_id", String(state.user));
+    form.append("file", file, file.name);
+    try {
+      const response = await fetch(`${API}/send_file`, { method: "POST", body: form, headers: { "X-Sandbox-Token": TOKEN } });
+      if (!response.ok) {
+        const data = await response.json().catch(() => ({}));
+        throw new Error(data.error || (response.status === 413 ? "That file is too large to send." : `upload failed (${response.status})`));
+      }
+    } catch (error) {
+      toast(error.message, true);
+    }
+  });
+}
+
 // --- formatting ----------------------------------------------------------------------------------------------
 
 function serviceText(m) {
@@ -495,6 +519,7 @@ async function start() {
   fillPeople();
   fillCommands();
   wireComposer();
+  wireAttach();
   $("tab-chat").addEventListener("click", () => showView("chat"));
   $("tab-channel").addEventListener("click", () => showView("channel"));
   connect();

@@ -16,6 +16,7 @@ from bot.sandbox.web.api import SandboxApi, guarded
 from bot.sandbox.web.cast import Cast
 from bot.sandbox.web.guard import SandboxGuard, new_token
 from bot.sandbox.web.stream import EventStream
+from bot.sandbox.web.upload import FileUpload
 
 STATIC_PATH = "/sandbox/static/"
 TOKEN_PLACEHOLDER = b"__SANDBOX_TOKEN__"  # in index.html's <meta name="sandbox-token">
@@ -53,6 +54,7 @@ class SandboxPage:
         app.router.add_get(STATIC_PATH + "{name}", self.static)
         app.router.add_get("/sandbox/api/events", guarded(self.live))
         app.router.add_routes(self.api.routes())
+        app.router.add_routes(FileUpload(self.standin, self.cast).routes())  # the 📎 button: clips to analyse
         app.on_shutdown.append(self._close_streams)
 
     async def index(self, request: web.Request) -> web.Response:
