@@ -41,6 +41,9 @@ TICK_S = 0.25
 #: engine rendering two 30 s tracks at once (each in a thread, then MP3 export) delayed ticks by at most 26 ms (GIL
 #: hand-overs; median 6 ms), an idle loop by < 4 ms; a full second late means something blocked the loop.
 LOOP_LAG_LIMIT_S = 1.0
+#: How long a stall over the limit keeps the loop reported as blocked after it ended: a probe polling every few
+#: seconds (and a request that itself waited behind the next tick) still sees a stall that has just passed.
+STALL_HOLD_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class LoopMonitor:
         self.max_lag = 0.0  # since start, for the operator's curiosity
         self._on_tick = on_tick
         self._last_tick = time.monotonic()
+        self._stall = (0.0, float("-inf"))  # the last tick over the limit: (its lag, when)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -83,9 +87,13 @@ class LoopMonitor:
             self._task = None
 
     def lag(self) -> float:
-        """The current lag: how late the last tick was, or how overdue the next one is, whichever is more."""
-        overdue = time.monotonic() - self._last_tick - self.tick_s
-        return max(self.last_lag, overdue, 0.0)
+        """The current lag: how late the last tick was, how overdue the next one is, or a stall over the limit in
+        the last ``STALL_HOLD_S``, whichever is more."""
+        now = time.monotonic()
+        overdue = now - self._last_tick - self.tick_s
+        stall, at = self._stall
+        recent = stall if now - at < STALL_HOLD_S else 0.0
+        return max(self.last_lag, overdue, recent, 0.0)
 
     async def _run(self) -> None:
         while True:
@@ -95,6 +103,7 @@ class LoopMonitor:
             self.max_lag = max(self.max_lag, self.last_lag)
             self._last_tick = now
             if self.last_lag > LOOP_LAG_LIMIT_S:
+                self._stall = (self.last_lag, now)
                 log.warning("the event loop was blocked for %.2f s", self.last_lag)
             if self._on_tick is not None:
                 self._on_tick(self.last_lag)

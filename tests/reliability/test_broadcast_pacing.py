@@ -7,6 +7,7 @@ and sent eight messages at once — against a 30 msg/s flood limit, 99 × 429 in
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 from scheduler.broadcast import Pacer, broadcast
@@ -25,7 +26,7 @@ async def test_concurrent_waiters_get_distinct_evenly_spaced_slots() -> None:
 
     await asyncio.gather(*(sender() for _ in range(8)))
     ordered = sorted(slots)
-    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ordered)]
     assert len(slots) == 40
     assert min(gaps) >= 0.02 - 1e-9, f"senders bunched: smallest gap {min(gaps) * 1000:.1f} ms for a 20 ms pace"
 
