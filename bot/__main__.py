@@ -32,6 +32,7 @@ from bot.observed_limiter import polling_error_callback
 from bot.publisher import TelegramPublisher, TelegramTeaserMessenger, teaser_config
 from bot.services import Services, utc_now
 from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
+from bot.studio.api import StudioApi
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
@@ -205,6 +206,7 @@ async def running_bot(
             webhook = StripeWebhook(payments, StripeNotices(bot, texts, users, settings.admin_ids), texts)
             http.app.add_routes(webhook.routes())
             stack.push_async_callback(webhook.drain)
+        StudioApi(services, bot_token=token).mount(http.app)  # /api/v1 (the studio page and third parties)
         if standin is not None:  # the browser chat page at http://HTTP_HOST:HTTP_PORT/, sandbox mode only
             from bot.sandbox.web import SandboxPage, sandbox_cast
 

@@ -7,6 +7,7 @@ logs or ``repr``.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from datetime import time
@@ -76,6 +77,10 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(default=20.0, ge=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    webapp_auth_max_age: int = Field(default=86400, ge=60, le=30 * 86400)  # seconds an initData stays valid
+    api_rate_limit: int = Field(default=30, ge=1, le=10000)  # API requests a minute per caller (key or user)
+    api_ip_rate_limit: int = Field(default=120, ge=1, le=100000)  # API requests a minute per client IP
+    trusted_proxies: Annotated[frozenset[str], NoDecode] = frozenset()  # whose X-Forwarded-For is believed
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -95,6 +100,19 @@ class Settings(BaseSettings):
             if bad:
                 raise ValueError(f"expected comma-separated Telegram user ids, got {bad[0]!r}")
             return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            for part in parts:
+                try:
+                    ipaddress.ip_address(part)
+                except ValueError:
+                    raise ValueError(f"expected comma-separated IP addresses, got {part!r}") from None
+            return frozenset(parts)
         return value
 
     @field_validator("teaser_prompts", mode="before")

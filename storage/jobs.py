@@ -131,6 +131,17 @@ class JobRepository:
         )
         return [Job.from_row(r) for r in rows]
 
+    async def search_for_user(self, telegram_id: int, text: str, *, limit: int = 20, offset: int = 0) -> list[Job]:
+        """A user's delivered jobs whose prompt or title contains ``text`` (case-insensitive), newest first."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = await self._db.fetchall(
+            "SELECT * FROM jobs WHERE telegram_id = ? AND status = 'delivered'"
+            " AND (prompt LIKE ? ESCAPE '\\' OR COALESCE(title, '') LIKE ? ESCAPE '\\')"
+            " ORDER BY id DESC LIMIT ? OFFSET ?",
+            (telegram_id, pattern, pattern, limit, offset),
+        )
+        return [Job.from_row(r) for r in rows]
+
     async def count_for_user(self, telegram_id: int, *, delivered_only: bool = False) -> int:
         """How many jobs a user has (delivered ones only when asked)."""
         where = "telegram_id = ?" + (" AND status = 'delivered'" if delivered_only else "")

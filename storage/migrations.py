@@ -204,6 +204,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "studio_api_keys",
+        # Third-party API keys: only the SHA-256 of the key is kept; a revoked key keeps its row (and its name).
+        """
+        CREATE TABLE api_keys (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            owner_id    INTEGER NOT NULL,
+            name        TEXT    NOT NULL,
+            key_hash    TEXT    NOT NULL UNIQUE,
+            created_by  INTEGER NOT NULL,
+            created_at  TEXT    NOT NULL,
+            revoked_at  TEXT
+        );
+        """,
+    ),
 )
 
 

@@ -1,0 +1,394 @@
+"""The public HTTP API under ``/api/v1``: the studio page uses it, and so do third parties with a key.
+
+A caller proves who it is with ``Authorization: tma <initData>`` (a Mini App user, checked as Telegram specifies)
+or ``Authorization: Bearer <api key>`` (issued by an admin with ``/apikey``). Composing goes through the same
+:class:`scheduler.studio.Studio` as the chat: the same intake rules, free quota, credits and queue, and the finished
+track is sent to the person's chat as well. Every request body and answer is a pydantic model from
+:mod:`bot.studio.models`; the OpenAPI document at ``/api/v1/openapi.json`` is generated from the same table.
+
+Answers: 401 (nothing else) without valid credentials; 422 with a readable message on bad input; 429 with
+``Retry-After`` over a per-IP or per-caller limit; 402 when the free quota and credits are spent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from billing import Decision
+from bot.services import Services
+from bot.studio.initdata import InvalidInitData, validate_init_data
+from bot.studio.keys import key_hash
+from bot.studio.limits import RateLimiter
+from bot.studio.models import Library, Me, Problem, Queued, Track, TrackRequest
+from scheduler.intake import IntakeError
+from scheduler.studio import Gone, Requester, StudioError
+from storage import Job
+from storage.apikeys import ApiKeyRepository
+
+log = logging.getLogger(__name__)
+
+BASE = "/api/v1"
+MAX_BODY = 16 * 1024
+PAGE_MAX = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated caller: who they are to the studio, and the key their request limit is counted under."""
+
+    who: Requester
+    first_name: str
+    language: str
+    limit_key: str
+
+
+Handler = Callable[[web.Request, Caller], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One operation: the route, its models (for validation and for the OpenAPI document) and its handler."""
+
+    method: str
+    path: str
+    summary: str
+    handler: Handler
+    answer: type[BaseModel] | None
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: tuple[tuple[str, str, str], ...] = ()  # (name, JSON type, description)
+    media: str = "application/json"
+
+
+class ApiError(Exception):
+    """An answer other than success: HTTP status, stable code, and the text key (with values) of its message."""
+
+    def __init__(self, status: int, code: str, key: str, /, **values: Any) -> None:
+        super().__init__(code)
+        self.status, self.code, self.key, self.values = status, code, key, values
+
+
+class StudioApi:
+    """Routes of ``/api/v1``, mounted on the bot's HTTP server."""
+
+    def __init__(self, services: Services, *, bot_token: str) -> None:
+        self.services, self._token = services, bot_token
+        settings = services.settings
+        self._max_age = timedelta(seconds=settings.webapp_auth_max_age)
+        minute = timedelta(minutes=1)
+        self._per_ip = RateLimiter(settings.api_ip_rate_limit, window=minute, clock=services.clock)
+        self._per_caller = RateLimiter(settings.api_rate_limit, window=minute, clock=services.clock)
+        self._keys = ApiKeyRepository(services.db)
+        self._trusted = settings.trusted_proxies
+        self.endpoints = (
+            Endpoint("GET", "/me", "Who you are, your balance and free tracks left today", self._me, Me),
+            Endpoint("POST", "/tracks", "Compose a track (spends a free track or a credit)", self._compose, Queued,
+                     status=202, body=TrackRequest),
+            Endpoint("GET", "/tracks", "Your library: delivered tracks, newest first", self._library, Library,
+                     query=(("q", "string", "Only tracks whose prompt or title contains this"),
+                            ("limit", "integer", f"At most this many (1-{PAGE_MAX}, default 20)"),
+                            ("offset", "integer", "Skip this many"))),
+            Endpoint("GET", "/tracks/{id}", "A track's status, and its metadata once delivered", self._track, Track),
+            Endpoint("GET", "/tracks/{id}/audio", "The track's audio (MP3, or WAV with format=wav)", self._audio, None,
+                     query=(("format", "string", "mp3 (default) or wav"),), media="audio/mpeg"),
+        )  # fmt: skip
+
+    def mount(self, app: web.Application) -> None:
+        """Add the routes (and the OpenAPI document) to ``app``."""
+        app.router.add_get(f"{BASE}/openapi.json", self._openapi)
+        for endpoint in self.endpoints:
+            app.router.add_route(endpoint.method, BASE + endpoint.path, self._wrap(endpoint))
+
+    # --- plumbing ----------------------------------------------------------------------------------------
+
+    def client_ip(self, request: web.Request) -> str:
+        """The client's address: the last hop not in TRUSTED_PROXIES when the peer is one, else the peer."""
+        peer = request.remote or ""
+        if peer not in self._trusted:
+            return peer
+        hops = [h.strip() for h in ",".join(request.headers.getall("X-Forwarded-For", [])).split(",") if h.strip()]
+        for hop in reversed(hops):
+            try:
+                ipaddress.ip_address(hop)
+            except ValueError:
+                return peer
+            if hop not in self._trusted:
+                return hop
+        return peer
+
+    def _problem(self, error: ApiError, language: str | None) -> web.Response:
+        text = self.services.texts.get(language, error.key, **error.values)
+        answer = web.json_response(Problem(error=error.code, message=text).model_dump(), status=error.status)
+        if "retry_after" in error.values:
+            answer.headers["Retry-After"] = str(error.values["retry_after"])
+        return answer
+
+    def _wrap(self, endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            language: str | None = None
+            try:
+                wait = self._per_ip.hit("ip:" + self.client_ip(request))
+                if wait:
+                    raise ApiError(429, "rate_limited", "api.rate_limited", retry_after=int(wait + 0.999))
+                caller = await self._authenticate(request)
+                language = caller.language
+                wait = self._per_caller.hit(caller.limit_key)
+                if wait:
+                    raise ApiError(429, "rate_limited", "api.rate_limited", retry_after=int(wait + 0.999))
+                answer = await endpoint.handler(request, caller)
+            except ApiError as exc:
+                answer = self._problem(exc, language)
+            answer.headers.setdefault("Cache-Control", "no-store")
+            return answer
+
+        return handle
+
+    async def _authenticate(self, request: web.Request) -> Caller:
+        scheme, _, credential = request.headers.get("Authorization", "").strip().partition(" ")
+        credential = credential.strip()
+        services = self.services
+        if scheme.lower() == "tma" and credential:
+            try:
+                person = validate_init_data(credential, self._token, now=services.clock(), max_age=self._max_age)
+            except InvalidInitData as exc:
+                log.info("refused a Mini App request: %s", exc)
+                raise ApiError(401, "unauthorized", "api.unauthorized") from None
+            user, _ = await services.users.seen(
+                telegram_id=person.id,
+                fingerprint=services.fingerprint(person.id),
+                first_name=person.first_name,
+                username=person.username,
+                language=services.texts.language_for(person.language_code),
+                now=services.clock(),
+            )
+            who = Requester(user.telegram_id, user.telegram_id, user.fingerprint, user.banned)
+            return Caller(who, user.first_name, user.language, f"user:{user.telegram_id}")
+        if scheme.lower() == "bearer" and credential:
+            key = await self._keys.active(key_hash(credential))
+            if key is None:
+                raise ApiError(401, "unauthorized", "api.unauthorized")
+            owner = await services.users.get(key.owner_id)
+            fingerprint = owner.fingerprint if owner else services.fingerprint(key.owner_id)
+            who = Requester(key.owner_id, key.owner_id, fingerprint, owner.banned if owner else False)
+            name = owner.first_name if owner else ""
+            return Caller(who, name, owner.language if owner else "en", f"key:{key.id}")
+        raise ApiError(401, "unauthorized", "api.unauthorized")
+
+    # --- operations --------------------------------------------------------------------------------------
+
+    async def _me(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        balance = await self.services.studio.balance(caller.who)
+        me = Me(
+            user_id=caller.who.telegram_id,
+            first_name=caller.first_name,
+            free_left=balance.free_left,
+            free_quota=balance.free_quota,
+            paid_credits=balance.paid,
+            resets_at=balance.resets_at,
+        )
+        return web.json_response(me.model_dump(mode="json"))
+
+    async def _compose(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            raise ApiError(413, "too_large", "api.too_large", limit=MAX_BODY)
+        raw = await request.content.read(MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
+            raise ApiError(413, "too_large", "api.too_large", limit=MAX_BODY)
+        try:
+            wanted = TrackRequest.model_validate_json(raw or b"{}")
+        except ValidationError as exc:
+            raise ApiError(422, "invalid", "api.invalid", details=_describe(exc)) from None
+        try:
+            submission = await self.services.studio.compose(caller.who, _as_text(wanted))
+        except IntakeError as exc:
+            details = self.services.texts.get(caller.language, exc.key, **exc.values)
+            raise ApiError(422, "invalid", "api.invalid", details=details) from None
+        decision = submission.admission.decision
+        if submission.job is None:
+            if decision is Decision.BLOCK_QUOTA:
+                raise ApiError(402, "quota", "api.quota", quota=submission.admission.balance.free_quota)
+            if decision is Decision.BLOCK_BUSY:
+                raise ApiError(409, "busy", "api.busy")
+            raise ApiError(403, "banned", "error.banned")
+        queued = Queued(id=submission.job.id, status=submission.job.status, position=submission.position)
+        return web.json_response(queued.model_dump(), status=202)
+
+    async def _owned(self, request: web.Request, caller: Caller) -> Job:
+        raw = request.match_info["id"]
+        if not raw.isdigit() or len(raw) > 18:
+            raise ApiError(404, "not_found", "api.not_found")
+        try:
+            return await self.services.studio.owned(caller.who, int(raw))
+        except StudioError:  # someone else's track is "not found" too: ids are not an oracle
+            raise ApiError(404, "not_found", "api.not_found") from None
+
+    def _track_model(self, request: web.Request, job: Job) -> Track:
+        audio = f"{BASE}/tracks/{job.id}/audio" if job.status == "delivered" else None
+        return Track(
+            id=job.id,
+            status=job.status,
+            prompt=job.prompt,
+            created_at=job.created_at,
+            title=job.title,
+            duration=job.duration,
+            bpm=job.bpm,
+            key=job.music_key,
+            seed=job.seed,
+            audio_url=audio,
+        )
+
+    async def _track(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        job = await self._owned(request, caller)
+        return web.json_response(self._track_model(request, job).model_dump(mode="json"))
+
+    async def _library(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        query = request.query
+        try:
+            limit = int(query.get("limit", "20"))
+            offset = int(query.get("offset", "0"))
+        except ValueError:
+            raise ApiError(422, "invalid", "api.invalid", details="limit and offset must be whole numbers") from None
+        if not 1 <= limit <= PAGE_MAX or offset < 0:
+            raise ApiError(422, "invalid", "api.invalid", details=f"limit must be 1-{PAGE_MAX} and offset ≥ 0")
+        text = query.get("q", "").strip()[:100]
+        jobs = self.services.studio.jobs
+        tid = caller.who.telegram_id
+        if text:
+            found = await jobs.search_for_user(tid, text, limit=limit, offset=offset)
+            total = len(found) + offset
+        else:
+            found = await jobs.for_user(tid, limit=limit, offset=offset, delivered_only=True)
+            total = await jobs.count_for_user(tid, delivered_only=True)
+        library = Library(tracks=[self._track_model(request, job) for job in found], total=total)
+        return web.json_response(library.model_dump(mode="json"))
+
+    async def _audio(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        kind = request.query.get("format", "mp3")
+        if kind not in ("mp3", "wav"):
+            raise ApiError(422, "invalid", "api.invalid", details="format must be mp3 or wav")
+        job = await self._owned(request, caller)
+        if job.status != "delivered":
+            raise ApiError(404, "not_found", "api.not_ready")
+        try:
+            outgoing = await self.services.studio.audio_file(job)
+        except Gone:
+            raise ApiError(404, "not_found", "api.not_found") from None
+        assert outgoing.path is not None
+        path, name = outgoing.path, outgoing.name
+        if kind == "wav":
+            path, name = path.with_suffix(".wav"), str(Path(name).with_suffix(".wav"))
+        if not await asyncio.to_thread(path.is_file):
+            raise ApiError(404, "not_found", "api.not_found")
+        answer = web.FileResponse(path)
+        answer.content_type = "audio/wav" if kind == "wav" else "audio/mpeg"
+        answer.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+        return answer
+
+    # --- the OpenAPI document ----------------------------------------------------------------------------
+
+    async def _openapi(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response(self.openapi())
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of these routes, generated from their models."""
+        models: list[type[BaseModel]] = [Problem]
+        for e in self.endpoints:
+            models += [m for m in (e.body, e.answer) if m is not None and m not in models]
+        _, defs = models_json_schema(
+            [(m, "validation" if m is TrackRequest else "serialization") for m in models],
+            ref_template="#/components/schemas/{model}",
+        )
+
+        def ref(model: type[BaseModel]) -> dict[str, Any]:
+            return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+        problem = {"content": {"application/json": {"schema": ref(Problem)}}}
+        paths: dict[str, dict[str, Any]] = {}
+        for e in self.endpoints:
+            op: dict[str, Any] = {"summary": e.summary, "security": [{"tma": []}, {"apiKey": []}]}
+            params: list[dict[str, Any]] = []
+            if "{id}" in e.path:
+                params.append({"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}})
+            params += [
+                {"name": n, "in": "query", "required": False, "description": d, "schema": {"type": t}}
+                for n, t, d in e.query
+            ]
+            if params:
+                op["parameters"] = params
+            if e.body is not None:
+                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(e.body)}}}
+            ok: dict[str, Any] = {"description": "OK"}
+            if e.answer is not None:
+                ok["content"] = {e.media: {"schema": ref(e.answer)}}
+            else:
+                ok["content"] = {e.media: {"schema": {"type": "string", "format": "binary"}}}
+            op["responses"] = {str(e.status): ok} | {
+                str(code): {"description": why, **problem}
+                for code, why in (
+                    (401, "Missing, forged, altered or stale credentials"),
+                    (404, "No such track of yours"),
+                    (422, "Bad input; the message says what to fix"),
+                    (429, "Too many requests; see Retry-After"),
+                )
+            }
+            if e.body is not None:
+                op["responses"] |= {
+                    "402": {"description": "Free tracks and credits are spent", **problem},
+                    "409": {"description": "A track of yours is already in the works", **problem},
+                }
+            paths.setdefault(BASE + e.path, {})[e.method.lower()] = op
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": "CloudMusic API", "version": "1"},
+            "paths": paths,
+            "components": {
+                "schemas": defs["$defs"],
+                "securitySchemes": {
+                    "tma": {"type": "apiKey", "in": "header", "name": "Authorization",
+                            "description": "tma <Telegram Mini App initData>"},
+                    "apiKey": {"type": "http", "scheme": "bearer", "description": "A key from an admin's /apikey"},
+                },
+            },
+        }  # fmt: skip
+
+
+def _as_text(wanted: TrackRequest) -> str:
+    """The request as the chat's intake reads it, so the same rules (and messages) apply."""
+    parts = [wanted.prompt]
+    if wanted.bpm is not None:
+        parts.append(f"bpm={wanted.bpm:g}")
+    if wanted.key is not None:
+        parts.append(f'key="{wanted.key}"')
+    if wanted.seed is not None:
+        parts.append(f"seed={wanted.seed}")
+    if wanted.duration is not None:
+        parts.append(f"duration={wanted.duration:g}")
+    if wanted.loop:
+        parts.append("loop=yes")
+    return " ".join(parts)
+
+
+def _describe(error: ValidationError) -> str:
+    """Pydantic's complaints as one readable line: ``bpm: Input should be less than or equal to 220``."""
+    parts = []
+    for item in error.errors(include_url=False, include_input=False):
+        where = ".".join(str(p) for p in item["loc"]) or "body"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
