@@ -33,6 +33,7 @@ from bot.publisher import TelegramPublisher, TelegramTeaserMessenger, teaser_con
 from bot.services import Services, utc_now
 from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
 from bot.studio.api import StudioApi
+from bot.studio.telegram import mini_app_url, set_menu_button
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
@@ -173,6 +174,11 @@ async def running_bot(
             await app.post_init(app)
         await app.start()
         stack.push_async_callback(app.stop)
+        if (studio_app := mini_app_url(settings)) is not None:  # the menu button opens the studio Mini App
+            try:
+                await set_menu_button(bot, texts, studio_app)
+            except TelegramError as exc:
+                log.warning("could not set the menu button to the studio: %s", exc)
         await queue.start()
         stack.push_async_callback(queue.stop, settings.shutdown_grace)
         telegram_webhook: TelegramWebhook | None = None
@@ -206,7 +212,7 @@ async def running_bot(
             webhook = StripeWebhook(payments, StripeNotices(bot, texts, users, settings.admin_ids), texts)
             http.app.add_routes(webhook.routes())
             stack.push_async_callback(webhook.drain)
-        StudioApi(services, bot_token=token).mount(http.app)  # /api/v1 (the studio page and third parties)
+        StudioApi(services, bot_token=token, bot=bot).mount(http.app)  # /api/v1 (the studio page and third parties)
         if standin is not None:  # the browser chat page at http://HTTP_HOST:HTTP_PORT/, sandbox mode only
             from bot.sandbox.web import SandboxPage, sandbox_cast
 

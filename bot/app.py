@@ -35,6 +35,7 @@ from bot.handlers import (
     presets,
     refunds,
     start,
+    studio,
     teaser,
     tracks,
 )
@@ -113,6 +114,7 @@ def build_application(
     for name, callback in admin_commands.items():
         app.add_handler(CommandHandler(name, callback, filters=admins))
     app.add_handler(CommandHandler("apikey", apikeys.apikey_command, filters=admins))
+    app.add_handler(CommandHandler("studio", studio.studio_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:(ok|no):\d+$"))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))

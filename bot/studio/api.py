@@ -19,18 +19,32 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
+from telegram import Bot
+from telegram.error import TelegramError
 
-from billing import Decision
+from billing import Decision, PaymentError
 from bot.services import Services
 from bot.studio.initdata import InvalidInitData, validate_init_data
 from bot.studio.keys import key_hash
 from bot.studio.limits import RateLimiter
-from bot.studio.models import Library, Me, Problem, Queued, Track, TrackRequest
+from bot.studio.models import (
+    InvoiceLink,
+    InvoiceRequest,
+    Library,
+    Me,
+    Pack,
+    Packs,
+    Problem,
+    Queued,
+    Track,
+    TrackRequest,
+)
+from bot.studio.telegram import stars_invoice_link
 from scheduler.intake import IntakeError
 from scheduler.studio import Gone, Requester, StudioError
 from storage import Job
@@ -41,6 +55,7 @@ log = logging.getLogger(__name__)
 BASE = "/api/v1"
 MAX_BODY = 16 * 1024
 PAGE_MAX = 50
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +97,8 @@ class ApiError(Exception):
 class StudioApi:
     """Routes of ``/api/v1``, mounted on the bot's HTTP server."""
 
-    def __init__(self, services: Services, *, bot_token: str) -> None:
-        self.services, self._token = services, bot_token
+    def __init__(self, services: Services, *, bot_token: str, bot: Bot) -> None:
+        self.services, self._token, self._bot = services, bot_token, bot
         settings = services.settings
         self._max_age = timedelta(seconds=settings.webapp_auth_max_age)
         minute = timedelta(minutes=1)
@@ -102,6 +117,9 @@ class StudioApi:
             Endpoint("GET", "/tracks/{id}", "A track's status, and its metadata once delivered", self._track, Track),
             Endpoint("GET", "/tracks/{id}/audio", "The track's audio (MP3, or WAV with format=wav)", self._audio, None,
                      query=(("format", "string", "mp3 (default) or wav"),), media="audio/mpeg"),
+            Endpoint("GET", "/packs", "The credit packs on sale", self._packs, Packs),
+            Endpoint("POST", "/invoices", "A Telegram Stars invoice link for a pack (Mini App users)", self._invoice,
+                     InvoiceLink, status=201, body=InvoiceRequest),
         )  # fmt: skip
 
     def mount(self, app: web.Application) -> None:
@@ -200,15 +218,7 @@ class StudioApi:
         return web.json_response(me.model_dump(mode="json"))
 
     async def _compose(self, request: web.Request, caller: Caller) -> web.StreamResponse:
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            raise ApiError(413, "too_large", "api.too_large", limit=MAX_BODY)
-        raw = await request.content.read(MAX_BODY + 1)
-        if len(raw) > MAX_BODY:
-            raise ApiError(413, "too_large", "api.too_large", limit=MAX_BODY)
-        try:
-            wanted = TrackRequest.model_validate_json(raw or b"{}")
-        except ValidationError as exc:
-            raise ApiError(422, "invalid", "api.invalid", details=_describe(exc)) from None
+        wanted = await _body(request, TrackRequest)
         try:
             submission = await self.services.studio.compose(caller.who, _as_text(wanted))
         except IntakeError as exc:
@@ -295,6 +305,28 @@ class StudioApi:
         answer.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
         return answer
 
+    async def _packs(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        packs = [Pack(id=p.id, credits=p.credits, stars=p.stars, usd=p.usd) for p in self.services.payments.packs]
+        return web.json_response(Packs(packs=packs).model_dump())
+
+    async def _invoice(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        wanted = await _body(request, InvoiceRequest)
+        if caller.who.banned:
+            raise ApiError(403, "banned", "error.banned")
+        try:
+            url = await stars_invoice_link(
+                self._bot, self.services.payments, self.services.texts,
+                pack_id=wanted.pack, telegram_id=caller.who.telegram_id, language=caller.language,
+            )  # fmt: skip
+        except PaymentError as exc:
+            raise ApiError(
+                422, "invalid", "api.invalid", details=self.services.texts.get(caller.language, exc.key)
+            ) from None
+        except TelegramError as exc:
+            log.warning("createInvoiceLink failed: %s", exc)
+            raise ApiError(502, "unavailable", "api.unavailable") from None
+        return web.json_response(InvoiceLink(url=url).model_dump(), status=201)
+
     # --- the OpenAPI document ----------------------------------------------------------------------------
 
     async def _openapi(self, request: web.Request) -> web.StreamResponse:
@@ -306,7 +338,7 @@ class StudioApi:
         for e in self.endpoints:
             models += [m for m in (e.body, e.answer) if m is not None and m not in models]
         _, defs = models_json_schema(
-            [(m, "validation" if m is TrackRequest else "serialization") for m in models],
+            [(m, "validation" if m in (TrackRequest, InvoiceRequest) else "serialization") for m in models],
             ref_template="#/components/schemas/{model}",
         )
 
@@ -361,6 +393,19 @@ class StudioApi:
                 },
             },
         }  # fmt: skip
+
+
+async def _body(request: web.Request, model: type[M]) -> M:
+    """The JSON body as ``model``: 413 when too big, 422 (saying what is wrong) when it does not fit."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise ApiError(413, "too_large", "api.too_large", limit=MAX_BODY)
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "too_large", "api.too_large", limit=MAX_BODY)
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        raise ApiError(422, "invalid", "api.invalid", details=_describe(exc)) from None
 
 
 def _as_text(wanted: TrackRequest) -> str:

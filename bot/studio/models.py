@@ -69,3 +69,32 @@ class Problem(BaseModel):
 
     error: str = Field(description="A stable code: unauthorized, invalid, not_found, rate_limited, quota, busy…")
     message: str = Field(description="A sentence to show a person.")
+
+
+class Pack(BaseModel):
+    """A credit pack on sale."""
+
+    id: str
+    credits: int
+    stars: int
+    usd: str
+
+
+class Packs(BaseModel):
+    """The credit packs on sale."""
+
+    packs: list[Pack]
+
+
+class InvoiceRequest(BaseModel):
+    """Which pack to buy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pack: str = Field(min_length=1, max_length=16, description="A pack id from GET /packs")
+
+
+class InvoiceLink(BaseModel):
+    """A Telegram Stars invoice link, to open with Telegram.WebApp.openInvoice."""
+
+    url: str
