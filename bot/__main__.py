@@ -33,6 +33,7 @@ from bot.publisher import TelegramPublisher, TelegramTeaserMessenger, teaser_con
 from bot.services import Services, utc_now
 from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
 from bot.studio.api import StudioApi
+from bot.studio.page import StudioPage
 from bot.studio.telegram import mini_app_url, set_menu_button
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
@@ -213,6 +214,7 @@ async def running_bot(
             http.app.add_routes(webhook.routes())
             stack.push_async_callback(webhook.drain)
         StudioApi(services, bot_token=token, bot=bot).mount(http.app)  # /api/v1 (the studio page and third parties)
+        StudioPage().mount(http.app)  # /app/, the studio page (a Telegram Mini App)
         if standin is not None:  # the browser chat page at http://HTTP_HOST:HTTP_PORT/, sandbox mode only
             from bot.sandbox.web import SandboxPage, sandbox_cast
 

@@ -117,6 +117,8 @@ class StudioApi:
             Endpoint("GET", "/tracks/{id}", "A track's status, and its metadata once delivered", self._track, Track),
             Endpoint("GET", "/tracks/{id}/audio", "The track's audio (MP3, or WAV with format=wav)", self._audio, None,
                      query=(("format", "string", "mp3 (default) or wav"),), media="audio/mpeg"),
+            Endpoint("GET", "/tracks/{id}/cover", "The track's cover picture (JPEG)", self._cover, None,
+                     media="image/jpeg"),
             Endpoint("GET", "/packs", "The credit packs on sale", self._packs, Packs),
             Endpoint("POST", "/invoices", "A Telegram Stars invoice link for a pack (Mini App users)", self._invoice,
                      InvoiceLink, status=201, body=InvoiceRequest),
@@ -168,6 +170,7 @@ class StudioApi:
             except ApiError as exc:
                 answer = self._problem(exc, language)
             answer.headers.setdefault("Cache-Control", "no-store")
+            answer.headers.setdefault("X-Content-Type-Options", "nosniff")
             return answer
 
         return handle
@@ -304,6 +307,15 @@ class StudioApi:
         answer.content_type = "audio/wav" if kind == "wav" else "audio/mpeg"
         answer.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
         return answer
+
+    async def _cover(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        job = await self._owned(request, caller)
+        if job.status != "delivered" or job.audio_path is None:
+            raise ApiError(404, "not_found", "api.not_ready")
+        path = Path(job.audio_path).with_suffix(".jpg")
+        if not await asyncio.to_thread(path.is_file):
+            raise ApiError(404, "not_found", "api.not_found")
+        return web.FileResponse(path, headers={"Content-Type": "image/jpeg"})
 
     async def _packs(self, request: web.Request, caller: Caller) -> web.StreamResponse:
         packs = [Pack(id=p.id, credits=p.credits, stars=p.stars, usd=p.usd) for p in self.services.payments.packs]

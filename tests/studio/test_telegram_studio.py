@@ -72,3 +72,23 @@ class TestWithAnHttpBaseUrl:
         answer = await live_bot.ask(ADA, "/studio", "studio")
         assert web_app_urls(answer) == [] and [b.url for b in answer.buttons] == ["http://127.0.0.1:8080/app/"]
         assert live_bot.standin.messaging.menu_buttons == {}
+
+
+async def test_the_page_is_served_with_a_csp_without_inline_scripts(
+    live_bot: LiveBot, session: aiohttp.ClientSession
+) -> None:
+    base = live_bot.runtime.http.url
+    async with session.get(base + "/app/") as answer:
+        html = await answer.text()
+        csp = answer.headers["Content-Security-Policy"]
+        assert answer.status == 200 and answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'self' https://telegram.org" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'self' https://web.telegram.org" in csp
+    assert "<script>" not in html and " on" not in html.split("<body>")[1].replace(" one", ""), "no inline handlers"
+    for name, kind in (("studio.js", "text/javascript"), ("studio.css", "text/css")):
+        async with session.get(f"{base}/app/{name}") as answer:
+            assert answer.status == 200 and answer.content_type == kind
+    async with session.get(base + "/app/../bot/settings.py") as answer:
+        assert answer.status == 404
+    async with session.get(base + "/app/nope.js") as answer:
+        assert answer.status == 404

@@ -1,0 +1,258 @@
+// CloudMusic Studio: one page for the Telegram Mini App (and, later, the public web). Talks only to /api/v1.
+"use strict";
+(() => {
+  const API = "../api/v1";
+  const tg = window.Telegram && window.Telegram.WebApp ? window.Telegram.WebApp : null;
+  const initData = tg && tg.initData ? tg.initData : "";
+  const $ = (id) => document.getElementById(id);
+  let watching = null; // the job id being followed in the queue view
+  let playingUrl = null;
+
+  function applyTheme() {
+    if (!tg) return;
+    const p = tg.themeParams || {};
+    const map = { bg_color: "--bg", text_color: "--text", hint_color: "--hint", link_color: "--link",
+      button_color: "--button", button_text_color: "--button-text", secondary_bg_color: "--secondary-bg" };
+    for (const [name, variable] of Object.entries(map)) {
+      if (p[name]) document.documentElement.style.setProperty(variable, p[name]);
+    }
+    if (tg.colorScheme) document.documentElement.dataset.theme = tg.colorScheme;
+  }
+
+  function showError(message) {
+    const box = $("error");
+    box.textContent = message || "";
+    box.hidden = !message;
+  }
+
+  async function call(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (initData) headers.Authorization = "tma " + initData;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const answer = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin" });
+    const type = answer.headers.get("Content-Type") || "";
+    const data = type.includes("application/json") ? await answer.json() : await answer.blob();
+    if (!answer.ok) {
+      const error = new Error(data && data.message ? data.message : "Something went wrong (" + answer.status + ").");
+      error.status = answer.status;
+      throw error;
+    }
+    return data;
+  }
+
+  async function refreshBalance() {
+    const me = await call("GET", "/me");
+    $("balance").textContent = me.free_left + " of " + me.free_quota + " free today · " + me.paid_credits + " credits";
+  }
+
+  function setMode(advanced) {
+    $("mode-guided").setAttribute("aria-pressed", String(!advanced));
+    $("mode-advanced").setAttribute("aria-pressed", String(advanced));
+    $("guided").hidden = advanced;
+    $("advanced").hidden = !advanced;
+  }
+
+  function numberOrNull(id) {
+    const value = $(id).value.trim();
+    return value === "" ? null : Number(value);
+  }
+
+  async function compose(request) {
+    showError("");
+    try {
+      const queued = await call("POST", "/tracks", request);
+      watching = queued.id;
+      $("progress").textContent = "Queued (#" + queued.id + ")…";
+      follow(queued.id);
+      refreshBalance().catch(() => {});
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  async function follow(id) {
+    while (watching === id) {
+      let track;
+      try {
+        track = await call("GET", "/tracks/" + id);
+      } catch (error) {
+        showError(error.message);
+        return;
+      }
+      if (track.status === "delivered") {
+        $("progress").textContent = "✅ Done: " + (track.title || track.prompt);
+        watching = null;
+        await play(track);
+        await loadLibrary();
+        return;
+      }
+      if (track.status === "failed" || track.status === "canceled") {
+        $("progress").textContent = "This track could not be made (" + track.status + "). Nothing was charged.";
+        watching = null;
+        refreshBalance().catch(() => {});
+        return;
+      }
+      $("progress").textContent = track.status === "running" ? "🎛 Composing “" + track.prompt + "”…"
+        : "⏳ Waiting in the queue: “" + track.prompt + "”";
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+
+  async function drawWave(blob) {
+    const canvas = $("wave");
+    const context = canvas.getContext("2d");
+    context.clearRect(0, 0, canvas.width, canvas.height);
+    const AudioCtx = window.AudioContext || window.webkitAudioContext;
+    if (!AudioCtx) return;
+    try {
+      const audio = await new AudioCtx().decodeAudioData(await blob.arrayBuffer());
+      const samples = audio.getChannelData(0);
+      const step = Math.max(1, Math.floor(samples.length / canvas.width));
+      context.fillStyle = getComputedStyle(document.documentElement).getPropertyValue("--link") || "#2563eb";
+      for (let x = 0; x < canvas.width; x++) {
+        let peak = 0;
+        for (let i = x * step; i < Math.min(samples.length, (x + 1) * step); i++) peak = Math.max(peak, Math.abs(samples[i]));
+        const h = Math.max(1, peak * canvas.height);
+        context.fillRect(x, (canvas.height - h) / 2, 1, h);
+      }
+    } catch (error) {
+      // a browser that cannot decode MP3 still plays it through <audio>; the waveform is only a picture
+    }
+  }
+
+  async function play(track) {
+    showError("");
+    try {
+      const blob = await call("GET", "/tracks/" + track.id + "/audio");
+      if (playingUrl) URL.revokeObjectURL(playingUrl);
+      playingUrl = URL.createObjectURL(blob);
+      const audio = $("audio");
+      audio.src = playingUrl;
+      audio.dataset.track = String(track.id);
+      $("now-title").textContent = track.title || track.prompt;
+      audio.play().catch(() => {}); // autoplay may be refused until the person touches the page
+      loadCover(track).catch(() => {});
+      drawWave(blob);
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  async function loadCover(track) {
+    const cover = $("cover");
+    const blob = await call("GET", "/tracks/" + track.id + "/cover");
+    cover.src = URL.createObjectURL(blob);
+    cover.hidden = false;
+  }
+
+  async function download(track, format) {
+    showError("");
+    try {
+      const blob = await call("GET", "/tracks/" + track.id + "/audio" + (format === "wav" ? "?format=wav" : ""));
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = (track.title || track.prompt).slice(0, 60) + "." + format;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  function button(text, label, onClick) {
+    const element = document.createElement("button");
+    element.type = "button";
+    element.textContent = text;
+    element.setAttribute("aria-label", label);
+    element.addEventListener("click", onClick);
+    return element;
+  }
+
+  async function loadLibrary() {
+    const q = $("q").value.trim();
+    const library = await call("GET", "/tracks" + (q ? "?q=" + encodeURIComponent(q) : ""));
+    const list = $("library");
+    list.replaceChildren();
+    if (!library.tracks.length) {
+      const empty = document.createElement("li");
+      empty.className = "hint";
+      empty.textContent = q ? "No track matches “" + q + "”." : "Your tracks will appear here.";
+      list.appendChild(empty);
+    }
+    for (const track of library.tracks) {
+      const item = document.createElement("li");
+      item.dataset.track = String(track.id);
+      const name = document.createElement("span");
+      name.className = "name";
+      const title = track.title || track.prompt;
+      name.textContent = title + (track.duration ? " · " + Math.round(track.duration) + " s" : "");
+      item.append(name,
+        button("▶ Play", "Play " + title, () => play(track)),
+        button("MP3", "Download " + title + " as MP3", () => download(track, "mp3")),
+        button("WAV", "Download " + title + " as WAV", () => download(track, "wav")));
+      list.appendChild(item);
+    }
+  }
+
+  async function loadPacks() {
+    const { packs } = await call("GET", "/packs");
+    const box = $("packs");
+    box.replaceChildren();
+    for (const pack of packs) {
+      box.appendChild(button(pack.credits + " credits · " + pack.stars + " ⭐", "Buy " + pack.credits + " credits for "
+        + pack.stars + " Stars", () => buy(pack)));
+    }
+  }
+
+  async function buy(pack) {
+    showError("");
+    try {
+      const { url } = await call("POST", "/invoices", { pack: pack.id });
+      if (!tg || !tg.openInvoice) throw new Error("Buying with Stars works inside Telegram.");
+      tg.openInvoice(url, (status) => {
+        if (status === "paid") setTimeout(() => refreshBalance().catch(() => {}), 1500);
+      });
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  function start() {
+    applyTheme();
+    if (tg) {
+      tg.ready();
+      if (tg.expand) tg.expand();
+      if (tg.onEvent) tg.onEvent("themeChanged", applyTheme);
+    }
+    $("mode-guided").addEventListener("click", () => setMode(false));
+    $("mode-advanced").addEventListener("click", () => setMode(true));
+    $("guided").addEventListener("submit", (event) => {
+      event.preventDefault();
+      compose({ prompt: $("mood").value + " " + $("genre").value, duration: Number($("length").value) });
+    });
+    $("advanced").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const request = { prompt: $("prompt").value, loop: $("loop").checked };
+      const bpm = numberOrNull("bpm"), duration = numberOrNull("duration"), seed = numberOrNull("seed");
+      if (bpm !== null) request.bpm = bpm;
+      if (duration !== null) request.duration = duration;
+      if (seed !== null) request.seed = seed;
+      if ($("key").value.trim()) request.key = $("key").value.trim();
+      compose(request);
+    });
+    $("search").addEventListener("submit", (event) => { event.preventDefault(); loadLibrary().catch((e) => showError(e.message)); });
+    $("q").addEventListener("input", () => loadLibrary().catch(() => {}));
+    if (!initData) {
+      $("signin").hidden = false;
+      for (const id of ["compose"]) $(id).hidden = true;
+      $("balance").textContent = "";
+      return;
+    }
+    Promise.all([refreshBalance(), loadLibrary(), loadPacks()]).catch((error) => showError(error.message));
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
