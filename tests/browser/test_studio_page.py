@@ -1,0 +1,153 @@
+"""The studio page (/app/) in a real headless Chromium, against the real bot in sandbox mode in-process.
+
+Telegram mode: Telegram's script (https://telegram.org/js/telegram-web-app.js, the network edge) is answered by a
+stand-in that sets ``Telegram.WebApp`` with ``initData`` signed with the sandbox bot's token the way Telegram signs
+it, and records ``openInvoice``. Screenshots (phone and desktop, light and dark) are written to ``docs/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import SANDBOX_TOKEN, Runtime
+from tests.browser.conftest import CHROMIUM_ARGS
+from tests.studio.helpers import signed_init_data
+
+with contextlib.suppress(ImportError):
+    from playwright.async_api import BrowserContext, Page, async_playwright, expect
+
+WAIT_MS = 15_000
+ADA = 1001
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+TELEGRAM_JS = "https://telegram.org/js/telegram-web-app.js"
+LIGHT = {"bg_color": "#ffffff", "text_color": "#000000", "hint_color": "#707579", "link_color": "#3390ec",
+         "button_color": "#3390ec", "button_text_color": "#ffffff", "secondary_bg_color": "#f4f4f5"}  # fmt: skip
+DARK = {"bg_color": "#212121", "text_color": "#ffffff", "hint_color": "#aaaaaa", "link_color": "#8774e1",
+        "button_color": "#8774e1", "button_text_color": "#ffffff", "secondary_bg_color": "#181818"}  # fmt: skip
+
+
+def telegram_script(init_data: str, scheme: str) -> str:
+    """What Telegram's script provides to the page, as far as the studio uses it."""
+    theme = DARK if scheme == "dark" else LIGHT
+    web_app = (
+        f"initData: {json.dumps(init_data)}, colorScheme: {json.dumps(scheme)}, themeParams: {json.dumps(theme)},"
+        " invoices: [], ready() {}, expand() {}, onEvent() {},"
+        " openInvoice(url, callback) { this.invoices.push(url); if (callback) callback('pending'); }"
+    )
+    return "window.Telegram = { WebApp: { " + web_app + " } };"
+
+
+@pytest.fixture
+async def browser(chromium: str, tmp_path: Path) -> AsyncIterator[BrowserContext]:
+    """A fresh headless Chromium profile."""
+    expect.set_options(timeout=WAIT_MS)
+    async with async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )  # fmt: skip
+        try:
+            yield context
+        finally:
+            await context.close()
+
+
+async def until(page: Page, function: str, timeout: float = WAIT_MS / 1000) -> None:
+    """Wait until ``function`` (JS, run with CDP, since the page's CSP rightly forbids eval) returns true."""
+    async with asyncio.timeout(timeout):
+        while not await page.evaluate(function):
+            await asyncio.sleep(0.1)
+
+
+async def open_studio(context: BrowserContext, runtime: Runtime, *, scheme: str = "light", telegram: bool = True,
+                      phone: bool = False) -> Page:  # fmt: skip
+    page = context.pages[0] if context.pages else await context.new_page()
+    if phone:
+        await page.set_viewport_size({"width": 390, "height": 844})
+    init_data = signed_init_data(ADA, datetime.now(UTC), token=SANDBOX_TOKEN) if telegram else ""
+    body = telegram_script(init_data, scheme) if telegram else ""
+    await page.route(TELEGRAM_JS, lambda route: route.fulfill(body=body, content_type="text/javascript"))
+    await page.goto(runtime.http.url + "/app/")
+    return page
+
+
+async def test_in_telegram_compose_plays_lists_and_buy_opens_the_invoice(
+    browser: BrowserContext, sandbox_bot: Runtime
+) -> None:
+    page = await open_studio(browser, sandbox_bot)
+    await expect(page.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
+    await page.locator("#genre").select_option("synthwave")
+    await page.locator("#mood").select_option("dreamy")
+    await page.locator("#length").select_option("15")
+    await page.get_by_role("button", name="Compose").first.click()
+    await expect(page.locator("#progress")).to_contain_text("Done", timeout=30_000)
+    await until(page, "() => document.getElementById('audio').readyState >= 1")
+    assert await page.locator("#audio").evaluate("a => a.src.startsWith('blob:') && a.duration > 14")
+    await expect(page.locator("#now-title")).to_contain_text("dreamy synthwave", ignore_case=True)
+    await expect(page.locator("#library li")).to_have_count(1)
+    await expect(page.locator("#library li .name")).to_contain_text("15 s")
+    await expect(page.locator("#balance")).to_have_text("3 of 4 free today · 0 credits")
+    assert sandbox_bot.standin is not None
+    assert [m for m in sandbox_bot.standin.transcript(ADA) if m.from_bot and m.kind == "audio"], "sent to the chat"
+    await page.locator("#q").fill("polka")
+    await expect(page.locator("#library li")).to_have_text(["No track matches “polka”."])
+    await page.locator("#q").fill("synth")
+    await expect(page.locator("#library li button")).to_have_count(3)
+
+    await page.locator("#packs button").first.click()
+    await until(page, "() => window.Telegram.WebApp.invoices.length === 1")
+    link = await page.evaluate("window.Telegram.WebApp.invoices[0]")
+    assert link.startswith("https://t.me/$")
+    outcome = await sandbox_bot.standin.pay_invoice_link(ADA, link)
+    assert outcome.approved
+
+    DOCS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(DOCS / "studio-desktop-light.png"), full_page=True)
+
+
+async def test_keyboard_only_compose_in_advanced_mode_with_a_clear_error(
+    browser: BrowserContext, sandbox_bot: Runtime
+) -> None:
+    page = await open_studio(browser, sandbox_bot, scheme="dark", phone=True)
+    await expect(page.locator("#balance")).to_contain_text("free today")
+    await page.locator("#mode-advanced").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#advanced")).to_be_visible()
+    await page.locator("#prompt").fill("bpm=120")
+    await page.locator("#prompt").press("Tab")
+    await page.keyboard.press("Shift+Tab")
+    await page.locator("#loop").focus()
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#error")).to_contain_text("Add a few words describing the music")
+    await expect(page.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(33, 33, 33)", "Telegram's dark theme colours are applied"
+    DOCS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(DOCS / "studio-phone-dark.png"), full_page=True)
+
+
+async def test_screenshots_phone_light_and_desktop_dark(browser: BrowserContext, sandbox_bot: Runtime) -> None:
+    page = await open_studio(browser, sandbox_bot, phone=True)
+    await expect(page.locator("#balance")).to_contain_text("free today")
+    await page.screenshot(path=str(DOCS / "studio-phone-light.png"), full_page=True)
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.unroute(TELEGRAM_JS)
+    page = await open_studio(browser, sandbox_bot, scheme="dark")
+    await expect(page.locator("#balance")).to_contain_text("free today")
+    await page.screenshot(path=str(DOCS / "studio-desktop-dark.png"), full_page=True)
+
+
+async def test_outside_telegram_the_page_asks_to_open_it_from_the_bot(
+    browser: BrowserContext, sandbox_bot: Runtime
+) -> None:
+    page = await open_studio(browser, sandbox_bot, telegram=False)
+    await expect(page.locator("#signin")).to_be_visible()
+    await expect(page.locator("#compose")).to_be_hidden()
