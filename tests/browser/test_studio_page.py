@@ -151,3 +151,25 @@ async def test_outside_telegram_the_page_asks_to_open_it_from_the_bot(
     page = await open_studio(browser, sandbox_bot, telegram=False)
     await expect(page.locator("#signin")).to_be_visible()
     await expect(page.locator("#compose")).to_be_hidden()
+
+
+async def test_the_sandbox_menu_button_opens_the_studio_for_the_selected_person(
+    browser: BrowserContext, sandbox_bot: Runtime
+) -> None:
+    page = browser.pages[0] if browser.pages else await browser.new_page()
+    await page.route(TELEGRAM_JS, lambda route: route.abort())  # offline, as `make run` may be
+    await page.goto(sandbox_bot.http.url + "/")
+    await expect(page.locator("#chat-subtitle")).to_have_text("bot · sandbox")
+    await page.locator("#user-select").select_option("1002")
+    await page.get_by_role("button", name="Studio").click()
+    studio = page.frame_locator("#studio-frame")
+    await expect(studio.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
+    await studio.locator("#length").select_option("15")
+    await studio.get_by_role("button", name="Compose").first.click()
+    await expect(studio.locator("#progress")).to_contain_text("Done", timeout=30_000)
+    await expect(studio.locator("#library li")).to_have_count(1)
+    await expect(page.locator("li[data-kind=audio]")).to_have_count(1)  # the track is in Bob's chat as well
+    assert sandbox_bot.standin is not None
+    assert [m for m in sandbox_bot.standin.transcript(1002) if m.from_bot and m.kind == "audio"]
+    await page.get_by_role("button", name="Close the studio").click()
+    await expect(page.locator("#studio-panel")).to_be_hidden()

@@ -15,6 +15,7 @@ from bot.sandbox.standin import TelegramStandIn
 from bot.sandbox.web.api import SandboxApi, guarded
 from bot.sandbox.web.cast import Cast
 from bot.sandbox.web.stream import EventStream
+from bot.sandbox.web.studio_panel import StudioPanel
 
 STATIC_PATH = "/sandbox/static/"
 _TYPES = {"html": "text/html", "js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}
@@ -46,6 +47,7 @@ class SandboxPage:
         app.router.add_get(STATIC_PATH + "{name}", self.static)
         app.router.add_get("/sandbox/api/events", guarded(self.live))
         app.router.add_routes(self.api.routes())
+        StudioPanel(self.standin, self.cast).mount(app)  # the menu button's studio Mini App
         app.on_shutdown.append(self._close_streams)
 
     async def index(self, request: web.Request) -> web.Response:

@@ -2,7 +2,21 @@
 "use strict";
 (() => {
   const API = "../api/v1";
-  const tg = window.Telegram && window.Telegram.WebApp ? window.Telegram.WebApp : null;
+  function parseJson(text) {
+    try {
+      return JSON.parse(text || "{}");
+    } catch (error) {
+      return {};
+    }
+  }
+
+  // Telegram's script sets Telegram.WebApp from the launch parameters in the URL fragment; where it could not load
+  // (the offline sandbox), read the same fragment: #tgWebAppData=<initData>&tgWebAppThemeParams=<JSON>.
+  const launch = new URLSearchParams(location.hash.slice(1));
+  const fromHash = launch.get("tgWebAppData") ? { initData: launch.get("tgWebAppData"),
+    themeParams: parseJson(launch.get("tgWebAppThemeParams")), ready() {} } : null;
+  const tg = window.Telegram && window.Telegram.WebApp && window.Telegram.WebApp.initData ? window.Telegram.WebApp
+    : fromHash || (window.Telegram && window.Telegram.WebApp) || null;
   const initData = tg && tg.initData ? tg.initData : "";
   const $ = (id) => document.getElementById(id);
   let watching = null; // the job id being followed in the queue view
