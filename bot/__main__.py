@@ -33,6 +33,7 @@ from bot.publisher import TelegramPublisher, TelegramTeaserMessenger, teaser_con
 from bot.services import Services, utc_now
 from bot.settings import Settings, describe_error, fingerprint_secret, load_settings
 from bot.studio.api import StudioApi
+from bot.studio.delivery import WebAwareDelivery
 from bot.studio.page import StudioPage
 from bot.studio.telegram import mini_app_url, set_menu_button
 from bot.texts import Texts
@@ -122,7 +123,7 @@ async def running_bot(
             db=db,
             credits=credits,
             engines={settings.engine: engine},
-            delivery=delivery,
+            delivery=WebAwareDelivery(delivery),  # web visitors' tracks stay on the studio page
             audio_dir=settings.audio_dir,
             clock=clock,
             concurrency={settings.engine: settings.generation_workers},

@@ -31,6 +31,7 @@ from bot.handlers import (
     generate,
     guided,
     history,
+    link,
     payments,
     presets,
     refunds,
@@ -115,6 +116,7 @@ def build_application(
         app.add_handler(CommandHandler(name, callback, filters=admins))
     app.add_handler(CommandHandler("apikey", apikeys.apikey_command, filters=admins))
     app.add_handler(CommandHandler("studio", studio.studio_command, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("link", link.link_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:(ok|no):\d+$"))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))

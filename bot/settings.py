@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     api_rate_limit: int = Field(default=30, ge=1, le=10000)  # API requests a minute per caller (key or user)
     api_ip_rate_limit: int = Field(default=120, ge=1, le=100000)  # API requests a minute per client IP
     trusted_proxies: Annotated[frozenset[str], NoDecode] = frozenset()  # whose X-Forwarded-For is believed
+    web_studio: bool = True  # False: the studio serves only Telegram (Mini App) users and API keys
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

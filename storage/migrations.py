@@ -219,6 +219,30 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "studio_web_sessions",
+        # Anonymous web visitors: a session is known by the SHA-256 of its cookie's random token; its id, negated,
+        # stands for it where a Telegram user id would (jobs, ledger fingerprint). /link codes are kept hashed too
+        # and join a session to a Telegram account once.
+        """
+        CREATE TABLE web_sessions (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            token_hash  TEXT    NOT NULL UNIQUE,
+            created_at  TEXT    NOT NULL,
+            linked_to   INTEGER,
+            linked_at   TEXT
+        );
+        CREATE TABLE link_codes (
+            code_hash   TEXT    PRIMARY KEY,
+            telegram_id INTEGER NOT NULL,
+            fingerprint TEXT    NOT NULL,
+            created_at  TEXT    NOT NULL,
+            expires_at  TEXT    NOT NULL,
+            used_at     TEXT,
+            session_id  INTEGER REFERENCES web_sessions (id)
+        );
+        """,
+    ),
 )
 
 

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -27,7 +27,7 @@ from pydantic.json_schema import models_json_schema
 from telegram import Bot
 from telegram.error import TelegramError
 
-from billing import Decision, PaymentError
+from billing import Decision, PaymentError, StripeCheckoutError
 from bot.services import Services
 from bot.studio.initdata import InvalidInitData, validate_init_data
 from bot.studio.keys import key_hash
@@ -36,6 +36,8 @@ from bot.studio.models import (
     InvoiceLink,
     InvoiceRequest,
     Library,
+    LinkRequest,
+    LinkResult,
     Me,
     Pack,
     Packs,
@@ -45,10 +47,12 @@ from bot.studio.models import (
     TrackRequest,
 )
 from bot.studio.telegram import stars_invoice_link
+from bot.studio.web import COOKIE, COOKIE_MAX_AGE, Visitor, WebVisitors, normalize_code, sha256
 from scheduler.intake import IntakeError
 from scheduler.studio import Gone, Requester, StudioError
 from storage import Job
 from storage.apikeys import ApiKeyRepository
+from storage.web_sessions import Linked, WebSessionRepository
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,9 @@ class Caller:
     first_name: str
     language: str
     limit_key: str
+    kind: Literal["telegram", "key", "web"] = "telegram"
+    visitor: Visitor | None = None  # web callers: their session (cookie)
+    new_cookie: str | None = None  # a session started by this request
 
 
 Handler = Callable[[web.Request, Caller], Awaitable[web.StreamResponse]]
@@ -106,6 +113,10 @@ class StudioApi:
         self._per_caller = RateLimiter(settings.api_rate_limit, window=minute, clock=services.clock)
         self._keys = ApiKeyRepository(services.db)
         self._trusted = settings.trusted_proxies
+        self._web = (
+            WebVisitors(WebSessionRepository(services.db), services.fingerprint_secret) if settings.web_studio else None
+        )
+        self._secure_cookie = (settings.public_base_url or "").startswith("https://")
         self.endpoints = (
             Endpoint("GET", "/me", "Who you are, your balance and free tracks left today", self._me, Me),
             Endpoint("POST", "/tracks", "Compose a track (spends a free track or a credit)", self._compose, Queued,
@@ -119,6 +130,10 @@ class StudioApi:
                      query=(("format", "string", "mp3 (default) or wav"),), media="audio/mpeg"),
             Endpoint("GET", "/tracks/{id}/cover", "The track's cover picture (JPEG)", self._cover, None,
                      media="image/jpeg"),
+            Endpoint("POST", "/checkout", "A Stripe Checkout page for a pack (web visitors)", self._checkout,
+                     InvoiceLink, status=201, body=InvoiceRequest),
+            Endpoint("POST", "/link", "Join this web session to a Telegram account with a /link code", self._link,
+                     LinkResult, body=LinkRequest),
             Endpoint("GET", "/packs", "The credit packs on sale", self._packs, Packs),
             Endpoint("POST", "/invoices", "A Telegram Stars invoice link for a pack (Mini App users)", self._invoice,
                      InvoiceLink, status=201, body=InvoiceRequest),
@@ -161,12 +176,19 @@ class StudioApi:
                 wait = self._per_ip.hit("ip:" + self.client_ip(request))
                 if wait:
                     raise ApiError(429, "rate_limited", "api.rate_limited", retry_after=int(wait + 0.999))
-                caller = await self._authenticate(request)
+                caller = await self._authenticate(request, may_start=endpoint.path == "/me")
                 language = caller.language
                 wait = self._per_caller.hit(caller.limit_key)
                 if wait:
                     raise ApiError(429, "rate_limited", "api.rate_limited", retry_after=int(wait + 0.999))
+                if caller.kind == "web" and endpoint.method != "GET":
+                    self._check_csrf(request, caller)
                 answer = await endpoint.handler(request, caller)
+                if caller.new_cookie is not None:
+                    answer.set_cookie(
+                        COOKIE, caller.new_cookie, max_age=COOKIE_MAX_AGE, path="/", httponly=True,
+                        samesite="Lax", secure=self._secure_cookie,
+                    )  # fmt: skip
             except ApiError as exc:
                 answer = self._problem(exc, language)
             answer.headers.setdefault("Cache-Control", "no-store")
@@ -175,7 +197,42 @@ class StudioApi:
 
         return handle
 
-    async def _authenticate(self, request: web.Request) -> Caller:
+    def _check_csrf(self, request: web.Request, caller: Caller) -> None:
+        """A cookie-borne call that changes state must carry the session's CSRF token and, when the browser says
+        where it comes from, come from this site."""
+        assert self._web is not None and caller.visitor is not None
+        origin = request.headers.get("Origin")
+        own = f"{request.scheme}://{request.host}"
+        public = (self.services.settings.public_base_url or "").rstrip("/")
+        if origin is not None and origin not in (own, public):
+            raise ApiError(403, "csrf", "api.csrf")
+        if not self._web.csrf_ok(caller.visitor, request.headers.get("X-CSRF-Token", "")):
+            raise ApiError(403, "csrf", "api.csrf")
+
+    async def _visitor(self, request: web.Request, *, may_start: bool) -> Caller:
+        """The anonymous web visitor behind the session cookie (a new session when ``may_start``)."""
+        assert self._web is not None
+        services, cookie = self.services, None
+        visitor = await self._web.from_cookie(request.cookies.get(COOKIE))
+        if visitor is None:
+            if not may_start:
+                raise ApiError(401, "unauthorized", "api.unauthorized")
+            visitor, cookie = await self._web.start(services.clock())
+        linked = visitor.session.linked_to
+        if linked is not None:  # joined to a Telegram account with /link: it is that person now
+            user = await services.users.get(linked)
+            fingerprint = user.fingerprint if user else services.fingerprint(linked)
+            who = Requester(linked, linked, fingerprint, bool(user and user.banned))
+            name, language = (user.first_name, user.language) if user else ("", "en")
+        else:
+            pseudo = -visitor.session.id
+            quota = self._web.quota_fingerprint(self.client_ip(request), request.headers.get("User-Agent", ""))
+            who = Requester(pseudo, pseudo, self._web.session_fingerprint(pseudo), False, quota_fingerprint=quota)
+            name, language = "", "en"
+        key = f"web:{visitor.session.id}"
+        return Caller(who, name, language, key, kind="web", visitor=visitor, new_cookie=cookie)
+
+    async def _authenticate(self, request: web.Request, *, may_start: bool = False) -> Caller:
         scheme, _, credential = request.headers.get("Authorization", "").strip().partition(" ")
         credential = credential.strip()
         services = self.services
@@ -200,10 +257,17 @@ class StudioApi:
             if key is None:
                 raise ApiError(401, "unauthorized", "api.unauthorized")
             owner = await services.users.get(key.owner_id)
+            if owner is None:  # a key for someone the bot has not met yet: their account starts now
+                owner, _ = await services.users.seen(
+                    telegram_id=key.owner_id, fingerprint=services.fingerprint(key.owner_id), first_name="",
+                    username=None, language="en", now=services.clock(),
+                )  # fmt: skip
             fingerprint = owner.fingerprint if owner else services.fingerprint(key.owner_id)
             who = Requester(key.owner_id, key.owner_id, fingerprint, owner.banned if owner else False)
             name = owner.first_name if owner else ""
-            return Caller(who, name, owner.language if owner else "en", f"key:{key.id}")
+            return Caller(who, name, owner.language if owner else "en", f"key:{key.id}", kind="key")
+        if not scheme and self._web is not None:
+            return await self._visitor(request, may_start=may_start)
         raise ApiError(401, "unauthorized", "api.unauthorized")
 
     # --- operations --------------------------------------------------------------------------------------
@@ -217,6 +281,10 @@ class StudioApi:
             free_quota=balance.free_quota,
             paid_credits=balance.paid,
             resets_at=balance.resets_at,
+            kind=caller.kind,
+            linked=caller.kind == "web" and caller.who.telegram_id > 0,
+            csrf_token=self._web.csrf_token(caller.visitor) if self._web and caller.visitor else None,
+            card_payments=self.services.payments.stripe is not None,
         )
         return web.json_response(me.model_dump(mode="json"))
 
@@ -321,8 +389,44 @@ class StudioApi:
         packs = [Pack(id=p.id, credits=p.credits, stars=p.stars, usd=p.usd) for p in self.services.payments.packs]
         return web.json_response(Packs(packs=packs).model_dump())
 
+    async def _checkout(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        wanted = await _body(request, InvoiceRequest)
+        payments = self.services.payments
+        if caller.kind != "web" or caller.who.telegram_id > 0:
+            raise ApiError(409, "telegram_user", "api.checkout_web_only")
+        if payments.stripe is None:
+            raise ApiError(409, "unavailable", "buy.card_unavailable")
+        try:  # the credits go to the session's ledger key; the webhook credits them (billing.Payments)
+            session = await payments.stripe_session(
+                wanted.pack, caller.who.telegram_id, caller.who.fingerprint, request.headers.get("X-Request-Id", "")
+                or sha256(f"{caller.limit_key}:{self.services.clock().isoformat()}")[:16],
+            )  # fmt: skip
+        except PaymentError as exc:
+            raise ApiError(422, "invalid", "api.invalid", details=self.services.texts.get(None, exc.key)) from None
+        except StripeCheckoutError:
+            raise ApiError(502, "unavailable", "buy.card_unavailable") from None
+        return web.json_response(InvoiceLink(url=session.url).model_dump(), status=201)
+
+    async def _link(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        wanted = await _body(request, LinkRequest)
+        if caller.kind != "web" or caller.visitor is None or caller.visitor.session.linked_to is not None:
+            raise ApiError(409, "already_linked", "api.link_not_needed")
+        linked = await self._web_repo_link(normalize_code(wanted.code), caller)
+        if linked is None:
+            raise ApiError(422, "invalid", "api.link_bad_code")
+        log.info("web session %s joined Telegram user %s (%s credits moved)", caller.visitor.session.id,
+                 linked.telegram_id, linked.moved)  # fmt: skip
+        return web.json_response(LinkResult(telegram_id=linked.telegram_id, moved=linked.moved).model_dump())
+
+    async def _web_repo_link(self, code: str, caller: Caller) -> Linked | None:
+        assert self._web is not None and caller.visitor is not None
+        session = caller.visitor.session
+        return await self._web.repo.link(sha256(code), session.id, caller.who.fingerprint, self.services.clock())
+
     async def _invoice(self, request: web.Request, caller: Caller) -> web.StreamResponse:
         wanted = await _body(request, InvoiceRequest)
+        if caller.who.telegram_id < 0:
+            raise ApiError(409, "web_visitor", "api.stars_only")
         if caller.who.banned:
             raise ApiError(403, "banned", "error.banned")
         try:
@@ -350,7 +454,10 @@ class StudioApi:
         for e in self.endpoints:
             models += [m for m in (e.body, e.answer) if m is not None and m not in models]
         _, defs = models_json_schema(
-            [(m, "validation" if m in (TrackRequest, InvoiceRequest) else "serialization") for m in models],
+            [
+                (m, "validation" if m in (TrackRequest, InvoiceRequest, LinkRequest) else "serialization")
+                for m in models
+            ],
             ref_template="#/components/schemas/{model}",
         )
 
@@ -360,7 +467,7 @@ class StudioApi:
         problem = {"content": {"application/json": {"schema": ref(Problem)}}}
         paths: dict[str, dict[str, Any]] = {}
         for e in self.endpoints:
-            op: dict[str, Any] = {"summary": e.summary, "security": [{"tma": []}, {"apiKey": []}]}
+            op: dict[str, Any] = {"summary": e.summary, "security": [{"tma": []}, {"apiKey": []}, {"session": []}]}
             params: list[dict[str, Any]] = []
             if "{id}" in e.path:
                 params.append({"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}})
@@ -402,6 +509,8 @@ class StudioApi:
                     "tma": {"type": "apiKey", "in": "header", "name": "Authorization",
                             "description": "tma <Telegram Mini App initData>"},
                     "apiKey": {"type": "http", "scheme": "bearer", "description": "A key from an admin's /apikey"},
+                    "session": {"type": "apiKey", "in": "cookie", "name": COOKIE,
+                                "description": "Anonymous web visitors; POSTs also need X-CSRF-Token from GET /me"},
                 },
             },
         }  # fmt: skip

@@ -32,6 +32,10 @@ class Me(BaseModel):
     free_quota: int
     paid_credits: int
     resets_at: datetime
+    kind: Literal["telegram", "key", "web"] = Field(description="Mini App user, API key, or anonymous web visitor")
+    linked: bool = Field(default=False, description="A web session joined to a Telegram account with /link")
+    csrf_token: str | None = Field(default=None, description="Web visitors: send as X-CSRF-Token on POSTs")
+    card_payments: bool = Field(default=False, description="Whether POST /checkout (Stripe) is available")
 
 
 class Queued(BaseModel):
@@ -98,3 +102,18 @@ class InvoiceLink(BaseModel):
     """A Telegram Stars invoice link, to open with Telegram.WebApp.openInvoice."""
 
     url: str
+
+
+class LinkRequest(BaseModel):
+    """A one-time code from the bot's /link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=4, max_length=20)
+
+
+class LinkResult(BaseModel):
+    """The Telegram account this web session is now part of, and the paid credits that moved there."""
+
+    telegram_id: int
+    moved: int
