@@ -78,8 +78,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     webapp_auth_max_age: int = Field(default=86400, ge=60, le=30 * 86400)  # seconds an initData stays valid
-    api_rate_limit: int = Field(default=30, ge=1, le=10000)  # API requests a minute per caller (key or user)
-    api_ip_rate_limit: int = Field(default=120, ge=1, le=100000)  # API requests a minute per client IP
+    api_rate_limit: int = Field(default=120, ge=1, le=10000)  # API requests a minute per caller (key or user)
+    api_ip_rate_limit: int = Field(default=600, ge=1, le=100000)  # API requests a minute per client IP
     trusted_proxies: Annotated[frozenset[str], NoDecode] = frozenset()  # whose X-Forwarded-For is believed
     web_studio: bool = True  # False: the studio serves only Telegram (Mini App) users and API keys
 

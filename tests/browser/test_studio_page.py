@@ -13,11 +13,14 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
-from bot.__main__ import SANDBOX_TOKEN, Runtime
-from tests.browser.conftest import CHROMIUM_ARGS
+from bot.__main__ import SANDBOX_TOKEN, Runtime, running_bot
+from tests.browser.conftest import CHROMIUM_ARGS, sandbox_settings
+from tests.standins.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 from tests.studio.helpers import signed_init_data
 
 with contextlib.suppress(ImportError):
@@ -145,12 +148,56 @@ async def test_screenshots_phone_light_and_desktop_dark(browser: BrowserContext,
     await page.screenshot(path=str(DOCS / "studio-desktop-dark.png"), full_page=True)
 
 
-async def test_outside_telegram_the_page_asks_to_open_it_from_the_bot(
-    browser: BrowserContext, sandbox_bot: Runtime
+@contextlib.asynccontextmanager
+async def sandbox_with(tmp_path: Path, **overrides: Any) -> AsyncIterator[Runtime]:
+    """The bot in sandbox mode with some settings changed."""
+    async with running_bot(sandbox_settings(tmp_path / "bot", **overrides), poll_timeout=1) as runtime:
+        yield runtime
+        assert runtime.standin is not None and not runtime.standin.violations
+
+
+async def test_on_the_web_a_visitor_gets_four_free_tracks_then_buys_credits_by_card(
+    browser: BrowserContext, tmp_path: Path
 ) -> None:
-    page = await open_studio(browser, sandbox_bot, telegram=False)
-    await expect(page.locator("#signin")).to_be_visible()
-    await expect(page.locator("#compose")).to_be_hidden()
+    async with StripeStandIn() as stripe_standin, sandbox_with(
+        tmp_path, stripe_secret_key=API_KEY, stripe_webhook_secret=WEBHOOK_SECRET,
+        stripe_api_base=stripe_standin.base_url,
+    ) as runtime:  # fmt: skip
+        page = await open_studio(browser, runtime, telegram=False)
+        await expect(page.locator("#web-note")).to_be_visible()
+        await expect(page.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
+        await page.locator("#length").select_option("15")
+        for done in range(1, 5):
+            await page.get_by_role("button", name="Compose").first.click()
+            await expect(page.locator("#library li button")).to_have_count(3 * done, timeout=30_000)
+        await expect(page.locator("#balance")).to_have_text("0 of 4 free today · 0 credits")
+        await page.get_by_role("button", name="Compose").first.click()
+        await expect(page.locator("#error")).to_contain_text("used today's 4 free tracks")
+        DOCS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(DOCS / "studio-web-desktop.png"), full_page=True)
+
+        await page.get_by_role("button", name="Buy 10 credits for $1.99 by card").click()
+        await page.wait_for_url(stripe_standin.base_url + "/pay/**")
+        (session,) = stripe_standin.sessions.values()
+        body, signature = stripe_standin.completed_event(str(session["id"]), event_id="evt_browser")
+        async with aiohttp.ClientSession() as http, http.post(
+            runtime.http.url + "/stripe/webhook", data=body, headers={"Stripe-Signature": signature}
+        ) as answer:  # fmt: skip
+            assert (await answer.json())["result"] == "credited"
+        await page.goto(runtime.http.url + "/app/")
+        await expect(page.locator("#balance")).to_have_text("0 of 4 free today · 10 credits")
+        await page.get_by_role("button", name="Compose").first.click()
+        await expect(page.locator("#library li button")).to_have_count(15, timeout=30_000)
+        await expect(page.locator("#balance")).to_have_text("0 of 4 free today · 9 credits")
+
+
+async def test_with_web_studio_off_the_page_asks_to_open_it_from_the_bot(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    async with sandbox_with(tmp_path, web_studio=False) as runtime:
+        page = await open_studio(browser, runtime, telegram=False)
+        await expect(page.locator("#signin")).to_be_visible()
+        await expect(page.locator("#compose")).to_be_hidden()
 
 
 async def test_the_sandbox_menu_button_opens_the_studio_for_the_selected_person(

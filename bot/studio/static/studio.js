@@ -20,6 +20,8 @@
   const initData = tg && tg.initData ? tg.initData : "";
   const $ = (id) => document.getElementById(id);
   let watching = null; // the job id being followed in the queue view
+  let me = null; // the last GET /me answer
+  let csrf = ""; // web visitors: sent with every POST
   let playingUrl = null;
 
   function applyTheme() {
@@ -43,6 +45,7 @@
     const headers = { Accept: "application/json" };
     if (initData) headers.Authorization = "tma " + initData;
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
     const answer = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin" });
     const type = answer.headers.get("Content-Type") || "";
@@ -56,7 +59,9 @@
   }
 
   async function refreshBalance() {
-    const me = await call("GET", "/me");
+    me = await call("GET", "/me");
+    csrf = me.csrf_token || "";
+    $("link-section").hidden = !(me.kind === "web" && !me.linked);
     $("balance").textContent = me.free_left + " of " + me.free_quota + " free today · " + me.paid_credits + " credits";
   }
 
@@ -91,6 +96,10 @@
       try {
         track = await call("GET", "/tracks/" + id);
       } catch (error) {
+        if (error.status === 429) { // over the request limit: keep following, more slowly
+          await new Promise((resolve) => setTimeout(resolve, 5000));
+          continue;
+        }
         showError(error.message);
         return;
       }
@@ -214,9 +223,44 @@
     const { packs } = await call("GET", "/packs");
     const box = $("packs");
     box.replaceChildren();
+    const byCard = me && me.kind === "web" && me.user_id < 0;
+    if (byCard && !me.card_payments) {
+      const note = document.createElement("p");
+      note.className = "hint";
+      note.textContent = "Buying credits on the web is not available here; open the bot in Telegram to buy with Stars.";
+      box.appendChild(note);
+      return;
+    }
     for (const pack of packs) {
-      box.appendChild(button(pack.credits + " credits · " + pack.stars + " ⭐", "Buy " + pack.credits + " credits for "
-        + pack.stars + " Stars", () => buy(pack)));
+      box.appendChild(byCard
+        ? button(pack.credits + " credits · $" + pack.usd, "Buy " + pack.credits + " credits for $" + pack.usd + " by card",
+          () => buyByCard(pack))
+        : button(pack.credits + " credits · " + pack.stars + " ⭐", "Buy " + pack.credits + " credits for "
+          + pack.stars + " Stars", () => buy(pack)));
+    }
+  }
+
+  async function buyByCard(pack) {
+    showError("");
+    try {
+      const { url } = await call("POST", "/checkout", { pack: pack.id });
+      window.location.assign(url); // Stripe Checkout; the webhook credits this browser's session
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  async function link(event) {
+    event.preventDefault();
+    showError("");
+    try {
+      const linked = await call("POST", "/link", { code: $("link-code").value });
+      $("progress").textContent = "🔗 Linked to your Telegram account" + (linked.moved ? " (" + linked.moved
+        + " credits moved)." : ".");
+      await Promise.all([refreshBalance(), loadLibrary()]);
+      await loadPacks();
+    } catch (error) {
+      showError(error.message);
     }
   }
 
@@ -258,13 +302,19 @@
     });
     $("search").addEventListener("submit", (event) => { event.preventDefault(); loadLibrary().catch((e) => showError(e.message)); });
     $("q").addEventListener("input", () => loadLibrary().catch(() => {}));
-    if (!initData) {
-      $("signin").hidden = false;
-      for (const id of ["compose"]) $(id).hidden = true;
-      $("balance").textContent = "";
-      return;
-    }
-    Promise.all([refreshBalance(), loadLibrary(), loadPacks()]).catch((error) => showError(error.message));
+    $("link-form").addEventListener("submit", link);
+    refreshBalance().then(() => {
+      $("web-note").hidden = !(me.kind === "web" && me.user_id < 0);
+      return Promise.all([loadLibrary(), loadPacks()]);
+    }).catch((error) => {
+      if (error.status === 401 && !initData) { // the public web studio is off (WEB_STUDIO=false)
+        $("signin").hidden = false;
+        $("compose").hidden = true;
+        $("balance").textContent = "";
+        return;
+      }
+      showError(error.message);
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
