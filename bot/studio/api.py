@@ -43,6 +43,7 @@ from bot.studio.models import (
     Packs,
     Problem,
     Queued,
+    Shared,
     Track,
     TrackRequest,
 )
@@ -130,6 +131,10 @@ class StudioApi:
                      query=(("format", "string", "mp3 (default) or wav"),), media="audio/mpeg"),
             Endpoint("GET", "/tracks/{id}/cover", "The track's cover picture (JPEG)", self._cover, None,
                      media="image/jpeg"),
+            Endpoint("GET", "/tracks/{id}/stems", "The track's stems: a ZIP of FLACs (part=N when split)", self._stems,
+                     None, query=(("part", "integer", "Which part, from 1 (default 1)"),), media="application/zip"),
+            Endpoint("POST", "/tracks/{id}/share", "Let the track be featured in the bot's channel", self._share,
+                     Shared),
             Endpoint("POST", "/checkout", "A Stripe Checkout page for a pack (web visitors)", self._checkout,
                      InvoiceLink, status=201, body=InvoiceRequest),
             Endpoint("POST", "/link", "Join this web session to a Telegram account with a /link code", self._link,
@@ -384,6 +389,31 @@ class StudioApi:
         if not await asyncio.to_thread(path.is_file):
             raise ApiError(404, "not_found", "api.not_found")
         return web.FileResponse(path, headers={"Content-Type": "image/jpeg"})
+
+    async def _stems(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        raw = request.query.get("part", "1")
+        if not raw.isdigit() or not 1 <= int(raw) <= 99:
+            raise ApiError(422, "invalid", "api.invalid", details="part must be a whole number from 1")
+        job = await self._owned(request, caller)
+        try:
+            parts = await self.services.studio.stems_archive(caller.who, job.id)
+        except StudioError as exc:
+            raise ApiError(404, "not_found", exc.key if isinstance(exc, Gone) else "api.not_found") from None
+        if int(raw) > len(parts):
+            raise ApiError(404, "not_found", "api.not_found")
+        path = parts[int(raw) - 1]
+        name = f"{Path(job.title or job.prompt).name[:60] or 'track'} stems" + (f" {raw}" if len(parts) > 1 else "")
+        answer = web.FileResponse(path, headers={"Content-Type": "application/zip"})
+        answer.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name + '.zip')}"
+        return answer
+
+    async def _share(self, request: web.Request, caller: Caller) -> web.StreamResponse:
+        job = await self._owned(request, caller)
+        try:
+            new = await self.services.studio.share(caller.who, job.id)
+        except StudioError:
+            raise ApiError(404, "not_found", "api.not_ready") from None
+        return web.json_response(Shared(shared=True, already=not new).model_dump())
 
     async def _packs(self, request: web.Request, caller: Caller) -> web.StreamResponse:
         packs = [Pack(id=p.id, credits=p.credits, stars=p.stars, usd=p.usd) for p in self.services.payments.packs]

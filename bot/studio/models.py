@@ -117,3 +117,10 @@ class LinkResult(BaseModel):
 
     telegram_id: int
     moved: int
+
+
+class Shared(BaseModel):
+    """The owner's consent to feature the track in the channel is recorded."""
+
+    shared: bool
+    already: bool = Field(description="True when consent had been given before")

@@ -102,7 +102,12 @@ async def test_in_telegram_compose_plays_lists_and_buy_opens_the_invoice(
     await page.locator("#q").fill("polka")
     await expect(page.locator("#library li")).to_have_text(["No track matches “polka”."])
     await page.locator("#q").fill("synth")
-    await expect(page.locator("#library li button")).to_have_count(3)
+    await expect(page.locator("#library li button")).to_have_count(5)
+    async with page.expect_download() as stems:
+        await page.get_by_role("button", name="Download the stems of Dreamy synthwave").click()
+    assert (await stems.value).suggested_filename.endswith("stems.zip")
+    await page.get_by_role("button", name="Let Dreamy synthwave be featured in the channel").click()
+    await expect(page.locator("#progress")).to_contain_text("may be featured")
 
     await page.locator("#packs button").first.click()
     await until(page, "() => window.Telegram.WebApp.invoices.length === 1")
@@ -169,7 +174,7 @@ async def test_on_the_web_a_visitor_gets_four_free_tracks_then_buys_credits_by_c
         await page.locator("#length").select_option("15")
         for done in range(1, 5):
             await page.get_by_role("button", name="Compose").first.click()
-            await expect(page.locator("#library li button")).to_have_count(3 * done, timeout=30_000)
+            await expect(page.locator("#library li button")).to_have_count(5 * done, timeout=30_000)
         await expect(page.locator("#balance")).to_have_text("0 of 4 free today · 0 credits")
         await page.get_by_role("button", name="Compose").first.click()
         await expect(page.locator("#error")).to_contain_text("used today's 4 free tracks")
@@ -187,7 +192,7 @@ async def test_on_the_web_a_visitor_gets_four_free_tracks_then_buys_credits_by_c
         await page.goto(runtime.http.url + "/app/")
         await expect(page.locator("#balance")).to_have_text("0 of 4 free today · 10 credits")
         await page.get_by_role("button", name="Compose").first.click()
-        await expect(page.locator("#library li button")).to_have_count(15, timeout=30_000)
+        await expect(page.locator("#library li button")).to_have_count(25, timeout=30_000)
         await expect(page.locator("#balance")).to_have_text("0 of 4 free today · 9 credits")
 
 

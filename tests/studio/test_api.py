@@ -56,6 +56,11 @@ async def test_a_mini_app_user_composes_and_gets_the_track_by_api_and_in_the_cha
     assert status == 200 and answer.content_type == "audio/wav" and wav[:4] == b"RIFF"
     status, cover, answer = await api.call("GET", f"/tracks/{queued['id']}/cover")
     assert status == 200 and answer.content_type == "image/jpeg" and cover[:2] == b"\xff\xd8"
+    status, stems, answer = await api.call("GET", f"/tracks/{queued['id']}/stems")
+    assert status == 200 and answer.content_type == "application/zip" and stems[:2] == b"PK"
+    assert (await api.call("GET", f"/tracks/{queued['id']}/stems?part=2"))[0] == 404
+    assert (await api.call("POST", f"/tracks/{queued['id']}/share"))[1] == {"shared": True, "already": False}
+    assert (await api.call("POST", f"/tracks/{queued['id']}/share"))[1] == {"shared": True, "already": True}
     status, library, _ = await api.call("GET", "/tracks")
     assert status == 200 and [t["id"] for t in library["tracks"]] == [queued["id"]] and library["total"] == 1
     assert [t["id"] for t in (await api.call("GET", "/tracks?q=TECHNO"))[1]["tracks"]] == [queued["id"]]
@@ -228,7 +233,8 @@ async def test_the_openapi_document_is_generated_from_the_validating_models(
     assert document["openapi"].startswith("3.")
     assert set(document["paths"]) == {
         "/api/v1/me", "/api/v1/tracks", "/api/v1/tracks/{id}", "/api/v1/tracks/{id}/audio", "/api/v1/tracks/{id}/cover",
-        "/api/v1/packs", "/api/v1/invoices", "/api/v1/checkout", "/api/v1/link",
+        "/api/v1/packs", "/api/v1/invoices", "/api/v1/checkout", "/api/v1/link", "/api/v1/tracks/{id}/stems",
+        "/api/v1/tracks/{id}/share",
     }  # fmt: skip
     assert set(document["paths"]["/api/v1/tracks"]) == {"get", "post"}
     request = document["components"]["schemas"]["TrackRequest"]

@@ -172,13 +172,25 @@
   async function download(track, format) {
     showError("");
     try {
-      const blob = await call("GET", "/tracks/" + track.id + "/audio" + (format === "wav" ? "?format=wav" : ""));
+      const path = format === "stems" ? "/stems" : "/audio" + (format === "wav" ? "?format=wav" : "");
+      const blob = await call("GET", "/tracks/" + track.id + path);
       const link = document.createElement("a");
       link.href = URL.createObjectURL(blob);
-      link.download = (track.title || track.prompt).slice(0, 60) + "." + format;
+      link.download = (track.title || track.prompt).slice(0, 60) + (format === "stems" ? " stems.zip" : "." + format);
       document.body.appendChild(link);
       link.click();
       link.remove();
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  async function share(track) {
+    showError("");
+    try {
+      const answer = await call("POST", "/tracks/" + track.id + "/share");
+      $("progress").textContent = answer.already ? "You already shared “" + (track.title || track.prompt) + "”."
+        : "📢 Thanks! “" + (track.title || track.prompt) + "” may be featured in our channel.";
     } catch (error) {
       showError(error.message);
     }
@@ -214,7 +226,9 @@
       item.append(name,
         button("▶ Play", "Play " + title, () => play(track)),
         button("MP3", "Download " + title + " as MP3", () => download(track, "mp3")),
-        button("WAV", "Download " + title + " as WAV", () => download(track, "wav")));
+        button("WAV", "Download " + title + " as WAV", () => download(track, "wav")),
+        button("Stems", "Download the stems of " + title, () => download(track, "stems")),
+        button("Share", "Let " + title + " be featured in the channel", () => share(track)));
       list.appendChild(item);
     }
   }
