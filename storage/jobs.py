@@ -131,16 +131,22 @@ class JobRepository:
         )
         return [Job.from_row(r) for r in rows]
 
-    async def search_for_user(self, telegram_id: int, text: str, *, limit: int = 20, offset: int = 0) -> list[Job]:
-        """A user's delivered jobs whose prompt or title contains ``text`` (case-insensitive), newest first."""
+    async def search_for_user(
+        self, telegram_id: int, text: str, *, limit: int = 20, offset: int = 0
+    ) -> tuple[list[Job], int]:
+        """A user's delivered jobs whose prompt or title contains ``text`` (case-insensitive), newest first, and
+        how many match in all."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = await self._db.fetchall(
-            "SELECT * FROM jobs WHERE telegram_id = ? AND status = 'delivered'"
+        where = (
+            "telegram_id = ? AND status = 'delivered'"
             " AND (prompt LIKE ? ESCAPE '\\' OR COALESCE(title, '') LIKE ? ESCAPE '\\')"
-            " ORDER BY id DESC LIMIT ? OFFSET ?",
+        )
+        rows = await self._db.fetchall(
+            f"SELECT * FROM jobs WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
             (telegram_id, pattern, pattern, limit, offset),
         )
-        return [Job.from_row(r) for r in rows]
+        total = await self._db.scalar(f"SELECT COUNT(*) FROM jobs WHERE {where}", (telegram_id, pattern, pattern))
+        return [Job.from_row(r) for r in rows], int(total)
 
     async def count_for_user(self, telegram_id: int, *, delivered_only: bool = False) -> int:
         """How many jobs a user has (delivered ones only when asked)."""

@@ -247,14 +247,16 @@ class StudioApi:
             except InvalidInitData as exc:
                 log.info("refused a Mini App request: %s", exc)
                 raise ApiError(401, "unauthorized", "api.unauthorized") from None
-            user, _ = await services.users.seen(
-                telegram_id=person.id,
-                fingerprint=services.fingerprint(person.id),
-                first_name=person.first_name,
-                username=person.username,
-                language=services.texts.language_for(person.language_code),
-                now=services.clock(),
-            )
+            user = await services.users.get(person.id)  # the page polls: record a visit only for someone new
+            if user is None:
+                user, _ = await services.users.seen(
+                    telegram_id=person.id,
+                    fingerprint=services.fingerprint(person.id),
+                    first_name=person.first_name,
+                    username=person.username,
+                    language=services.texts.language_for(person.language_code),
+                    now=services.clock(),
+                )
             who = Requester(user.telegram_id, user.telegram_id, user.fingerprint, user.banned)
             return Caller(who, user.first_name, user.language, f"user:{user.telegram_id}")
         if scheme.lower() == "bearer" and credential:
@@ -351,8 +353,7 @@ class StudioApi:
         jobs = self.services.studio.jobs
         tid = caller.who.telegram_id
         if text:
-            found = await jobs.search_for_user(tid, text, limit=limit, offset=offset)
-            total = len(found) + offset
+            found, total = await jobs.search_for_user(tid, text, limit=limit, offset=offset)
         else:
             found = await jobs.for_user(tid, limit=limit, offset=offset, delivered_only=True)
             total = await jobs.count_for_user(tid, delivered_only=True)
