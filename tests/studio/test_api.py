@@ -203,6 +203,12 @@ class TestLimits:
         live_bot.clock.advance(seconds=61)
         assert (await mini_app(live_bot, session).call("GET", "/me"))[0] == 200
 
+    async def test_an_api_key_has_its_own_limit(self, live_bot: LiveBot, session: aiohttp.ClientSession) -> None:
+        _, key = await issue_key(live_bot, BOB, "busy client")
+        api = Api(session, live_bot.runtime.http.url, f"Bearer {key}")
+        assert [(await api.call("GET", "/me"))[0] for _ in range(4)] == [200, 200, 200, 429]
+        assert (await mini_app(live_bot, session, BOB, first_name="Bob").call("GET", "/me"))[0] == 200
+
     async def test_an_address_over_its_limit_gets_429_even_unauthenticated(
         self, live_bot: LiveBot, session: aiohttp.ClientSession
     ) -> None:
