@@ -23,7 +23,6 @@ from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -47,6 +46,7 @@ from bot.studio.models import (
     Track,
     TrackRequest,
 )
+from bot.studio.openapi import openapi_document
 from bot.studio.telegram import stars_invoice_link
 from bot.studio.web import COOKIE, COOKIE_MAX_AGE, Visitor, WebVisitors, normalize_code, sha256
 from scheduler.intake import IntakeError
@@ -481,70 +481,7 @@ class StudioApi:
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI 3.1 document of these routes, generated from their models."""
-        models: list[type[BaseModel]] = [Problem]
-        for e in self.endpoints:
-            models += [m for m in (e.body, e.answer) if m is not None and m not in models]
-        _, defs = models_json_schema(
-            [
-                (m, "validation" if m in (TrackRequest, InvoiceRequest, LinkRequest) else "serialization")
-                for m in models
-            ],
-            ref_template="#/components/schemas/{model}",
-        )
-
-        def ref(model: type[BaseModel]) -> dict[str, Any]:
-            return {"$ref": f"#/components/schemas/{model.__name__}"}
-
-        problem = {"content": {"application/json": {"schema": ref(Problem)}}}
-        paths: dict[str, dict[str, Any]] = {}
-        for e in self.endpoints:
-            op: dict[str, Any] = {"summary": e.summary, "security": [{"tma": []}, {"apiKey": []}, {"session": []}]}
-            params: list[dict[str, Any]] = []
-            if "{id}" in e.path:
-                params.append({"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}})
-            params += [
-                {"name": n, "in": "query", "required": False, "description": d, "schema": {"type": t}}
-                for n, t, d in e.query
-            ]
-            if params:
-                op["parameters"] = params
-            if e.body is not None:
-                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(e.body)}}}
-            ok: dict[str, Any] = {"description": "OK"}
-            if e.answer is not None:
-                ok["content"] = {e.media: {"schema": ref(e.answer)}}
-            else:
-                ok["content"] = {e.media: {"schema": {"type": "string", "format": "binary"}}}
-            op["responses"] = {str(e.status): ok} | {
-                str(code): {"description": why, **problem}
-                for code, why in (
-                    (401, "Missing, forged, altered or stale credentials"),
-                    (404, "No such track of yours"),
-                    (422, "Bad input; the message says what to fix"),
-                    (429, "Too many requests; see Retry-After"),
-                )
-            }
-            if e.body is not None:
-                op["responses"] |= {
-                    "402": {"description": "Free tracks and credits are spent", **problem},
-                    "409": {"description": "A track of yours is already in the works", **problem},
-                }
-            paths.setdefault(BASE + e.path, {})[e.method.lower()] = op
-        return {
-            "openapi": "3.1.0",
-            "info": {"title": "CloudMusic API", "version": "1"},
-            "paths": paths,
-            "components": {
-                "schemas": defs["$defs"],
-                "securitySchemes": {
-                    "tma": {"type": "apiKey", "in": "header", "name": "Authorization",
-                            "description": "tma <Telegram Mini App initData>"},
-                    "apiKey": {"type": "http", "scheme": "bearer", "description": "A key from an admin's /apikey"},
-                    "session": {"type": "apiKey", "in": "cookie", "name": COOKIE,
-                                "description": "Anonymous web visitors; POSTs also need X-CSRF-Token from GET /me"},
-                },
-            },
-        }  # fmt: skip
+        return openapi_document(self.endpoints, base=BASE, problem=Problem, cookie=COOKIE)
 
 
 async def _body(request: web.Request, model: type[M]) -> M:
