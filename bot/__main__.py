@@ -41,6 +41,10 @@ from bot.settings import (
     load_settings,
     secret_values,
 )
+from bot.studio.api import StudioApi
+from bot.studio.delivery import WebAwareDelivery
+from bot.studio.page import StudioPage
+from bot.studio.telegram import mini_app_url, set_menu_button
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
@@ -151,7 +155,7 @@ async def running_bot(
             db=db,
             credits=credits,
             engines={settings.engine: engine},
-            delivery=delivery,
+            delivery=WebAwareDelivery(delivery),  # web visitors' tracks stay on the studio page
             audio_dir=settings.audio_dir,
             clock=clock,
             concurrency={settings.engine: settings.generation_workers},
@@ -232,6 +236,11 @@ async def running_bot(
             await app.post_init(app)
         await app.start()
         stack.push_async_callback(app.stop)
+        if (studio_app := mini_app_url(settings)) is not None:  # the menu button opens the studio Mini App
+            try:
+                await set_menu_button(bot, texts, studio_app)
+            except TelegramError as exc:
+                log.warning("could not set the menu button to the studio: %s", exc)
         await queue.start()
         stack.push_async_callback(queue.stop, settings.shutdown_grace)
         await stars.start()  # settles payments an earlier run left pending, then retries any that fail
@@ -276,6 +285,8 @@ async def running_bot(
             http.app.add_routes(webhook.routes())
             stack.push_async_callback(webhook.drain)
         sandbox_token: str | None = None
+        StudioApi(services, bot_token=token, bot=bot).mount(http.app)  # /api/v1 (the studio page and third parties)
+        StudioPage().mount(http.app)  # /app/, the studio page (a Telegram Mini App)
         if standin is not None:  # the browser chat page at http://HTTP_HOST:HTTP_PORT/, sandbox mode only
             from bot.sandbox.web import SandboxPage, sandbox_cast
 

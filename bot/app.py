@@ -24,16 +24,19 @@ from bot.context import BotContext, CloudMusicApplication
 from bot.handlers import (
     account,
     admin,
+    apikeys,
     errors,
     fallback,
     generate,
     guided,
     history,
+    link,
     listen,
     payments,
     presets,
     refunds,
     start,
+    studio,
     support,
     teaser,
     tracks,
@@ -110,6 +113,9 @@ def build_application(
     }
     for name, callback in admin_commands.items():
         app.add_handler(CommandHandler(name, callback, filters=admins))
+    app.add_handler(CommandHandler("apikey", apikeys.apikey_command, filters=admins))
+    app.add_handler(CommandHandler("studio", studio.studio_command, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("link", link.link_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:(ok|no):\d+$"))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))

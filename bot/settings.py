@@ -7,6 +7,7 @@ logs or ``repr``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -82,6 +83,11 @@ class Settings(BaseSettings):
     #: Show the card (Stripe) button and the Telegram payment provider inside Telegram. Off by default: Telegram's
     #: rules for digital goods require Stars inside a bot; Stripe stays available on the web either way.
     stripe_in_telegram: bool = False
+    webapp_auth_max_age: int = Field(default=86400, ge=60, le=30 * 86400)  # seconds an initData stays valid
+    api_rate_limit: int = Field(default=120, ge=1, le=10000)  # API requests a minute per caller (key or user)
+    api_ip_rate_limit: int = Field(default=600, ge=1, le=100000)  # API requests a minute per client IP
+    trusted_proxies: Annotated[frozenset[str], NoDecode] = frozenset()  # whose X-Forwarded-For is believed
+    web_studio: bool = True  # False: the studio serves only Telegram (Mini App) users and API keys
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -104,6 +110,19 @@ class Settings(BaseSettings):
                 except ValueError:
                     raise ValueError(f"expected comma-separated Telegram user ids, got {part!r}") from None
             return frozenset(ids)
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            for part in parts:
+                try:
+                    ipaddress.ip_address(part)
+                except ValueError:
+                    raise ValueError(f"expected comma-separated IP addresses, got {part!r}") from None
+            return frozenset(parts)
         return value
 
     @field_validator("teaser_prompts", mode="before")

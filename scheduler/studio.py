@@ -70,6 +70,7 @@ class Requester:
     chat_id: int
     fingerprint: str
     banned: bool
+    quota_fingerprint: str | None = None  # an anonymous web visitor's free quota key (IP + User-Agent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +287,7 @@ class Studio:
 
     async def balance(self, who: Requester) -> Balance:
         """Free tracks left today, paid credits, and when the free quota resets."""
-        return await self.credits.balance(who.fingerprint)
+        return await self.credits.balance(who.fingerprint, who.quota_fingerprint)
 
     async def active_position(self, job_ids: tuple[int, ...]) -> int:
         """The queue position of the first of ``job_ids`` still queued (0 when it is already running)."""
@@ -308,5 +309,6 @@ class Studio:
             prompt=prompt,
             engine=self.engine,
             params=params,
+            quota_fingerprint=who.quota_fingerprint,
         )
         return await self.queue.submit(spec, banned=who.banned)

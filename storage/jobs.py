@@ -137,6 +137,23 @@ class JobRepository:
         )
         return [Job.from_row(r) for r in rows]
 
+    async def search_for_user(
+        self, telegram_id: int, text: str, *, limit: int = 20, offset: int = 0
+    ) -> tuple[list[Job], int]:
+        """A user's delivered jobs whose prompt or title contains ``text`` (case-insensitive), newest first, and
+        how many match in all."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where = (
+            "telegram_id = ? AND status = 'delivered'"
+            " AND (prompt LIKE ? ESCAPE '\\' OR COALESCE(title, '') LIKE ? ESCAPE '\\')"
+        )
+        rows = await self._db.fetchall(
+            f"SELECT * FROM jobs WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            (telegram_id, pattern, pattern, limit, offset),
+        )
+        total = await self._db.scalar(f"SELECT COUNT(*) FROM jobs WHERE {where}", (telegram_id, pattern, pattern))
+        return [Job.from_row(r) for r in rows], int(total)
+
     async def count_for_user(self, telegram_id: int, *, delivered_only: bool = False) -> int:
         """How many jobs a user has (delivered ones only when asked)."""
         where = "telegram_id = ?" + (" AND status = 'delivered'" if delivered_only else "")

@@ -237,6 +237,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             telegram_id      INTEGER NOT NULL,
             created_at       TEXT    NOT NULL,
             PRIMARY KEY (admin_id, admin_message_id)
+        """,
+    ),
+    Migration(
+        "studio_api_keys",
+        # Third-party API keys: only the SHA-256 of the key is kept; a revoked key keeps its row (and its name).
+        """
+        CREATE TABLE api_keys (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            owner_id    INTEGER NOT NULL,
+            name        TEXT    NOT NULL,
+            key_hash    TEXT    NOT NULL UNIQUE,
+            created_by  INTEGER NOT NULL,
+            created_at  TEXT    NOT NULL,
+            revoked_at  TEXT
         );
         """,
     ),
@@ -253,6 +267,30 @@ MIGRATIONS: tuple[Migration, ...] = (
             created_at      TEXT    NOT NULL
         );
         CREATE INDEX analysis_runs_user_day ON analysis_runs (telegram_id, day);
+        """,
+    ),
+    Migration(
+        "studio_web_sessions",
+        # Anonymous web visitors: a session is known by the SHA-256 of its cookie's random token; its id, negated,
+        # stands for it where a Telegram user id would (jobs, ledger fingerprint). /link codes are kept hashed too
+        # and join a session to a Telegram account once.
+        """
+        CREATE TABLE web_sessions (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            token_hash  TEXT    NOT NULL UNIQUE,
+            created_at  TEXT    NOT NULL,
+            linked_to   INTEGER,
+            linked_at   TEXT
+        );
+        CREATE TABLE link_codes (
+            code_hash   TEXT    PRIMARY KEY,
+            telegram_id INTEGER NOT NULL,
+            fingerprint TEXT    NOT NULL,
+            created_at  TEXT    NOT NULL,
+            expires_at  TEXT    NOT NULL,
+            used_at     TEXT,
+            session_id  INTEGER REFERENCES web_sessions (id)
+        );
         """,
     ),
 )

@@ -16,6 +16,7 @@ from bot.sandbox.web.api import SandboxApi, guarded
 from bot.sandbox.web.cast import Cast
 from bot.sandbox.web.guard import SandboxGuard, new_token
 from bot.sandbox.web.stream import EventStream
+from bot.sandbox.web.studio_panel import StudioPanel
 from bot.sandbox.web.upload import FileUpload
 
 STATIC_PATH = "/sandbox/static/"
@@ -55,6 +56,7 @@ class SandboxPage:
         app.router.add_get("/sandbox/api/events", guarded(self.live))
         app.router.add_routes(self.api.routes())
         app.router.add_routes(FileUpload(self.standin, self.cast).routes())  # the 📎 button: clips to analyse
+        StudioPanel(self.standin, self.cast).mount(app)  # the menu button's studio Mini App
         app.on_shutdown.append(self._close_streams)
 
     async def index(self, request: web.Request) -> web.Response:
