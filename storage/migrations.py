@@ -237,6 +237,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             telegram_id      INTEGER NOT NULL,
             created_at       TEXT    NOT NULL,
             PRIMARY KEY (admin_id, admin_message_id)
+        );
         """,
     ),
     Migration(
