@@ -12,6 +12,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from billing import Credited
+from bot.studio.delivery import is_web_visitor
 from bot.texts import Texts
 from scheduler.delivery import DeliveryError, FailureReason, Receipt, TrackFiles
 from scheduler.tracks import UPLOAD_LIMIT
@@ -167,7 +168,7 @@ def _slug(title: str) -> str:
 async def notify_credited(bot: Bot, texts: Texts, users: UserRepository, credited: Credited) -> None:
     """Tells the buyer that a payment made outside the chat (Stripe) was credited."""
     telegram_id = credited.payment.telegram_id
-    if telegram_id is None:
+    if telegram_id is None or is_web_visitor(telegram_id):  # a web session has no chat: its page shows the balance
         return
     user = await users.get(telegram_id)
     text = texts.get(

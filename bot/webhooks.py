@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from billing import Payments, StripeOutcome, StripeSignatureError
 from bot.delivery import notify_credited
 from bot.logs import new_trace_id
+from bot.studio.delivery import is_web_visitor
 from bot.texts import Texts
 from storage import UserRepository
 
@@ -67,6 +68,8 @@ class StripeNotices:
             )
 
     async def _tell_user(self, telegram_id: int, key: str, **values: object) -> None:
+        if is_web_visitor(telegram_id):  # a web session has no chat: its page shows the balance
+            return
         user = await self._users.get(telegram_id)
         await self._send(telegram_id, self._texts.get(user.language if user else None, key, **values))
 
