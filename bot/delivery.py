@@ -7,7 +7,7 @@ import html
 import logging
 import time
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, SwitchInlineQueryChosenChat
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
@@ -153,7 +153,18 @@ class TelegramDelivery:
             second.append(InlineKeyboardButton(t.get(language, "button.stems"), callback_data=f"st:{job.id}"))
         share_key = "button.shared" if job.shared_at else "button.share"
         third = [InlineKeyboardButton(t.get(language, share_key), callback_data=f"sh:{job.id}")]
-        return InlineKeyboardMarkup([first, second, third])
+        # Inline mode in a chat the person picks, typed "#<id>": that one track, sent by its file id.
+        chosen_chat = SwitchInlineQueryChosenChat(
+            query=f"#{job.id}",
+            allow_user_chats=True,
+            allow_bot_chats=False,
+            allow_group_chats=True,
+            allow_channel_chats=True,
+        )
+        fourth = [
+            InlineKeyboardButton(t.get(language, "button.send_to_chat"), switch_inline_query_chosen_chat=chosen_chat)
+        ]
+        return InlineKeyboardMarkup([first, second, third, fourth])
 
 
 def _slug(title: str) -> str:

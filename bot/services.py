@@ -12,7 +12,7 @@ from bot.settings import Settings
 from bot.texts import Texts
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
-from storage import Database, UserRepository
+from storage import Database, TrackRepository, UserRepository
 
 
 def utc_now() -> datetime:
@@ -34,6 +34,11 @@ class Services:
     fingerprint_secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
     teasers: TeaserDesk | None = None  # channel teasers: the admin's /teaser and "Make yours" deep links
+
+    @property
+    def tracks(self) -> TrackRepository:
+        """Users' delivered tracks, searchable (inline mode, /history search)."""
+        return TrackRepository(self.db)
 
     def fingerprint(self, telegram_id: int) -> str:
         """The quota/ledger key of a Telegram user."""

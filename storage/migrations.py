@@ -204,6 +204,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "reach_user_language_choice",
+        """
+        ALTER TABLE users ADD COLUMN chosen_language TEXT;
+        """,
+    ),
 )
 
 

@@ -37,7 +37,7 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def help_command(update: Update, context: BotContext) -> None:
     """Lists every command with its description."""
-    texts, language = context.services.texts, language_of(update)
+    texts, language = context.services.texts, language_of(update, context)
     lines = [f"/{name} — {html.escape(texts.get(language, f'command.{name}'))}" for name in PUBLIC_COMMANDS]
     body = texts.get(language, "help.text", commands="\n".join(lines)) + "\n\n" + texts.get(language, "help.params")
     assert update.effective_message is not None

@@ -23,6 +23,7 @@ from bot.sandbox.commerce import Commerce
 from bot.sandbox.events import Subscription
 from bot.sandbox.faults import Fault, FaultKind, FaultPlan
 from bot.sandbox.flood import FloodLimit
+from bot.sandbox.inline import InlineMode
 from bot.sandbox.methods import Messaging
 from bot.sandbox.people import People
 from bot.sandbox.records import JSON, Call, ChatMessage, PaymentOutcome, StoredFile, render_transcript
@@ -49,7 +50,8 @@ class TelegramStandIn:
         self.commerce = Commerce(self.world)
         self.people = People(self.world, self.messaging, self.commerce)
         self.faults = FaultPlan()
-        handlers = {**self.messaging.handlers(), **self.commerce.handlers()}
+        self.inline = InlineMode(self.world)
+        handlers = {**self.messaging.handlers(), **self.commerce.handlers(), **self.inline.handlers()}
         self.server = StandInServer(self.world, Validator(), handlers, self.faults)
         self._port = port
 
@@ -161,6 +163,20 @@ class TelegramStandIn:
     ) -> PaymentOutcome:
         """The person pays an invoice link the bot made with createInvoiceLink."""
         return await self.people.pay_invoice_link(user_id, link, timeout)
+
+    def enable_inline(self) -> None:
+        """Switch inline mode on, as @BotFather's /setinline does."""
+        self.inline.enabled = True
+
+    async def ask_inline(
+        self,
+        user_id: int,
+        query: str,
+        offset: str = "",
+        timeout: float = 10.0,  # noqa: ASYNC109 - how long the person waits for the bot, not an I/O deadline
+    ) -> JSON:
+        """The person types ``@bot <query>`` in a chat; return the bot's answerInlineQuery parameters."""
+        return await self.inline.ask(user_id, query, offset, patience=timeout)
 
     def redeliver(self, message: ChatMessage) -> None:
         """Queue a person's message update again, as Telegram does when the bot did not confirm it in time."""
