@@ -7,7 +7,7 @@ import html
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.commands import PUBLIC_COMMANDS
+from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import BotContext
 from bot.handlers import teaser
 from bot.handlers.common import language_of, remember
@@ -40,5 +40,8 @@ async def help_command(update: Update, context: BotContext) -> None:
     texts, language = context.services.texts, language_of(update, context)
     lines = [f"/{name} — {html.escape(texts.get(language, f'command.{name}'))}" for name in PUBLIC_COMMANDS]
     body = texts.get(language, "help.text", commands="\n".join(lines)) + "\n\n" + texts.get(language, "help.params")
+    if update.effective_user is not None and update.effective_user.id in context.services.settings.admin_ids:
+        admin = [f"/{name} — {html.escape(texts.get(language, f'command.{name}'))}" for name in ADMIN_COMMANDS]
+        body += "\n\n" + texts.get(language, "help.admin", commands="\n".join(admin))
     assert update.effective_message is not None
     await update.effective_message.reply_text(body, parse_mode=ParseMode.HTML)
