@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from billing import Credits, Payments, StripeCheckout
+from billing.referrals import Referrals
 from bot.alerts import AdminAlerts
 from bot.app import App, build_application, build_bot
 from bot.delivery import TelegramDelivery
@@ -106,7 +107,10 @@ async def running_bot(
         stack.push_async_callback(loop_monitor.stop)
         users, texts = UserRepository(db), Texts.load()
         bot = build_bot(token, base_url=api_url, base_file_url=file_url, on_api_error=metrics.api_error)
-        delivery = TelegramDelivery(bot, texts, users, can_extend={settings.engine: capabilities.can_continue})
+        referrals = Referrals(db, credits=settings.referral_credits, clock=clock)
+        delivery = TelegramDelivery(
+            bot, texts, users, can_extend={settings.engine: capabilities.can_continue}, referrals=referrals
+        )
         credits = Credits(
             db,
             free_daily_quota=settings.free_daily_quota,
@@ -160,6 +164,7 @@ async def running_bot(
             fingerprint_secret=secret,
             clock=clock,
             teasers=teasers,
+            referrals=referrals,
         )
 
         alerts = AdminAlerts(bot.send_message, texts, settings.admin_ids)

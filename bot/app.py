@@ -35,6 +35,7 @@ from bot.handlers import (
     guided,
     history,
     inline,
+    invite,
     language,
     payments,
     presets,
@@ -101,6 +102,7 @@ def build_application(
         "paysupport": payments.paysupport_command,
         "terms": payments.terms_command,
         "language": language.language_command,
+        "invite": invite.invite_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))

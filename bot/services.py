@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from billing import Payments, fingerprint
+from billing.referrals import Referrals
 from bot.delivery import TelegramDelivery
 from bot.settings import Settings
 from bot.texts import Texts
@@ -34,6 +35,7 @@ class Services:
     fingerprint_secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
     teasers: TeaserDesk | None = None  # channel teasers: the admin's /teaser and "Make yours" deep links
+    referrals: Referrals | None = None  # /invite links and their rewards
 
     @property
     def tracks(self) -> TrackRepository:

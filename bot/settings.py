@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(default=20.0, ge=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # Invitations (/invite): paid credits each side gets when an invited person's first track is delivered.
+    referral_credits: int = Field(default=2, ge=0, le=100)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

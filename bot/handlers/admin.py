@@ -68,6 +68,9 @@ async def stats_command(update: Update, context: BotContext) -> None:
         queue=", ".join(f"{e} {n}" for e, n in s.queue_depth.items()) or "0",
         genres=", ".join(f"{g} {n}" for g, n in s.top_genres) or none,
     )
+    if context.services.referrals is not None:
+        count, paid = await context.services.referrals.rewarded()
+        await _reply(update, context, "admin.stats_referrals", count=count, credits=paid)
 
 
 async def user_command(update: Update, context: BotContext) -> None:

@@ -7,6 +7,7 @@ import html
 from telegram import Update
 from telegram.constants import ParseMode
 
+from billing.referrals import PAYLOAD_PREFIX
 from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import BotContext
 from bot.handlers import teaser
@@ -17,6 +18,8 @@ async def start(update: Update, context: BotContext) -> None:
     """Greets the user: what the bot does, the free quota, how to buy; notes a deep-link payload."""
     payload = context.args[0] if context.args else None
     user, first_time = await remember(update, context, start_payload=payload)
+    if context.services.referrals is not None:  # an invitation counts only on a first contact
+        await context.services.referrals.record(user.telegram_id, payload, first_contact=first_time)
     texts, settings = context.services.texts, context.services.settings
     key = "start.welcome" if first_time or payload else "start.returning"
     reply = texts.get(
@@ -27,7 +30,7 @@ async def start(update: Update, context: BotContext) -> None:
         zone=settings.quota_timezone,
     )
     from_teaser = await teaser.teaser_for(context, payload)  # "Make yours" under a channel teaser
-    if payload and from_teaser is None:
+    if payload and from_teaser is None and not payload.startswith(PAYLOAD_PREFIX):
         reply += "\n\n" + texts.get(user.language, "start.deep_link", payload=html.escape(payload[:64]))
     assert update.effective_message is not None
     await update.effective_message.reply_text(reply, parse_mode=ParseMode.HTML)
