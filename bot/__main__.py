@@ -37,6 +37,7 @@ from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
 from engines import EngineError, EngineOptions, get_engine
+from scheduler.demo import DemoTrack
 from scheduler.queue import GenerationQueue
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
@@ -165,6 +166,7 @@ async def running_bot(
             clock=clock,
             teasers=teasers,
             referrals=referrals,
+            demo=DemoTrack(db=db, engine=engine, audio_dir=settings.audio_dir, clock=clock),
         )
 
         alerts = AdminAlerts(bot.send_message, texts, settings.admin_ids)

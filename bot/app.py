@@ -29,6 +29,7 @@ from bot.context import BotContext, CloudMusicApplication
 from bot.handlers import (
     account,
     admin,
+    demo,
     errors,
     fallback,
     generate,
@@ -135,6 +136,7 @@ def build_application(
     app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=r"^tz:\d+$"))
     app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:[a-z]{2}$"))
     app.add_handler(InlineQueryHandler(inline.inline_query))
+    app.add_handler(CallbackQueryHandler(demo.example_button, pattern=r"^try:[a-z]{1,16}$"))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))

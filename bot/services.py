@@ -11,6 +11,7 @@ from billing.referrals import Referrals
 from bot.delivery import TelegramDelivery
 from bot.settings import Settings
 from bot.texts import Texts
+from scheduler.demo import DemoTrack
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from storage import Database, TrackRepository, UserRepository
@@ -36,6 +37,7 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     teasers: TeaserDesk | None = None  # channel teasers: the admin's /teaser and "Make yours" deep links
     referrals: Referrals | None = None  # /invite links and their rewards
+    demo: DemoTrack | None = None  # the /start demo track
 
     @property
     def tracks(self) -> TrackRepository:

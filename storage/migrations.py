@@ -224,6 +224,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX referrals_inviter ON referrals (inviter_id);
         """,
     ),
+    Migration(
+        "reach_demo_tracks",
+        """
+        CREATE TABLE demo_tracks (
+            name       TEXT PRIMARY KEY,
+            file_id    TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 

@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from billing.referrals import PAYLOAD_PREFIX
 from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import BotContext
-from bot.handlers import teaser
+from bot.handlers import demo, teaser
 from bot.handlers.common import language_of, remember
 
 
@@ -36,6 +36,8 @@ async def start(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(reply, parse_mode=ParseMode.HTML)
     if from_teaser is not None:
         await teaser.offer(update, context, from_teaser, user.language)
+    elif first_time:  # the first minute: hear what it does, then one tap to make one's own
+        await demo.play_demo(context, update.effective_message.chat_id, user.language)
 
 
 async def help_command(update: Update, context: BotContext) -> None:

@@ -136,3 +136,32 @@ async def test_guided_mode_speaks_the_persons_language(live_bot: LiveBot) -> Non
     await live_bot.standin.press_button(BOB, menu.message_id, "gm:m:0")
     mood = await live_bot.reply(BOB, lambda m: "Stimmung" in m.content, 5)
     assert "düster" in [b.text for b in mood.buttons]
+
+
+async def test_first_start_plays_the_demo_once_rendered_then_resent_by_file_id(live_bot: LiveBot) -> None:
+    greeting = await live_bot.ask(ADA, "/start", "Hi Ada")
+    assert greeting.content.count("\n") == 0, "one short paragraph"
+    demo = await live_bot.reply(ADA, lambda m: m.kind == "audio", 15)
+    assert "taste" in demo.content
+    labels = {b.callback_data: b.text for b in demo.buttons}
+    assert set(labels) == {"try:house", "try:lofi", "try:techno"}
+    assert all("1 free track" in text for text in labels.values())
+    first_id = demo.raw["audio"]["file_id"]
+    await live_bot.ask(BOB, "/start", "Hallo Bob")
+    again = await live_bot.reply(BOB, lambda m: m.kind == "audio", 15)
+    assert again.raw["audio"]["file_id"] == first_id and "Kostprobe" in again.content
+    uploads = [c for c in live_bot.standin.calls if c.method == "sendAudio"]
+    assert len(uploads) == 2 and uploads[1].params["audio"] == first_id, "the second one is not uploaded again"
+    returning = await live_bot.ask(ADA, "/start", "Welcome back")
+    assert returning.kind == "text"
+    assert len(live_bot.audio_messages(ADA)) == 1, "only a first contact gets the demo"
+
+
+async def test_an_example_button_composes_for_one_free_track(live_bot: LiveBot) -> None:
+    await live_bot.ask(ADA, "/start", "Hi Ada")
+    demo = await live_bot.reply(ADA, lambda m: m.kind == "audio", 15)
+    await live_bot.standin.press_button(ADA, demo.message_id, "try:techno")
+    await live_bot.reply(ADA, lambda m: m.content.startswith("✅ Done") and "dark techno" in m.content, 15)
+    services = live_bot.runtime.services
+    balance = await services.studio.credits.balance(services.fingerprint(ADA))
+    assert balance.free_left == balance.free_quota - 1
