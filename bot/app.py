@@ -144,8 +144,8 @@ def build_application(
     app.add_handler(
         MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL & filters.ChatType.PRIVATE, fallback.unreadable)
     )
-    # Before every other handler (group -1): the sender's stored /language choice.
-    app.add_handler(TypeHandler(Update, language.load_language), group=-1)
+    # Before every other handler, in a group of its own (a group runs only its first match): the /language choice.
+    app.add_handler(TypeHandler(Update, language.load_language), group=-100)
     app.add_error_handler(functools.partial(errors.on_error, reporter=error_reporter))
     return app
 
