@@ -130,7 +130,7 @@ def build_application(
     app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=r"^gm:"))
     app.add_handler(CallbackQueryHandler(presets.preset_button, pattern=r"^pr:"))
     app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=r"^(rg|ex|wav|st|sh):"))
-    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re):"))
+    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re|hdel):"))
     app.add_handler(CallbackQueryHandler(payments.buy_command, pattern=r"^buy$"))
     app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=r"^(pack|fiat|card):"))
     app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=r"^tz:\d+$"))

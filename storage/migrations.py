@@ -234,6 +234,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "reach_track_deleted",
+        """
+        ALTER TABLE jobs ADD COLUMN deleted_at TEXT;
+        """,
+    ),
 )
 
 

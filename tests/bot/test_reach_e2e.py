@@ -165,3 +165,26 @@ async def test_an_example_button_composes_for_one_free_track(live_bot: LiveBot) 
     services = live_bot.runtime.services
     balance = await services.studio.credits.balance(services.fingerprint(ADA))
     assert balance.free_left == balance.free_quota - 1
+
+
+async def test_history_shows_lengths_searches_and_deletes(live_bot: LiveBot) -> None:
+    await _track(live_bot, ADA, "lofi rain 2s")
+    await _track(live_bot, ADA, "dark techno 1s")
+    listing = await live_bot.ask(ADA, "/history", "page 1 of 1")
+    assert "· 2 s" in listing.content and "· 1 s" in listing.content
+    found = await live_bot.ask(ADA, "/history lofi", "page 1 of 1")
+    assert "· 2 s" in found.content and "· 1 s" not in found.content
+    nothing = await live_bot.ask(ADA, "/history polka", "No tracks match")
+    assert "polka" in nothing.content
+    delete = next(b.callback_data for b in found.buttons if (b.callback_data or "").startswith("hdel:"))
+    assert delete is not None
+    query = await live_bot.standin.press_button(ADA, found.message_id, delete)
+    answer = await _answered(live_bot, query)
+    assert answer["text"] == "🗑 Track deleted."
+    after = await live_bot.ask(ADA, "/history", "page 1 of 1")
+    assert "· 2 s" not in after.content and "· 1 s" in after.content
+    live_bot.standin.enable_inline()
+    shelf = await live_bot.standin.ask_inline(ADA, "")
+    assert len(shelf["results"]) == 1, "a deleted track is not offered inline either"
+    services = live_bot.runtime.services
+    assert not await services.tracks.delete(BOB, int(delete.removeprefix("hdel:")), services.clock())
