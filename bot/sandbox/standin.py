@@ -164,6 +164,14 @@ class TelegramStandIn:
         """The person pays an invoice link the bot made with createInvoiceLink."""
         return await self.people.pay_invoice_link(user_id, link, timeout)
 
+    def set_language(self, user_id: int, language_code: str | None) -> JSON:
+        """The person switches their Telegram app's language; later updates carry the new ``language_code``."""
+        user = self.world.users[user_id]
+        user.pop("language_code", None)
+        if language_code:
+            user["language_code"] = language_code
+        return user
+
     def enable_inline(self) -> None:
         """Switch inline mode on, as @BotFather's /setinline does."""
         self.inline.enabled = True
