@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import BotContext
 from bot.handlers.common import CHOSEN_LANGUAGE, language_of, remember
 
@@ -47,4 +48,13 @@ async def language_button(update: Update, context: BotContext) -> None:
     if context.user_data is not None:
         context.user_data[CHOSEN_LANGUAGE] = code
     await query.answer()
+    await publish_menu(context, update.effective_user.id, code)  # before the confirmation, which is the last word
     await query.edit_message_text(texts.get(code, "language.set"))
+
+
+async def publish_menu(context: BotContext, chat_id: int, language: str) -> None:
+    """This person's own command menu in their chosen language (a per-chat scope; admins keep their commands)."""
+    texts, admins = context.services.texts, context.services.settings.admin_ids
+    names = PUBLIC_COMMANDS + (ADMIN_COMMANDS if chat_id in admins else ())
+    commands = [BotCommand(name, texts.get(language, f"command.{name}")) for name in names]
+    await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))

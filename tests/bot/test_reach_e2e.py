@@ -59,6 +59,9 @@ async def test_language_command_switches_and_remembers_the_language(live_bot: Li
     assert user is not None and user.chosen_language == "pt" and user.language == "pt"
     reply = await live_bot.ask(ADA, "/help", "comandos")
     assert "Todos os comandos" in reply.content
+    own_menu = live_bot.standin.messaging.commands[f"[('chat_id', {ADA}), ('type', 'chat')]|"]
+    assert {"command": "language", "description": "Escolher o idioma"} in own_menu, "her menu follows her choice"
+    assert "stats" in {c["command"] for c in own_menu}, "an admin keeps the admin commands"
     await _track(live_bot, ADA, "calm piano 1s", "✅ Pronto")
 
 
