@@ -6,11 +6,12 @@ import html
 import math
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.handlers.common import requester
 from bot.handlers.tracks import send_file
-from scheduler.studio import HISTORY_PAGE, Requester, StudioError
+from scheduler.studio import HISTORY_PAGE, StudioError
 from storage import Job
 
 #: A search (``/history lofi``) shows this many matches; words beyond ``MAX_WORDS`` are ignored.
@@ -66,20 +67,28 @@ async def _show(update: Update, context: BotContext, *, page: int, edit: bool, w
         page = min(max(1, page), pages)
         jobs = await tracks.search(who.telegram_id, [], limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE)
     if not jobs:
-        if edit and update.callback_query is not None:
-            await update.callback_query.edit_message_text(t.get(language, "history.empty"))
-        else:
-            await context.bot.send_message(who.chat_id, t.get(language, "history.empty"))
+        await _put(update, context, who.chat_id, edit, t.get(language, "history.empty"), None)
         return
-    text, markup = _listing(context, who, language, jobs, page, pages)
-    if edit and update.callback_query is not None:
+    text, markup = _listing(context, language, jobs, page, pages)
+    await _put(update, context, who.chat_id, edit, text, markup)
+
+
+async def _put(
+    update: Update, context: BotContext, chat_id: int, edit: bool, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Edit the listing in place (a second tap on the same button changes nothing), or send it."""
+    if not edit or update.callback_query is None:
+        await context.bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
+        return
+    try:
         await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
-    else:
-        await context.bot.send_message(who.chat_id, text, parse_mode="HTML", reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 def _listing(
-    context: BotContext, who: Requester, language: str, jobs: list[Job], page: int, pages: int
+    context: BotContext, language: str, jobs: list[Job], page: int, pages: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     t, zone = context.services.texts, context.services.settings.quota_zone
     first = (page - 1) * HISTORY_PAGE + 1
