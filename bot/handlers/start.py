@@ -12,6 +12,7 @@ from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import BotContext
 from bot.handlers import demo, teaser
 from bot.handlers.common import language_of, remember
+from bot.handlers.inline import START_PARAMETER
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -30,7 +31,7 @@ async def start(update: Update, context: BotContext) -> None:
         zone=settings.quota_timezone,
     )
     from_teaser = await teaser.teaser_for(context, payload)  # "Make yours" under a channel teaser
-    if payload and from_teaser is None and not payload.startswith(PAYLOAD_PREFIX):
+    if payload and from_teaser is None and not payload.startswith(PAYLOAD_PREFIX) and payload != START_PARAMETER:
         reply += "\n\n" + texts.get(user.language, "start.deep_link", payload=html.escape(payload[:64]))
     assert update.effective_message is not None
     await update.effective_message.reply_text(reply, parse_mode=ParseMode.HTML)

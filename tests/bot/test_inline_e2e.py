@@ -93,3 +93,8 @@ async def test_long_and_odd_queries_are_cut_and_taken_literally(live_bot: LiveBo
     assert underscore["results"] == []
     huge = await live_bot.standin.ask_inline(ADA, "lofi " + "x" * 1000)
     assert huge["results"] == []  # answered; the query is cut to 64 characters before it is searched
+
+
+async def test_the_open_the_bot_button_leads_to_a_plain_welcome(live_bot: LiveBot) -> None:
+    reply = await live_bot.ask(ADA, f"/start {START_PARAMETER}", "Hi Ada")
+    assert "shared link" not in reply.content
