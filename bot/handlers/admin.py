@@ -51,7 +51,8 @@ async def stats_command(update: Update, context: BotContext) -> None:
     s = await StatsRepository(context.services.db).snapshot(context.services.clock())
     none = context.services.texts.get(language_of(update, context), "admin.none")
     generations = ", ".join(f"{engine}/{status} {n}" for (engine, status), n in sorted(s.generations.items()))
-    stripe = ", ".join(f"{cents / 100:.2f} {currency}" for currency, cents in s.stripe_revenue.items()) or "0 by card"
+    by_card = context.services.texts.get(language_of(update, context), "admin.stripe_none")
+    stripe = ", ".join(f"{cents / 100:.2f} {currency}" for currency, cents in s.stripe_revenue.items()) or by_card
     await _reply(
         update,
         context,
