@@ -52,6 +52,10 @@ class TelegramDelivery:
         self._languages[job.telegram_id] = (language, now + 60.0)
         return language
 
+    def forget_language(self, telegram_id: int) -> None:
+        """Drop the remembered language of a user who just chose another one with /language."""
+        self._languages.pop(telegram_id, None)
+
     def _prompt(self, job: Job) -> str:
         short = job.prompt if len(job.prompt) <= PROMPT_PREVIEW else job.prompt[: PROMPT_PREVIEW - 1] + "…"
         return html.escape(short)

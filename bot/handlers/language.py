@@ -45,6 +45,7 @@ async def language_button(update: Update, context: BotContext) -> None:
         return
     await remember(update, context)
     await context.services.users.choose_language(update.effective_user.id, code)
+    context.services.delivery.forget_language(update.effective_user.id)  # track captions follow at once
     if context.user_data is not None:
         context.user_data[CHOSEN_LANGUAGE] = code
     await query.answer()
