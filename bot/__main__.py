@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from billing import Credits, Payments, StripeCheckout, fingerprint
+from billing.referrals import Referrals
 from bot.alerts import AdminAlerts
 from bot.app import App, build_application, build_bot
 from bot.delivery import TelegramDelivery
@@ -49,6 +50,7 @@ from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
 from engines import EngineError, EngineOptions, get_engine
+from scheduler.demo import DemoTrack
 from scheduler.listening import Listening
 from scheduler.queue import GenerationQueue
 from scheduler.studio import Studio
@@ -142,7 +144,10 @@ async def running_bot(
         stack.push_async_callback(loop_monitor.stop)
         users, texts = UserRepository(db), Texts.load()
         bot = build_bot(token, base_url=api_url, base_file_url=file_url, on_api_error=metrics.api_error)
-        delivery = TelegramDelivery(bot, texts, users, can_extend={settings.engine: capabilities.can_continue})
+        referrals = Referrals(db, credits=settings.referral_credits, clock=clock)
+        delivery = TelegramDelivery(
+            bot, texts, users, can_extend={settings.engine: capabilities.can_continue}, referrals=referrals
+        )
         credits = Credits(
             db,
             free_daily_quota=settings.free_daily_quota,
@@ -225,6 +230,8 @@ async def running_bot(
                 zone=settings.quota_zone,
                 clock=clock,
             ),
+            referrals=referrals,
+            demo=DemoTrack(db=db, engine=engine, audio_dir=settings.audio_dir, clock=clock),
         )
 
         app = build_application(services, bot, error_reporter=alerts)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Any
 
-from telegram import BotCommand
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -13,23 +15,29 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     ExtBot,
+    InlineQueryHandler,
     MessageHandler,
     PreCheckoutQueryHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
 
-from bot.commands import PUBLIC_COMMANDS
+from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import BotContext, CloudMusicApplication
 from bot.handlers import (
     account,
     admin,
     apikeys,
+    demo,
     errors,
     fallback,
     generate,
     guided,
     history,
+    inline,
+    invite,
+    language,
     link,
     listen,
     payments,
@@ -44,6 +52,8 @@ from bot.handlers import (
 from bot.observed_limiter import ErrorObserver, ObservedRateLimiter
 from bot.payment_inbox import InboxBot
 from bot.services import Services
+
+log = logging.getLogger(__name__)
 
 #: How many updates may be processed at once, so one slow conversation never stalls the others.
 CONCURRENT_UPDATES = 64
@@ -94,6 +104,8 @@ def build_application(
         "paysupport": support.paysupport_command,
         "support": support.support_command,
         "terms": payments.terms_command,
+        "language": language.language_command,
+        "invite": invite.invite_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))
@@ -123,7 +135,7 @@ def build_application(
     app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=r"^gm:"))
     app.add_handler(CallbackQueryHandler(presets.preset_button, pattern=r"^pr:"))
     app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=r"^(rg|ex|wav|st|sh):"))
-    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re):"))
+    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re|hdel):"))
     app.add_handler(CallbackQueryHandler(payments.buy_command, pattern=r"^buy$"))
     app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=r"^(pack|fiat|card):"))
     app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=r"^tz:\d+$"))
@@ -135,6 +147,9 @@ def build_application(
             clips |= filters.Document.FileExtension(extension)  # clients may send these as octet-stream
         app.add_handler(MessageHandler(clips & filters.ChatType.PRIVATE, listen.listen_message))
         app.add_handler(CallbackQueryHandler(listen.listen_button, pattern=r"^ls:[ms]:\d+$"))
+    app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:[a-z]{2}$"))
+    app.add_handler(InlineQueryHandler(inline.inline_query))
+    app.add_handler(CallbackQueryHandler(demo.example_button, pattern=r"^try:[a-z]{1,16}$"))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))
@@ -145,13 +160,28 @@ def build_application(
     # Support mode (state in the database) is checked before any handler can take a message as a prompt.
     not_payment = ~filters.SUCCESSFUL_PAYMENT & ~filters.StatusUpdate.REFUNDED_PAYMENT & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & not_payment, support.intake), group=support.SUPPORT_GROUP)
+    # Before every other handler, in a group of its own (a group runs only its first match): the /language choice.
+    app.add_handler(TypeHandler(Update, language.load_language), group=-100)
     app.add_error_handler(functools.partial(errors.on_error, reporter=error_reporter))
     return app
 
 
 async def _post_init(app: App) -> None:
-    """Publishes the command menu in every language that has a catalog."""
-    texts = app.services.texts  # type: ignore[attr-defined]
-    for language in texts.languages:
-        commands = [BotCommand(name, texts.get(language, f"command.{name}")) for name in PUBLIC_COMMANDS]
-        await app.bot.set_my_commands(commands, language_code=None if language == "en" else language)
+    """Publishes the command menu, description and short description in every language that has a catalog.
+
+    Admins get their own menu with the admin commands too (``BotCommandScopeChat``); nobody else sees them.
+    """
+    services: Services = app.services  # type: ignore[attr-defined]
+    texts = services.texts
+    for code in texts.languages:
+        language_code = None if code == "en" else code  # English is the default for every other language
+        public = [BotCommand(name, texts.get(code, f"command.{name}")) for name in PUBLIC_COMMANDS]
+        await app.bot.set_my_commands(public, language_code=language_code)
+        await app.bot.set_my_description(texts.get(code, "bot.description"), language_code=language_code)
+        await app.bot.set_my_short_description(texts.get(code, "bot.short_description"), language_code=language_code)
+        admin = public + [BotCommand(name, texts.get(code, f"command.{name}")) for name in ADMIN_COMMANDS]
+        for admin_id in services.settings.admin_ids:
+            try:
+                await app.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id), language_code=language_code)
+            except BadRequest as exc:  # "chat not found": the admin has not started the bot yet
+                log.warning("could not publish the admin menu for %s: %s", admin_id, exc)

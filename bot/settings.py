@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     api_ip_rate_limit: int = Field(default=600, ge=1, le=100000)  # API requests a minute per client IP
     trusted_proxies: Annotated[frozenset[str], NoDecode] = frozenset()  # whose X-Forwarded-For is believed
     web_studio: bool = True  # False: the studio serves only Telegram (Mini App) users and API keys
+    # Invitations (/invite): paid credits each side gets when an invited person's first track is delivered.
+    referral_credits: int = Field(default=2, ge=0, le=100)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

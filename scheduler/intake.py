@@ -81,11 +81,16 @@ def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> In
         name, raw = match[1].lower(), match[2].strip("\"'")
         if name not in _KNOWN:
             raise IntakeError("intake.unknown_param", name=match[1][:32], known=", ".join(_KNOWN))
+        if name in values:  # "bpm=120 bpm=130": refused rather than silently taking the last
+            raise IntakeError("intake.duplicate_param", name=name, example=f"{name}={match[2][:24]}")
         values[name] = _convert(name, raw)
         explicit.add(name)
         return " "
 
     rest = _PARAM.sub(take_param, text)
+    lengths = list(_LENGTH.finditer(rest))
+    if len(lengths) + ("duration" in values) > 1:  # "30s … 45s", or duration=30 and "45s"
+        raise IntakeError("intake.duplicate_param", name="duration", example=lengths[0][0] if lengths else "30s")
     if "duration" not in values:
         length = _LENGTH.search(rest)
         if length:
@@ -104,7 +109,14 @@ def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> In
     prompt = " ".join(rest.split())
     if not _visible(prompt):
         raise IntakeError("intake.only_params")
+    mood = None
+    if _only_symbols(prompt):  # "🔥" is read for its mood; symbols with no known mood are refused, never blank
+        moods = list(dict.fromkeys(m for ch in prompt if (m := EMOJI_MOODS.get(ch)) is not None))
+        if not moods:
+            raise IntakeError("intake.emoji_only")
+        prompt, mood = " ".join(moods) + " " + prompt, moods[0]
     return Intake(
+        mood=mood,
         prompt=prompt,
         duration=float(values.get("duration", default_duration)),
         bpm=values.get("bpm"),
@@ -191,6 +203,24 @@ def _seconds(number: str, unit: str) -> float:
     if seconds <= 0:
         raise IntakeError("intake.bad_duration", value=number)
     return seconds
+
+
+#: Emoji read as a mood when a prompt has no words (variation selectors such as U+FE0F are ignored).
+EMOJI_MOODS = {
+    "🔥": "energetic", "⚡": "energetic", "🚀": "energetic", "💃": "energetic", "🕺": "energetic",
+    "🌧": "melancholic", "☔": "melancholic", "😢": "melancholic", "😭": "melancholic", "💔": "melancholic",
+    "😌": "calm", "🌊": "calm", "🧘": "calm", "🍃": "calm", "☕": "calm",
+    "🌙": "dreamy", "✨": "dreamy", "💤": "dreamy", "☁": "dreamy",
+    "🎉": "uplifting", "☀": "uplifting", "🌞": "uplifting", "😊": "uplifting", "🥳": "uplifting",
+    "🌑": "dark", "💀": "dark", "🖤": "dark", "👻": "dark", "🦇": "dark",
+    "🏆": "epic", "⚔": "epic", "🐉": "epic", "🏔": "epic",
+}  # fmt: skip
+
+
+def _only_symbols(prompt: str) -> bool:
+    """True when a prompt has symbols (emoji) but no letters or digits."""
+    categories = [unicodedata.category(ch) for ch in prompt if not ch.isspace()]
+    return any(c == "So" for c in categories) and not any(c[0] in "LN" for c in categories)
 
 
 def _fmt(seconds: float) -> str:

@@ -13,6 +13,7 @@ from storage.migrations import MIGRATIONS, Migration, apply_migrations
 from storage.payments import Payment, PaymentRepository, Provider
 from storage.stats import Stats, StatsRepository
 from storage.teasers import Teaser, TeaserRepository
+from storage.tracks import TrackRepository
 from storage.users import User, UserRepository
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "StorageError",
     "Teaser",
     "TeaserRepository",
+    "TrackRepository",
     "User",
     "UserRepository",
     "apply_migrations",

@@ -294,6 +294,42 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "reach_user_language_choice",
+        """
+        ALTER TABLE users ADD COLUMN chosen_language TEXT;
+        """,
+    ),
+    Migration(
+        "reach_referrals",
+        """
+        CREATE TABLE referrals (
+            invited_id  INTEGER PRIMARY KEY REFERENCES users (telegram_id),
+            inviter_id  INTEGER NOT NULL REFERENCES users (telegram_id) CHECK (inviter_id <> invited_id),
+            created_at  TEXT    NOT NULL,
+            rewarded_at TEXT,
+            job_id      INTEGER REFERENCES jobs (id),
+            credits     INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX referrals_inviter ON referrals (inviter_id);
+        """,
+    ),
+    Migration(
+        "reach_demo_tracks",
+        """
+        CREATE TABLE demo_tracks (
+            name       TEXT PRIMARY KEY,
+            file_id    TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
+    Migration(
+        "reach_track_deleted",
+        """
+        ALTER TABLE jobs ADD COLUMN deleted_at TEXT;
+        """,
+    ),
 )
 
 

@@ -37,7 +37,7 @@ async def audit(update: Update, context: BotContext, action: str) -> None:
 
 async def _reply(update: Update, context: BotContext, key: str, **values: object) -> None:
     assert update.effective_message is not None
-    text = context.services.texts.get(language_of(update), key, **values)
+    text = context.services.texts.get(language_of(update, context), key, **values)
     # Whole lines only, so an HTML tag is never cut in half (/stats, /user, /batch grow with the data).
     await update.effective_message.reply_text(clip_lines(text.split("\n")), parse_mode=ParseMode.HTML)
 
@@ -59,9 +59,10 @@ async def stats_command(update: Update, context: BotContext) -> None:
     """Users, generations by engine and outcome, failure rate, revenue, cost, queue depth, popular genres."""
     await audit(update, context, "stats")
     s = await StatsRepository(context.services.db).snapshot(context.services.clock())
-    none = context.services.texts.get(language_of(update), "admin.none")
+    none = context.services.texts.get(language_of(update, context), "admin.none")
     generations = ", ".join(f"{engine}/{status} {n}" for (engine, status), n in sorted(s.generations.items()))
-    stripe = ", ".join(f"{cents / 100:.2f} {currency}" for currency, cents in s.stripe_revenue.items()) or "0 by card"
+    by_card = context.services.texts.get(language_of(update, context), "admin.stripe_none")
+    stripe = ", ".join(f"{cents / 100:.2f} {currency}" for currency, cents in s.stripe_revenue.items()) or by_card
     await _reply(
         update,
         context,
@@ -78,6 +79,9 @@ async def stats_command(update: Update, context: BotContext) -> None:
         queue=", ".join(f"{e} {n}" for e, n in s.queue_depth.items()) or "0",
         genres=", ".join(f"{g} {n}" for g, n in s.top_genres) or none,
     )
+    if context.services.referrals is not None:
+        count, paid = await context.services.referrals.rewarded()
+        await _reply(update, context, "admin.stats_referrals", count=count, credits=paid)
 
 
 async def user_command(update: Update, context: BotContext) -> None:
@@ -91,7 +95,7 @@ async def user_command(update: Update, context: BotContext) -> None:
     if user is None:
         await _reply(update, context, "admin.unknown_user", id=telegram_id)
         return
-    t, language = services.texts, language_of(update)
+    t, language = services.texts, language_of(update, context)
     balance = await services.studio.credits.balance(user.fingerprint)
     jobs = await jobs_by_status(services.db, telegram_id)
     payments = await PaymentRepository(services.db).for_user(telegram_id, limit=5)
@@ -169,7 +173,7 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
         await _reply(update, context, "admin.usage.broadcast")
         return
     broadcast_id = await BroadcastRepository(services.db).create(update.effective_user.id, text, services.clock())
-    count, t, language = len(await services.users.reachable()), services.texts, language_of(update)
+    count, t, language = len(await services.users.reachable()), services.texts, language_of(update, context)
     buttons = InlineKeyboardMarkup(
         [
             [
@@ -189,7 +193,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     query, services = update.callback_query, context.services
     assert query is not None and query.data is not None
     if query.from_user.id not in services.settings.admin_ids:
-        await query.answer(services.texts.get(language_of(update), "callback.expired"))
+        await query.answer(services.texts.get(language_of(update, context), "callback.expired"))
         return
     await audit(update, context, "broadcast-confirm")
     _, decision, raw_id = query.data.split(":")
@@ -197,7 +201,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     await query.answer()
     if record is None:
         return  # already sent or canceled: a second press does nothing
-    t, language = services.texts, language_of(update)
+    t, language = services.texts, language_of(update, context)
     if decision != "ok":
         await query.edit_message_text(t.get(language, "admin.broadcast_canceled"))
         return
@@ -258,7 +262,7 @@ async def batch_command(update: Update, context: BotContext) -> None:
 async def engine_command(update: Update, context: BotContext) -> None:
     """Each engine: health, workers, queue, and its models with licence and capabilities."""
     await audit(update, context, "engine")
-    services, t, language = context.services, context.services.texts, language_of(update)
+    services, t, language = context.services, context.services.texts, language_of(update, context)
     queue, depth = services.studio.queue, await services.studio.jobs.queue_depth()
     for name, engine in queue.engines.items():
         health = await engine.health()

@@ -117,7 +117,7 @@ async def pre_checkout(update: Update, context: BotContext) -> None:
             banned=bool(user and user.banned),
         )
     except PreCheckoutRefused as exc:
-        await query.answer(ok=False, error_message=context.services.texts.get(language_of(update), exc.key))
+        await query.answer(ok=False, error_message=context.services.texts.get(language_of(update, context), exc.key))
         return
     await query.answer(ok=True)
 
@@ -137,4 +137,6 @@ async def refunded_payment(update: Update, context: BotContext) -> None:
 async def terms_command(update: Update, context: BotContext) -> None:
     """The terms of sale."""
     assert update.effective_message is not None
-    await update.effective_message.reply_text(context.services.texts.get(language_of(update), "payments.terms"))
+    await update.effective_message.reply_text(
+        context.services.texts.get(language_of(update, context), "payments.terms")
+    )

@@ -21,7 +21,7 @@ async def refund_command(update: Update, context: BotContext) -> None:
     await audit(update, context, "refund")
     message, t, payments = update.effective_message, context.services.texts, context.services.payments
     assert message is not None
-    language = language_of(update)
+    language = language_of(update, context)
     if len(context.args or []) != 1:
         await message.reply_text(t.get(language, "refund.usage"))
         return

@@ -43,7 +43,7 @@ async def cancel_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     await SupportRepository(context.services.db).take(update.effective_user.id)
-    texts, language = context.services.texts, language_of(update)
+    texts, language = context.services.texts, language_of(update, context)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(texts.get(language, "support.canceled"))
@@ -66,7 +66,7 @@ async def intake(update: Update, context: BotContext) -> None:
     command = first[0].split("@")[0].lower() if first else ""
     if command.startswith("/") and command not in _COMPOSING and command != _LEAVE:
         return  # /terms, /balance, /support…: answered as usual, support mode stays open
-    texts, language = context.services.texts, language_of(update)
+    texts, language = context.services.texts, language_of(update, context)
     if command == _LEAVE:
         await repo.take(sender.id)
         await message.reply_text(texts.get(language, "support.canceled"))
@@ -92,7 +92,7 @@ async def _open(update: Update, context: BotContext, topic: str) -> None:
 
 
 def _cancel_markup(context: BotContext, update: Update) -> InlineKeyboardMarkup:
-    label = context.services.texts.get(language_of(update), "support.cancel_button")
+    label = context.services.texts.get(language_of(update, context), "support.cancel_button")
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=CANCEL_DATA)]])
 
 

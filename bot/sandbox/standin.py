@@ -25,6 +25,7 @@ from bot.sandbox.events import Subscription
 from bot.sandbox.faults import Fault, FaultKind, FaultPlan
 from bot.sandbox.flood import FloodLimit
 from bot.sandbox.incoming import IncomingKind
+from bot.sandbox.inline import InlineMode
 from bot.sandbox.methods import Messaging
 from bot.sandbox.people import People
 from bot.sandbox.records import JSON, Call, ChatMessage, PaymentOutcome, StoredFile, render_transcript
@@ -51,7 +52,8 @@ class TelegramStandIn:
         self.commerce = Commerce(self.world)
         self.people = People(self.world, self.messaging, self.commerce)
         self.faults = FaultPlan()
-        handlers = {**self.messaging.handlers(), **self.commerce.handlers()}
+        self.inline = InlineMode(self.world)
+        handlers = {**self.messaging.handlers(), **self.commerce.handlers(), **self.inline.handlers()}
         self.server = StandInServer(self.world, Validator(), handlers, self.faults)
         self._port = port
 
@@ -178,6 +180,28 @@ class TelegramStandIn:
     ) -> PaymentOutcome:
         """The person pays an invoice link the bot made with createInvoiceLink."""
         return await self.people.pay_invoice_link(user_id, link, timeout)
+
+    def set_language(self, user_id: int, language_code: str | None) -> JSON:
+        """The person switches their Telegram app's language; later updates carry the new ``language_code``."""
+        user = self.world.users[user_id]
+        user.pop("language_code", None)
+        if language_code:
+            user["language_code"] = language_code
+        return user
+
+    def enable_inline(self) -> None:
+        """Switch inline mode on, as @BotFather's /setinline does."""
+        self.inline.enabled = True
+
+    async def ask_inline(
+        self,
+        user_id: int,
+        query: str,
+        offset: str = "",
+        timeout: float = 10.0,  # noqa: ASYNC109 - how long the person waits for the bot, not an I/O deadline
+    ) -> JSON:
+        """The person types ``@bot <query>`` in a chat; return the bot's answerInlineQuery parameters."""
+        return await self.inline.ask(user_id, query, offset, patience=timeout)
 
     def redeliver(self, message: ChatMessage) -> None:
         """Queue a person's message update again, as Telegram does when the bot did not confirm it in time."""

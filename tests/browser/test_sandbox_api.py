@@ -78,6 +78,7 @@ async def test_event_stream_sends_a_snapshot_then_live_changes_and_closes_with_t
     assert standin is not None
     await standin.send_text(ADA, "/start")
     await standin.wait_for(ADA, lambda m: "Hi Ada" in m.content)
+    await standin.wait_for(ADA, lambda m: m.kind == "audio", timeout=15, since=0)  # the first /start's demo track
     bus = standin.world.events
     before = len(bus._subscriptions)  # no public count: the bus is the stand-in's own business
     async with sandbox_session(sandbox_bot) as session:
@@ -86,7 +87,8 @@ async def test_event_stream_sends_a_snapshot_then_live_changes_and_closes_with_t
             assert response.headers["Content-Type"].startswith("text/event-stream")
             kind, snapshot = await next_event(response.content)
             assert kind == "snapshot"
-            assert [m["text"][:6] for m in snapshot["chats"][str(ADA)]] == ["/start", "🎵 Hi A"]
+            assert [m["text"][:6] for m in snapshot["chats"][str(ADA)]][:2] == ["/start", "🎵 Hi A"]
+            assert snapshot["chats"][str(ADA)][2]["kind"] == "audio"
             await standin.send_text(ADA, "/help")
             kinds = [await next_event(response.content) for _ in range(2)]
             assert [k for k, _ in kinds] == ["message", "message"]

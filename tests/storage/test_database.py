@@ -32,7 +32,7 @@ async def test_open_sets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> No
         assert await db.scalar("PRAGMA foreign_keys") == 1
         assert await db.scalar("PRAGMA busy_timeout") == 10000
         names = [r[0] for r in await db.fetchall("SELECT name FROM schema_migrations ORDER BY name")]
-        assert names == sorted(m.name for m in MIGRATIONS)
+        assert names == sorted(m.name for m in MIGRATIONS)  # ORDER BY name; the list itself is in apply order
 
 
 async def test_migrations_run_once_and_new_steps_are_appended(tmp_path: Path) -> None:

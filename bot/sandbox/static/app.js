@@ -432,6 +432,10 @@ function wireComposer() {
   const submit = () => {
     const text = input.value.trim();
     if (!text) return;
+    if (inlineQuery(text) !== null) { // an inline query lists results; it is not a message
+      showInline(inlineQuery(text));
+      return;
+    }
     input.value = "";
     autosize();
     send(text);
@@ -471,6 +475,70 @@ function wireAttach() {
       toast(error.message, true);
     }
   });
+}
+
+// --- languages and inline mode ---------------------------------------------------------------------------------
+
+function fillLanguages() {
+  const select = $("language-select");
+  select.replaceChildren(...(state.languages || ["en"]).map((code) => el("option", { value: code }, code)));
+  const current = () => state.people.find((p) => p.id === state.user);
+  const sync = () => { select.value = (current() && current().language) || "en"; };
+  sync();
+  $("user-select").addEventListener("change", sync);
+  select.addEventListener("change", async () => {
+    try {
+      await api("/language", { user_id: state.user, language_code: select.value });
+      if (current()) current().language = select.value;
+    } catch (error) {
+      toast(error.message, true);
+    }
+  });
+}
+
+/** The query of `@<bot> words` typed in the composer, or null when the text is not an inline query. */
+function inlineQuery(text) {
+  const match = /^@(\w+)(?:\s+([\s\S]*))?$/.exec(text);
+  if (!match || match[1].toLowerCase() !== state.bot.username.toLowerCase()) return null;
+  return (match[2] || "").trim();
+}
+
+let inlineTimer = null;
+
+function wireInline() {
+  const input = $("input");
+  input.addEventListener("input", () => {
+    clearTimeout(inlineTimer);
+    const query = inlineQuery(input.value);
+    if (query === null) {
+      $("inline-results").hidden = true;
+      return;
+    }
+    inlineTimer = setTimeout(() => showInline(query), 250);
+  });
+}
+
+async function showInline(query) {
+  const list = $("inline-results");
+  try {
+    const answer = await api("/inline", { user_id: state.user, query, offset: "" });
+    const items = answer.results.map((r) => el("li", { className: "inline-result", "data-result": r.id },
+      el("audio", { controls: true, preload: "none", src: `${API}/files/${encodeURIComponent(r.file_id)}` }),
+      el("span", { className: "inline-caption" }, (r.caption || "").replace(/<[^>]*>/g, ""))));
+    if (answer.button) {
+      const open = el("button", { type: "button", className: "kb-button" }, answer.button.text);
+      open.addEventListener("click", () => {
+        list.hidden = true;
+        $("input").value = "";
+        send(`/start ${answer.button.start_parameter}`);
+      });
+      items.unshift(el("li", { className: "inline-result" }, open));
+    }
+    list.replaceChildren(...items);
+    list.hidden = items.length === 0;
+  } catch (error) {
+    toast(error.message, true);
+  }
 }
 
 // --- formatting ----------------------------------------------------------------------------------------------
@@ -513,6 +581,7 @@ async function start() {
   state.people = info.people;
   state.channel = info.channel;
   state.commands = info.commands;
+  state.languages = info.languages;
   state.user = info.people[0].id;
   $("chat-title").textContent = state.bot.name;
   $("channel-about").textContent = `@${state.channel.username} — the bot's teaser channel (read-only).`;
@@ -520,6 +589,8 @@ async function start() {
   fillCommands();
   wireComposer();
   wireAttach();
+  fillLanguages();
+  wireInline();
   $("tab-chat").addEventListener("click", () => showView("chat"));
   $("tab-channel").addEventListener("click", () => showView("channel"));
   connect();
