@@ -155,6 +155,7 @@ class ReplicateEngine:
             key=request.key,
             genre=request.genre,
             cost_usd=_cost(model, prediction, fallback_s=seconds_taken),
+            lyrics=request.lyrics if model.info.capabilities.vocals and request.lyrics else None,
             seconds_taken=seconds_taken,
         )
 
@@ -354,6 +355,11 @@ def _check_request(model: ReplicateModel, request: GenerationRequest) -> None:
         raise EngineRejected(f"{model.info.id} cannot make seamless loops")
     if request.stems and not caps.stems:
         raise EngineRejected(f"{model.info.id} cannot return stems")
+    if request.lyrics is not None and request.lyrics.strip() and not caps.vocals:
+        raise EngineRejected(
+            f"{model.info.id} cannot sing lyrics",
+            user_message="This model makes instrumentals only; pick a vocal model for a song with lyrics.",
+        )
     if not request.prompt.strip():
         raise EngineRejected("empty prompt", user_message="Please describe the music you want.")
 

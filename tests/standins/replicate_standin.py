@@ -64,6 +64,8 @@ class ModelSchema:
     inputs: Mapping[str, tuple[type, ...]]
     duration_input: str  # the input giving the length of the audio to make
     sample_rate: int
+    output_is_list: bool = False  # the output schema is an array of file URIs (one per ``batch_size`` item)
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # name → (minimum, maximum)
 
 
 MODELS: tuple[ModelSchema, ...] = (
@@ -111,6 +113,26 @@ MODELS: tuple[ModelSchema, ...] = (
         },
         duration_input="duration",
         sample_rate=48_000,
+    ),
+    # ACE-Step 1.5 as published on Replicate: the version's API page
+    # (replicate.com/visoar/ace-step-1.5/versions/fd851bae…/api) and the cog predict.py of github
+    # visoar/ace-step-1.5 give these inputs with these bounds, and an output schema
+    # ``{"type": "array", "items": {"type": "string", "format": "uri"}}``. No seed, bpm or key input.
+    ModelSchema(
+        owner_name="visoar/ace-step-1.5",
+        version="fd851baef553cb1656f4a05e8f2f8641672f10bc808718f5718b4b4bb2b07794",
+        inputs={
+            "caption": (str,),
+            "lyrics": (str,),
+            "duration": (int,),
+            "batch_size": (int,),
+            "timeout_seconds": (int,),
+            "poll_interval": _NUMBER,
+        },
+        duration_input="duration",
+        sample_rate=48_000,
+        output_is_list=True,
+        ranges={"duration": (1, 600), "batch_size": (1, 4), "timeout_seconds": (30, 7200), "poll_interval": (1, 30)},
     ),
     ModelSchema(
         owner_name="stackadoc/stable-audio-open-1.0",
@@ -489,6 +511,13 @@ class ReplicateStandIn:
         name = f"{prediction.id}.wav"
         self.files[name] = tone_wav(seconds, schema.sample_rate, silent_lead_s=min(lead_s, seconds))
         url = f"{self.base_url}/files/{name}"
+        if schema.output_is_list:
+            urls = [url]
+            for index in range(1, int(prediction.input.get("batch_size", 1))):
+                extra = f"{prediction.id}-{index}.wav"
+                self.files[extra] = tone_wav(seconds, schema.sample_rate)
+                urls.append(f"{self.base_url}/files/{extra}")
+            return urls
         return [url] if prediction.scenario.output_as_list else url
 
     def _prompt_seconds(self, inputs: Mapping[str, Any]) -> float:
@@ -536,6 +565,9 @@ def _validate(schema: ModelSchema, inputs: Mapping[str, Any]) -> list[tuple[str,
         elif (isinstance(value, bool) and bool not in accepted) or not isinstance(value, accepted):
             expected = "/".join(t.__name__ for t in accepted)
             problems.append((name, f"Invalid type. Expected: {expected}, given: {type(value).__name__}"))
+        elif name in schema.ranges and not schema.ranges[name][0] <= float(value) <= schema.ranges[name][1]:
+            low, high = schema.ranges[name]
+            problems.append((name, f"Must be between {low:g} and {high:g}, given: {value}"))
     return problems
 
 
