@@ -255,6 +255,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX analysis_runs_user_day ON analysis_runs (telegram_id, day);
         """,
     ),
+    Migration(  # the words a song's vocals sing, as the user wrote them; NULL for an instrumental (issue 17)
+        "vocals_job_lyrics",
+        """
+        ALTER TABLE jobs ADD COLUMN lyrics TEXT;
+        """,
+    ),
 )
 
 
