@@ -82,6 +82,7 @@ class Admission:
     balance: Balance
     job_id: int | None = None
     active_job_ids: tuple[int, ...] = ()
+    cost: int = 1  # credits the model asked for costs (BLOCK_PAID_ONLY says it)
 
     @property
     def allowed(self) -> bool:
@@ -204,7 +205,7 @@ class Credits:
         )
         if self._on_decision is not None:
             self._on_decision(decision)
-        return Admission(decision, balance, job_id, tuple(active))
+        return Admission(decision, balance, job_id, tuple(active), spec.cost)
 
     # --- settling ---------------------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from bot.handlers import (
     payments,
     presets,
     refunds,
+    song,
     start,
     support,
     teaser,
@@ -110,6 +111,10 @@ def build_application(
     }
     for name, callback in admin_commands.items():
         app.add_handler(CommandHandler(name, callback, filters=admins))
+    # Songs with vocals (issue 17); /engine for users comes after the admins' /engine, which wins for admins.
+    app.add_handler(CommandHandler("song", song.song_command, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("engine", song.engine_list_command, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(song.song_button, pattern=r"^sg:(ok|no):\d+$"))
     app.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:(ok|no):\d+$"))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))
@@ -117,7 +122,7 @@ def build_application(
     app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=r"^gm:"))
     app.add_handler(CallbackQueryHandler(presets.preset_button, pattern=r"^pr:"))
     app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=r"^(rg|ex|wav|st|sh):"))
-    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re):"))
+    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re|ly):"))
     app.add_handler(CallbackQueryHandler(payments.buy_command, pattern=r"^buy$"))
     app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=r"^(pack|fiat|card):"))
     app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=r"^tz:\d+$"))

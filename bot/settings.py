@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     #: Show the card (Stripe) button and the Telegram payment provider inside Telegram. Off by default: Telegram's
     #: rules for digital goods require Stars inside a bot; Stripe stays available on the web either way.
     stripe_in_telegram: bool = False
+    #: Engines/models offered side by side (engines.catalogue): "synth,replicate:ace-step-1.5"; ENGINE stays the
+    #: default. MODEL_COSTS prices them in credits ("ace-step-1.5=2"); TAKES_PER_PROMPT sets takes per prompt.
+    engines: str | None = None
+    model_costs: str = ""
+    takes_per_prompt: str = ""
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -261,6 +261,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE jobs ADD COLUMN lyrics TEXT;
         """,
     ),
+    Migration(  # /song drafts waiting for their confirm button (storage.songs; issue 17)
+        "vocals_song_drafts",
+        """
+        CREATE TABLE song_drafts (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            telegram_id  INTEGER NOT NULL,
+            style        TEXT    NOT NULL,
+            lyrics       TEXT,
+            offer        TEXT    NOT NULL,
+            created_at   TEXT    NOT NULL
+        );
+        """,
+    ),
 )
 
 

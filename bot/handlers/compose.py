@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 
 from bot.context import BotContext
@@ -9,7 +11,7 @@ from bot.handlers.common import answer_submission, requester
 from scheduler.intake import IntakeError
 
 
-async def compose(update: Update, context: BotContext, text: str | None, **overrides: object) -> None:
+async def compose(update: Update, context: BotContext, text: str | None, **overrides: Any) -> None:
     """Submit ``text``; a bad prompt is answered and costs nothing; a refusal is explained."""
     who, language = await requester(update, context)
     try:

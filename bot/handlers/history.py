@@ -38,6 +38,9 @@ async def history_button(update: Update, context: BotContext) -> None:
         await query.answer(context.services.texts.get(language, exc.key), show_alert=True)
         return
     await query.answer()
+    if kind == "ly":  # the words as the user wrote them, as plain text (no markup is read from them)
+        await context.bot.send_message(who.chat_id, job.lyrics or context.services.texts.get(language, "track.gone"))
+        return
     await send_file(context, who.chat_id, job, "re", language)
 
 
@@ -50,19 +53,23 @@ async def _show(update: Update, context: BotContext, *, page: int, edit: bool) -
         return
     first = (listing.page - 1) * 5 + 1
     lines = [t.get(language, "history.title", page=listing.page, pages=listing.pages)]
-    buttons = []
+    buttons, lyric_buttons = [], []
     for number, job in enumerate(listing.jobs, start=first):
         when = f"{job.created_at.astimezone(zone):%Y-%m-%d %H:%M}"
         lines.append(
             t.get(language, "history.item", number=number, title=html.escape(job.title or job.prompt[:40]), when=when)
         )
         buttons.append(InlineKeyboardButton(f"▶️ {number}", callback_data=f"re:{job.id}"))
+        if job.lyrics:
+            lyric_buttons.append(
+                InlineKeyboardButton(t.get(language, "button.lyrics", number=number), callback_data=f"ly:{job.id}")
+            )
     nav = []
     if listing.page > 1:
         nav.append(InlineKeyboardButton(t.get(language, "history.prev"), callback_data=f"hist:{listing.page - 1}"))
     if listing.page < listing.pages:
         nav.append(InlineKeyboardButton(t.get(language, "history.next"), callback_data=f"hist:{listing.page + 1}"))
-    markup = InlineKeyboardMarkup([buttons, nav] if nav else [buttons])
+    markup = InlineKeyboardMarkup([row for row in (buttons, lyric_buttons, nav) if row])
     text = clip_lines(lines)  # whole lines: an HTML entity or tag is never cut in half
     if edit and update.callback_query is not None:
         await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)

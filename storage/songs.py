@@ -1,0 +1,58 @@
+"""Song drafts: a ``/song`` message (style, lyrics, model) waiting for its owner's "compose" button.
+
+The draft lives in the database, not in the process, so the confirm button works after a restart and on any
+replica (PTB keeps ``user_data`` in memory; ``callback_data`` holds at most 64 bytes, too few for lyrics). Taking
+a draft deletes it in the same statement, so a double tap composes once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class SongDraft:
+    """What a ``/song`` message asked for."""
+
+    id: int
+    telegram_id: int
+    style: str  # the first line: a prompt, parameters such as engine= or 45s allowed
+    lyrics: str | None  # None: an instrumental, chosen explicitly
+    offer: str  # the catalogue key of the model that will sing it
+    created_at: datetime
+
+
+class SongDraftRepository:
+    """Reads and writes ``song_drafts``; each write is a single statement."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, telegram_id: int, style: str, lyrics: str | None, offer: str, now: datetime) -> int:
+        """Keep a draft; returns its id."""
+        return await self._db.execute(
+            "INSERT INTO song_drafts (telegram_id, style, lyrics, offer, created_at) VALUES (?, ?, ?, ?, ?)",
+            (telegram_id, style, lyrics, offer, now.isoformat()),
+        )
+
+    async def take(self, draft_id: int, telegram_id: int) -> SongDraft | None:
+        """Remove and return the owner's draft; None when it is gone (used, cancelled) or someone else's."""
+        rows = await self._db.write_returning(
+            "DELETE FROM song_drafts WHERE id = ? AND telegram_id = ? "
+            "RETURNING id, telegram_id, style, lyrics, offer, created_at",
+            (draft_id, telegram_id),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return SongDraft(
+            id=int(row["id"]),
+            telegram_id=int(row["telegram_id"]),
+            style=str(row["style"]),
+            lyrics=row["lyrics"],
+            offer=str(row["offer"]),
+            created_at=datetime.fromisoformat(row["created_at"]),
+        )
