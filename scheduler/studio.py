@@ -196,12 +196,13 @@ class Studio:
     async def extend(self, who: Requester, job_id: int) -> Submission:
         """A continuation of a delivered track, where the engine can continue audio."""
         job = await self.owned(who, job_id)
-        if not self.capabilities.can_continue:
+        offer = self._offer_of(job)
+        if not (self.capabilities if offer is None else offer.capabilities).can_continue:
             raise Gone("track.cannot_extend")
         if not job.has_audio:
             raise Gone()
         params = {k: v for k, v in job.params.items() if k != "seed"} | {"continue_job": job.id}
-        return await self._submit(who, job.prompt, params)
+        return await self._submit(who, job.prompt, params, offer=offer, lyrics=job.lyrics)
 
     async def share(self, who: Requester, job_id: int) -> bool:
         """Record the owner's consent to feature the track in the channel; False when it was already given."""

@@ -3,6 +3,7 @@ with the Replicate stand-in, a real SQLite file and real ffmpeg."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -139,3 +140,21 @@ async def test_song_alone_explains_the_one_message_form_and_engine_lists_prices(
     offer = await live_bot.ask(ADA, "/engine", "Engines on offer")
     assert "ace-step-1.5 — 2 credit(s)" in offer.content and "sings lyrics" in offer.content
     assert "mock — 1 credit(s) a prompt, 2 take(s)" in offer.content
+
+
+async def test_extending_a_song_of_a_model_that_cannot_continue_is_refused_without_spending(
+    live_bot: LiveBot, replicate_standin: ReplicateStandIn
+) -> None:
+    await grant(live_bot, 2)
+    await confirm(live_bot, SONG)
+    await live_bot.reply(ADA, lambda m: m.content.startswith("✅ Done"), timeout=20)
+    (audio,) = live_bot.audio_messages(ADA)
+
+    query_id = await live_bot.standin.press_button(ADA, audio.message_id, button(audio, "ex:"))
+    for _ in range(100):  # the bot's answer to the press is the event that ends the wait
+        if live_bot.standin.callback_answer(query_id) is not None:
+            break
+        await asyncio.sleep(0.05)
+
+    assert (live_bot.standin.callback_answer(query_id) or {}).get("text") == "This engine can't extend tracks."
+    assert len(replicate_standin.creates) == 1 and await balance(live_bot) == (4, 0)

@@ -565,10 +565,14 @@ def _validate(schema: ModelSchema, inputs: Mapping[str, Any]) -> list[tuple[str,
         elif (isinstance(value, bool) and bool not in accepted) or not isinstance(value, accepted):
             expected = "/".join(t.__name__ for t in accepted)
             problems.append((name, f"Invalid type. Expected: {expected}, given: {type(value).__name__}"))
-        elif name in schema.ranges and not schema.ranges[name][0] <= float(value) <= schema.ranges[name][1]:
+        elif name in schema.ranges and isinstance(value, int | float) and not _within(value, schema.ranges[name]):
             low, high = schema.ranges[name]
             problems.append((name, f"Must be between {low:g} and {high:g}, given: {value}"))
     return problems
+
+
+def _within(value: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= value <= bounds[1]
 
 
 def _problem(status: int, title: str, detail: str, **extra: Any) -> web.Response:
