@@ -14,7 +14,7 @@ import logging
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -180,6 +180,23 @@ class Studio:
         params = {**job.params, "seed": secrets.randbelow(2**31)}
         params.pop("continue_job", None)
         return await self._submit(who, job.prompt, params, offer=self._offer_of(job), lyrics=job.lyrics)
+
+    async def _submit_takes(self, who: Requester, spec: JobSpec, takes: int) -> Submission:
+        """Several takes of one prompt for one charge: the first job carries the charge (and gives it all back if it
+        fails); the others are house jobs with other seeds, delivered as "Take 2/2" and listed in /history."""
+        first = replace(spec, params={**spec.params, "take": 1, "takes": takes})
+        submission = await self.queue.submit(first, banned=who.banned)
+        if not submission.admission.allowed:
+            return submission
+        seed = spec.params.get("seed")
+        for take in range(2, takes + 1):
+            params = {**spec.params, "take": take, "takes": takes, "take_of": submission.admission.job_id}
+            # No seed asked for: each take gets its own random one from the engine; else the next seeds.
+            params["seed"] = None if seed is None else (int(seed) + take - 1) % 2**32
+            if params["seed"] is None:
+                del params["seed"]
+            await self.queue.submit_house(replace(spec, params=params, cost=1))
+        return submission
 
     def _offer_of(self, job: Job) -> Offer | None:
         """The offer a job was made with (same engine and model, so the same price), if still offered."""
@@ -357,6 +374,7 @@ class Studio:
         offer: Offer | None = None,
         lyrics: str | None = None,
     ) -> Submission:
+        params = {k: v for k, v in params.items() if k not in ("take", "takes", "take_of")}  # set afresh below
         spec = JobSpec(
             telegram_id=who.telegram_id,
             fingerprint=who.fingerprint,
@@ -367,4 +385,7 @@ class Studio:
             cost=1 if offer is None else offer.cost,
             lyrics=lyrics,
         )
+        takes = 1 if offer is None else offer.takes
+        if takes > 1 and "continue_job" not in params:
+            return await self._submit_takes(who, spec, takes)
         return await self.queue.submit(spec, banned=who.banned)

@@ -103,11 +103,19 @@ async def test_a_dearer_model_takes_paid_credits_only_and_says_so(
     assert await balance(live_bot) == (4, 1), "nothing was taken"
 
 
-async def test_a_one_credit_model_still_uses_the_free_quota_beside_a_dearer_one(live_bot: LiveBot) -> None:
-    await live_bot.say(ADA, "calm ambient 2s engine=mock")
-    await live_bot.reply(ADA, lambda m: m.content.startswith("✅ Done"), timeout=20)
+async def test_two_takes_of_one_prompt_arrive_for_one_free_credit_and_both_are_in_history(live_bot: LiveBot) -> None:
+    await live_bot.say(ADA, "calm ambient 2s engine=mock seed=40")
+    for take in (1, 2):
+        await live_bot.reply(ADA, lambda m, n=take: m.kind == "audio" and f"Take {n}/2" in m.content, timeout=20)
 
-    assert await balance(live_bot) == (3, 0)
+    audios = live_bot.audio_messages(ADA)
+    assert len(audios) == 2
+    first, second = sorted(audios, key=lambda m: "Take 2/2" in m.content)  # the two workers may finish in any order
+    assert "seed 40" in first.content and "seed 41" in second.content, "different seeds"
+    assert first.file is not None and second.file is not None and first.file.data != second.file.data
+    assert await balance(live_bot) == (3, 0), "a one-credit model uses the free quota, once for both takes"
+    listing = await live_bot.ask(ADA, "/history", "Your tracks")
+    assert "1. " in listing.content and "2. " in listing.content
 
 
 async def test_a_vocal_model_failing_returns_every_credit_it_took(
