@@ -105,8 +105,8 @@ async def test_a_dearer_model_takes_paid_credits_only_and_says_so(
 
 async def test_two_takes_of_one_prompt_arrive_for_one_free_credit_and_both_are_in_history(live_bot: LiveBot) -> None:
     await live_bot.say(ADA, "calm ambient 2s engine=mock seed=40")
-    for take in (1, 2):
-        await live_bot.reply(ADA, lambda m, n=take: m.kind == "audio" and f"Take {n}/2" in m.content, timeout=20)
+    await live_bot.standin.wait_for(ADA, lambda m: m.kind == "audio" and "Take 1/2" in m.content, timeout=20, since=0)
+    await live_bot.standin.wait_for(ADA, lambda m: m.kind == "audio" and "Take 2/2" in m.content, timeout=20, since=0)
 
     audios = live_bot.audio_messages(ADA)
     assert len(audios) == 2
