@@ -114,6 +114,12 @@ async def test_two_takes_of_one_prompt_arrive_for_one_free_credit_and_both_are_i
     assert "seed 40" in first.content and "seed 41" in second.content, "different seeds"
     assert first.file is not None and second.file is not None and first.file.data != second.file.data
     assert await balance(live_bot) == (3, 0), "a one-credit model uses the free quota, once for both takes"
+    done: set[int] = set()
+    while len(done) < 2:  # each take settles on its own: wait for both status messages to say done
+        finished = await live_bot.standin.wait_for(
+            ADA, lambda m: m.content.startswith("✅ Done") and m.message_id not in done, timeout=20, since=0
+        )
+        done.add(finished.message_id)
     listing = await live_bot.ask(ADA, "/history", "Your tracks")
     assert "1. " in listing.content and "2. " in listing.content
 
