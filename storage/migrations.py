@@ -274,6 +274,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(  # each user's default engine/model, chosen with /engine <name> (storage.songs; issue 17)
+        "vocals_engine_choices",
+        """
+        CREATE TABLE engine_choices (
+            telegram_id  INTEGER PRIMARY KEY,
+            offer        TEXT    NOT NULL,
+            chosen_at    TEXT    NOT NULL
+        );
+        """,
+    ),
 )
 
 

@@ -56,3 +56,23 @@ class SongDraftRepository:
             offer=str(row["offer"]),
             created_at=datetime.fromisoformat(row["created_at"]),
         )
+
+
+class EngineChoiceRepository:
+    """Each user's default engine/model (a catalogue key), chosen with ``/engine <name>``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def choose(self, telegram_id: int, offer: str, now: datetime) -> None:
+        """Remember ``offer`` as the user's default (replacing any earlier choice)."""
+        await self._db.execute(
+            "INSERT INTO engine_choices (telegram_id, offer, chosen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (telegram_id) DO UPDATE SET offer = excluded.offer, chosen_at = excluded.chosen_at",
+            (telegram_id, offer, now.isoformat()),
+        )
+
+    async def chosen(self, telegram_id: int) -> str | None:
+        """The user's default, or None when they never chose one."""
+        row = await self._db.fetchone("SELECT offer FROM engine_choices WHERE telegram_id = ?", (telegram_id,))
+        return None if row is None else str(row[0])

@@ -23,7 +23,7 @@ from engines.catalogue import Offer
 from scheduler import intake as intake_rules
 from scheduler.intake import IntakeError
 from scheduler.songs import check_lyrics, split_song
-from storage.songs import SongDraftRepository
+from storage.songs import EngineChoiceRepository, SongDraftRepository
 
 
 def _vocal_offers(context: BotContext) -> tuple[Offer, ...]:
@@ -108,10 +108,27 @@ async def song_button(update: Update, context: BotContext) -> None:
 
 
 async def engine_list_command(update: Update, context: BotContext) -> None:
-    """``/engine`` for users: every model on offer with its price, licence and what it can do."""
+    """``/engine`` for users: every model on offer with its price, licence and what it can do;
+    ``/engine <name>`` makes that model the user's default."""
     who, language = await requester(update, context)
     t, studio = context.services.texts, context.services.studio
     catalogue = studio.catalogue
+    message = update.effective_message
+    name = message.text.partition(" ")[2].strip() if message is not None and message.text else ""
+    if name:
+        try:
+            offer = studio.offer(name)
+        except IntakeError as exc:
+            await context.bot.send_message(who.chat_id, t.get(language, exc.key, **exc.values))
+            return
+        if offer is not None:
+            await EngineChoiceRepository(context.services.db).choose(
+                who.telegram_id, offer.key, context.services.clock()
+            )
+        key = offer.key if offer is not None else studio.engine
+        cost = offer.cost if offer is not None else 1
+        await context.bot.send_message(who.chat_id, t.get(language, "engines.chosen", key=html.escape(key), cost=cost))
+        return
     if catalogue is None:
         caps = studio.capabilities
         lines = [t.get(language, "engines.single", name=html.escape(studio.engine), max=f"{caps.max_duration:g}")]

@@ -172,3 +172,21 @@ async def test_extending_a_song_of_a_model_that_cannot_continue_is_refused_witho
 
     assert (live_bot.standin.callback_answer(query_id) or {}).get("text") == "This engine can't extend tracks."
     assert len(replicate_standin.creates) == 1 and await balance(live_bot) == (4, 0)
+
+
+async def test_engine_name_makes_a_per_user_default_that_prompts_then_use(
+    live_bot: LiveBot, replicate_standin: ReplicateStandIn
+) -> None:
+    await grant(live_bot, 2)
+    chosen = await live_bot.ask(ADA, "/engine ace-step-1.5", "From now on")
+    assert "ace-step-1.5" in chosen.content and "2 credit(s)" in chosen.content
+
+    await live_bot.say(ADA, "bright pop anthem 5s")
+    await live_bot.reply(ADA, lambda m: m.content.startswith("✅ Done"), timeout=20)
+
+    (create,) = replicate_standin.creates
+    assert create.json["version"] == "fd851baef553cb1656f4a05e8f2f8641672f10bc808718f5718b4b4bb2b07794"
+    assert create.json["input"]["lyrics"] == "[instrumental]", "a typed prompt is an instrumental"
+    assert await balance(live_bot) == (4, 0), "its price, from paid credits"
+    unknown = await live_bot.ask(ADA, "/engine suno", "don't offer")
+    assert "mock, ace-step-1.5" in unknown.content
