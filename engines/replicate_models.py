@@ -249,5 +249,34 @@ STABLE_AUDIO_OPEN = ReplicateModel(
     build_input=_stable_audio_input,
 )
 
+# --- the lyric writer (not a music model: never offered in MODELS) ------------------------------------------
+
+#: The AI lyric writer: IBM Granite 3.3 8B Instruct, an official Replicate model under Apache-2.0 (its output may be
+#: used commercially, unlike Llama's licence with its own terms). Version ``8afd11cc…91bdf``; inputs verified from
+#: the version's API page (replicate.com/ibm-granite/granite-3.3-8b-instruct/versions/8afd11cc…/api): ``prompt``,
+#: ``system_prompt``, ``max_tokens`` (int, default 512), ``min_tokens``, ``temperature`` (number, 0.6), ``top_p``,
+#: ``top_k``, ``presence_penalty``, ``frequency_penalty``, ``stop_sequences`` (comma-separated string), ``seed``.
+#: Like every hosted LLM there it returns a list of string tokens, joined here (PITFALLS.md).
+LYRICIST_MODEL = "ibm-granite/granite-3.3-8b-instruct"
+LYRICIST_VERSION = "8afd11cc386bd05622227e71b208b9ecc000b946d84d373be96090f38ec91bdf"
+LYRICIST_SYSTEM = (
+    "You write song lyrics. Answer with the lyrics only, in the language of the user's theme, structured with "
+    "section tags on their own lines: [verse], [chorus], [verse], [chorus], [bridge], [chorus]. Short singable lines. "
+    "No title, no commentary, no markdown."
+)
+
+
+def lyricist_input(theme: str, seed: int) -> dict[str, Any]:
+    """The lyric writer's input for a theme (already length-checked by the caller)."""
+    return {
+        "prompt": f"Write lyrics for a song about: {theme}",
+        "system_prompt": LYRICIST_SYSTEM,
+        "max_tokens": 700,
+        "temperature": 0.8,
+        "top_p": 0.9,
+        "seed": seed,
+    }
+
+
 #: Every model the engine offers; the first is the default.
 MODELS: tuple[ReplicateModel, ...] = (MUSICGEN, ACE_STEP, STABLE_AUDIO_OPEN, ACE_STEP_15)

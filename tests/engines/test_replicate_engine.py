@@ -580,3 +580,40 @@ async def test_aclose_twice_is_safe(engine: ReplicateEngine) -> None:
     await engine.generate(GenerationRequest(prompt="x", duration=1.0))
     await engine.aclose()
     await engine.aclose()
+
+
+# --- the lyric writer -----------------------------------------------------------------------------------------
+
+
+async def test_the_lyric_writer_joins_the_llm_tokens_into_plain_text(
+    engine: ReplicateEngine, replicate_standin: ReplicateStandIn
+) -> None:
+    replicate_standin.set_scenario("succeeded", model="ibm-granite/granite-3.3-8b-instruct")
+
+    lyrics = await engine.write_lyrics("leaving Lisbon, bittersweet", seed=5)
+
+    assert lyrics == "[verse]\nCity lights are fading\n\n[chorus]\nAdeus, adeus"
+    (create,) = replicate_standin.creates
+    assert create.json["version"] == "8afd11cc386bd05622227e71b208b9ecc000b946d84d373be96090f38ec91bdf"
+    sent = create.json["input"]
+    assert "leaving Lisbon, bittersweet" in sent["prompt"] and "[verse]" in sent["system_prompt"]
+    assert sent["seed"] == 5 and sent["max_tokens"] == 700
+
+
+async def test_the_lyric_writer_output_is_length_limited_and_stripped_of_control_characters(
+    engine: ReplicateEngine, replicate_standin: ReplicateStandIn
+) -> None:
+    replicate_standin.set_scenario("succeeded", model="ibm-granite/granite-3.3-8b-instruct", text="la\x1b[31m " * 2000)
+
+    lyrics = await engine.write_lyrics("anything", max_chars=300)
+
+    assert len(lyrics) <= 300 and "\x1b" not in lyrics and lyrics.startswith("la[31m la")
+
+
+async def test_a_failing_lyric_writer_is_unavailable(
+    engine: ReplicateEngine, replicate_standin: ReplicateStandIn
+) -> None:
+    replicate_standin.set_scenario("failed", model="ibm-granite/granite-3.3-8b-instruct")
+
+    with pytest.raises(EngineUnavailable):
+        await engine.write_lyrics("anything")

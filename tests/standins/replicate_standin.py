@@ -32,6 +32,7 @@ import io
 import itertools
 import json
 import math
+import re
 import socket
 import wave
 from collections.abc import AsyncIterator, Mapping
@@ -66,6 +67,7 @@ class ModelSchema:
     sample_rate: int
     output_is_list: bool = False  # the output schema is an array of file URIs (one per ``batch_size`` item)
     ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # name → (minimum, maximum)
+    text_output: bool = False  # an LLM: the output is a list of string tokens (Scenario.text, split up)
 
 
 MODELS: tuple[ModelSchema, ...] = (
@@ -134,6 +136,29 @@ MODELS: tuple[ModelSchema, ...] = (
         output_is_list=True,
         ranges={"duration": (1, 600), "batch_size": (1, 4), "timeout_seconds": (30, 7200), "poll_interval": (1, 30)},
     ),
+    # The lyric writer: ibm-granite/granite-3.3-8b-instruct as its version's API page lists the inputs
+    # (replicate.com/ibm-granite/granite-3.3-8b-instruct/versions/8afd11cc…/api); hosted LLMs answer with a list of
+    # string tokens (PITFALLS.md), which is what this returns.
+    ModelSchema(
+        owner_name="ibm-granite/granite-3.3-8b-instruct",
+        version="8afd11cc386bd05622227e71b208b9ecc000b946d84d373be96090f38ec91bdf",
+        inputs={
+            "prompt": (str,),
+            "system_prompt": (str,),
+            "max_tokens": (int,),
+            "min_tokens": (int,),
+            "temperature": _NUMBER,
+            "top_p": _NUMBER,
+            "top_k": (int,),
+            "presence_penalty": _NUMBER,
+            "frequency_penalty": _NUMBER,
+            "stop_sequences": (str,),
+            "seed": (int,),
+        },
+        duration_input="max_tokens",
+        sample_rate=0,
+        text_output=True,
+    ),
     ModelSchema(
         owner_name="stackadoc/stable-audio-open-1.0",
         version="9aff84a639f96d0f7e6081cdea002d15133d0043727f849c40abdd166b7c75a8",
@@ -177,6 +202,7 @@ class Scenario:
     retry_after: int = 1
     poll_errors: int = 0  # the first polls of each prediction answer HTTP 500
     create_delay_s: float = 0.0  # a slow create: the prediction exists before the answer leaves
+    text: str = "[verse]\nCity lights are fading\n\n[chorus]\nAdeus, adeus\n"  # what an LLM answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,6 +530,8 @@ class ReplicateStandIn:
 
     def _make_output(self, prediction: _Prediction) -> Any:
         schema = prediction.schema
+        if schema.text_output:  # tokens that join back to the text exactly
+            return re.findall(r"\s*\S+|\s+", prediction.scenario.text)
         seconds = float(prediction.input.get(schema.duration_input, 8))
         # Like MusicGen, a continuation's output starts with the prompt audio it continues (here: silence of
         # the same length) and ``duration`` counts it, so an engine that forgets to cut it off is caught.
