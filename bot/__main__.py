@@ -48,12 +48,14 @@ from engines import Engine, EngineError, EngineOptions, get_engine
 from engines.catalogue import Catalogue, CatalogueError, build_catalogue
 from scheduler.listening import Listening
 from scheduler.queue import GenerationQueue
+from scheduler.songs import LyricsDesk, LyricWriter
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
 from storage import Database, InboxError, JobRepository, PaymentInbox, StorageError, TeaserRepository, UserRepository
 from storage.analyses import AnalysisRepository
 from storage.owner import claim as claim_database
+from storage.songs import LyricWriteRepository
 
 log = logging.getLogger("bot")
 
@@ -230,6 +232,13 @@ async def running_bot(
                 runs=AnalysisRepository(db),
                 studio=studio,
                 daily_limit=settings.analyses_daily_limit,
+                zone=settings.quota_zone,
+                clock=clock,
+            ),
+            lyrics=LyricsDesk(
+                next((e for e in engines.values() if isinstance(e, LyricWriter)), None),
+                LyricWriteRepository(db),
+                daily_limit=settings.lyrics_daily_limit,
                 zone=settings.quota_zone,
                 clock=clock,
             ),

@@ -115,6 +115,8 @@ def build_application(
     app.add_handler(CommandHandler("song", song.song_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("engine", song.engine_list_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(song.song_button, pattern=r"^sg:(ok|no):\d+$"))
+    app.add_handler(CommandHandler("lyrics", song.lyrics_command, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(song.lyrics_button, pattern=r"^lw:(use|ed|re):\d+$"))
     app.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:(ok|no):\d+$"))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))

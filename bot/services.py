@@ -12,6 +12,7 @@ from bot.payment_inbox import StarsDesk
 from bot.settings import Settings
 from bot.texts import Texts
 from scheduler.listening import Listening
+from scheduler.songs import LyricsDesk
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from storage import Database, UserRepository
@@ -38,6 +39,7 @@ class Services:
     teasers: TeaserDesk | None = None  # channel teasers: the admin's /teaser and "Make yours" deep links
     stars: StarsDesk | None = None  # Stars payments and refunds, through the durable payment inbox
     listening: Listening | None = None  # clips sent to the bot: analysis, recommendation, compose to match
+    lyrics: LyricsDesk | None = None  # the AI lyric writer behind /lyrics (issue 17)
 
     def fingerprint(self, telegram_id: int) -> str:
         """The quota/ledger key of a Telegram user."""

@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     engines: str | None = None
     model_costs: str = ""
     takes_per_prompt: str = ""
+    lyrics_daily_limit: int = Field(default=3, ge=0, le=100)  # free AI lyric writes per user per day
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

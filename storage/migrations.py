@@ -284,6 +284,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(  # the AI lyric writer's runs: the daily count of free writes (storage.songs; issue 17)
+        "vocals_lyric_writes",
+        """
+        CREATE TABLE lyric_writes (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            telegram_id  INTEGER NOT NULL,
+            day          TEXT    NOT NULL,
+            failed       INTEGER NOT NULL DEFAULT 0,
+            created_at   TEXT    NOT NULL
+        );
+        CREATE INDEX lyric_writes_user_day ON lyric_writes (telegram_id, day);
+        """,
+    ),
 )
 
 

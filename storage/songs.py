@@ -8,7 +8,7 @@ a draft deletes it in the same statement, so a double tap composes once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from storage.database import Database
 
@@ -76,3 +76,27 @@ class EngineChoiceRepository:
         """The user's default, or None when they never chose one."""
         row = await self._db.fetchone("SELECT offer FROM engine_choices WHERE telegram_id = ?", (telegram_id,))
         return None if row is None else str(row[0])
+
+
+class LyricWriteRepository:
+    """The lyric writer's runs per user and day (``LYRICS_DAILY_LIMIT`` free writes a day)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def reserve(self, telegram_id: int, day: date, limit: int, now: datetime) -> int | None:
+        """Count a write if the user has had fewer than ``limit`` today (one statement); its id, else None."""
+        rows = await self._db.write_returning(
+            """
+            INSERT INTO lyric_writes (telegram_id, day, created_at)
+            SELECT ?, ?, ?
+            WHERE (SELECT COUNT(*) FROM lyric_writes WHERE telegram_id = ? AND day = ? AND failed = 0) < ?
+            RETURNING id
+            """,
+            (telegram_id, day.isoformat(), now.isoformat(), telegram_id, day.isoformat(), limit),
+        )
+        return int(rows[0]["id"]) if rows else None
+
+    async def fail(self, write_id: int) -> None:
+        """A write the model could not do does not count against the day."""
+        await self._db.execute("UPDATE lyric_writes SET failed = 1 WHERE id = ?", (write_id,))

@@ -60,10 +60,19 @@ async def song_command(update: Update, context: BotContext) -> None:
         values = {"models": ", ".join(o.key for o in vocal), **exc.values}
         await context.bot.send_message(who.chat_id, t.get(language, exc.key, **values))
         return
-    key, cost = _key(offer, context), (offer.cost if offer is not None else 1)
+    key = _key(offer, context)
     draft = await SongDraftRepository(context.services.db).create(
         who.telegram_id, style, lyrics, key, context.services.clock()
     )
+    await _confirm(context, who.chat_id, language, draft, parsed.prompt, lyrics, offer)
+
+
+async def _confirm(
+    context: BotContext, chat_id: int, language: str, draft: int, prompt: str, lyrics: str | None, offer: Offer | None
+) -> None:
+    """The draft's summary with its price on the compose button."""
+    t = context.services.texts
+    key, cost = _key(offer, context), (offer.cost if offer is not None else 1)
     label = "song.button_sing" if lyrics is not None else "song.button_instrumental"
     markup = InlineKeyboardMarkup(
         [
@@ -73,8 +82,8 @@ async def song_command(update: Update, context: BotContext) -> None:
     )
     summary = "song.confirm_vocal" if lyrics is not None else "song.confirm_instrumental"
     lines = len(lyrics.splitlines()) if lyrics is not None else 0
-    text = t.get(language, summary, style=html.escape(parsed.prompt), model=html.escape(key), cost=cost, lines=lines)
-    await context.bot.send_message(who.chat_id, text, parse_mode="HTML", reply_markup=markup)
+    text = t.get(language, summary, style=html.escape(prompt), model=html.escape(key), cost=cost, lines=lines)
+    await context.bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
 
 
 def _key(offer: Offer | None, context: BotContext) -> str:
@@ -161,3 +170,66 @@ async def engine_list_command(update: Update, context: BotContext) -> None:
             )
         lines.append(t.get(language, "engines.how"))
     await context.bot.send_message(who.chat_id, "\n".join(lines), parse_mode="HTML")
+
+
+async def lyrics_command(update: Update, context: BotContext) -> None:
+    """``/lyrics <theme>``: the AI writer's lyrics, shown as plain text with ✅ Use / ✏️ Edit / 🔁 Rewrite."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    who, language = await requester(update, context)
+    await _write(context, who.telegram_id, who.chat_id, language, message.text.partition(" ")[2])
+
+
+async def _write(context: BotContext, telegram_id: int, chat_id: int, language: str, theme: str) -> None:
+    t, desk = context.services.texts, context.services.lyrics
+    vocal = _vocal_offers(context)
+    try:
+        if desk is None or not desk.available:
+            raise IntakeError("lyrics.no_writer")
+        if not vocal:
+            raise IntakeError("song.no_vocal_model")
+        lyrics = await desk.write(telegram_id, theme)
+    except IntakeError as exc:
+        await context.bot.send_message(chat_id, t.get(language, exc.key, **exc.values))
+        return
+    draft = await SongDraftRepository(context.services.db).create(
+        telegram_id, theme.strip(), lyrics, vocal[0].key, context.services.clock()
+    )
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t.get(language, "lyrics.button_use"), callback_data=f"lw:use:{draft}"),
+                InlineKeyboardButton(t.get(language, "lyrics.button_edit"), callback_data=f"lw:ed:{draft}"),
+                InlineKeyboardButton(t.get(language, "lyrics.button_rewrite"), callback_data=f"lw:re:{draft}"),
+            ]
+        ]
+    )
+    # Plain text, no parse_mode: whatever the model wrote is shown, never interpreted as markup.
+    await context.bot.send_message(chat_id, lyrics, reply_markup=markup)
+
+
+async def lyrics_button(update: Update, context: BotContext) -> None:
+    """``lw:use`` turns the lyrics into a song draft with its price; ``lw:ed`` explains how to send an edited
+    version; ``lw:re`` writes new lyrics for the same theme."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, value = query.data.split(":", 2)
+    who, language = await requester(update, context)
+    t, drafts = context.services.texts, SongDraftRepository(context.services.db)
+    draft = None
+    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
+        draft = await drafts.take(int(value), who.telegram_id)
+    if draft is None:
+        await query.answer(t.get(language, "callback.expired"))
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    if action == "re":
+        await _write(context, who.telegram_id, who.chat_id, language, draft.style)
+        return
+    if action == "ed":
+        await context.bot.send_message(who.chat_id, t.get(language, "lyrics.edit", theme=draft.style))
+        return
+    offer = context.services.studio.offer(draft.offer)
+    again = await drafts.create(who.telegram_id, draft.style, draft.lyrics, draft.offer, context.services.clock())
+    await _confirm(context, who.chat_id, language, again, draft.style, draft.lyrics, offer)

@@ -190,3 +190,48 @@ async def test_engine_name_makes_a_per_user_default_that_prompts_then_use(
     assert await balance(live_bot) == (4, 0), "its price, from paid credits"
     unknown = await live_bot.ask(ADA, "/engine suno", "don't offer")
     assert "mock, ace-step-1.5" in unknown.content
+
+
+# --- the AI lyric writer ----------------------------------------------------------------------------------------
+
+WRITTEN = "[verse]\nCity lights are fading\n\n[chorus]\nAdeus, adeus <b>not bold</b>"
+
+
+async def test_the_ai_writers_lyrics_are_shown_as_plain_text_rewritten_and_used_for_a_song(
+    live_bot: LiveBot, replicate_standin: ReplicateStandIn
+) -> None:
+    replicate_standin.set_scenario("succeeded", model="ibm-granite/granite-3.3-8b-instruct", text=WRITTEN)
+    await grant(live_bot, 2)
+
+    shown = await live_bot.ask(ADA, "/lyrics leaving Lisbon, bittersweet", "City lights")
+    assert shown.content == WRITTEN, "plain text: the model's markup is shown, not interpreted"
+    (sent,) = [c for c in live_bot.standin.calls if c.method == "sendMessage" and c.params.get("text") == WRITTEN]
+    assert not sent.params.get("parse_mode")
+    await live_bot.standin.press_button(ADA, shown.message_id, button(shown, "lw:re:"))
+    again = await live_bot.reply(ADA, lambda m: m.content == WRITTEN and m.message_id != shown.message_id)
+    await live_bot.standin.press_button(ADA, again.message_id, button(again, "lw:use:"))
+    draft = await live_bot.reply(ADA, lambda m: "Compose it?" in m.content)
+    await live_bot.standin.press_button(ADA, draft.message_id, button(draft, "sg:ok:"))
+    await live_bot.reply(ADA, lambda m: m.content.startswith("✅ Done"), timeout=20)
+
+    writes = [c for c in replicate_standin.creates if c.json["version"].startswith("8afd11cc")]
+    songs = [c for c in replicate_standin.creates if c.json["version"].startswith("fd851bae")]
+    assert len(writes) == 2 and "leaving Lisbon, bittersweet" in writes[1].json["input"]["prompt"]
+    assert len(songs) == 1 and songs[0].json["input"]["lyrics"] == WRITTEN
+    assert await balance(live_bot) == (4, 0), "writing was free; the song cost its 2 credits"
+
+
+async def test_edit_explains_how_to_send_your_version_and_the_daily_limit_is_enforced(
+    live_bot: LiveBot, replicate_standin: ReplicateStandIn
+) -> None:
+    replicate_standin.set_scenario("succeeded", model="ibm-granite/granite-3.3-8b-instruct", text=WRITTEN)
+    shown = await live_bot.ask(ADA, "/lyrics rain in Porto", "City lights")
+    await live_bot.standin.press_button(ADA, shown.message_id, button(shown, "lw:ed:"))
+    await live_bot.reply(ADA, lambda m: "/song rain in Porto" in m.content)
+
+    for theme in ("two", "three"):
+        await live_bot.ask(ADA, f"/lyrics {theme}", "City lights")
+    refused = await live_bot.ask(ADA, "/lyrics four", "today's 3 free lyric writes")
+
+    assert not refused.buttons
+    assert len(replicate_standin.creates) == 3

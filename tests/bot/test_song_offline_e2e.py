@@ -29,3 +29,8 @@ async def test_without_a_token_an_instrumental_song_still_composes_offline(live_
     await live_bot.reply(ADA, lambda m: m.kind == "audio" and "Take 2/2" in m.content, timeout=20)
 
     assert len(live_bot.audio_messages(ADA)) == 2, "the local engine's two takes"
+
+
+async def test_without_a_token_the_lyric_writer_says_it_needs_the_hosted_model(live_bot: LiveBot) -> None:
+    answer = await live_bot.ask(ADA, "/lyrics leaving Lisbon", "REPLICATE_API_TOKEN")
+    assert "own lyrics with /song" in answer.content
