@@ -114,9 +114,7 @@ def build_application(
     # Songs with vocals (issue 17); /engine for users comes after the admins' /engine, which wins for admins.
     app.add_handler(CommandHandler("song", song.song_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("engine", song.engine_list_command, filters=filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(song.song_button, pattern=r"^sg:(ok|no):\d+$"))
     app.add_handler(CommandHandler("lyrics", song.lyrics_command, filters=filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(song.lyrics_button, pattern=r"^lw:(use|ed|re):\d+$"))
     app.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:(ok|no):\d+$"))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))
@@ -136,6 +134,8 @@ def build_application(
             clips |= filters.Document.FileExtension(extension)  # clients may send these as octet-stream
         app.add_handler(MessageHandler(clips & filters.ChatType.PRIVATE, listen.listen_message))
         app.add_handler(CallbackQueryHandler(listen.listen_button, pattern=r"^ls:[ms]:\d+$"))
+    app.add_handler(CallbackQueryHandler(song.song_button, pattern=r"^sg:(ok|no):\d+$"))
+    app.add_handler(CallbackQueryHandler(song.lyrics_button, pattern=r"^lw:(use|ed|re):\d+$"))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))

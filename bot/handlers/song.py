@@ -94,7 +94,8 @@ async def song_button(update: Update, context: BotContext) -> None:
     """``sg:ok:<draft>`` composes the draft (once); ``sg:no:<draft>`` drops it."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, action, value = query.data.split(":", 2)
+    _, _, rest = query.data.partition(":")  # an empty callback reaches the first handler: read it defensively
+    action, _, value = rest.partition(":")
     who, language = await requester(update, context)
     t = context.services.texts
     draft = None
@@ -213,7 +214,8 @@ async def lyrics_button(update: Update, context: BotContext) -> None:
     version; ``lw:re`` writes new lyrics for the same theme."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, action, value = query.data.split(":", 2)
+    _, _, rest = query.data.partition(":")
+    action, _, value = rest.partition(":")
     who, language = await requester(update, context)
     t, drafts = context.services.texts, SongDraftRepository(context.services.db)
     draft = None
