@@ -2,9 +2,13 @@
 
 Every movement is one row of the append-only ledger (``storage.ledger``); balances are sums, never stored::
 
-    reserve   -1   free or paid bucket    a job is accepted                     reference "job:<id>"
+    reserve   -N   free or paid bucket    a job is accepted (N: its model's cost) reference "job:<id>"
     commit     0   same bucket            its audio was delivered: spent       reference "job:<id>"
-    release   +1   same bucket and day    it failed, timed out or was canceled reference "job:<id>"
+    release   +N   same bucket and day    it failed, timed out or was canceled reference "job:<id>"
+
+A model may cost more than one credit (``JobSpec.cost``, from ``MODEL_COSTS``). The free quota counts tracks and
+pays only for models of cost 1; a dearer model is paid from paid credits alone, all N in the one reserve row, and a
+release gives all N back.
     purchase / grant  +n  paid            bought or given                       reference: the payment id
     refund / debit    -n  paid            taken back
     refund-hold        0  paid            a refund claimed the credit a job holds reference "job:<id>"
@@ -55,6 +59,7 @@ class Decision(StrEnum):
     ALLOW_FREE = "ALLOW free"
     ALLOW_PAID = "ALLOW paid"
     BLOCK_QUOTA = "BLOCK quota"
+    BLOCK_PAID_ONLY = "BLOCK paid-only"  # the model costs more than 1 and the user has fewer paid credits than that
     BLOCK_BANNED = "BLOCK banned"
     BLOCK_BUSY = "BLOCK busy"
 
@@ -77,6 +82,7 @@ class Admission:
     balance: Balance
     job_id: int | None = None
     active_job_ids: tuple[int, ...] = ()
+    cost: int = 1  # credits the model asked for costs (BLOCK_PAID_ONLY says it)
 
     @property
     def allowed(self) -> bool:
@@ -97,6 +103,8 @@ class JobSpec:
     #: Whose free quota to use when it is not ``fingerprint``'s: an anonymous web visitor's free tracks are keyed on
     #: their IP and User-Agent, while bought credits stay with their session (``fingerprint``).
     quota_fingerprint: str | None = None
+    cost: int = 1  # credits the job's model costs (MODEL_COSTS); only a cost of 1 may use the free quota
+    lyrics: str | None = None  # words to sing, stored with the job (None: an instrumental)
 
 
 class Credits:
@@ -173,6 +181,8 @@ class Credits:
                 decision = Decision.BLOCK_BANNED
             elif len(active) >= self.max_active_jobs:
                 decision = Decision.BLOCK_BUSY
+            elif spec.cost > 1:
+                decision = Decision.ALLOW_PAID if balance.paid >= spec.cost else Decision.BLOCK_PAID_ONLY
             elif balance.free_left > 0:
                 decision = Decision.ALLOW_FREE
             elif balance.paid > 0:
@@ -189,14 +199,14 @@ class Credits:
                         quota_fingerprint if bucket == "free" else spec.fingerprint,
                         bucket,
                         "reserve",
-                        -1,
+                        -spec.cost,
                         now,
                         job_id=job_id,
                         reference=f"job:{job_id}",
                         day=day if bucket == "free" else None,
                     ),
                 )
-                balance = _after_reserve(balance, bucket)
+                balance = _after_reserve(balance, bucket, spec.cost)
         log.info(
             "%s fingerprint=%s job=%s",
             decision.value,
@@ -206,7 +216,7 @@ class Credits:
         )
         if self._on_decision is not None:
             self._on_decision(decision)
-        return Admission(decision, balance, job_id, tuple(active))
+        return Admission(decision, balance, job_id, tuple(active), spec.cost)
 
     # --- settling ---------------------------------------------------------------------------------------------
 
@@ -228,7 +238,7 @@ class Credits:
                 if row is None or row[0] != expect_status:
                     return False
             cursor = await conn.execute(
-                "SELECT bucket, day, fingerprint, kind FROM credit_ledger WHERE reference = ? ORDER BY id",
+                "SELECT bucket, day, fingerprint, kind, amount FROM credit_ledger WHERE reference = ? ORDER BY id",
                 (f"job:{job_id}",),
             )
             rows = list(await cursor.fetchall())
@@ -238,7 +248,7 @@ class Credits:
             if any(r["kind"] in ("commit", "release") for r in rows):
                 return False
             reserve = rows[0]
-            amount = 0 if kind == "commit" else 1
+            amount = 0 if kind == "commit" else -int(reserve["amount"])  # every credit the reserve took
             await self._ledger.append(
                 conn,
                 LedgerEntry(
@@ -288,6 +298,7 @@ class Credits:
             now=now,
             params=spec.params,
             priority=1 if funding == "paid" else 0,  # paid work goes ahead of free work
+            lyrics=spec.lyrics,
         )
 
     async def admit_house(self, spec: JobSpec) -> int:
@@ -360,7 +371,7 @@ async def _active_jobs(conn: aiosqlite.Connection, telegram_id: int) -> list[int
     return [int(r[0]) for r in rows]
 
 
-def _after_reserve(balance: Balance, bucket: str) -> Balance:
+def _after_reserve(balance: Balance, bucket: str, cost: int = 1) -> Balance:
     if bucket == "free":
         return Balance(balance.free_left - 1, balance.free_quota, balance.paid, balance.resets_at)
-    return Balance(balance.free_left, balance.free_quota, balance.paid - 1, balance.resets_at)
+    return Balance(balance.free_left, balance.free_quota, balance.paid - cost, balance.resets_at)

@@ -49,16 +49,19 @@ from bot.studio.telegram import mini_app_url, set_menu_button
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
-from engines import EngineError, EngineOptions, get_engine
+from engines import Engine, EngineError, EngineOptions, get_engine
+from engines.catalogue import Catalogue, CatalogueError, build_catalogue
 from scheduler.demo import DemoTrack
 from scheduler.listening import Listening
 from scheduler.queue import GenerationQueue
+from scheduler.songs import LyricsDesk, LyricWriter
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
 from storage import Database, InboxError, JobRepository, PaymentInbox, StorageError, TeaserRepository, UserRepository
 from storage.analyses import AnalysisRepository
 from storage.owner import claim as claim_database
+from storage.songs import LyricWriteRepository
 
 log = logging.getLogger("bot")
 
@@ -111,6 +114,8 @@ async def running_bot(
             raise StartupError("REPLICATE_API_TOKEN is not set: ENGINE=replicate needs a Replicate API token")
         stack.push_async_callback(engine.aclose)
         capabilities = engine.capabilities()
+        engines = {settings.engine: engine}
+        catalogue = await _catalogue(settings, engines, stack)
         try:
             secret = fingerprint_secret(settings)
         except (SecretFileError, OSError) as exc:
@@ -138,7 +143,7 @@ async def running_bot(
         # The sandbox lets anyone on its page act as any user: it must never run on a real bot's data, nor a real
         # bot on the sandbox's made-up users and payments.
         await claim_database(db, "sandbox" if settings.sandbox else "telegram", int(token.split(":", 1)[0]), clock())
-        metrics = Metrics([settings.engine], JobRepository(db).queue_depth)
+        metrics = Metrics(list(engines), JobRepository(db).queue_depth)
         loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
         await loop_monitor.start()
         stack.push_async_callback(loop_monitor.stop)
@@ -146,7 +151,11 @@ async def running_bot(
         bot = build_bot(token, base_url=api_url, base_file_url=file_url, on_api_error=metrics.api_error)
         referrals = Referrals(db, credits=settings.referral_credits, clock=clock)
         delivery = TelegramDelivery(
-            bot, texts, users, can_extend={settings.engine: capabilities.can_continue}, referrals=referrals
+            bot,
+            texts,
+            users,
+            can_extend={name: built.capabilities().can_continue for name, built in engines.items()},
+            referrals=referrals,
         )
         credits = Credits(
             db,
@@ -159,15 +168,22 @@ async def running_bot(
         queue = GenerationQueue(
             db=db,
             credits=credits,
-            engines={settings.engine: engine},
+            engines=engines,
             delivery=WebAwareDelivery(delivery),  # web visitors' tracks stay on the studio page
             audio_dir=settings.audio_dir,
             clock=clock,
-            concurrency={settings.engine: settings.generation_workers},
+            concurrency={name: settings.generation_workers for name in engines},
             timeout_s=settings.generation_timeout,
             observer=QueueTelemetry(metrics),
         )
-        studio = Studio(queue=queue, credits=credits, engine=settings.engine, capabilities=capabilities, clock=clock)
+        studio = Studio(
+            queue=queue,
+            credits=credits,
+            engine=settings.engine,
+            capabilities=capabilities,
+            clock=clock,
+            catalogue=catalogue,
+        )
         stripe = _stripe_checkout(settings)
         if settings.stripe_in_telegram:
             log.warning(
@@ -232,6 +248,13 @@ async def running_bot(
             ),
             referrals=referrals,
             demo=DemoTrack(db=db, engine=engine, audio_dir=settings.audio_dir, clock=clock),
+            lyrics=LyricsDesk(
+                next((e for e in engines.values() if isinstance(e, LyricWriter)), None),
+                LyricWriteRepository(db),
+                daily_limit=settings.lyrics_daily_limit,
+                zone=settings.quota_zone,
+                clock=clock,
+            ),
         )
 
         app = build_application(services, bot, error_reporter=alerts)
@@ -380,6 +403,38 @@ def _stripe_checkout(settings: Settings) -> StripeCheckout | None:
         cancel_url=f"{base}/stripe/cancel" if base else "https://t.me/",
         api_base=settings.stripe_api_base,
     )
+
+
+async def _catalogue(settings: Settings, engines: dict[str, Engine], stack: AsyncExitStack) -> Catalogue | None:
+    """The offer ENGINES describes, building each further engine it names into ``engines`` (None when unset).
+
+    A hosted engine without its token is left out with a warning (offline, everything else still works; /song
+    says what needs the hosted model)."""
+    if not settings.engines:
+        return None
+    entries = []
+    for entry in (e.strip() for e in settings.engines.split(",") if e.strip()):
+        name = entry.split(":", 1)[0]
+        if name == "replicate" and settings.replicate_api_token is None:
+            log.warning("ENGINES: %s is left out: REPLICATE_API_TOKEN is not set", entry)
+            continue
+        if name not in engines:
+            try:
+                engines[name] = get_engine(name, _engine_options(settings))
+            except (KeyError, ImportError, EngineError) as exc:
+                raise StartupError(f"ENGINES: {exc}") from exc
+            stack.push_async_callback(engines[name].aclose)
+        entries.append(entry)
+    try:
+        return build_catalogue(
+            ",".join(entries),
+            engines,
+            default_engine=settings.engine,
+            costs=settings.model_costs,
+            takes=settings.takes_per_prompt,
+        )
+    except CatalogueError as exc:
+        raise StartupError(str(exc)) from exc
 
 
 def _engine_options(settings: Settings) -> EngineOptions:

@@ -43,6 +43,7 @@ from bot.handlers import (
     payments,
     presets,
     refunds,
+    song,
     start,
     studio,
     support,
@@ -128,6 +129,10 @@ def build_application(
     app.add_handler(CommandHandler("apikey", apikeys.apikey_command, filters=admins))
     app.add_handler(CommandHandler("studio", studio.studio_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("link", link.link_command, filters=filters.ChatType.PRIVATE))
+    # Songs with vocals (issue 17); /engine for users comes after the admins' /engine, which wins for admins.
+    app.add_handler(CommandHandler("song", song.song_command, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("engine", song.engine_list_command, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("lyrics", song.lyrics_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:(ok|no):\d+$"))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))
@@ -135,7 +140,7 @@ def build_application(
     app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=r"^gm:"))
     app.add_handler(CallbackQueryHandler(presets.preset_button, pattern=r"^pr:"))
     app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=r"^(rg|ex|wav|st|sh):"))
-    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re|hdel):"))
+    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re|hdel|ly):"))
     app.add_handler(CallbackQueryHandler(payments.buy_command, pattern=r"^buy$"))
     app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=r"^(pack|fiat|card):"))
     app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=r"^tz:\d+$"))
@@ -150,6 +155,8 @@ def build_application(
     app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:[a-z]{2}$"))
     app.add_handler(InlineQueryHandler(inline.inline_query))
     app.add_handler(CallbackQueryHandler(demo.example_button, pattern=r"^try:[a-z]{1,16}$"))
+    app.add_handler(CallbackQueryHandler(song.song_button, pattern=r"^sg:(ok|no):\d+$"))
+    app.add_handler(CallbackQueryHandler(song.lyrics_button, pattern=r"^lw:(use|ed|re):\d+$"))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))

@@ -2,8 +2,8 @@
 
 PUBLIC_COMMANDS = (
     "generate", "presets", "history", "balance", "buy", "cancel", "help", "start", "paysupport", "terms", "language",
-    "invite", "support",
+    "invite", "support", "song", "lyrics", "studio", "link",
 )  # fmt: skip
 
 #: Commands only admins may use; shown in their /help and in their own command menu (a per-chat scope).
-ADMIN_COMMANDS = ("stats", "user", "grant", "ban", "unban", "broadcast", "batch", "engine", "refund", "teaser")
+ADMIN_COMMANDS = ("stats", "user", "grant", "ban", "unban", "broadcast", "batch", "engine", "refund", "teaser", "apikey")

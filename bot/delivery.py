@@ -163,6 +163,8 @@ class TelegramDelivery:
         """Prompt, engine/model/seed, tempo/key, and the licence when it forbids commercial use."""
         t = self._texts
         lines = [t.get(language, "caption.prompt", prompt=html.escape(job.prompt[:300]))]
+        if int(job.params.get("takes", 1)) > 1:  # one of several takes of one prompt, one charge (issue 17)
+            lines.append(t.get(language, "caption.take", take=job.params.get("take", 1), takes=job.params["takes"]))
         lines.append(
             t.get(
                 language,

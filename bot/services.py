@@ -14,6 +14,7 @@ from bot.settings import Settings
 from bot.texts import Texts
 from scheduler.demo import DemoTrack
 from scheduler.listening import Listening
+from scheduler.songs import LyricsDesk
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from storage import Database, TrackRepository, UserRepository
@@ -47,6 +48,8 @@ class Services:
     def tracks(self) -> TrackRepository:
         """Users' delivered tracks, searchable (inline mode, /history search)."""
         return TrackRepository(self.db)
+
+    lyrics: LyricsDesk | None = None  # the AI lyric writer behind /lyrics (issue 17)
 
     def fingerprint(self, telegram_id: int) -> str:
         """The quota/ledger key of a Telegram user."""

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     web_studio: bool = True  # False: the studio serves only Telegram (Mini App) users and API keys
     # Invitations (/invite): paid credits each side gets when an invited person's first track is delivered.
     referral_credits: int = Field(default=2, ge=0, le=100)
+    #: Engines/models offered side by side (engines.catalogue): "synth,replicate:ace-step-1.5"; ENGINE stays the
+    #: default. MODEL_COSTS prices them in credits ("ace-step-1.5=2"); TAKES_PER_PROMPT sets takes per prompt.
+    engines: str | None = None
+    model_costs: str = ""
+    takes_per_prompt: str = ""
+    lyrics_daily_limit: int = Field(default=3, ge=0, le=100)  # free AI lyric writes per user per day
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

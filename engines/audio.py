@@ -127,8 +127,8 @@ def encode_mp3(
     bitrate: str = "192k",
     cover: bytes | None = None,
 ) -> bytes:
-    """Return the track as a CBR MP3 with ID3v2.3 title, artist, licence, a comment naming the seed and, when
-    given, ``cover`` (JPEG) as embedded front-cover art."""
+    """Return the track as a CBR MP3 with ID3v2.3 title, artist, licence, a comment naming the seed, the sung
+    lyrics (USLT) when the track has them and, when given, ``cover`` (JPEG) as embedded front-cover art."""
     return mp3_tag(track, title=title, artist=artist, cover=cover) + mp3_frames(track, bitrate=bitrate)
 
 
@@ -143,6 +143,8 @@ def mp3_tag(
         "copyright": f"{track.license.name} ({track.license.id})",
         "comment": f"{track.engine}/{track.model} · seed {track.seed}",
     }
+    if track.lyrics:
+        tags["lyrics"] = track.lyrics  # a USLT frame: players show it on their lyrics screen
     return id3v23(tags, cover)
 
 

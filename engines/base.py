@@ -85,6 +85,7 @@ class Capabilities:
     # The shortest length worth composing (seconds): under two bars at 96 BPM a track is a blip, not music.
     # Intake refuses shorter requests before a credit is touched; engines themselves accept any positive length.
     min_duration: float = 5.0
+    vocals: bool = False  # can sing: takes lyrics (``GenerationRequest.lyrics``) and sings them
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,9 @@ class GenerationRequest:
     continue_from: bytes | None = None  # WAV bytes to continue, where the model can
     stems: bool = False  # ask for per-instrument stems
     model: str | None = None  # None → the engine's default model
+    # Words to sing, section tags like ``[verse]`` kept as written; None → an instrumental. Only models whose
+    # capabilities say ``vocals`` take them; the others refuse a request with lyrics (never drop them silently).
+    lyrics: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +134,7 @@ class GeneratedTrack:
     cost_usd: float = 0.0
     seconds_taken: float = 0.0
     stems: Mapping[str, Samples] | None = field(default=None)
+    lyrics: str | None = None  # the words sung (as the user wrote them); None for an instrumental
 
     @property
     def channels(self) -> int:

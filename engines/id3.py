@@ -1,4 +1,8 @@
-"""A minimal ID3v2.3 tag writer for the MP3s we encode: title, artist, copyright, a comment and the cover.
+"""A minimal ID3v2.3 tag writer for the MP3s we encode: title, artist, copyright, a comment, lyrics and the cover.
+
+Lyrics are a USLT frame (ID3v2.3 §4.9 "Unsychronised lyrics/text transcription"): text encoding, language
+(``eng``: the language field is required; we do not know the lyrics' language), an empty content descriptor and
+the lyrics with their line breaks — what players show on their lyrics screen.
 
 The cover is an APIC frame (ID3v2.3 §4.15): text encoding, MIME type ``image/jpeg``, picture type 3 ("Cover
 (front)"), an empty description and the JPEG bytes — what music players show as the album art once the file
@@ -33,8 +37,8 @@ def _syncsafe(size: int) -> bytes:
 
 
 def id3v23(tags: dict[str, str], cover: bytes | None = None) -> bytes:
-    """An ID3v2.3 tag for ``title``, ``artist``, ``copyright``, ``comment`` (unknown keys are ignored) and, when
-    given, ``cover`` JPEG bytes as the front-cover picture."""
+    """An ID3v2.3 tag for ``title``, ``artist``, ``copyright``, ``comment``, ``lyrics`` (unknown keys are ignored)
+    and, when given, ``cover`` JPEG bytes as the front-cover picture."""
     frames = b""
     for key, frame_id in _FRAMES.items():
         if tags.get(key):
@@ -44,6 +48,10 @@ def id3v23(tags: dict[str, str], cover: bytes | None = None) -> bytes:
         encoding, text, terminator = _encoded(tags["comment"])
         description = b"\xff\xfe" + terminator if encoding == 1 else terminator  # empty description
         frames += _frame("COMM", bytes([encoding]) + b"eng" + description + text)
+    if tags.get("lyrics"):
+        encoding, text, terminator = _encoded(tags["lyrics"])
+        descriptor = b"\xff\xfe" + terminator if encoding == 1 else terminator  # empty content descriptor
+        frames += _frame("USLT", bytes([encoding]) + b"eng" + descriptor + text)
     if cover:
         frames += _frame("APIC", b"\x00" + b"image/jpeg\x00" + _FRONT_COVER + b"\x00" + cover)
     return b"ID3\x03\x00\x00" + _syncsafe(len(frames)) + frames

@@ -34,6 +34,7 @@ import logging
 import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,12 +61,38 @@ from engines.base import (
     ModelInfo,
     Samples,
 )
-from engines.replicate_models import MODELS, Continuation, ReplicateModel
+from engines.replicate_models import (
+    APACHE_2,
+    LYRICIST_MODEL,
+    LYRICIST_VERSION,
+    MODELS,
+    Continuation,
+    ReplicateModel,
+    lyricist_input,
+)
 
 log = logging.getLogger(__name__)
 
 NO_TOKEN = "REPLICATE_API_TOKEN is not set"
 _TERMINAL = frozenset({"succeeded", "failed", "canceled"})
+
+
+def _no_music(request: GenerationRequest, seed: int, continuation: Continuation | None) -> dict[str, Any]:
+    raise EngineRejected("the lyric writer makes no music")
+
+
+#: The lyric writer as the prediction machinery sees it (pinned version, Apache-2.0); never listed in ``models()``.
+_LYRICIST = ReplicateModel(
+    info=ModelInfo(
+        id=LYRICIST_MODEL,
+        description="IBM Granite 3.3 8B Instruct: writes lyrics (Apache-2.0).",
+        license=APACHE_2,
+        capabilities=Capabilities(max_duration=0.0, can_continue=False, can_loop=False, commercial_use=True),
+    ),
+    version=LYRICIST_VERSION,
+    hardware="gpu-l40s",  # ASSUMPTION: official LLMs are priced per token; this only labels the log
+    build_input=_no_music,
+)
 # Words Replicate models use when the input itself is at fault (cog input validation, safety checkers).
 _REJECTED_ERROR = re.compile(
     r"nsfw|unsafe|safety|flagged|inappropriate|content policy|invalid input|input validation|must provide|"
@@ -155,8 +182,30 @@ class ReplicateEngine:
             key=request.key,
             genre=request.genre,
             cost_usd=_cost(model, prediction, fallback_s=seconds_taken),
+            lyrics=request.lyrics if model.info.capabilities.vocals and request.lyrics else None,
             seconds_taken=seconds_taken,
         )
+
+    async def write_lyrics(self, theme: str, *, seed: int | None = None, max_chars: int = 3000) -> str:
+        """Lyrics for ``theme`` from the hosted lyric writer (``LYRICIST_MODEL``), as plain text of at most
+        ``max_chars``; EngineUnavailable without a token or when the model fails, EngineTimedOut past the deadline."""
+        clients = self._loop_clients()
+        model = _LYRICIST
+        deadline = asyncio.timeout(self._options.timeout_s)
+        try:
+            async with deadline:
+                prediction = await self._predict(clients, model, lyricist_input(theme, honoured_seed(seed)))
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            raise EngineTimedOut(f"replicate {model.info.id}: no lyrics within {self._options.timeout_s:g} s") from None
+        output = prediction.output
+        text = "".join(str(token) for token in output) if isinstance(output, list) else str(output or "")
+        # Plain text only: control characters (other than line breaks) are dropped; the caller shows it unparsed.
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+        if not text:
+            raise EngineUnavailable(f"replicate {model.info.id} wrote no lyrics")
+        return text[:max_chars].rstrip()
 
     async def health(self) -> EngineHealth:
         """Ask Replicate who we are (``GET /v1/account``): proves the service answers and takes the token."""
@@ -354,6 +403,11 @@ def _check_request(model: ReplicateModel, request: GenerationRequest) -> None:
         raise EngineRejected(f"{model.info.id} cannot make seamless loops")
     if request.stems and not caps.stems:
         raise EngineRejected(f"{model.info.id} cannot return stems")
+    if request.lyrics is not None and request.lyrics.strip() and not caps.vocals:
+        raise EngineRejected(
+            f"{model.info.id} cannot sing lyrics",
+            user_message="This model makes instrumentals only; pick a vocal model for a song with lyrics.",
+        )
     if not request.prompt.strip():
         raise EngineRejected("empty prompt", user_message="Please describe the music you want.")
 

@@ -10,6 +10,14 @@ Where the facts come from (checked when this table was written; re-check before 
 - ``lucataco/ace-step`` version ``280fc4f9…b688f1``: the id pinned by public Replicate callers, with inputs
   ``tags``, ``lyrics``, ``duration`` (float s, ≤ 240), ``seed``, ``number_of_steps``, ``scheduler``,
   ``guidance_type``, ``guidance_scale`` (+ finer guidance knobs). ACE-Step v1 weights: Apache-2.0.
+- ``visoar/ace-step-1.5`` version ``fd851bae…07794``: ACE-Step 1.5 packaged with cog. Inputs verified from the
+  version's published API page (replicate.com/visoar/ace-step-1.5/versions/fd851bae…/api: ``caption`` string,
+  ``lyrics`` string "Optional lyrics with tags like [Verse] and [Chorus]", ``duration`` int 1–600 default 90,
+  ``batch_size`` int 1–4, ``timeout_seconds`` int 30–7200, ``poll_interval`` number 1–30; output: an array of
+  file URIs) and from the same schema in its cog ``predict.py`` (github visoar/ace-step-1.5). It takes NO seed,
+  bpm, key or time-signature input: tempo and key are written into the caption, and the seed we report is only a
+  label (the output is not reproducible). ACE-Step 1.5 weights: MIT (outputs may be sold). This is a community
+  packaging, not an official Replicate model; re-check the pin before relying on it in production.
 - ``stackadoc/stable-audio-open-1.0`` version ``9aff84a6…c75a8``: inputs ``prompt``, ``negative_prompt``,
   ``seconds_start``, ``seconds_total`` (≤ 47 s), ``steps``, ``cfg_scale``, ``seed``, ``sampler_type``…
   Weights: Stability AI Community License — commercial use is free only while the licensee's annual revenue is
@@ -44,6 +52,12 @@ APACHE_2 = License(
     id="Apache-2.0",
     name="Apache License 2.0",
     url="https://www.apache.org/licenses/LICENSE-2.0",
+    commercial_use=True,
+)
+MIT = License(
+    id="MIT",
+    name="MIT License",
+    url="https://opensource.org/license/mit",
     commercial_use=True,
 )
 # True only while the operator's annual revenue stays under US$1M (the licence's own threshold); the flag
@@ -125,18 +139,42 @@ def _musicgen_input(request: GenerationRequest, seed: int, continuation: Continu
     return inputs
 
 
+#: ACE-Step's marker for "no vocals" (the lucataco/ace-step schema: "Use [instrumental] or [inst] to generate
+#: instrumental music").
+INSTRUMENTAL = "[instrumental]"
+
+
+def sung_lyrics(request: GenerationRequest) -> str:
+    """The lyrics exactly as the user wrote them (section tags kept), or the instrumental marker when none."""
+    if request.lyrics is None or not request.lyrics.strip():
+        return INSTRUMENTAL
+    return request.lyrics
+
+
 def _ace_step_input(request: GenerationRequest, seed: int, continuation: Continuation | None) -> dict[str, Any]:
     if continuation is not None:  # the capabilities say so; reaching here is a caller bug
         raise EngineRejected("lucataco/ace-step cannot continue audio")
     return {
         "tags": describe(request),
-        "lyrics": "[instrumental]",  # the bot makes instrumentals; ACE-Step's marker for "no vocals"
+        "lyrics": sung_lyrics(request),
         "duration": round(request.duration, 3),
         "seed": seed,
         "number_of_steps": 60,
         "scheduler": "euler",
         "guidance_type": "apg",
         "guidance_scale": 15.0,
+    }
+
+
+def _ace_step_15_input(request: GenerationRequest, seed: int, continuation: Continuation | None) -> dict[str, Any]:
+    del seed  # the pinned version has no seed input (see the module docstring)
+    if continuation is not None:
+        raise EngineRejected("visoar/ace-step-1.5 cannot continue audio")
+    return {
+        "caption": describe(request),
+        "lyrics": sung_lyrics(request),
+        "duration": _whole_seconds(request.duration),
+        "batch_size": 1,
     }
 
 
@@ -173,11 +211,29 @@ ACE_STEP = ReplicateModel(
         id="lucataco/ace-step",
         description="ACE-Step v1 3.5B: full songs up to 4 minutes from tags; commercial use allowed (Apache-2.0).",
         license=APACHE_2,
-        capabilities=Capabilities(max_duration=240.0, can_continue=False, can_loop=False, commercial_use=True),
+        capabilities=Capabilities(
+            max_duration=240.0, can_continue=False, can_loop=False, commercial_use=True, vocals=True
+        ),
     ),
     version="280fc4f9ee507577f880a167f639c02622421d8fecf492454320311217b688f1",
     hardware="gpu-l40s",
     build_input=_ace_step_input,
+)
+
+ACE_STEP_15 = ReplicateModel(
+    info=ModelInfo(
+        id="visoar/ace-step-1.5",
+        description="ACE-Step 1.5: songs with vocals singing your lyrics in 50+ languages, up to 10 minutes; "
+        "commercial use allowed (MIT).",
+        license=MIT,
+        # 600 s: the schema's ``duration`` maximum.
+        capabilities=Capabilities(
+            max_duration=600.0, can_continue=False, can_loop=False, commercial_use=True, vocals=True
+        ),
+    ),
+    version="fd851baef553cb1656f4a05e8f2f8641672f10bc808718f5718b4b4bb2b07794",
+    hardware="gpu-l40s",  # ASSUMPTION, like the other community models (the API page does not say)
+    build_input=_ace_step_15_input,
 )
 
 STABLE_AUDIO_OPEN = ReplicateModel(
@@ -193,5 +249,34 @@ STABLE_AUDIO_OPEN = ReplicateModel(
     build_input=_stable_audio_input,
 )
 
+# --- the lyric writer (not a music model: never offered in MODELS) ------------------------------------------
+
+#: The AI lyric writer: IBM Granite 3.3 8B Instruct, an official Replicate model under Apache-2.0 (its output may be
+#: used commercially, unlike Llama's licence with its own terms). Version ``8afd11cc…91bdf``; inputs verified from
+#: the version's API page (replicate.com/ibm-granite/granite-3.3-8b-instruct/versions/8afd11cc…/api): ``prompt``,
+#: ``system_prompt``, ``max_tokens`` (int, default 512), ``min_tokens``, ``temperature`` (number, 0.6), ``top_p``,
+#: ``top_k``, ``presence_penalty``, ``frequency_penalty``, ``stop_sequences`` (comma-separated string), ``seed``.
+#: Like every hosted LLM there it returns a list of string tokens, joined here (PITFALLS.md).
+LYRICIST_MODEL = "ibm-granite/granite-3.3-8b-instruct"
+LYRICIST_VERSION = "8afd11cc386bd05622227e71b208b9ecc000b946d84d373be96090f38ec91bdf"
+LYRICIST_SYSTEM = (
+    "You write song lyrics. Answer with the lyrics only, in the language of the user's theme, structured with "
+    "section tags on their own lines: [verse], [chorus], [verse], [chorus], [bridge], [chorus]. Short singable lines. "
+    "No title, no commentary, no markdown."
+)
+
+
+def lyricist_input(theme: str, seed: int) -> dict[str, Any]:
+    """The lyric writer's input for a theme (already length-checked by the caller)."""
+    return {
+        "prompt": f"Write lyrics for a song about: {theme}",
+        "system_prompt": LYRICIST_SYSTEM,
+        "max_tokens": 700,
+        "temperature": 0.8,
+        "top_p": 0.9,
+        "seed": seed,
+    }
+
+
 #: Every model the engine offers; the first is the default.
-MODELS: tuple[ReplicateModel, ...] = (MUSICGEN, ACE_STEP, STABLE_AUDIO_OPEN)
+MODELS: tuple[ReplicateModel, ...] = (MUSICGEN, ACE_STEP, STABLE_AUDIO_OPEN, ACE_STEP_15)

@@ -2,7 +2,7 @@
 
 Advanced parameters may appear anywhere in the text and are removed from the prompt the engine sees::
 
-    bpm=120   key=Am   key="F# minor"   30s / 45 sec / 2 min   seed=42   loop
+    bpm=120   key=Am   key="F# minor"   30s / 45 sec / 2 min   seed=42   loop   engine=ace-step-1.5
 
 A tempo written in words ("128 bpm") is also read as the ``bpm`` parameter but stays in the prompt.
 
@@ -21,7 +21,8 @@ from engines.base import Capabilities
 
 MAX_PROMPT_CHARS = 500
 DEFAULT_DURATION = 30.0
-_KNOWN = ("bpm", "key", "seed", "duration", "loop")
+_KNOWN = ("bpm", "key", "seed", "duration", "loop", "engine")
+_ENGINE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$")
 _PARAM = re.compile(r"""(?<![\w=])([A-Za-z_]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"']+)""")
 # The sign is read so that "-5s" is refused as a length, not taken as 5 s with a stray dash left in the prompt.
 _LENGTH = re.compile(r"(?<![\w.-])(-?\d{1,4}(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)(?![\w])", re.I)
@@ -53,6 +54,7 @@ class Intake:
     genre: str | None = None
     mood: str | None = None
     explicit: frozenset[str] = field(default_factory=frozenset)
+    engine: str | None = None  # ``engine=`` names an offered engine/model (engines.catalogue); not a job param
 
     def params(self) -> dict[str, Any]:
         """JSON-ready parameters for the job record."""
@@ -124,6 +126,7 @@ def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> In
         seed=values.get("seed"),
         loop=bool(values.get("loop", False)),
         explicit=frozenset(explicit),
+        engine=values.get("engine"),
     )
 
 
@@ -167,6 +170,10 @@ def _convert(name: str, raw: str) -> Any:
         if not length:
             raise IntakeError("intake.bad_duration", value=raw[:16])
         return _seconds(length[1], length[2] or "s")
+    if name == "engine":
+        if not _ENGINE_NAME.match(raw):
+            raise IntakeError("intake.bad_engine", value=raw[:32])
+        return raw
     if name == "loop":
         if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             raise IntakeError("intake.bad_loop", value=raw[:16])

@@ -402,6 +402,7 @@ class GenerationQueue:
             continue_from=continue_from,
             stems=stems,
             model=params.get("model"),
+            lyrics=job.lyrics,
         )
 
     async def _record(self, job: Job, track: GeneratedTrack, files: TrackFiles) -> Job:

@@ -14,7 +14,7 @@ import logging
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from billing import Balance, Credits, JobSpec
 from engines.audio import flac_from_wav
 from engines.base import Capabilities, EngineError
+from engines.catalogue import Catalogue, Offer
 from scheduler import intake as intake_rules
 from scheduler.intake import IntakeError
 from scheduler.queue import GenerationQueue, Submission
@@ -128,34 +129,98 @@ class Studio:
         engine: str,
         capabilities: Capabilities,
         clock: Callable[[], datetime],
+        catalogue: Catalogue | None = None,
     ) -> None:
         self.queue, self.credits, self.engine = queue, credits, engine
         self.capabilities, self._clock = capabilities, clock
+        self.catalogue = catalogue  # None: the one engine ``engine`` (no choice, every prompt costs 1)
         self.jobs: JobRepository = queue.jobs
 
-    async def compose(self, who: Requester, text: str | None, **overrides: Any) -> Submission:
-        """Parse and check ``text`` (IntakeError on bad input, nothing spent), then submit it."""
-        parsed = intake_rules.check(intake_rules.parse(text), self.capabilities)
+    def offer(self, name: str | None) -> Offer | None:
+        """The offer called ``name`` (the default offer when None); IntakeError for a name nobody offers."""
+        if self.catalogue is None:
+            if name is None or name.lower() == self.engine:
+                return None
+            raise IntakeError("intake.unknown_engine", name=name[:32], known=self.engine)
+        if name is None:
+            return self.catalogue.default
+        offer = self.catalogue.find(name)
+        if offer is None:
+            known = ", ".join(o.key for o in self.catalogue)
+            raise IntakeError("intake.unknown_engine", name=name[:32], known=known)
+        return offer
+
+    async def compose(
+        self,
+        who: Requester,
+        text: str | None,
+        *,
+        engine: str | None = None,
+        lyrics: str | None = None,
+        **overrides: Any,
+    ) -> Submission:
+        """Parse and check ``text`` (IntakeError on bad input, nothing spent), then submit it.
+
+        ``engine=`` in the text, else ``engine``, picks the offer (its price and capabilities apply); ``lyrics``
+        are sung by a vocal model and refused (nothing spent) by any other."""
+        parsed = intake_rules.parse(text)
+        offer = self.offer(parsed.engine or engine)
+        capabilities = self.capabilities if offer is None else offer.capabilities
+        intake_rules.check(parsed, capabilities)
         params = {**parsed.params(), **{k: v for k, v in overrides.items() if v is not None}}
-        intake_rules.check_duration(float(params["duration"]), self.capabilities)
-        return await self._submit(who, parsed.prompt, params)
+        intake_rules.check_duration(float(params["duration"]), capabilities)
+        if lyrics is not None and not capabilities.vocals:
+            raise IntakeError("song.not_vocal", model=offer.key if offer is not None else self.engine)
+        if offer is not None and offer.key != offer.engine:  # a model picked by name, not the engine's default
+            params["model"] = offer.model_id
+        return await self._submit(who, parsed.prompt, params, offer=offer, lyrics=lyrics)
 
     async def regenerate(self, who: Requester, job_id: int) -> Submission:
         """The same prompt and parameters with a new seed (costs a credit like any generation)."""
         job = await self.owned(who, job_id)
         params = {**job.params, "seed": secrets.randbelow(2**31)}
         params.pop("continue_job", None)
-        return await self._submit(who, job.prompt, params)
+        return await self._submit(who, job.prompt, params, offer=self._offer_of(job), lyrics=job.lyrics)
+
+    async def _submit_takes(self, who: Requester, spec: JobSpec, takes: int) -> Submission:
+        """Several takes of one prompt for one charge: the first job carries the charge (and gives it all back if it
+        fails); the others are house jobs with other seeds, delivered as "Take 2/2" and listed in /history."""
+        first = replace(spec, params={**spec.params, "take": 1, "takes": takes})
+        submission = await self.queue.submit(first, banned=who.banned)
+        if not submission.admission.allowed:
+            return submission
+        seed = spec.params.get("seed")
+        for take in range(2, takes + 1):
+            params = {**spec.params, "take": take, "takes": takes, "take_of": submission.admission.job_id}
+            # No seed asked for: each take gets its own random one from the engine; else the next seeds.
+            params["seed"] = None if seed is None else (int(seed) + take - 1) % 2**32
+            if params["seed"] is None:
+                del params["seed"]
+            await self.queue.submit_house(replace(spec, params=params, cost=1))
+        return submission
+
+    def _offer_of(self, job: Job) -> Offer | None:
+        """The offer a job was made with (same engine and model, so the same price), if still offered."""
+        if self.catalogue is None:
+            return None
+        model = job.params.get("model")
+        for offer in self.catalogue:
+            if offer.engine == job.engine and (
+                offer.model_id == model or (model is None and offer.key == offer.engine)
+            ):
+                return offer
+        return None
 
     async def extend(self, who: Requester, job_id: int) -> Submission:
         """A continuation of a delivered track, where the engine can continue audio."""
         job = await self.owned(who, job_id)
-        if not self.capabilities.can_continue:
+        offer = self._offer_of(job)
+        if not (self.capabilities if offer is None else offer.capabilities).can_continue:
             raise Gone("track.cannot_extend")
         if not job.has_audio:
             raise Gone()
         params = {k: v for k, v in job.params.items() if k != "seed"} | {"continue_job": job.id}
-        return await self._submit(who, job.prompt, params)
+        return await self._submit(who, job.prompt, params, offer=offer, lyrics=job.lyrics)
 
     async def share(self, who: Requester, job_id: int) -> bool:
         """Record the owner's consent to feature the track in the channel; False when it was already given."""
@@ -301,14 +366,28 @@ class Studio:
         """Cancel the requester's job in the works, if any (its credit is released)."""
         return await self.queue.cancel(who.telegram_id)
 
-    async def _submit(self, who: Requester, prompt: str, params: dict[str, Any]) -> Submission:
+    async def _submit(
+        self,
+        who: Requester,
+        prompt: str,
+        params: dict[str, Any],
+        *,
+        offer: Offer | None = None,
+        lyrics: str | None = None,
+    ) -> Submission:
+        params = {k: v for k, v in params.items() if k not in ("take", "takes", "take_of")}  # set afresh below
         spec = JobSpec(
             telegram_id=who.telegram_id,
             fingerprint=who.fingerprint,
             chat_id=who.chat_id,
             prompt=prompt,
-            engine=self.engine,
+            engine=self.engine if offer is None else offer.engine,
             params=params,
             quota_fingerprint=who.quota_fingerprint,
+            cost=1 if offer is None else offer.cost,
+            lyrics=lyrics,
         )
+        takes = 1 if offer is None else offer.takes
+        if takes > 1 and "continue_job" not in params:
+            return await self._submit_takes(who, spec, takes)
         return await self.queue.submit(spec, banned=who.banned)

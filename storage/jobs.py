@@ -53,6 +53,7 @@ class Job:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     sending_at: datetime | None = None  # the track's upload began (a running job can no longer be canceled)
+    lyrics: str | None = None  # the words to sing, as the user wrote them; None for an instrumental
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Job:
@@ -100,13 +101,14 @@ class JobRepository:
         now: datetime,
         params: dict[str, Any] | None = None,
         priority: int = 0,
+        lyrics: str | None = None,
     ) -> int:
         """Insert a queued job inside the caller's transaction; returns its id."""
         cursor = await conn.execute(
             """
             INSERT INTO jobs (telegram_id, fingerprint, chat_id, prompt, params, engine, funding, priority,
-                              created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              created_at, lyrics)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 telegram_id,
@@ -118,6 +120,7 @@ class JobRepository:
                 funding,
                 priority,
                 now.isoformat(),
+                lyrics,
             ),
         )
         return int(cursor.lastrowid or 0)

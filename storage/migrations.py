@@ -330,6 +330,48 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE jobs ADD COLUMN deleted_at TEXT;
         """,
     ),
+    Migration(  # the words a song's vocals sing, as the user wrote them; NULL for an instrumental (issue 17)
+        "vocals_job_lyrics",
+        """
+        ALTER TABLE jobs ADD COLUMN lyrics TEXT;
+        """,
+    ),
+    Migration(  # /song drafts waiting for their confirm button (storage.songs; issue 17)
+        "vocals_song_drafts",
+        """
+        CREATE TABLE song_drafts (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            telegram_id  INTEGER NOT NULL,
+            style        TEXT    NOT NULL,
+            lyrics       TEXT,
+            offer        TEXT    NOT NULL,
+            created_at   TEXT    NOT NULL
+        );
+        """,
+    ),
+    Migration(  # each user's default engine/model, chosen with /engine <name> (storage.songs; issue 17)
+        "vocals_engine_choices",
+        """
+        CREATE TABLE engine_choices (
+            telegram_id  INTEGER PRIMARY KEY,
+            offer        TEXT    NOT NULL,
+            chosen_at    TEXT    NOT NULL
+        );
+        """,
+    ),
+    Migration(  # the AI lyric writer's runs: the daily count of free writes (storage.songs; issue 17)
+        "vocals_lyric_writes",
+        """
+        CREATE TABLE lyric_writes (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            telegram_id  INTEGER NOT NULL,
+            day          TEXT    NOT NULL,
+            failed       INTEGER NOT NULL DEFAULT 0,
+            created_at   TEXT    NOT NULL
+        );
+        CREATE INDEX lyric_writes_user_day ON lyric_writes (telegram_id, day);
+        """,
+    ),
 )
 
 

@@ -68,6 +68,10 @@ async def answer_submission(context: BotContext, chat_id: int, language: str, su
         values = reset_values(submission.admission.balance, services.clock(), services.settings.quota_timezone)
         text = texts.get(language, "quota.blocked", quota=submission.admission.balance.free_quota, **values)
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.get(language, "button.buy"), callback_data="buy")]])
+    elif decision is Decision.BLOCK_PAID_ONLY:
+        admission = submission.admission
+        text = texts.get(language, "quota.paid_only", cost=admission.cost, paid=admission.balance.paid)
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.get(language, "button.buy"), callback_data="buy")]])
     elif decision is Decision.BLOCK_BUSY:
         position = await services.studio.active_position(submission.admission.active_job_ids)
         key = "quota.busy" if position > 0 else "quota.busy_running"

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.common import answer_submission, requester
 from scheduler.intake import IntakeError
+from storage.songs import EngineChoiceRepository
 
 
-async def compose(update: Update, context: BotContext, text: str | None, **overrides: object) -> None:
+async def compose(update: Update, context: BotContext, text: str | None, **overrides: Any) -> None:
     """Submit ``text``; a bad prompt is answered and costs nothing; a refusal is explained."""
     who, language = await requester(update, context)
+    studio = context.services.studio
+    if overrides.get("engine") is None and studio.catalogue is not None:  # the user's /engine choice, if offered
+        chosen = await EngineChoiceRepository(context.services.db).chosen(who.telegram_id)
+        overrides["engine"] = chosen if chosen is not None and studio.catalogue.find(chosen) else None
     try:
-        submission = await context.services.studio.compose(who, text, **overrides)
+        submission = await studio.compose(who, text, **overrides)
     except IntakeError as exc:
         await context.bot.send_message(who.chat_id, context.services.texts.get(language, exc.key, **exc.values))
         return

@@ -51,6 +51,9 @@ async def history_button(update: Update, context: BotContext) -> None:
         await query.answer(context.services.texts.get(language, exc.key), show_alert=True)
         return
     await query.answer()
+    if kind == "ly":  # the words as the user wrote them, as plain text (no markup is read from them)
+        await context.bot.send_message(who.chat_id, job.lyrics or context.services.texts.get(language, "track.gone"))
+        return
     await send_file(context, who.chat_id, job, "re", language)
 
 
@@ -94,7 +97,7 @@ def _listing(
     t, zone = context.services.texts, context.services.settings.quota_zone
     first = (page - 1) * HISTORY_PAGE + 1
     lines = [t.get(language, "history.title", page=page, pages=pages)]
-    play, delete = [], []
+    play, delete, lyric_buttons = [], [], []
     for number, job in enumerate(jobs, start=first):
         when = f"{job.created_at.astimezone(zone):%Y-%m-%d %H:%M}"
         title = html.escape(job.title or job.prompt[:40])
@@ -107,11 +110,15 @@ def _listing(
         lines.append(line)
         play.append(InlineKeyboardButton(f"▶️ {number}", callback_data=f"re:{job.id}"))
         delete.append(InlineKeyboardButton(f"🗑 {number}", callback_data=f"hdel:{job.id}"))
+        if job.lyrics:  # a song: its words, as plain text
+            lyric_buttons.append(
+                InlineKeyboardButton(t.get(language, "button.lyrics", number=number), callback_data=f"ly:{job.id}")
+            )
     nav = []
     if page > 1:
         nav.append(InlineKeyboardButton(t.get(language, "history.prev"), callback_data=f"hist:{page - 1}"))
     if page < pages:
         nav.append(InlineKeyboardButton(t.get(language, "history.next"), callback_data=f"hist:{page + 1}"))
-    rows = [play[i : i + 5] for i in range(0, len(play), 5)] + [delete[i : i + 5] for i in range(0, len(delete), 5)]
+    rows = [group[i : i + 5] for group in (play, delete, lyric_buttons) for i in range(0, len(group), 5)]
     # Whole lines: an HTML entity or tag is never cut in half.
     return clip_lines(lines), InlineKeyboardMarkup([*rows, nav] if nav else rows)

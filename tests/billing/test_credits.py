@@ -139,3 +139,66 @@ async def test_a_payment_reference_is_credited_once(db: Database) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         await c.add_paid(FP, 10, kind="purchase", reference="stars:charge-1")
     assert (await c.balance(FP)).paid == 10
+
+
+# --- models that cost more than one credit (issue 17) -------------------------------------------------------
+
+
+def priced(cost: int, prompt: str = "song", lyrics: str | None = None) -> JobSpec:
+    return JobSpec(
+        telegram_id=1, fingerprint=FP, chat_id=1, prompt=prompt, engine="replicate", params={}, cost=cost, lyrics=lyrics
+    )
+
+
+async def test_two_models_of_different_price_one_from_the_free_quota_the_dearer_from_paid_credits(
+    db: Database,
+) -> None:
+    c = credits(db, Clock(datetime(2026, 11, 21, 12, tzinfo=UTC)), quota=2)
+    await c.add_paid(FP, 3, kind="grant", reference="grant:1")
+
+    cheap = await c.admit(priced(1), banned=False)
+    dear = await c.admit(priced(2), banned=False)
+
+    assert (cheap.decision, dear.decision) == (Decision.ALLOW_FREE, Decision.ALLOW_PAID)
+    balance = await c.balance(FP)
+    assert (balance.free_left, balance.paid) == (1, 1), "the quota counted one track; the dear one took 2 paid"
+    assert dear.balance.paid == 1
+
+
+async def test_a_dearer_model_never_uses_the_free_quota_and_is_refused_with_too_few_paid_credits(
+    db: Database,
+) -> None:
+    c = credits(db, Clock(datetime(2026, 11, 21, 12, tzinfo=UTC)), quota=4)
+    await c.add_paid(FP, 1, kind="grant", reference="grant:1")
+
+    refused = await c.admit(priced(2), banned=False)
+
+    assert refused.decision is Decision.BLOCK_PAID_ONLY and refused.job_id is None
+    balance = await c.balance(FP)
+    assert (balance.free_left, balance.paid) == (4, 1), "nothing was taken"
+    assert await JobRepository(db).count_for_user(1) == 0
+
+
+async def test_a_failed_job_of_a_dearer_model_returns_every_credit_it_took_once(db: Database) -> None:
+    c = credits(db, Clock(datetime(2026, 11, 21, 12, tzinfo=UTC)))
+    await c.add_paid(FP, 5, kind="grant", reference="grant:1")
+    failed, delivered = await c.admit(priced(3), banned=False), await c.admit(priced(2), banned=False)
+    assert (await c.balance(FP)).paid == 0
+
+    assert await c.settle(failed.job_id or 0, "failed", error="vocal model crashed")
+    assert not await c.settle(failed.job_id or 0, "failed")
+    assert await c.settle(delivered.job_id or 0, "delivered")
+
+    assert (await c.balance(FP)).paid == 3, (
+        "all three credits of the failed job came back, the delivered two stay spent"
+    )
+
+
+async def test_lyrics_travel_with_the_job_exactly_as_written(db: Database) -> None:
+    lyrics = "[verse]\nAdeus, Lisboa  \n\n[chorus]\nsaudade"
+    c = credits(db, Clock(datetime(2026, 11, 21, 12, tzinfo=UTC)))
+    admitted = await c.admit(priced(1, lyrics=lyrics), banned=False)
+    job = await JobRepository(db).get(admitted.job_id or 0)
+    assert job is not None and job.lyrics == lyrics
+    plain = await JobRepository(db).get((await c.admit(spec(), banned=False)).job_id or 0)
+    assert plain is not None and plain.lyrics is None

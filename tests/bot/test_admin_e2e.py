@@ -10,7 +10,8 @@ from storage import AuditRepository, BroadcastRepository, LedgerRepository
 from tests.conftest import ADA, BOB, LiveBot
 
 ADMIN = 4242
-COMMANDS = ("/stats", "/user 1001", "/grant 1001 5", "/ban 1001", "/unban 1001", "/broadcast hi", "/batch a", "/engine")
+# /engine is not here: users get their own view of it (prices and capabilities, issue 17), tested below.
+COMMANDS = ("/stats", "/user 1001", "/grant 1001 5", "/ban 1001", "/unban 1001", "/broadcast hi", "/batch a")
 
 
 @pytest.fixture
@@ -123,3 +124,10 @@ async def test_engine_lists_health_licence_and_queue(admin: LiveBot) -> None:
     reply = await admin.ask(ADMIN, "/engine", "mock")
     assert "healthy" in reply.content and "mock-1: CC0-1.0 (commercial use allowed)" in reply.content
     assert "Workers: 2" in reply.content
+
+
+async def test_engine_shows_users_the_offer_and_nothing_of_the_admin_view(admin: LiveBot) -> None:
+    reply = await admin.ask(ADA, "/engine", "credit a prompt")
+    assert "Every track is made by mock" in reply.content
+    assert "healthy" not in reply.content and "Workers" not in reply.content
+    assert await audit_actions(admin) == []

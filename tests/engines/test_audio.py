@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import struct
 import wave
@@ -244,3 +245,18 @@ def test_mp3_tags_are_read_back_by_ffmpeg_including_non_latin_text(tmp_path: Pat
     metadata = run_ffmpeg(["-i", str(path), "-f", "ffmetadata", "pipe:1"]).decode()
     assert "title=Nachtfahrt — Ω mix" in metadata and "artist=CloudMusic · synth" in metadata
     assert "copyright=CC0 (CC0-1.0)" in metadata and "comment=mock/mock-1 · seed 1" in metadata
+
+
+def test_lyrics_are_written_as_a_uslt_frame_that_ffmpeg_reads_back(tmp_path: Path) -> None:
+    lyrics = "[verse]\nAdeus, Lisboa\n[chorus]\nΩ, saudade"
+    track = dataclasses.replace(make_track(tone(1.0)), lyrics=lyrics)
+    path = tmp_path / "sung.mp3"
+    path.write_bytes(encode_mp3(track, title="Lisboa"))
+    probe = run_ffmpeg(["-i", str(path), "-f", "ffmetadata", "pipe:1"]).decode()
+    # ffmetadata escapes line breaks with a backslash; the key carries the USLT language
+    assert "lyrics-eng=[verse]\\\nAdeus, Lisboa\\\n[chorus]\\\nΩ, saudade" in probe
+    assert "title=Lisboa" in probe
+
+
+def test_an_instrumental_mp3_has_no_lyrics_frame() -> None:
+    assert b"USLT" not in encode_mp3(make_track(tone(1.0)))

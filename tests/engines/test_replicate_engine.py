@@ -23,7 +23,7 @@ from engines.base import (
     GenerationRequest,
 )
 from engines.replicate_engine import NO_TOKEN, ReplicateEngine, honoured_seed
-from engines.replicate_models import ACE_STEP, MUSICGEN, STABLE_AUDIO_OPEN
+from engines.replicate_models import ACE_STEP, ACE_STEP_15, MUSICGEN, STABLE_AUDIO_OPEN
 from tests.standins.replicate_standin import (
     CRASH_ERROR,
     INVALID_INPUT_ERROR,
@@ -159,6 +159,80 @@ async def test_ace_step_maps_to_tags_and_is_commercial(
     assert track.license.id == "Apache-2.0" and track.commercial_use is True
     assert track.cost_usd == pytest.approx(3.0 * 0.000975)
     assert abs(track.duration - 1.5) <= 0.05
+
+
+LYRICS = "[verse]\nWalking down the Tagus at night,  \nlights on the water\n\n[chorus]\nAdeus, Lisboa — adeus!\n"
+
+
+async def test_pasted_lyrics_reach_the_ace_step_15_prediction_unchanged(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    request = GenerationRequest(
+        prompt="bittersweet fado pop", duration=20.4, bpm=84, key="E minor", model=ACE_STEP_15.info.id, lyrics=LYRICS
+    )
+
+    track = await engine.generate(request)
+
+    (create,) = replicate_standin.creates
+    assert create.json["version"] == ACE_STEP_15.version
+    sent = create.json["input"]
+    assert sent["lyrics"] == LYRICS  # byte for byte: section tags, blank lines and trailing spaces kept
+    assert "bittersweet fado pop" in sent["caption"] and "84 BPM" in sent["caption"] and "E minor" in sent["caption"]
+    assert sent["duration"] == 21 and sent["batch_size"] == 1 and "seed" not in sent  # the schema has no seed
+    assert track.model == "visoar/ace-step-1.5" and track.license.id == "MIT" and track.commercial_use is True
+    assert track.lyrics == LYRICS  # goes on to the MP3's USLT frame
+    assert abs(track.duration - 20.4) <= 0.05
+
+
+async def test_ace_step_15_without_lyrics_is_asked_for_an_instrumental(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    await engine.generate(GenerationRequest(prompt="ambient piano", duration=5.0, model=ACE_STEP_15.info.id))
+
+    (create,) = replicate_standin.creates
+    assert create.json["input"]["lyrics"] == "[instrumental]"
+
+
+async def test_ace_step_v1_sings_the_users_lyrics_instead_of_forcing_instrumental(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    await engine.generate(GenerationRequest(prompt="rock", duration=2.0, model=ACE_STEP.info.id, lyrics=LYRICS))
+
+    (create,) = replicate_standin.creates
+    assert create.json["input"]["lyrics"] == LYRICS
+
+
+async def test_an_instrumental_only_model_refuses_lyrics_without_calling_replicate(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    with pytest.raises(EngineRejected) as caught:
+        await engine.generate(GenerationRequest(prompt="lofi", duration=2.0, model=MUSICGEN.info.id, lyrics=LYRICS))
+
+    assert "instrumentals only" in caught.value.user_message
+    assert replicate_standin.creates == []
+
+
+async def test_the_standin_refuses_an_ace_step_15_input_beyond_its_schema_bounds(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    # Bounds are enforced like Replicate's (422), so an engine asking for 601 s or 5 takes fails a test.
+    api = engine._loop_clients().api  # the official client, as a caller that ignores the capabilities would
+    good = {"caption": "pop", "lyrics": LYRICS, "duration": 600, "batch_size": 4}
+    version = ACE_STEP_15.version
+    assert version is not None
+
+    for bad in ({"duration": 601}, {"batch_size": 5}, {"seed": 7}):
+        with pytest.raises(ReplicateError) as caught:
+            await api.predictions.async_create(version=version, input={**good, **bad})
+        assert caught.value.status == 422
+    created = await api.predictions.async_create(version=version, input=good)
+
+    assert created.status == "starting"
 
 
 async def test_stable_audio_maps_prompt_and_seconds_total(
@@ -298,7 +372,7 @@ async def test_unknown_model_error_lists_known_models(engine: ReplicateEngine) -
 def test_models_and_capabilities_describe_each_licence() -> None:
     engine = ReplicateEngine()
     ids = [m.id for m in engine.models()]
-    assert ids == ["meta/musicgen", "lucataco/ace-step", "stackadoc/stable-audio-open-1.0"]
+    assert ids == ["meta/musicgen", "lucataco/ace-step", "stackadoc/stable-audio-open-1.0", "visoar/ace-step-1.5"]
     assert engine.capabilities() == engine.capabilities("meta/musicgen")
     assert engine.capabilities().commercial_use is False and engine.capabilities().can_continue is True
     assert engine.capabilities("lucataco/ace-step").commercial_use is True
@@ -506,3 +580,40 @@ async def test_aclose_twice_is_safe(engine: ReplicateEngine) -> None:
     await engine.generate(GenerationRequest(prompt="x", duration=1.0))
     await engine.aclose()
     await engine.aclose()
+
+
+# --- the lyric writer -----------------------------------------------------------------------------------------
+
+
+async def test_the_lyric_writer_joins_the_llm_tokens_into_plain_text(
+    engine: ReplicateEngine, replicate_standin: ReplicateStandIn
+) -> None:
+    replicate_standin.set_scenario("succeeded", model="ibm-granite/granite-3.3-8b-instruct")
+
+    lyrics = await engine.write_lyrics("leaving Lisbon, bittersweet", seed=5)
+
+    assert lyrics == "[verse]\nCity lights are fading\n\n[chorus]\nAdeus, adeus"
+    (create,) = replicate_standin.creates
+    assert create.json["version"] == "8afd11cc386bd05622227e71b208b9ecc000b946d84d373be96090f38ec91bdf"
+    sent = create.json["input"]
+    assert "leaving Lisbon, bittersweet" in sent["prompt"] and "[verse]" in sent["system_prompt"]
+    assert sent["seed"] == 5 and sent["max_tokens"] == 700
+
+
+async def test_the_lyric_writer_output_is_length_limited_and_stripped_of_control_characters(
+    engine: ReplicateEngine, replicate_standin: ReplicateStandIn
+) -> None:
+    replicate_standin.set_scenario("succeeded", model="ibm-granite/granite-3.3-8b-instruct", text="la\x1b[31m " * 2000)
+
+    lyrics = await engine.write_lyrics("anything", max_chars=300)
+
+    assert len(lyrics) <= 300 and "\x1b" not in lyrics and lyrics.startswith("la[31m la")
+
+
+async def test_a_failing_lyric_writer_is_unavailable(
+    engine: ReplicateEngine, replicate_standin: ReplicateStandIn
+) -> None:
+    replicate_standin.set_scenario("failed", model="ibm-granite/granite-3.3-8b-instruct")
+
+    with pytest.raises(EngineUnavailable):
+        await engine.write_lyrics("anything")

@@ -32,6 +32,7 @@ import io
 import itertools
 import json
 import math
+import re
 import socket
 import wave
 from collections.abc import AsyncIterator, Mapping
@@ -64,6 +65,9 @@ class ModelSchema:
     inputs: Mapping[str, tuple[type, ...]]
     duration_input: str  # the input giving the length of the audio to make
     sample_rate: int
+    output_is_list: bool = False  # the output schema is an array of file URIs (one per ``batch_size`` item)
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # name → (minimum, maximum)
+    text_output: bool = False  # an LLM: the output is a list of string tokens (Scenario.text, split up)
 
 
 MODELS: tuple[ModelSchema, ...] = (
@@ -112,6 +116,49 @@ MODELS: tuple[ModelSchema, ...] = (
         duration_input="duration",
         sample_rate=48_000,
     ),
+    # ACE-Step 1.5 as published on Replicate: the version's API page
+    # (replicate.com/visoar/ace-step-1.5/versions/fd851bae…/api) and the cog predict.py of github
+    # visoar/ace-step-1.5 give these inputs with these bounds, and an output schema
+    # ``{"type": "array", "items": {"type": "string", "format": "uri"}}``. No seed, bpm or key input.
+    ModelSchema(
+        owner_name="visoar/ace-step-1.5",
+        version="fd851baef553cb1656f4a05e8f2f8641672f10bc808718f5718b4b4bb2b07794",
+        inputs={
+            "caption": (str,),
+            "lyrics": (str,),
+            "duration": (int,),
+            "batch_size": (int,),
+            "timeout_seconds": (int,),
+            "poll_interval": _NUMBER,
+        },
+        duration_input="duration",
+        sample_rate=48_000,
+        output_is_list=True,
+        ranges={"duration": (1, 600), "batch_size": (1, 4), "timeout_seconds": (30, 7200), "poll_interval": (1, 30)},
+    ),
+    # The lyric writer: ibm-granite/granite-3.3-8b-instruct as its version's API page lists the inputs
+    # (replicate.com/ibm-granite/granite-3.3-8b-instruct/versions/8afd11cc…/api); hosted LLMs answer with a list of
+    # string tokens (PITFALLS.md), which is what this returns.
+    ModelSchema(
+        owner_name="ibm-granite/granite-3.3-8b-instruct",
+        version="8afd11cc386bd05622227e71b208b9ecc000b946d84d373be96090f38ec91bdf",
+        inputs={
+            "prompt": (str,),
+            "system_prompt": (str,),
+            "max_tokens": (int,),
+            "min_tokens": (int,),
+            "temperature": _NUMBER,
+            "top_p": _NUMBER,
+            "top_k": (int,),
+            "presence_penalty": _NUMBER,
+            "frequency_penalty": _NUMBER,
+            "stop_sequences": (str,),
+            "seed": (int,),
+        },
+        duration_input="max_tokens",
+        sample_rate=0,
+        text_output=True,
+    ),
     ModelSchema(
         owner_name="stackadoc/stable-audio-open-1.0",
         version="9aff84a639f96d0f7e6081cdea002d15133d0043727f849c40abdd166b7c75a8",
@@ -155,6 +202,7 @@ class Scenario:
     retry_after: int = 1
     poll_errors: int = 0  # the first polls of each prediction answer HTTP 500
     create_delay_s: float = 0.0  # a slow create: the prediction exists before the answer leaves
+    text: str = "[verse]\nCity lights are fading\n\n[chorus]\nAdeus, adeus\n"  # what an LLM answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,6 +530,8 @@ class ReplicateStandIn:
 
     def _make_output(self, prediction: _Prediction) -> Any:
         schema = prediction.schema
+        if schema.text_output:  # tokens that join back to the text exactly
+            return re.findall(r"\s*\S+|\s+", prediction.scenario.text)
         seconds = float(prediction.input.get(schema.duration_input, 8))
         # Like MusicGen, a continuation's output starts with the prompt audio it continues (here: silence of
         # the same length) and ``duration`` counts it, so an engine that forgets to cut it off is caught.
@@ -489,6 +539,13 @@ class ReplicateStandIn:
         name = f"{prediction.id}.wav"
         self.files[name] = tone_wav(seconds, schema.sample_rate, silent_lead_s=min(lead_s, seconds))
         url = f"{self.base_url}/files/{name}"
+        if schema.output_is_list:
+            urls = [url]
+            for index in range(1, int(prediction.input.get("batch_size", 1))):
+                extra = f"{prediction.id}-{index}.wav"
+                self.files[extra] = tone_wav(seconds, schema.sample_rate)
+                urls.append(f"{self.base_url}/files/{extra}")
+            return urls
         return [url] if prediction.scenario.output_as_list else url
 
     def _prompt_seconds(self, inputs: Mapping[str, Any]) -> float:
@@ -536,7 +593,14 @@ def _validate(schema: ModelSchema, inputs: Mapping[str, Any]) -> list[tuple[str,
         elif (isinstance(value, bool) and bool not in accepted) or not isinstance(value, accepted):
             expected = "/".join(t.__name__ for t in accepted)
             problems.append((name, f"Invalid type. Expected: {expected}, given: {type(value).__name__}"))
+        elif name in schema.ranges and isinstance(value, int | float) and not _within(value, schema.ranges[name]):
+            low, high = schema.ranges[name]
+            problems.append((name, f"Must be between {low:g} and {high:g}, given: {value}"))
     return problems
+
+
+def _within(value: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= value <= bounds[1]
 
 
 def _problem(status: int, title: str, detail: str, **extra: Any) -> web.Response:

@@ -1,0 +1,237 @@
+"""``/song``: a song with vocals singing the user's own lyrics, and ``/engine``: the models on offer.
+
+One message serves power users::
+
+    /song dreamy synth-pop 45s
+    [verse]
+    Walking down the Tagus …
+
+The style line may carry any prompt parameter (``engine=``, ``45s``, ``bpm=``). The draft is kept in the database
+and the price is shown on the confirm button; nothing is spent before it is pressed. ``/song`` with a style but no
+lyrics is an instrumental, said so explicitly on the button.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import BotContext
+from bot.handlers.common import answer_submission, requester
+from engines.catalogue import Offer
+from scheduler import intake as intake_rules
+from scheduler.intake import IntakeError
+from scheduler.songs import check_lyrics, split_song
+from storage.songs import EngineChoiceRepository, SongDraftRepository
+
+
+def _vocal_offers(context: BotContext) -> tuple[Offer, ...]:
+    catalogue = context.services.studio.catalogue
+    return () if catalogue is None else catalogue.vocal
+
+
+async def song_command(update: Update, context: BotContext) -> None:
+    """``/song`` explains; ``/song <style>`` + lyrics keeps a draft and shows the price on a confirm button."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    who, language = await requester(update, context)
+    t, studio = context.services.texts, context.services.studio
+    style, lyrics = split_song(message.text)
+    vocal = _vocal_offers(context)
+    if not style:
+        key = "song.usage" if vocal else "song.no_vocal_model"
+        await context.bot.send_message(who.chat_id, t.get(language, key, models=", ".join(o.key for o in vocal)))
+        return
+    try:
+        parsed = intake_rules.parse(style)
+        if parsed.engine is not None:
+            offer = studio.offer(parsed.engine)
+        elif lyrics is not None and vocal:
+            offer = vocal[0]
+        else:
+            offer = studio.offer(None)
+        if lyrics is not None:
+            check_lyrics(lyrics)
+            if offer is None or not offer.capabilities.vocals:
+                raise IntakeError("song.no_vocal_model" if not vocal else "song.not_vocal", model=_key(offer, context))
+        intake_rules.check(parsed, offer.capabilities if offer is not None else studio.capabilities)
+    except IntakeError as exc:
+        values = {"models": ", ".join(o.key for o in vocal), **exc.values}
+        await context.bot.send_message(who.chat_id, t.get(language, exc.key, **values))
+        return
+    key = _key(offer, context)
+    draft = await SongDraftRepository(context.services.db).create(
+        who.telegram_id, style, lyrics, key, context.services.clock()
+    )
+    await _confirm(context, who.chat_id, language, draft, parsed.prompt, lyrics, offer)
+
+
+async def _confirm(
+    context: BotContext, chat_id: int, language: str, draft: int, prompt: str, lyrics: str | None, offer: Offer | None
+) -> None:
+    """The draft's summary with its price on the compose button."""
+    t = context.services.texts
+    key, cost = _key(offer, context), (offer.cost if offer is not None else 1)
+    label = "song.button_sing" if lyrics is not None else "song.button_instrumental"
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t.get(language, label, cost=cost), callback_data=f"sg:ok:{draft}")],
+            [InlineKeyboardButton(t.get(language, "song.button_cancel"), callback_data=f"sg:no:{draft}")],
+        ]
+    )
+    summary = "song.confirm_vocal" if lyrics is not None else "song.confirm_instrumental"
+    lines = len(lyrics.splitlines()) if lyrics is not None else 0
+    text = t.get(language, summary, style=html.escape(prompt), model=html.escape(key), cost=cost, lines=lines)
+    await context.bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
+
+
+def _key(offer: Offer | None, context: BotContext) -> str:
+    return offer.key if offer is not None else context.services.studio.engine
+
+
+async def song_button(update: Update, context: BotContext) -> None:
+    """``sg:ok:<draft>`` composes the draft (once); ``sg:no:<draft>`` drops it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, _, rest = query.data.partition(":")  # an empty callback reaches the first handler: read it defensively
+    action, _, value = rest.partition(":")
+    who, language = await requester(update, context)
+    t = context.services.texts
+    draft = None
+    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
+        draft = await SongDraftRepository(context.services.db).take(int(value), who.telegram_id)
+    if draft is None:
+        await query.answer(t.get(language, "callback.expired"))
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    if action == "no":
+        await context.bot.send_message(who.chat_id, t.get(language, "song.cancelled"))
+        return
+    try:
+        submission = await context.services.studio.compose(who, draft.style, engine=draft.offer, lyrics=draft.lyrics)
+    except IntakeError as exc:
+        await context.bot.send_message(who.chat_id, t.get(language, exc.key, **exc.values))
+        return
+    await answer_submission(context, who.chat_id, language, submission)
+
+
+async def engine_list_command(update: Update, context: BotContext) -> None:
+    """``/engine`` for users: every model on offer with its price, licence and what it can do;
+    ``/engine <name>`` makes that model the user's default."""
+    who, language = await requester(update, context)
+    t, studio = context.services.texts, context.services.studio
+    catalogue = studio.catalogue
+    message = update.effective_message
+    name = message.text.partition(" ")[2].strip() if message is not None and message.text else ""
+    if name:
+        try:
+            offer = studio.offer(name)
+        except IntakeError as exc:
+            await context.bot.send_message(who.chat_id, t.get(language, exc.key, **exc.values))
+            return
+        if offer is not None:
+            await EngineChoiceRepository(context.services.db).choose(
+                who.telegram_id, offer.key, context.services.clock()
+            )
+        key = offer.key if offer is not None else studio.engine
+        cost = offer.cost if offer is not None else 1
+        await context.bot.send_message(who.chat_id, t.get(language, "engines.chosen", key=html.escape(key), cost=cost))
+        return
+    if catalogue is None:
+        caps = studio.capabilities
+        lines = [t.get(language, "engines.single", name=html.escape(studio.engine), max=f"{caps.max_duration:g}")]
+    else:
+        lines = [t.get(language, "engines.title")]
+        for offer in catalogue:
+            caps = offer.capabilities
+            can = [
+                t.get(language, name)
+                for name, on in (
+                    ("engines.can_vocals", caps.vocals),
+                    ("engines.can_extend", caps.can_continue),
+                    ("engines.can_loop", caps.can_loop),
+                    ("engines.can_stems", caps.stems),
+                )
+                if on
+            ]
+            lines.append(
+                t.get(
+                    language,
+                    "engines.item",
+                    key=html.escape(offer.key),
+                    cost=offer.cost,
+                    takes=offer.takes,
+                    licence=html.escape(offer.license.id),
+                    commercial=t.get(language, "engines.commercial" if offer.license.commercial_use else "engines.nc"),
+                    max=f"{caps.max_duration:g}",
+                    can=", ".join(can) or t.get(language, "engines.can_instrumental"),
+                )
+            )
+        lines.append(t.get(language, "engines.how"))
+    await context.bot.send_message(who.chat_id, "\n".join(lines), parse_mode="HTML")
+
+
+async def lyrics_command(update: Update, context: BotContext) -> None:
+    """``/lyrics <theme>``: the AI writer's lyrics, shown as plain text with ✅ Use / ✏️ Edit / 🔁 Rewrite."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    who, language = await requester(update, context)
+    await _write(context, who.telegram_id, who.chat_id, language, message.text.partition(" ")[2])
+
+
+async def _write(context: BotContext, telegram_id: int, chat_id: int, language: str, theme: str) -> None:
+    t, desk = context.services.texts, context.services.lyrics
+    vocal = _vocal_offers(context)
+    try:
+        if desk is None or not desk.available:
+            raise IntakeError("lyrics.no_writer")
+        if not vocal:
+            raise IntakeError("song.no_vocal_model")
+        lyrics = await desk.write(telegram_id, theme)
+    except IntakeError as exc:
+        await context.bot.send_message(chat_id, t.get(language, exc.key, **exc.values))
+        return
+    draft = await SongDraftRepository(context.services.db).create(
+        telegram_id, theme.strip(), lyrics, vocal[0].key, context.services.clock()
+    )
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t.get(language, "lyrics.button_use"), callback_data=f"lw:use:{draft}"),
+                InlineKeyboardButton(t.get(language, "lyrics.button_edit"), callback_data=f"lw:ed:{draft}"),
+                InlineKeyboardButton(t.get(language, "lyrics.button_rewrite"), callback_data=f"lw:re:{draft}"),
+            ]
+        ]
+    )
+    # Plain text, no parse_mode: whatever the model wrote is shown, never interpreted as markup.
+    await context.bot.send_message(chat_id, lyrics, reply_markup=markup)
+
+
+async def lyrics_button(update: Update, context: BotContext) -> None:
+    """``lw:use`` turns the lyrics into a song draft with its price; ``lw:ed`` explains how to send an edited
+    version; ``lw:re`` writes new lyrics for the same theme."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, _, rest = query.data.partition(":")
+    action, _, value = rest.partition(":")
+    who, language = await requester(update, context)
+    t, drafts = context.services.texts, SongDraftRepository(context.services.db)
+    draft = None
+    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
+        draft = await drafts.take(int(value), who.telegram_id)
+    if draft is None:
+        await query.answer(t.get(language, "callback.expired"))
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    if action == "re":
+        await _write(context, who.telegram_id, who.chat_id, language, draft.style)
+        return
+    if action == "ed":
+        await context.bot.send_message(who.chat_id, t.get(language, "lyrics.edit", theme=draft.style))
+        return
+    offer = context.services.studio.offer(draft.offer)
+    again = await drafts.create(who.telegram_id, draft.style, draft.lyrics, draft.offer, context.services.clock())
+    await _confirm(context, who.chat_id, language, again, draft.style, draft.lyrics, offer)
