@@ -37,6 +37,7 @@ from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeWebhook
 from engines import EngineError, EngineOptions, get_engine
+from engines.memory import heap_trimming
 from scheduler.queue import GenerationQueue
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
@@ -105,6 +106,7 @@ async def running_bot(
         loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
         await loop_monitor.start()
         stack.push_async_callback(loop_monitor.stop)
+        await stack.enter_async_context(heap_trimming())  # freed render/encode buffers go back to the OS
         users, texts = UserRepository(db), Texts.load()
         bot = build_bot(token, base_url=api_url, base_file_url=file_url, on_api_error=metrics.api_error)
         delivery = TelegramDelivery(bot, texts, users, can_extend={settings.engine: capabilities.can_continue})
