@@ -18,7 +18,7 @@ from pathlib import Path
 
 import telegram
 
-from bench import broadcast, chat, engines, quota
+from bench import broadcast, chat, engines, memory, quota
 from bench.harness import Figure, load_average
 
 HERE = Path(__file__).resolve().parent
@@ -61,8 +61,11 @@ def main() -> None:
     figures += _timed(
         "chat: throughput, generations, loop lag, RSS, start-up", lambda: asyncio.run(chat.measure(raw_cost))
     )
+    figures += _timed(
+        "memory: RSS idle / 1 000 users / after, mock and synth (minutes)", lambda: asyncio.run(memory.measure())
+    )
     figures += _timed("broadcast (≈ 40 s: 1 000 messages at ≤ 30/s)", lambda: [asyncio.run(broadcast.measure())])
-    order = ["throughput", "generations/s", "quota", "`synth`", "broadcast", "event-loop", "RSS idle", "RSS with"]
+    order = ["throughput", "generations/s", "quota", "`synth`", "broadcast", "event-loop", "RSS idle"]
     order.append("process start")
     figures.sort(key=lambda f: next((i for i, key in enumerate(order) if key in f.name), len(order)))
     load_end = load_average()

@@ -76,12 +76,12 @@ async def measure_engine(engine: str, users: int = USERS) -> dict[str, float]:
 
 def figures(results: dict[str, dict[str, float]], users: int = USERS) -> list[Figure]:
     """One figure per engine: idle / peak under load / after the load, against the targets."""
-    out = []
+    out, count = [], f"{users:,}".replace(",", " ")
     for engine, r in results.items():
         met = r["idle"] <= TARGET_IDLE_MB and r["peak"] <= TARGET_PEAK_MB and r["after"] <= TARGET_AFTER * r["idle"]
         out.append(
             Figure(
-                f"RSS idle / {users:,} users / after, `ENGINE={engine}`".replace(",", " "),
+                f"RSS idle / {count} users / after, `ENGINE={engine}`",
                 f"{r['idle']:.0f} / {r['peak']:.0f} / {r['after']:.0f} MB ({r['after'] / r['idle']:.2f}× idle)",
                 "idle figure (same process)",
                 f"≤ {TARGET_IDLE_MB:.0f} / ≤ {TARGET_PEAK_MB:.0f} MB / ≤ {TARGET_AFTER}× idle",
