@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 
 log = logging.getLogger(__name__)
 
-TRIM_EVERY_S = 5.0
+TRIM_EVERY_S = 1.0
 
 
 @functools.cache

@@ -46,8 +46,8 @@ CAPABILITIES = Capabilities(
 RENDER_SLOTS = max(1, os.cpu_count() or 1)
 #: Renders between two clears of the synth's note caches while renders keep coming (they are also cleared
 #: whenever the engine goes idle). The caches are per-note ``lru_cache``s bounded by count, not by bytes: after
-#: 120 two-second renders in 8 genres they held ~215 MB; a render refills what it needs (~1.8 MB of new notes).
-CLEAR_CACHES_EVERY = 16
+#: 120 two-second renders in 8 genres they held ~215 MB, ~1.8 MB of new notes per render.
+CLEAR_CACHES_EVERY = 8
 _SENDS = {"drums": 0.06, "bass": 0.0, "chords": 0.35, "lead": 0.3, "fx": 0.0}  # reverb send per bus
 
 
