@@ -106,7 +106,6 @@ async def running_bot(
         loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
         await loop_monitor.start()
         stack.push_async_callback(loop_monitor.stop)
-        await stack.enter_async_context(heap_trimming())  # freed render/encode buffers go back to the OS
         users, texts = UserRepository(db), Texts.load()
         bot = build_bot(token, base_url=api_url, base_file_url=file_url, on_api_error=metrics.api_error)
         delivery = TelegramDelivery(bot, texts, users, can_extend={settings.engine: capabilities.can_continue})
@@ -264,7 +263,9 @@ async def _serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with running_bot(settings):
+    # Trimming the C heap is a process-wide act, so the process's entry point owns it (not running_bot, which
+    # tests embed in a bigger process): freed render/encode buffers go back to the OS.
+    async with heap_trimming(), running_bot(settings):
         await stop.wait()
 
 

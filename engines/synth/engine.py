@@ -23,7 +23,6 @@ from engines.base import (
     Samples,
 )
 from engines.loudness import normalize_gain
-from engines.memory import trim_heap
 from engines.synth.arrangement import arrange
 from engines.synth.composer import Composer
 from engines.synth.instruments import SR
@@ -130,13 +129,16 @@ def render(request: GenerationRequest) -> GeneratedTrack:
 
 
 def release_render_memory() -> None:
-    """Clear the synth's note caches and give the freed memory back to the OS (blocking, a few ms)."""
+    """Clear the synth's note caches (blocking, a few ms); the process gives the memory back to the OS.
+
+    The engine frees what it holds and no more: returning freed memory to the OS (``malloc_trim``) locks the
+    C heap process-wide, which only the process's entry point may decide (``bot.__main__``, engines.memory).
+    """
     for module in [m for name, m in list(sys.modules.items()) if name.startswith("engines.synth.")]:
         for value in list(vars(module).values()):
             clear = getattr(value, "cache_clear", None)
             if callable(clear) and getattr(value, "__module__", None) == module.__name__:
                 clear()
-    trim_heap()
 
 
 class SynthEngine:
