@@ -75,7 +75,8 @@ def main() -> None:
         f"Python {platform.python_version()} · python-telegram-bot {telegram.__version__}\n\n"
         f"Load average at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f} (1/5/15 min), "
         f"at the end {load_end[0]:.2f} / {load_end[1]:.2f} / {load_end[2]:.2f}. "
-        "Reproduce with `make bench` (≈ 4 minutes plus 10–20 for the memory figures); each figure is the median of several runs.\n"
+        "Reproduce with `make bench` (≈ 4 minutes plus 10–20 for the memory figures); "
+        "each figure is the median of several runs.\n"
     )
     body = header + "\n" + table(figures) + "\n"
     print(body)
