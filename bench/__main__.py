@@ -18,7 +18,7 @@ from pathlib import Path
 
 import telegram
 
-from bench import analysis, broadcast, chat, engines, quota
+from bench import analysis, broadcast, chat, engines, memory, quota
 from bench.harness import Figure, load_average
 
 HERE = Path(__file__).resolve().parent
@@ -61,9 +61,12 @@ def main() -> None:
     figures += _timed(
         "chat: throughput, generations, loop lag, RSS, start-up", lambda: asyncio.run(chat.measure(raw_cost))
     )
+    figures += _timed(
+        "memory: RSS idle / 1 000 users / after, mock and synth (minutes)", lambda: asyncio.run(memory.measure())
+    )
     figures += _timed("broadcast (≈ 40 s: 1 000 messages at ≤ 30/s)", lambda: [asyncio.run(broadcast.measure())])
     figures += _timed("clip analysis: accuracy on synth tracks, a 3-minute MP3", analysis.measure)
-    order = ["throughput", "generations/s", "quota", "`synth`", "broadcast", "event-loop", "RSS idle", "RSS with"]
+    order = ["throughput", "generations/s", "quota", "`synth`", "broadcast", "event-loop", "RSS idle"]
     order.append("process start")
     figures.sort(key=lambda f: next((i for i, key in enumerate(order) if key in f.name), len(order)))
     load_end = load_average()
@@ -73,7 +76,8 @@ def main() -> None:
         f"Python {platform.python_version()} · python-telegram-bot {telegram.__version__}\n\n"
         f"Load average at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f} (1/5/15 min), "
         f"at the end {load_end[0]:.2f} / {load_end[1]:.2f} / {load_end[2]:.2f}. "
-        "Reproduce with `make bench` (≈ 4 minutes); each figure is the median of several runs.\n"
+        "Reproduce with `make bench` (≈ 4 minutes plus 10–20 for the memory figures); "
+        "each figure is the median of several runs.\n"
     )
     body = header + "\n" + table(figures) + "\n"
     print(body)

@@ -37,7 +37,6 @@ THROUGHPUT_USERS, THROUGHPUT_MESSAGES = 200, 1000
 GENERATION_USERS = 150
 GENERATION_PROMPT = "bench tone 2s"  # 2 s tracks: the figure is the pipeline's overhead, not ffmpeg on long audio
 GENERATION_WORKERS = "8"
-ACTIVE_USERS = 1000
 _ids = itertools.count(10_000)
 
 
@@ -154,8 +153,8 @@ async def throughput() -> Figure:
     )
 
 
-async def generations_lag_and_rss(raw_cost_s: float) -> tuple[Figure, Figure, Figure]:
-    """Generations per second with p50/p95 latency, loop lag under that load vs idle, RSS with 1000 users."""
+async def generations_and_lag(raw_cost_s: float) -> tuple[Figure, Figure]:
+    """Generations per second with p50/p95 latency, loop lag under that load vs idle (RSS: bench.memory)."""
     rates, p50s, p95s, lags, idle_lags, production = [], [], [], [], [], []
     with tempfile.TemporaryDirectory(prefix="cloudmusic-bench-") as tmp:
         work = Path(tmp)
@@ -182,7 +181,6 @@ async def generations_lag_and_rss(raw_cost_s: float) -> tuple[Figure, Figure, Fi
             async with bot_process("bench.botproc", bot_env(work / "data2", standin, **extra), work) as proc:
                 await first_call(standin, "getUpdates", proc.spawned_at)
                 production.append((await _generate(standin, _users(standin, 40)))[0])
-        peak, active_note = await _active_users_rss(work)
     rate = median(rates)
     generations = Figure(
         "generations/s end to end, `ENGINE=mock` (audio delivered)",
@@ -206,15 +204,7 @@ async def generations_lag_and_rss(raw_cost_s: float) -> tuple[Figure, Figure, Fi
         p99 <= 50,
         ["a 10 ms sleep's lateness in the bot's own loop, sampled through the generation rounds"],
     )
-    rss = Figure(
-        "RSS with 1 000 active users",
-        f"{peak:.0f} MB",
-        "idle figure above",
-        "≤ 250 MB",
-        peak <= 250,
-        [active_note],
-    )
-    return generations, lag, rss
+    return generations, lag
 
 
 async def _generate(standin: TelegramStandIn, users: list[int]) -> tuple[float, list[float]]:
@@ -234,38 +224,12 @@ async def _generate(standin: TelegramStandIn, users: list[int]) -> tuple[float, 
     return len(users) / (max(arrivals.values()) - started), latencies
 
 
-async def _active_users_rss(work: Path) -> tuple[float, str]:
-    """Peak RSS while 1000 users each send /start, /balance and a prompt (the queue working through them)."""
-    async with TelegramStandIn(token=TOKEN) as standin:
-        users = _users(standin, ACTIVE_USERS)
-        extra = {"BENCH_LIMITER": "off", "GENERATION_WORKERS": GENERATION_WORKERS}
-        await prime(standin)
-        async with bot_process("bench.botproc", bot_env(work / "data3", standin, **extra), work) as proc:
-            await first_call(standin, "getUpdates", proc.spawned_at)
-            audio = Replies(standin, lambda m: m.kind == "audio")
-            peak = rss_mb(proc.pid)
-            for text in ("/start", "/balance", GENERATION_PROMPT):
-                for user in users:
-                    await standin.send_text(user, text)
-            deadline = time.monotonic() + 8.0
-            while time.monotonic() < deadline:
-                peak = max(peak, rss_mb(proc.pid))
-                await asyncio.sleep(0.1)
-            delivered = audio.count
-            await audio.close()
-    note = (
-        f"peak over 8 s while {ACTIVE_USERS} users each sent /start, /balance and a prompt "
-        f"({delivered} tracks delivered meanwhile, the rest queued)"
-    )
-    return peak, note
-
-
 async def measure(raw_cost_s: float) -> list[Figure]:
     """Every figure of this module, in table order."""
     tput = await throughput()
-    gens, lag, busy_rss = await generations_lag_and_rss(raw_cost_s)
+    gens, lag = await generations_and_lag(raw_cost_s)
     startup, idle_rss, _ = await startup_and_idle_rss()
-    return [tput, gens, lag, idle_rss, busy_rss, startup]
+    return [tput, gens, lag, idle_rss, startup]
 
 
 def main() -> None:

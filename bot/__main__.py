@@ -51,6 +51,7 @@ from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
 from engines import Engine, EngineError, EngineOptions, get_engine
 from engines.catalogue import Catalogue, CatalogueError, build_catalogue
+from engines.memory import heap_trimming
 from scheduler.demo import DemoTrack
 from scheduler.listening import Listening
 from scheduler.queue import GenerationQueue
@@ -457,8 +458,10 @@ async def _serve(settings: Settings) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
+    # Trimming the C heap is a process-wide act, so the process's entry point owns it (not running_bot, which
+    # tests embed in a bigger process): freed render/encode buffers go back to the OS.
     try:
-        async with running_bot(settings):
+        async with heap_trimming(), running_bot(settings):
             started = True
             await stop.wait()
     except asyncio.CancelledError:

@@ -33,7 +33,12 @@ class MigrationError(StorageError):
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None, timeout=10.0)
+    conn = aiosqlite.connect(path, isolation_level=None, timeout=10.0)
+    try:
+        await conn
+    except BaseException:
+        await _worker_finished(conn)
+        raise
     try:  # SQLite opens the file lazily: a read-only or missing directory fails here, on the first statement
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA foreign_keys = ON")
@@ -53,6 +58,19 @@ def _create_private(path: Path) -> None:
     """
     with suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+async def _worker_finished(conn: aiosqlite.Connection) -> None:
+    """Wait until the worker thread of a connection whose connect failed has ended.
+
+    On a failed connect aiosqlite 0.22 queues a stop for its worker thread but drops the future, so the thread posts
+    its last result to this event loop some time later; if the loop has closed by then (``asyncio.run`` ending after
+    a failed start-up) the thread dies with an "Event loop is closed" traceback (PITFALLS.md, aiosqlite). aiosqlite
+    has no public ``join()`` (omnilib/aiosqlite issue #387), hence the private attribute.
+    """
+    worker = conn._thread
+    if worker.is_alive():
+        await asyncio.to_thread(worker.join, 10.0)
 
 
 class Database:

@@ -7,6 +7,7 @@ description rejects.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -74,6 +75,25 @@ class LiveBot:
         """Send ``text`` and wait for a reply containing ``contains``."""
         await self.say(user_id, text)
         return await self.reply(user_id, lambda m: contains in m.content, timeout)
+
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait until the bot has taken every update Telegram holds for it and finished handling each one.
+
+        The proof that nothing more is coming from those updates, instead of sleeping: the stand-in forgets an
+        update only when the bot's next poll confirms it, which the updater sends after queueing the update, and
+        PTB marks a queued update done only after its handlers return.
+        """
+        async with asyncio.timeout(timeout):
+            while self.standin.pending_updates:
+                await asyncio.sleep(0.01)
+            await self.runtime.application.update_queue.join()
+
+    async def callback_answer(self, query_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The bot's answer to a button press, once it has answered."""
+        async with asyncio.timeout(timeout):
+            while (answer := self.standin.callback_answer(query_id)) is None:
+                await asyncio.sleep(0.01)
+        return answer
 
     def audio_messages(self, user_id: int) -> list[ChatMessage]:
         """Every audio the bot sent the person."""

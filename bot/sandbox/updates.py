@@ -28,6 +28,7 @@ class UpdateQueue:
         self._poll_generation = 0
         self._closed = False
         self.allowed_updates: list[str] = []
+        self.held_polls = 0  # polls waiting for an update right now: tests wait for this instead of sleeping
 
     @property
     def pending(self) -> list[JSON]:
@@ -69,8 +70,12 @@ class UpdateQueue:
             if self._pending or loop.time() >= deadline or self._closed:
                 return self._pending[: max(1, min(limit, 100))]
             self._arrived.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), deadline - loop.time())
+            self.held_polls += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), deadline - loop.time())
+            finally:
+                self.held_polls -= 1
 
     def interrupt(self) -> None:
         """Wake waiting polls, e.g. because a newer poll arrived or the server stops."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import time
 
@@ -42,7 +43,9 @@ async def test_a_blocked_event_loop_makes_it_unhealthy_until_the_loop_runs_freel
     time.sleep(LOOP_LAG_LIMIT_S + 0.3)  # noqa: ASYNC251 - blocking the bot's loop on purpose
     status, body = await healthz(live_bot)
     assert status == 503, body
-    assert isinstance(body["event_loop"], str) and body["event_loop"].startswith("blocked: 1.")
+    # At least as late as the block; a busy machine may add to it (the figure was 2.2 s under load once).
+    late = re.fullmatch(r"blocked: (\d+\.\d+) s late \(limit 1 s\)", str(body["event_loop"]))
+    assert late is not None and float(late.group(1)) >= LOOP_LAG_LIMIT_S, body
     assert body["database"] == "ok"
 
     deadline = time.monotonic() + STALL_HOLD_S + 10  # the stall is reported for STALL_HOLD_S, then on time again

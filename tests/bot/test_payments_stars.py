@@ -46,7 +46,7 @@ async def test_a_stars_purchase_credits_once_and_confirms_the_balance(live_bot: 
     assert "10 credits added" in confirmation.content and "10 paid credits" in confirmation.content
     for _ in range(9):  # Telegram re-sends an update the bot did not confirm, e.g. after a crash
         live_bot.standin.redeliver(outcome.receipt)
-    await asyncio.sleep(1.0)
+    await live_bot.settled()
     assert await paid_balance(live_bot, ADA) == 10
     confirmations = [m for m in live_bot.standin.transcript(ADA) if "Payment received" in m.content]
     assert len(confirmations) == 1
@@ -121,8 +121,11 @@ async def test_concurrent_payments_and_spending_keep_the_ledger_consistent(live_
     assert sum(1 for o in outcomes if getattr(o, "approved", False)) == 3
     confirmed = lambda _: sum("Payment received" in x.content for x in live_bot.standin.transcript(ADA)) == 3  # noqa: E731
     await live_bot.standin.wait_for(ADA, confirmed, timeout=10, since=0)
-    await asyncio.sleep(1.5)  # let the accepted generations finish
+    await live_bot.settled()  # every prompt has been admitted or refused
     services = live_bot.runtime.services
+    async with asyncio.timeout(30):  # and every accepted generation has finished
+        while await services.studio.jobs.active_for_user(ADA):
+            await asyncio.sleep(0.05)
     fingerprint = services.fingerprint(ADA)
     entries = await LedgerRepository(services.db).entries(fingerprint)
     bought = sum(e.amount for e in entries if e.kind == "purchase")
@@ -146,7 +149,7 @@ async def test_admin_refund_takes_back_unspent_credits_and_tells_the_user(live_b
     assert any(c.method == "refundStarPayment" for c in live_bot.standin.calls)
     told = await live_bot.standin.wait_for(ADA, lambda m: "was refunded" in m.content, since=0)
     assert "7 unused credits were removed; 3 had already been used" in told.content
-    await asyncio.sleep(0.5)
+    await live_bot.settled()  # the refunded_payment service message included
     assert len([m for m in live_bot.standin.transcript(ADA) if "was refunded" in m.content]) == 1
     assert await paid_balance(live_bot, ADA) == 0
     again = await live_bot.ask(ADMIN, f"/refund {outcome.charge_id}", "already refunded")

@@ -94,7 +94,8 @@ async def test_a_completed_session_credits_once_however_often_it_is_replayed(
     assert (await post(live_bot, other_body, other_signature))[1]["result"] == "duplicate"
     told = await live_bot.standin.wait_for(ADA, lambda m: "Payment received" in m.content, since=0)
     assert "10 credits added" in told.content
-    assert await paid_balance(live_bot) == 10  # only "credited" sends a notice, and it was answered once
+    # Only the first answer said "credited", and only a crediting event starts a notification: that one was sent.
+    assert await paid_balance(live_bot) == 10
     assert sum("Payment received" in m.content for m in live_bot.standin.transcript(ADA)) == 1
 
 

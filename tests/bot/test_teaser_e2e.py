@@ -94,7 +94,7 @@ async def test_the_teaser_is_a_20_second_mp3_with_cover_caption_and_a_deep_link_
 async def test_an_unknown_or_garbled_teaser_link_gets_the_normal_welcome(live_bot: LiveBot, payload: str) -> None:
     reply = await live_bot.ask(ADA, f"/start {payload}", "Hi Ada")
     assert "shared link" in reply.content
-    await asyncio.sleep(0.3)
+    await live_bot.settled()
     assert not any("channel teaser" in m.content for m in live_bot.standin.transcript(ADA))
 
 
@@ -104,8 +104,7 @@ async def test_only_a_track_its_owner_shared_is_featured_and_the_owner_is_told(l
     assert first.teaser is not None and first.teaser.house
     assert "secret sketch" not in channel_audio(live_bot.standin)[-1].content, "no consent, no post"
 
-    await live_bot.standin.press_button(ADA, mine.message_id, button(mine, "sh:"))
-    await asyncio.sleep(0.3)  # the press is recorded
+    await live_bot.callback_answer(await live_bot.standin.press_button(ADA, mine.message_id, button(mine, "sh:")))
     live_bot.clock.advance(days=1)
     second = await post_daily(live_bot)
     assert second.teaser is not None and second.teaser.job_id is not None and not second.teaser.house

@@ -6,7 +6,6 @@ Telegram would.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -64,7 +63,7 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(liv
     assert await post_update(live_bot, update, "wrong-secret") == 403
     assert await post_update(live_bot, update, None) == 403
     assert await post_update(live_bot, update, SECRET[:-1]) == 403
-    await asyncio.sleep(0.3)
+    await live_bot.runtime.application.update_queue.join()  # nothing queued is still being handled
     assert not [m for m in live_bot.standin.transcript(ADA) if m.from_bot]
     assert live_bot.runtime.webhook is not None and live_bot.runtime.webhook.received == 0
 

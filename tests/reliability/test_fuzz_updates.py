@@ -85,7 +85,7 @@ async def test_messages_without_text_and_odd_payloads_are_answered(
     ]  # fmt: skip
     for number, fields in enumerate(odd, start=900):
         live_bot.standin.push_update("message", {**base, "message_id": number, **fields})
-    await asyncio.sleep(2.0)
+    await live_bot.settled()
     answers = [m for m in live_bot.standin.transcript(ADA) if m.from_bot]
     assert len(answers) >= len(odd) - 1, [a.content for a in answers]  # a caption alone may be ignored
     assert not any(GENERIC_ERROR in a.content.lower() for a in answers)

@@ -27,17 +27,24 @@ async def _updates(http: httpx.AsyncClient, **params: Any) -> list[dict[str, Any
     return result
 
 
+async def _held(standin: TelegramStandIn, polls: int = 1) -> None:
+    """Wait until the stand-in is holding ``polls`` long polls."""
+    async with asyncio.timeout(5):
+        while standin.world.updates.held_polls < polls:
+            await asyncio.sleep(0.01)
+
+
 async def test_a_long_poll_holds_until_an_update_arrives(http: httpx.AsyncClient, standin: TelegramStandIn) -> None:
     poll = asyncio.create_task(_updates(http, timeout=5))
-    await asyncio.sleep(0.2)
+    await _held(standin)
     assert not poll.done()
 
     started = asyncio.get_running_loop().time()
     await standin.send_text(ADA, "hello")
-    updates = await asyncio.wait_for(poll, 1.0)
+    updates = await asyncio.wait_for(poll, 4.0)
 
     assert [u["message"]["text"] for u in updates] == ["hello"]
-    assert asyncio.get_running_loop().time() - started < 0.5
+    assert asyncio.get_running_loop().time() - started < 2.5, "woken by the update, not by its 5 s timeout"
 
 
 async def test_timeout_zero_answers_at_once_and_a_short_timeout_expires(http: httpx.AsyncClient) -> None:
@@ -77,11 +84,13 @@ async def test_allowed_updates_filters_kinds(http: httpx.AsyncClient, standin: T
     assert len(updates) == 1 and standin.violations == []
 
 
-async def test_a_second_poll_terminates_the_first_with_conflict(http: httpx.AsyncClient) -> None:
+async def test_a_second_poll_terminates_the_first_with_conflict(
+    http: httpx.AsyncClient, standin: TelegramStandIn
+) -> None:
     first = asyncio.create_task(http.post("getUpdates", data={"timeout": "5"}))
-    await asyncio.sleep(0.1)
+    await _held(standin)
 
     await _updates(http, timeout=0)
-    answer = await asyncio.wait_for(first, 1.0)
+    answer = await asyncio.wait_for(first, 4.0)
 
     assert answer.status_code == 409 and "terminated by other getUpdates" in answer.json()["description"]

@@ -370,7 +370,9 @@ async def test_a_claim_abandoned_while_preparing_is_taken_over_only_after_the_le
 async def test_a_slow_run_whose_claim_was_taken_over_does_not_post(db: Database, desk: Desk) -> None:
     desk.desk.config = replace(desk.desk.config, prompts=("[slow:2] very slow drone",))
     slow = asyncio.create_task(desk.desk.post_daily())
-    await asyncio.sleep(0.3)  # the slow run has claimed the day and is generating
+    async with asyncio.timeout(10):  # until the slow run has claimed the day (it is generating now)
+        while (claim := await desk.desk.repo.get(1)) is None or claim.status != "preparing":
+            await asyncio.sleep(0.01)
     desk.clock.advance(minutes=16)  # its claim now looks abandoned
     other = make_desk(db, desk.publisher, desk.clock, desk.sleeps)
     taken_over = await other.post_daily()
@@ -381,9 +383,10 @@ async def test_a_slow_run_whose_claim_was_taken_over_does_not_post(db: Database,
 
 
 async def test_a_run_waiting_to_retry_after_its_claim_was_taken_over_does_not_post(db: Database, desk: Desk) -> None:
-    resume = asyncio.Event()
+    resume, waiting_to_retry = asyncio.Event(), asyncio.Event()
 
     async def long_wait(seconds: float) -> None:
+        waiting_to_retry.set()
         await resume.wait()
 
     desk.publisher.script = [PublishRetryable("429", retry_after=60)]
@@ -392,9 +395,8 @@ async def test_a_run_waiting_to_retry_after_its_claim_was_taken_over_does_not_po
         config=config(), clock=desk.clock, sleep=long_wait,
     )  # fmt: skip
     first = asyncio.create_task(waiting.post_daily())
-    while desk.publisher.calls == 0:
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)  # refused once; now waiting for its retry
+    await asyncio.wait_for(waiting_to_retry.wait(), 10)  # refused once; now waiting for its retry
+    assert desk.publisher.calls == 1
     desk.clock.advance(minutes=16)
     assert (await make_desk(db, desk.publisher, desk.clock, []).post_daily()).outcome == "posted"
     resume.set()
