@@ -6,4 +6,16 @@ PUBLIC_COMMANDS = (
 )  # fmt: skip
 
 #: Commands only admins may use; shown in their /help and in their own command menu (a per-chat scope).
-ADMIN_COMMANDS = ("stats", "user", "grant", "ban", "unban", "broadcast", "batch", "engine", "refund", "teaser", "apikey")
+ADMIN_COMMANDS = (
+    "stats",
+    "user",
+    "grant",
+    "ban",
+    "unban",
+    "broadcast",
+    "batch",
+    "engine",
+    "refund",
+    "teaser",
+    "apikey",
+)
