@@ -58,19 +58,23 @@ class Pacer:
     def __init__(self, per_second: float) -> None:
         self._interval = 1.0 / per_second
         self._next = 0.0
+        self._turn = asyncio.Lock()
 
     async def wait(self) -> float:
-        """Sleep until the next free slot, which is taken before sleeping; returns that slot (``time.monotonic``).
+        """Sleep until the next free slot; returns that slot (``time.monotonic``).
 
-        Taking it first matters when several senders share the pacer: had each slept before claiming, they
-        would all wake at the same slot and send in a burst (which Telegram's flood control answers with 429).
+        Senders sharing the pacer take turns: had each slept before claiming, they would all wake at the same slot
+        and send in a burst (which Telegram's flood control answers with 429). The slot after this one is counted
+        from when this sender actually woke, so a stalled event loop (a busy machine) delays sends but never lets
+        several overdue ones go together.
         """
-        now = time.monotonic()
-        slot = max(now, self._next)
-        self._next = slot + self._interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-        return slot
+        async with self._turn:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            self._next = max(slot, time.monotonic()) + self._interval
+            return slot
 
     def pause(self, seconds: float) -> None:
         """Push every later slot back by ``seconds`` (after a 429)."""

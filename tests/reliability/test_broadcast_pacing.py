@@ -31,6 +31,24 @@ async def test_concurrent_waiters_get_distinct_evenly_spaced_slots() -> None:
     assert min(gaps) >= 0.02 - 1e-9, f"senders bunched: smallest gap {min(gaps) * 1000:.1f} ms for a 20 ms pace"
 
 
+async def test_a_stalled_loop_never_releases_overdue_senders_together() -> None:
+    # A busy machine can stall the event loop past several slots; the senders then waiting must still go one pace
+    # apart, not all at once. (Load only delays wake-ups, so it can only widen the gaps asserted here.)
+    pacer, woke = Pacer(per_second=50), []
+
+    async def sender() -> None:
+        for _ in range(3):
+            await pacer.wait()
+            woke.append(time.monotonic())
+
+    senders = [asyncio.create_task(sender()) for _ in range(4)]
+    await asyncio.sleep(0)  # every sender is now waiting its turn
+    time.sleep(0.2)  # noqa: ASYNC251 - stalling the loop on purpose: ten slots go by
+    await asyncio.gather(*senders)
+    gaps = [b - a for a, b in itertools.pairwise(sorted(woke))]
+    assert min(gaps) >= 0.02 - 0.001, f"overdue senders went together: smallest gap {min(gaps) * 1000:.1f} ms"
+
+
 async def test_a_broadcast_never_exceeds_its_pace_in_any_second() -> None:
     sent: list[float] = []
 
