@@ -33,7 +33,8 @@ async def synth_mp3(bpm: float, key: str, seconds: float = 8.0) -> bytes:
 
 
 def heard(message: ChatMessage) -> bool:
-    return message.kind == "photo" and "What I heard" in message.content
+    """The analysis message, in whatever language the person's Telegram speaks: a picture with the ls: buttons."""
+    return message.kind == "photo" and any((b.callback_data or "").startswith("ls:") for b in message.buttons)
 
 
 async def analysed(live_bot: LiveBot, user_id: int, kind: Any, data: bytes, **details: Any) -> ChatMessage:
@@ -131,7 +132,9 @@ async def test_analyses_beyond_the_daily_limit_are_refused_until_midnight(live_b
     clip = await synth_mp3(120.0, "C major", seconds=4.0)
     await analysed(live_bot, BOB, "audio", clip, duration=4)
     await live_bot.standin.send_file(BOB, "audio", clip, duration=4)
-    refused = await live_bot.reply(BOB, lambda m: "free analyses" in m.content)
+    language = live_bot.standin.world.users[BOB].get("language_code")  # Bob's Telegram speaks German
+    limit = live_bot.runtime.services.texts.get(language, "listen.limit", limit=1)
+    refused = await live_bot.reply(BOB, lambda m: m.content == limit)
     assert refused.kind == "text"
     live_bot.clock.advance(hours=12, seconds=1)
     await analysed(live_bot, BOB, "audio", clip, duration=4)

@@ -8,12 +8,14 @@ from typing import Any
 import aiohttp
 
 from bot.__main__ import Runtime
+from bot.sandbox.web.guard import TOKEN_HEADER
 
 ADA, BOB = 1001, 1002
 
 
 async def _call(runtime: Runtime, path: str, body: Any = None) -> tuple[int, Any]:
-    async with aiohttp.ClientSession() as session:
+    assert runtime.sandbox_token is not None  # every sandbox API call carries this run's token, as the page does
+    async with aiohttp.ClientSession(headers={TOKEN_HEADER: runtime.sandbox_token}) as session:
         url = f"{runtime.http.url}/sandbox/api/{path}"
         request = session.get(url) if body is None else session.post(url, data=json.dumps(body))
         async with request as response:

@@ -165,7 +165,9 @@ async def test_an_admin_issues_a_key_that_spends_its_owners_credits_and_revokes_
     assert status == 200 and me["user_id"] == BOB and me["first_name"] == "Bob"
     status, queued, _ = await api.call("POST", "/tracks", body={"prompt": "lofi beat", "duration": 3})
     assert status == 202
-    await live_bot.reply(BOB, lambda m: m.content.startswith("✅ Done"), 15)
+    language = live_bot.standin.world.users[BOB].get("language_code")  # Bob's Telegram speaks German
+    done = live_bot.runtime.services.texts.get(language, "status.done", prompt="").split(":")[0]
+    await live_bot.reply(BOB, lambda m: m.content.startswith(done), 15)
     assert (await api.call("GET", "/me"))[1]["free_left"] == 3
     assert "cm_" not in str(await live_bot.runtime.services.db.fetchall("SELECT * FROM api_keys")), "stored hashed"
     await live_bot.ask(ADMIN, f"/apikey revoke {key_id}", "revoked")
