@@ -101,7 +101,7 @@ class Composer:
         return self.buses
 
     def _hit(self, voice: str, bar: int, step: float, velocity: float) -> None:
-        sound = drum(voice, self.brief.key.tonic, self.kit)
+        sound = drum(voice, self.brief.key.tonic, self.kit, int(self.rng.integers(4)))
         frame = self.frame(bar, step)
         if voice == "kick":
             self.kicks.append(frame)
@@ -130,7 +130,7 @@ class Composer:
 
     def _bass_midi(self, degree: int) -> int:
         midi = self.brief.key.degree_pitch(degree, 1)
-        low = 28 if self.style.bass_sound in ("808", "sub") else 33
+        low = 31 if self.style.bass_sound in ("808", "sub") else 33  # nothing under 49 Hz: no sub-40 Hz mud
         return midi + 12 if midi < low else midi
 
     def _bass(self, bar: int, ending: bool) -> None:

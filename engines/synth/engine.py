@@ -25,7 +25,7 @@ from engines.loudness import normalize_gain
 from engines.synth.arrangement import arrange
 from engines.synth.composer import Composer
 from engines.synth.instruments import SR
-from engines.synth.mixer import delay, duck_curve, fold_loop, frame_at, reverb
+from engines.synth.mixer import delay, duck_curve, fold_loop, frame_at, master_eq, reverb
 from engines.synth.prompt import brief_for, parse_prompt
 from engines.synth.theory import Key, parse_key
 
@@ -39,6 +39,7 @@ LICENSE = License(
 CAPABILITIES = Capabilities(
     max_duration=300.0, can_continue=False, can_loop=True, commercial_use=True, stems=True, deterministic=True
 )
+TRUE_PEAK_DBTP = -1.5  # the master's true-peak ceiling (BS.1770-4); the promise to listeners is ≤ −1 dBTP
 _SENDS = {"drums": 0.06, "bass": 0.0, "chords": 0.35, "lead": 0.3, "fx": 0.0}  # reverb send per bus
 
 
@@ -100,8 +101,11 @@ def render(request: GenerationRequest) -> GeneratedTrack:
         tail = min(frames, int(0.8 * SR))
         fade[frames - tail :] = np.linspace(1.0, 0.0, tail, dtype=np.float32) ** 2
         buses = {name: audio[:, :frames] * fade for name, audio in buses.items()}
-    mix = buses["drums"] + buses["bass"] + buses["chords"] + buses["lead"] + buses["fx"]
-    gain = normalize_gain(mix.T, SR, -14.0, -1.0, circular=request.loop)
+    mix = master_eq(buses["drums"] + buses["bass"] + buses["chords"] + buses["lead"] + buses["fx"], request.loop)
+    if request.stems:  # the EQ is linear: equalised stems still sum to the equalised mix
+        buses = {name: master_eq(audio, request.loop) for name, audio in buses.items()}
+    # −1.5 dBTP by the BS.1770-4 meter leaves room for an ideal-reconstruction meter, which can read ~0.3 dB higher.
+    gain = normalize_gain(mix.T, SR, -14.0, TRUE_PEAK_DBTP, circular=request.loop)
     samples: Samples = np.ascontiguousarray((mix * gain).T)
     stems = {name: np.ascontiguousarray((audio * gain).T) for name, audio in buses.items()} if request.stems else None
     return GeneratedTrack(

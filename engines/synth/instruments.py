@@ -1,8 +1,8 @@
 """Drum and tone synthesis: each distinct sound is made once (cached) and placed many times by the mixer.
 
 Tones read band-limited wavetables (one period built by inverse FFT from a harmonic recipe), so a note costs a
-few vector operations whatever its timbre. Drums are tuned to the key where they have pitch (kick and toms sit on
-the tonic or fifth), so they never pull a listener — or a key finder — away from the key.
+few vector operations whatever its timbre. Drums: the kick has a fixed pitch per kit (45–60 Hz) and a click
+transient, cymbals are inharmonic metal partials plus band-limited noise, and every hit fades to true zero.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
+import scipy.fft as sp_fft  # type: ignore[import-untyped]
+from scipy.fft import next_fast_len
 
 from engines.synth.theory import midi_to_hz
 
@@ -128,11 +130,26 @@ def glide_808(start_midi: int, end_midi: int, gate: int) -> Mono:
     return np.asarray(wave * env, dtype=np.float32)
 
 
-def _noise(frames: int, seed: int, highpass: int = 1) -> Mono:
-    noise = np.random.default_rng(seed).standard_normal(frames + highpass).astype(np.float32)
-    for _ in range(highpass):  # differencing tilts the noise up: hats hiss, snares crack
-        noise = np.diff(noise)
-    return noise / np.float32(2.0**highpass)
+def _noise(frames: int, seed: int, highpass: float = 0.0, lowpass: float = 15_000.0) -> Mono:
+    """Band-limited noise, unit RMS: white noise shaped in the frequency domain.
+
+    A 4th-order low-pass at ``lowpass`` (≈ 15 kHz) keeps fizz and inter-sample overs out; ``highpass`` (Hz, 0 for
+    none) is a 2nd-order high-pass for hats and snares. Differencing, which tilts noise +6 dB/octave all the way to
+    Nyquist, is not used.
+    """
+    return _shaped_noise(next_fast_len(frames, real=True), seed, highpass, lowpass)[:frames]
+
+
+@lru_cache(maxsize=128)
+def _shaped_noise(size: int, seed: int, highpass: float, lowpass: float) -> Mono:
+    white = np.random.default_rng(seed).standard_normal(size).astype(np.float32)
+    freqs = np.fft.rfftfreq(size, 1 / SR).astype(np.float32)
+    shape = 1.0 / np.sqrt(1.0 + (freqs / np.float32(lowpass)) ** 8)
+    if highpass:
+        ratio = (freqs / np.float32(highpass)) ** 2
+        shape *= ratio / np.sqrt(1.0 + ratio**2)
+    shaped = sp_fft.irfft(sp_fft.rfft(white) * shape, size)
+    return np.asarray(shaped / max(float(np.sqrt(np.mean(shaped**2))), 1e-12), dtype=np.float32)
 
 
 def _sweep(frames: int, start_hz: float, end_hz: float, bend: float) -> Mono:
@@ -146,71 +163,113 @@ def _decay(frames: int, seconds: float, attack: float = 0.0005) -> Mono:
     return (np.exp(-t / seconds) * np.minimum(1.0, t / attack)).astype(np.float32)
 
 
-@lru_cache(maxsize=128)
-def drum(voice: str, tonic_pc: int, kit: int) -> Mono:
-    """One hit of a drum ``voice`` for a key with tonic pitch class ``tonic_pc``; ``kit`` varies the timbre."""
-    seed = 1000 * kit + sum(map(ord, voice))
-    low = midi_to_hz(24 + tonic_pc)  # the tonic between 33 and 62 Hz
-    fifth = low * 1.5
-    # The kick sits on the tonic (33–62 Hz): it adds weight to the key and never to a foreign note.
-    kick_hz = low
+def _finish(sound: Mono) -> Mono:
+    """Fade the last quarter of a hit to true zero (a raised cosine), so no tail is ever cut off: no click."""
+    n = sound.shape[0]
+    tail = max(64, n // 4)
+    fade = np.ones(n, dtype=np.float32)
+    fade[n - tail :] = (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, tail))).astype(np.float32)
+    out = (sound * fade).astype(np.float32)
+    out[-1] = 0.0
+    return out
+
+
+@lru_cache(maxsize=32)
+def _metal(frames: int, seed: int, low: float, high: float, count: int = 14) -> Mono:
+    """Cymbal metal: many inharmonic sine partials between ``low`` and ``high`` Hz with random phases, unit RMS.
+
+    Built as spectral lines and one inverse FFT (cheap for long crashes); cached per kit.
+    """
+    rng = np.random.default_rng(seed)
+    size = next_fast_len(frames, real=True)
+    bins = np.unique(np.round(np.exp(rng.uniform(np.log(low), np.log(high), count)) * size / SR).astype(int))
+    spectrum = np.zeros(size // 2 + 1, dtype=np.complex64)
+    spectrum[bins] = np.exp(1j * rng.uniform(0, 2 * np.pi, bins.shape[0]))
+    wave = sp_fft.irfft(spectrum, size)[:frames]
+    return np.asarray(wave / max(float(np.sqrt(np.mean(wave**2))), 1e-12), dtype=np.float32)
+
+
+# Kick pitch per kit (Hz): fixed, between 45 and 60 Hz — never tuned to the tonic, so it cannot pull the key.
+KICK_HZ = (50.0, 55.0, 47.0, 58.0, 52.0, 45.0)
+
+
+@lru_cache(maxsize=256)
+def drum(voice: str, tonic_pc: int, kit: int, variant: int = 0) -> Mono:
+    """One hit of a drum ``voice``; ``kit`` varies the timbre, ``variant`` (0–3) the hit (no two hits identical).
+
+    Toms and rims are tuned to the key (``tonic_pc``); the kick is not. Every hit decays and then fades to true
+    zero before it ends.
+    """
+    seed = 1000 * kit + sum(map(ord, voice)) + 97 * (variant % 2)  # two noise takes per voice, cached
+    vary = 1.0 + 0.015 * (variant - 1.5)  # ±2 % pitch and length from hit to hit
+    low = midi_to_hz(36 + tonic_pc)  # the tonic between 65 and 124 Hz, for toms
     soft = kit % 2
     if voice == "kick":
-        n = int(SR * (0.32 if soft else 0.45))
-        body = _sweep(n, 150 + 40 * soft + 10 * (kit % 3), kick_hz, 0.025) * _decay(n, 0.25 if soft else 0.32)
-        return body + 0.25 * _noise(n, seed, 1) * _decay(n, 0.003)
+        kick_hz = KICK_HZ[kit % len(KICK_HZ)] * vary
+        n = int(SR * 0.55)
+        body = _sweep(n, 150 + 40 * soft + 10 * (kit % 3), kick_hz, 0.03) * _decay(n, (0.11 if soft else 0.15) * vary)
+        click = _noise(n, seed, 1500.0, 9000.0) * _decay(n, 0.0025) * (0.18 if soft else 0.3)
+        return _finish(np.tanh(1.3 * (body + click)) / np.float32(np.tanh(1.3)))
     if voice in ("snare", "ghost", "gated"):
-        n = int(SR * (0.4 if voice == "gated" else 0.22))
-        noise = _noise(n, seed, 1) * 1.6
-        shell = _sweep(n, fifth * 4.5, fifth * 4, 0.01)
-        hit = 0.7 * noise * _decay(n, 0.09) + 0.35 * shell * _decay(n, 0.05)
-        if voice == "gated":  # big 80s snare: a noisy tail held open, then shut
-            gate = np.where(np.arange(n) < int(0.28 * SR), 1.0, 0.0).astype(np.float32)
-            hit = hit + 0.35 * noise * gate * _decay(n, 0.6)
-        return (hit * (0.4 if voice == "ghost" else 1.0)).astype(np.float32)
+        n = int(SR * (0.45 if voice == "gated" else 0.3))
+        noise = _noise(n, seed, 1800.0, 12_000.0) * 0.45
+        shell = _sweep(n, 330 * vary, 185 * vary, 0.012)
+        hit = 0.7 * noise * _decay(n, 0.07 * vary) + 0.45 * shell * _decay(n, 0.045)
+        if voice == "gated":  # big 80s snare: a noisy tail held open, then shut quickly (not cut)
+            gate = np.clip((0.3 * SR - np.arange(n)) / (0.02 * SR), 0.0, 1.0).astype(np.float32)
+            hit = hit + 0.3 * noise * gate * _decay(n, 0.6)
+        return _finish(hit * np.float32(0.4 if voice == "ghost" else 1.0))
     if voice == "clap":
-        n = int(SR * 0.3)
-        noise = _noise(n, seed, 1) * 1.8
+        n = int(SR * 0.35)
+        noise = _noise(n, seed, 1000.0, 10_000.0) * 0.5
         bursts = np.zeros(n, dtype=np.float32)
         for delay_s in (0.0, 0.011, 0.022):  # three hands, a few milliseconds apart
             bursts += np.roll(_decay(n, 0.006), int(SR * delay_s))
         bursts[: int(SR * 0.022)] *= np.minimum(1.0, np.arange(int(SR * 0.022)) / 8.0)
-        return (noise * (0.6 * bursts + 0.5 * np.roll(_decay(n, 0.09), int(SR * 0.022)))).astype(np.float32)
+        return _finish(noise * (0.6 * bursts + 0.5 * np.roll(_decay(n, 0.08 * vary), int(SR * 0.022))))
     if voice in ("hat", "roll", "pedal", "shaker"):
-        n = int(SR * 0.09)
-        length = {"hat": 0.022, "roll": 0.015, "pedal": 0.03, "shaker": 0.035}[voice]
+        n = int(SR * 0.14)
+        length = {"hat": 0.025, "roll": 0.016, "pedal": 0.03, "shaker": 0.035}[voice] * vary
         env = _decay(n, length, 0.008 if voice == "shaker" else 0.0005)
-        return (_noise(n, seed, 2) * env * (1.4 if voice != "pedal" else 0.7)).astype(np.float32)
+        if voice == "shaker":
+            sound = _noise(n, seed, 5000.0, 14_000.0) * 0.35
+        else:
+            sound = 0.22 * _metal(n, seed, 6000.0, 13_000.0) + 0.2 * _noise(n, seed, 7000.0, 15_000.0)
+        return _finish(sound * env * np.float32(1.4 if voice != "pedal" else 0.7))
     if voice in ("ohat", "ride", "crash"):
-        length = {"ohat": 0.16, "ride": 0.5, "crash": 1.2}[voice]
-        n = int(SR * length * 3)
-        level = {"ohat": 1.1, "ride": 0.5, "crash": 0.8}[voice]
-        return (_noise(n, seed, 2) * _decay(n, length) * level).astype(np.float32)
+        length = {"ohat": 0.16, "ride": 0.5, "crash": 1.1}[voice] * vary
+        n = int(SR * length * 3.5)
+        level = {"ohat": 0.35, "ride": 0.2, "crash": 0.3}[voice]
+        metal = _metal(n, seed, 3500.0 if voice == "ride" else 4500.0, 12_500.0, 20)
+        sound = 0.6 * metal + 0.5 * _noise(n, seed, 4000.0, 14_000.0)
+        if voice == "ride":  # the bell of the ride: a clear ping
+            sound = sound + 0.6 * _sweep(n, 2400.0, 2400.0, 1.0) * _decay(n, 0.2)
+        return _finish(sound * _decay(n, length) * np.float32(level))
     if voice == "brush":
-        n = int(SR * 0.25)
-        noise = _noise(n, seed, 1)
-        return (noise * _decay(n, 0.08, 0.02) * 0.9).astype(np.float32)
+        n = int(SR * 0.3)
+        return _finish(_noise(n, seed, 1500.0, 9000.0) * _decay(n, 0.08 * vary, 0.02) * np.float32(0.3))
     if voice == "rim":
-        n = int(SR * 0.08)
-        return (
-            0.5 * _sweep(n, low * 16, low * 16, 1.0) * _decay(n, 0.012) + 0.4 * _noise(n, seed) * _decay(n, 0.004)
-        ).astype(np.float32)
+        n = int(SR * 0.1)
+        return _finish(
+            0.5 * _sweep(n, 1700 * vary, 1700 * vary, 1.0) * _decay(n, 0.012)
+            + 0.15 * _noise(n, seed, 2000.0) * _decay(n, 0.004)
+        )
     if voice in ("tom", "lowtom"):
-        n = int(SR * 0.7)
-        pitch = fifth * 2 if voice == "tom" else low * 1.0
-        body = _sweep(n, pitch * 1.6, pitch, 0.04) * _decay(n, 0.35 if voice == "tom" else 0.5)
-        return (body + 0.3 * _noise(n, seed, 1) * _decay(n, 0.02)).astype(np.float32)
+        n = int(SR * 0.8)
+        pitch = (low * 1.5 if voice == "tom" else low) * vary
+        body = _sweep(n, pitch * 1.6, pitch, 0.04) * _decay(n, 0.16 if voice == "tom" else 0.2)
+        return _finish(body + 0.1 * _noise(n, seed, 500.0, 8000.0) * _decay(n, 0.02))
     if voice == "impact":
         n = int(SR * 3.0)
-        boom = _sweep(n, low * 3, low, 0.08) * _decay(n, 0.9)
-        return (boom + 0.5 * _noise(n, seed, 1) * _decay(n, 0.5, 0.002)).astype(np.float32)
+        boom = _sweep(n, 140.0, 48.0, 0.08) * _decay(n, 0.5)
+        return _finish(boom + 0.15 * _noise(n, seed, 200.0, 10_000.0) * _decay(n, 0.5, 0.002))
     raise ValueError(voice)
 
 
 def crackle(frames: int, seed: int) -> Mono:
     """Vinyl surface noise: sparse clicks over a faint hiss."""
     rng = np.random.default_rng(seed)
-    out = _noise(frames, seed + 1, 2) * np.float32(0.05)
+    out = _noise(frames, seed + 1, 3000.0, 12_000.0) * np.float32(0.012)
     count = int(frames / SR * 18)
     where = rng.integers(0, frames - 2, count)
     size = (rng.random(count) ** 3 * 0.9 + 0.05).astype(np.float32) * np.where(rng.random(count) < 0.5, -1, 1)
@@ -222,6 +281,5 @@ def crackle(frames: int, seed: int) -> Mono:
 def riser(frames: int, seed: int) -> Mono:
     """A noise swell that brightens and grows towards its end (a build into a drop)."""
     t = np.linspace(0.0, 1.0, frames, dtype=np.float32)
-    dark, bright = _noise(frames, seed, 0), _noise(frames, seed + 7, 2)
-    smooth = np.convolve(dark, np.ones(32, dtype=np.float32) / 32, mode="same")
-    return ((smooth * (1 - t) + bright * t * 2.0) * t**2 * 0.5).astype(np.float32)
+    dark, bright = _noise(frames, seed, 200.0, 2000.0), _noise(frames, seed + 7, 1500.0, 12_000.0)
+    return ((dark * (1 - t) + bright * t) * t**2 * 0.2).astype(np.float32)
