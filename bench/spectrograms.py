@@ -5,6 +5,7 @@ Pillow so no plotting library is needed.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def _row(samples: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
     freqs = np.fft.rfftfreq(size, 1 / SR)
     edges = np.geomspace(30, 20_000, ROW + 1)
     bins = np.searchsorted(freqs, edges)
-    rows = np.stack([power[:, a : max(b, a + 1)].mean(axis=1) for a, b in zip(bins[:-1], bins[1:], strict=True)])
+    rows = np.stack([power[:, a : max(b, a + 1)].mean(axis=1) for a, b in itertools.pairwise(bins)])
     db = 10 * np.log10(rows + 1e-12)
     db = np.clip((db - (db.max() - 80)) / 80, 0, 1)
     return np.asarray(db[::-1] * 255, dtype=np.uint8)  # high frequencies at the top

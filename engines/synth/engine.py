@@ -81,7 +81,8 @@ def render(request: GenerationRequest) -> GeneratedTrack:
         extra = max(frame_at(16, step_seconds), int((brief.style.reverb_seconds + 0.5) * SR))
     else:
         frames, extra = round(brief.seconds * SR), 0
-    composer = Composer(brief, arrange(bars, request.loop), frames + extra, bars, request.loop)
+    form = arrange(bars, request.loop, (seed ^ brief.prompt_hash) % 7)
+    composer = Composer(brief, form, frames + extra, bars, request.loop)
     buses = {name: bus.audio for name, bus in composer.write().items()}
     if brief.style.sidechain and composer.kicks:
         duck = duck_curve(frames + extra, composer.kicks, brief.style.sidechain, 0.6 * 4 * step_seconds)
