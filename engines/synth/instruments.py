@@ -239,7 +239,7 @@ def _karplus(freq: float, frames: int, decay: float, brightness: float, seed: in
     damping = float(np.exp(-6.9 * period / SR / max(decay, 1e-3)))
     rng = np.random.default_rng(seed)
     burst = rng.uniform(-1, 1, n + 3)
-    smooth = 0.3 + 0.6 * brightness  # a softer pick is a darker burst
+    smooth = 0.2 + 0.45 * brightness  # a softer pick is a darker burst
     burst = lfilter([smooth], [1.0, -(1.0 - smooth)], burst)
     # pick position: a comb notch, as where the string is plucked
     offset = max(1, int(pick * n * 0.25))
@@ -538,12 +538,12 @@ def drum(voice: str, tonic_pc: int, kit: int, variant: int = 0) -> Mono:
         if voice == "shaker":
             sound = _noise(n, seed, 5000.0, 14_000.0) * 0.35
         else:
-            sound = 0.22 * _metal(n, seed, 6000.0, 13_000.0) + 0.2 * _noise(n, seed, 7000.0, 15_000.0)
+            sound = 0.11 * _metal(n, seed, 6000.0, 12_000.0) + 0.1 * _noise(n, seed, 6000.0, 13_000.0)
         return _finish(sound * env * np.float32(1.4 if voice != "pedal" else 0.7))
     if voice in ("ohat", "ride", "crash"):
         length = {"ohat": 0.16, "ride": 0.5, "crash": 1.1}[voice] * vary
         n = int(SR * length * 3.5)
-        level = {"ohat": 0.35, "ride": 0.2, "crash": 0.3}[voice]
+        level = {"ohat": 0.18, "ride": 0.12, "crash": 0.16}[voice]
         metal = _metal(n, seed, 3500.0 if voice == "ride" else 4500.0, 12_500.0, 20)
         sound = 0.6 * metal + 0.5 * _noise(n, seed, 4000.0, 14_000.0)
         if voice == "ride":  # the bell of the ride: a clear ping

@@ -179,18 +179,30 @@ def fold_loop(audio: Stereo, frames: int) -> Stereo:
     return out
 
 
+def _biquad(kind: str, centre: float, gain_db: float, q: float) -> npt.NDArray[np.float64]:
+    """One RBJ-cookbook biquad (``peak`` or ``highshelf``) as a second-order section."""
+    gain = 10 ** (gain_db / 40)
+    w = 2 * np.pi * centre / SR
+    cos, alpha = np.cos(w), np.sin(w) / (2 * q)
+    if kind == "peak":
+        b = np.array([1 + alpha * gain, -2 * cos, 1 - alpha * gain])
+        a = np.array([1 + alpha / gain, -2 * cos, 1 - alpha / gain])
+    else:  # high shelf
+        root = 2 * np.sqrt(gain) * alpha
+        b = gain * np.array([(gain + 1) + (gain - 1) * cos + root, -2 * ((gain - 1) + (gain + 1) * cos),
+                             (gain + 1) + (gain - 1) * cos - root])  # fmt: skip
+        a = np.array([(gain + 1) - (gain - 1) * cos + root, 2 * ((gain - 1) - (gain + 1) * cos),
+                      (gain + 1) - (gain - 1) * cos - root])  # fmt: skip
+    return np.concatenate([b / a[0], a / a[0]])
+
+
 @lru_cache(maxsize=1)
 def _master_sos() -> npt.NDArray[np.float64]:
-    """The master's fixed EQ: a 4th-order Butterworth high-pass at 25 Hz (also the DC blocker) and a gentle
-    +2.5 dB presence peak at 3.2 kHz (RBJ cookbook peaking biquad, Q 0.7)."""
+    """The master's fixed EQ: a 4th-order Butterworth high-pass at 25 Hz (also the DC blocker), a gentle +1 dB
+    presence peak at 3.2 kHz and a −3 dB high shelf from 11 kHz (no fizzy top shelf)."""
     highpass = butter(4, 25.0, btype="highpass", fs=SR, output="sos")
-    gain, centre, q = 10 ** (2.5 / 40), 3200.0, 0.7
-    w = 2 * np.pi * centre / SR
-    alpha = np.sin(w) / (2 * q)
-    b = np.array([1 + alpha * gain, -2 * np.cos(w), 1 - alpha * gain])
-    a = np.array([1 + alpha / gain, -2 * np.cos(w), 1 - alpha / gain])
-    peak = np.concatenate([b / a[0], a / a[0]])[None, :]
-    return np.asarray(np.vstack([highpass, peak]), dtype=np.float64)
+    shelves = np.vstack([_biquad("peak", 3200.0, 1.0, 0.7), _biquad("highshelf", 11_000.0, -3.0, 0.7)])
+    return np.asarray(np.vstack([highpass, shelves]), dtype=np.float64)
 
 
 def master_eq(audio: Stereo, loop: bool) -> Stereo:
