@@ -52,6 +52,7 @@ class Job:
     cost_usd: float = 0.0
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    style: str | None = None  # the style the engine chose (e.g. the synth read "sad piano" as "piano")
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Job:

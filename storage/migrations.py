@@ -191,6 +191,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "synth_job_style",
+        """
+        ALTER TABLE jobs ADD COLUMN style TEXT;
+        """,
+    ),
 )
 
 
