@@ -18,7 +18,7 @@ from pathlib import Path
 
 import telegram
 
-from bench import broadcast, chat, engines, quota
+from bench import broadcast, chat, engines, quota, synth_quality
 from bench.harness import Figure, load_average
 
 HERE = Path(__file__).resolve().parent
@@ -62,8 +62,9 @@ def main() -> None:
         "chat: throughput, generations, loop lag, RSS, start-up", lambda: asyncio.run(chat.measure(raw_cost))
     )
     figures += _timed("broadcast (≈ 40 s: 1 000 messages at ≤ 30/s)", lambda: [asyncio.run(broadcast.measure())])
+    figures += _timed("synth quality: 40 prompts × 5 seeds, librosa/pyloudnorm (≈ 10 min)", synth_quality.measure)
     order = ["throughput", "generations/s", "quota", "`synth`", "broadcast", "event-loop", "RSS idle", "RSS with"]
-    order.append("process start")
+    order += ["process start", "synth "]
     figures.sort(key=lambda f: next((i for i, key in enumerate(order) if key in f.name), len(order)))
     load_end = load_average()
     header = (
