@@ -375,3 +375,15 @@ def test_two_seeds_of_one_prompt_are_two_different_pieces(prompt: str) -> None:
     rhythm = float(np.corrcoef(_rhythm_print(one.samples, one.bpm), _rhythm_print(two.samples, two.bpm))[0, 1])
     assert rhythm < 0.85  # the old synth, same measure and seeds: house 0.87, lofi 0.94
     assert np.corrcoef(_spectral_print(one.samples), _spectral_print(two.samples))[0, 1] < 0.9
+
+
+def test_a_loop_as_mp3_decodes_gapless_to_exactly_its_bars() -> None:
+    from engines.audio import decode_audio, encode_mp3
+
+    track = _track("house", duration=6.0, loop=True)
+    decoded, rate = decode_audio(encode_mp3(track))  # ffmpeg reads the LAME tag's delay and padding
+    assert rate == SR and decoded.shape == track.samples.shape  # the old MP3s were 28–49 ms longer: a gap
+    # aligned sample for sample with the source: the encoder's delay is gone
+    assert float(np.corrcoef(decoded[:, 0], track.samples[:, 0])[0, 1]) > 0.99
+    seam = np.abs(decoded[0] - decoded[-1])
+    assert seam.max() <= np.percentile(np.abs(np.diff(decoded, axis=0)), 99.5)
