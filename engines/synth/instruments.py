@@ -182,7 +182,7 @@ def _release_env(frames: int, gate: int, attack: float, release: float, decay: f
 def _sine(freq: float, frames: int, phase: float = 0.0) -> Mono:
     """sin(2π·freq·t + phase) in float32, the phase wrapped in float64 first so long notes stay in tune."""
     cycles = (np.arange(frames, dtype=np.float64) * (freq / SR) + phase / (2 * np.pi)) % 1.0
-    return np.sin(cycles.astype(np.float32) * np.float32(2 * np.pi))
+    return np.asarray(np.sin(cycles.astype(np.float32) * np.float32(2 * np.pi)), dtype=np.float32)
 
 
 def _ensemble(
@@ -513,7 +513,7 @@ def drum(voice: str, tonic_pc: int, kit: int, variant: int = 0) -> Mono:
         n = int(SR * 0.55)
         body = _sweep(n, 150 + 40 * soft + 10 * (kit % 3), kick_hz, 0.03) * _decay(n, (0.11 if soft else 0.15) * vary)
         click = _noise(n, seed, 1500.0, 9000.0) * _decay(n, 0.0025) * (0.18 if soft else 0.3)
-        return _finish(np.tanh(1.3 * (body + click)) / np.float32(np.tanh(1.3)))
+        return _finish(np.asarray(np.tanh(1.3 * (body + click)) / np.tanh(1.3), dtype=np.float32))
     if voice in ("snare", "ghost", "gated"):
         n = int(SR * (0.45 if voice == "gated" else 0.3))
         noise = _noise(n, seed, 1800.0, 12_000.0) * 0.45
