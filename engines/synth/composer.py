@@ -23,6 +23,8 @@ _LEVEL = {"kick": 1.0, "snare": 0.55, "gated": 0.5, "ghost": 0.5, "clap": 0.5, "
           "pedal": 0.25, "crash": 0.25, "impact": 0.7}  # fmt: skip
 _PAN = {"hat": 0.3, "roll": 0.35, "ohat": 0.35, "ride": -0.35, "shaker": 0.45, "rim": -0.25, "tom": -0.3,
         "brush": 0.15, "pedal": 0.2, "crash": -0.2}  # fmt: skip
+# Per-style level trims: drum & bass lives on its hats (they carry the 174 pulse between kick and snare).
+_STYLE_LEVEL = {("dnb", "hat"): 2.0, ("dnb", "ohat"): 1.6}
 _LIGHT = {"kick", "hat", "shaker", "ride", "rim", "pedal", "lowtom", "brush"}
 _NO_CYMBALS = {"lofi", "jazzy", "ambient", "piano", "orchestral"}
 # Alternatives the seed may pick when the prompt names no instrument: different seeds sound different.
@@ -170,7 +172,8 @@ class Composer:
         else:
             frame = self._nudge(frame, 0.6)
         spread = 0.1 + 0.2 * self.style.humanise
-        gain = _LEVEL[voice] * velocity * float(self.rng.uniform(1.0 - spread, 1.0))
+        gain = _LEVEL[voice] * _STYLE_LEVEL.get((self.style.name, voice), 1.0) * velocity
+        gain *= float(self.rng.uniform(1.0 - spread, 1.0))
         self.buses["drums"].place(sound, frame, gain, _PAN.get(voice, 0.0))
 
     def _drums(self, bar: int, section: Section, ending: bool) -> None:
@@ -183,8 +186,9 @@ class Composer:
         # the verse and the chorus get different groove variants where the style has more than one
         groove = self.grooves[1 % len(self.grooves)] if section.name in ("drop", "break") else self.grooves[0]
         pattern = self.style.fill if section.fill and last and section.drums >= 1 else groove
+        light = _LIGHT | {"ghost"} if self.style.name == "dnb" else _LIGHT  # dnb's soft 1 and 3 keep the 174 pulse
         for voice, steps in pattern.items():
-            if section.drums < 1 and voice not in _LIGHT:
+            if section.drums < 1 and voice not in light:
                 continue
             name = "gated" if voice == "snare" and "gated_snare" in self.style.extras else voice
             for index, mark in enumerate(steps):

@@ -165,7 +165,7 @@ STYLES: dict[str, Style] = {
             {
                 "kick": "x.........x.....",
                 "snare": _BACKBEAT,
-                "clap": "o.......o.......",
+                "ghost": "x.......x.......",
                 "hat": "x.g.x.g.x.g.x.g.",
                 "ohat": "x...x...x...x...",
             },
