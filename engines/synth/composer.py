@@ -98,7 +98,7 @@ class Composer:
         if self.bass_sound == default.bass_sound and self.style.name in _BASSES:
             self.bass_sound = str(self.rng.choice(_BASSES[self.style.name]))
         grooves = self.rng.permutation(len(self.style.drums))
-        self.grooves = [self.style.drums[int(g)] for g in grooves]
+        self.grooves = [self._mutate(self.style.drums[int(g)]) for g in grooves]
         self.bass_bars = [self.style.bass[int(b)] for b in self.rng.permutation(len(self.style.bass))]
         self.chord_bars = [self.style.chords[int(c)] for c in self.rng.permutation(len(self.style.chords))]
         self.arp_order = [(0, 1, 2, 3), (0, 1, 2, 3, 2, 1), (0, 2, 1, 3), (3, 2, 1, 0)][int(self.rng.integers(4))]
@@ -106,6 +106,22 @@ class Composer:
         self.has_drums = brief.drums and any(self.style.drums[0].values())
         self._lead_degree = 4
         self._last_bass: int | None = None
+
+    def _mutate(self, groove: dict[str, str]) -> dict[str, str]:
+        """This seed's take on a groove: a few ghost notes added or moved on the off-16ths of the hats, shakers and
+        percussion, and sometimes an extra kick before beat 3 — the downbeats and backbeats stay where they are."""
+        out = dict(groove)
+        for voice, steps in groove.items():
+            if voice in ("kick", "snare", "clap") or not steps:
+                continue
+            marks = list(steps)
+            for _ in range(int(self.rng.integers(1, 4))):
+                index = int(self.rng.choice([1, 3, 5, 7, 9, 11, 13, 15]))
+                marks[index] = "g" if marks[index] == "." else "."
+            out[voice] = "".join(marks)
+        if "kick" in groove and self.rng.random() < 0.5 and groove["kick"][6] == ".":
+            out["kick"] = groove["kick"][:6] + "o" + groove["kick"][7:]
+        return out
 
     # --- time and harmony -------------------------------------------------------------------------------------
 

@@ -97,6 +97,8 @@ STYLES: dict[str, Style] = {
         drums=(
             {"kick": "x.....x.x.......", "snare": _BACKBEAT, "hat": "x.ogx.ogx.ogx.og"},
             {"kick": "x.......x.x.....", "snare": _BACKBEAT, "hat": "x.o.x.ogx.o.x.og"},
+            {"kick": "x..x......x.....", "snare": _BACKBEAT, "rim": "..g.......g..g..", "hat": "x.x.x.x.x.x.x.x."},
+            {"kick": "x.....x...x..x..", "snare": "....x.......x..g", "shaker": "x.ogx.ogx.ogx.og"},
         ),
         fill={"kick": "x......x..x.x...", "snare": "....x.......x.gg", "hat": "x.x.x.x.x.x.x..."},
         bass=("R-----.R--.F----", "R------.R---F-.."),
@@ -118,7 +120,11 @@ STYLES: dict[str, Style] = {
         "ambient",
         72,
         None,
-        drums=({"shaker": "..g...g...g...g.", "rim": "o...g...o...g..."},),
+        drums=(
+            {"shaker": "..g...g...g...g.", "rim": "o...g...o...g..."},
+            {"shaker": "g.g.g.g.g.g.g.g.", "kick": "o.......o......."},
+            {"rim": "o.....g...o.....", "ride": "..g...g...g...g."},
+        ),
         fill={"shaker": "..g...g...g.g.gg", "rim": "o...g...o...g..."},
         bass=("R---------------",),
         bass_sound="drone",
