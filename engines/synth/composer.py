@@ -104,6 +104,7 @@ class Composer:
         self.arp_order = [(0, 1, 2, 3), (0, 1, 2, 3, 2, 1), (0, 2, 1, 3), (3, 2, 1, 0)][int(self.rng.integers(4))]
         self.motifs = {"verse": self._motif(), "chorus": self._motif()}
         self.has_drums = brief.drums and any(self.style.drums[0].values())
+        self.harmonic = self.style.progression != "minor_dark"  # dark, modal styles keep the natural-minor v
         self._lead_degree = 4
         self._last_bass: int | None = None
 
@@ -272,7 +273,7 @@ class Composer:
     def _chords(self, bar: int, previous: list[int] | None, ending: bool) -> list[int]:
         degree = self.degree(bar)
         ninths = self.style.name in _NINTHS and degree < 10 and not ending
-        notes = chord(self.brief.key, degree, 4, self.style.sevenths, ninths)
+        notes = chord(self.brief.key, degree, 4, self.style.sevenths, ninths, self.harmonic)
         voicing = voice_lead(previous, notes, 53, 76)
         sound = self.chord_sound
         section = self.section_of(bar)
@@ -377,7 +378,7 @@ class Composer:
             start = self.frame(bar, min(step, 15))
             gate = max(self.frame(bar, min(end, 16)) - start - int(0.02 * SR), int(0.05 * SR))
             midi = self.brief.key.degree_pitch(deg, self.style.lead_octave - 1)
-            if self.brief.key.minor and deg % 7 == 6 and root == 4:
+            if self.brief.key.minor and self.harmonic and deg % 7 == 6 and root == 4:
                 midi += 1  # over the dominant the melody takes the leading tone too
             velocity = (1.0 if step % 4 == 0 else 0.8) * float(self.rng.uniform(1 - 0.2 * self.style.humanise, 1.0))
             self.buses["lead"].place(
