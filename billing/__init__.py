@@ -7,8 +7,23 @@ from billing.credits import Admission, AlreadySettled, Balance, BillingError, Cr
 from billing.fingerprint import fingerprint
 from billing.invoices import BadPayload
 from billing.packs import DEFAULT_PACKS, CreditPack, parse_packs
-from billing.payments import Credited, Invoice, PaymentError, Payments, PreCheckoutRefused, Refunded, StripeOutcome
-from billing.stripe_checkout import StripeCheckout, StripeCheckoutError, StripeSession, StripeSignatureError
+from billing.payments import (
+    Credited,
+    Invoice,
+    PaymentError,
+    Payments,
+    PreCheckoutRefused,
+    Refunded,
+    Reversal,
+    StripeOutcome,
+)
+from billing.stripe_checkout import (
+    StripeAlreadyRefunded,
+    StripeCheckout,
+    StripeCheckoutError,
+    StripeSession,
+    StripeSignatureError,
+)
 
 __all__ = [
     "DEFAULT_PACKS",
@@ -28,6 +43,8 @@ __all__ = [
     "Payments",
     "PreCheckoutRefused",
     "Refunded",
+    "Reversal",
+    "StripeAlreadyRefunded",
     "StripeCheckout",
     "StripeCheckoutError",
     "StripeOutcome",

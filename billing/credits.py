@@ -7,6 +7,8 @@ Every movement is one row of the append-only ledger (``storage.ledger``); balanc
     release   +1   same bucket and day    it failed, timed out or was canceled reference "job:<id>"
     purchase / grant  +n  paid            bought or given                       reference: the payment id
     refund / debit    -n  paid            taken back
+    refund-hold        0  paid            a refund claimed the credit a job holds reference "job:<id>"
+    refund            -1  paid            …taken back when that job releases it   reference "job:<id>"
 
 A job is settled once: ``(kind, reference)`` is unique, and settling checks inside the same transaction that the
 other outcome was not recorded. Free credits count on the quota day (midnight to midnight in the quota time zone)
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Literal
@@ -92,6 +94,9 @@ class JobSpec:
     prompt: str
     engine: str
     params: dict[str, Any]
+    #: Whose free quota to use when it is not ``fingerprint``'s: an anonymous web visitor's free tracks are keyed on
+    #: their IP and User-Agent, while bought credits stay with their session (``fingerprint``).
+    quota_fingerprint: str | None = None
 
 
 class Credits:
@@ -129,11 +134,15 @@ class Credits:
 
     # --- reading ----------------------------------------------------------------------------------------------
 
-    async def balance(self, fingerprint: str) -> Balance:
-        """The user's balance now."""
+    async def balance(self, fingerprint: str, quota_fingerprint: str | None = None) -> Balance:
+        """The user's balance now (free tracks counted under ``quota_fingerprint`` when given)."""
         now = self._clock()
         row = await self._db.fetchone(_BALANCE_SQL, (self.quota_day(now).isoformat(), fingerprint))
-        return self._balance(row, now)
+        balance = self._balance(row, now)
+        if quota_fingerprint is not None and quota_fingerprint != fingerprint:
+            quota_row = await self._db.fetchone(_BALANCE_SQL, (self.quota_day(now).isoformat(), quota_fingerprint))
+            balance = replace(balance, free_left=self._balance(quota_row, now).free_left)
+        return balance
 
     def _balance(self, row: aiosqlite.Row | None, now: datetime) -> Balance:
         free_used, paid = (0, 0) if row is None else (int(row[0] or 0), int(row[1] or 0))
@@ -155,6 +164,10 @@ class Credits:
             # writer is the bottleneck of every decision, so each trip saved is throughput (bench/quota.py).
             rows = list(await conn.execute_fetchall(_BALANCE_SQL, (day, spec.fingerprint)))
             balance = self._balance(rows[0] if rows else None, now)
+            quota_fingerprint = spec.quota_fingerprint or spec.fingerprint
+            if quota_fingerprint != spec.fingerprint:
+                rows = list(await conn.execute_fetchall(_BALANCE_SQL, (day, quota_fingerprint)))
+                balance = replace(balance, free_left=self._balance(rows[0] if rows else None, now).free_left)
             active = await _active_jobs(conn, spec.telegram_id)
             if banned:
                 decision = Decision.BLOCK_BANNED
@@ -173,7 +186,7 @@ class Credits:
                 await self._ledger.append(
                     conn,
                     LedgerEntry(
-                        spec.fingerprint,
+                        quota_fingerprint if bucket == "free" else spec.fingerprint,
                         bucket,
                         "reserve",
                         -1,
@@ -240,6 +253,21 @@ class Credits:
                     note=error,
                 ),
             )
+            if kind == "release" and any(r["kind"] == "refund-hold" for r in rows):
+                # The payment this credit came from was refunded while the job held it: it goes back to nobody.
+                await self._ledger.append(
+                    conn,
+                    LedgerEntry(
+                        reserve["fingerprint"],
+                        "paid",
+                        "refund",
+                        -1,
+                        now,
+                        job_id=job_id,
+                        reference=f"job:{job_id}",
+                        note="held credit of a refunded payment",
+                    ),
+                )
             await conn.execute(
                 "UPDATE jobs SET status = ?, error = ?, finished_at = ? WHERE id = ?",
                 (outcome, error, now.isoformat(), job_id),

@@ -48,9 +48,13 @@ def verify(key: bytes, text: str) -> InvoicePayload:
     if len(parts) != 5 or parts[0] != _VERSION or not hmac.compare_digest(_sign(key, body), signature):
         raise BadPayload("invoice payload signature mismatch")
     _, method, pack_id, telegram_id, _nonce = parts
-    if method not in ("stars", "fiat") or not telegram_id.lstrip("-").isdigit():
+    try:
+        user = int(telegram_id)
+    except ValueError:
+        raise BadPayload("invoice payload is malformed") from None
+    if method not in ("stars", "fiat"):
         raise BadPayload("invoice payload is malformed")
-    return InvoicePayload(method, pack_id, int(telegram_id))
+    return InvoicePayload(method, pack_id, user)
 
 
 def derive_key(secret: bytes) -> bytes:

@@ -2,8 +2,10 @@
 
 Every payment is credited exactly once: the payment row (``UNIQUE (provider, external id)``) and its ledger row
 are written in one transaction, so a repeated ``successful_payment`` or a replayed Stripe event changes nothing.
-A refund takes back the pack's credits that are still unspent (never driving the balance below zero) and says how
-many were already spent.
+A Stripe event id is recorded in that same transaction, never before it: if crediting fails, nothing is recorded
+and Stripe's retry credits. A refund (an admin's ``/refund``, Telegram's ``refunded_payment``, or Stripe's
+``charge.refunded`` / ``charge.dispute.created``) takes back the pack's credits that are still unspent, the ones
+running jobs hold included (never driving the balance below zero), and says how many were already spent.
 
 Errors::
 
@@ -14,17 +16,19 @@ Errors::
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+import aiosqlite
+
 from billing import invoices
 from billing.credits import Credits
 from billing.invoices import BadPayload, InvoicePayload
 from billing.packs import CreditPack
-from billing.stripe_checkout import StripeCheckout, StripeSession
+from billing.stripe_checkout import CURRENCY as USD
+from billing.stripe_checkout import StripeCheckout, StripeEvent, StripeSession
 from storage import Database, LedgerEntry, LedgerRepository, Payment, PaymentRepository, Provider
 
 log = logging.getLogger(__name__)
@@ -73,11 +77,32 @@ class Refunded:
 
 
 @dataclass(frozen=True, slots=True)
-class StripeOutcome:
-    """What a Stripe webhook event did."""
+class Reversal:
+    """A refund or dispute made at Stripe (outside the bot) and what it took back."""
 
-    kind: Literal["credited", "duplicate", "ignored"]
+    kind: Literal["refund", "dispute"]
+    reversal_id: str
+    refunded: Refunded
+    reason: str = ""
+
+
+StripeResult = Literal["credited", "duplicate", "ignored", "pending", "failed", "reversed"]
+
+
+@dataclass(frozen=True, slots=True)
+class StripeOutcome:
+    """What a Stripe webhook event did.
+
+    ``pending``/``failed``: a delayed payment method (bank debit, voucher) is still being processed / did not go
+    through; ``telegram_id`` and ``pack`` say whom to tell. ``reversed``: a refund or dispute from Stripe took the
+    pack's unspent credits back (``reversal``).
+    """
+
+    kind: StripeResult
     credited: Credited | None = None
+    telegram_id: int | None = None
+    pack: CreditPack | None = None
+    reversal: Reversal | None = None
 
 
 class Payments:
@@ -152,7 +177,9 @@ class Payments:
         if pack is None:
             raise PaymentError("payments.unknown_pack", f"paid for unknown pack {content.pack_id}")
         provider: Provider = "stars" if currency == STARS else "telegram"
-        return await self._credit(provider, charge_id, pack, telegram_id, fingerprint, amount, currency, None)
+        credited = await self._credit(provider, charge_id, pack, telegram_id, fingerprint, amount, currency, None)
+        assert credited is not None  # None only for a repeated Stripe event
+        return credited
 
     # --- Stripe ---------------------------------------------------------------------------------------------
 
@@ -164,18 +191,46 @@ class Payments:
         return await self.stripe.create_session(pack, telegram_id, fingerprint, f"checkout:{telegram_id}:{request_id}")
 
     async def handle_stripe_event(self, raw_body: bytes, signature: str | None) -> StripeOutcome:
-        """Verify and apply a webhook event; raises ``StripeSignatureError`` for a bad or stale signature."""
+        """Verify and apply a webhook event; raises ``StripeSignatureError`` for a bad or stale signature.
+
+        The event id is recorded in the same transaction as its effect (payment row and ledger rows): when that
+        fails the error propagates, nothing is recorded, and Stripe's retry is applied afresh.
+        """
         assert self.stripe is not None
         event = self.stripe.verify(raw_body, signature)
-        if event.type != "checkout.session.completed" or event.payment_status != "paid":
-            return StripeOutcome("ignored")
+        if event.type == "checkout.session.completed" and event.payment_status == "paid":
+            return await self._stripe_credit(event)
+        if event.type == "checkout.session.async_payment_succeeded" and event.payment_status == "paid":
+            return await self._stripe_credit(event)
+        if event.type == "checkout.session.completed" and event.payment_status == "unpaid":
+            return await self._stripe_notice(event, "pending")  # a delayed method: paid (or not) later
+        if event.type == "checkout.session.async_payment_failed":
+            return await self._stripe_notice(event, "failed")
+        if event.type == "charge.refunded":
+            return await self._stripe_reversal(event, "refund")
+        if event.type == "charge.dispute.created":
+            return await self._stripe_reversal(event, "dispute")
+        return StripeOutcome("ignored")
+
+    def _stripe_pack(self, event: StripeEvent) -> CreditPack | None:
+        """The pack a session pays for, or None when its pack, amount, currency or buyer (the fingerprint in
+        ``client_reference_id``) does not match ours."""
         pack = self.pack(event.pack_id or "")
-        if pack is None or event.amount_total != pack.usd_cents or event.fingerprint is None:
-            log.error("Stripe session %s does not match a pack; not credited", event.session_id)
+        if pack is None or event.amount_total != pack.usd_cents or event.currency != USD or event.fingerprint is None:
+            log.error(
+                "Stripe session %s (%s %s, pack %s) does not match a pack; ignored",
+                event.session_id,
+                event.amount_total,
+                event.currency,
+                event.pack_id,
+            )
+            return None
+        return pack
+
+    async def _stripe_credit(self, event: StripeEvent) -> StripeOutcome:
+        pack = self._stripe_pack(event)
+        if pack is None or event.fingerprint is None:
             return StripeOutcome("ignored")
-        async with self._db.transaction() as conn:  # the event id is remembered with the credit, or not at all
-            if not await self.records.record_event(conn, event.event_id, event.type, self._clock()):
-                return StripeOutcome("duplicate")
         credited = await self._credit(
             "stripe",
             event.session_id,
@@ -185,8 +240,45 @@ class Payments:
             event.amount_total,
             event.currency,
             event.payment_intent,
+            event=event,
         )
+        if credited is None:
+            return StripeOutcome("duplicate")
         return StripeOutcome("credited" if credited.new else "duplicate", credited)
+
+    async def _stripe_notice(self, event: StripeEvent, kind: Literal["pending", "failed"]) -> StripeOutcome:
+        pack = self._stripe_pack(event)
+        if pack is None:
+            return StripeOutcome("ignored")
+        async with self._db.transaction() as conn:
+            if not await self.records.record_event(conn, event.event_id, event.type, self._clock()):
+                return StripeOutcome("duplicate")
+        if await self.records.find("stripe", event.session_id) is not None:
+            return StripeOutcome("duplicate")  # Stripe does not order events: the payment was credited already
+        log.info("Stripe session %s: delayed payment %s", event.session_id, kind)
+        return StripeOutcome(kind, telegram_id=event.telegram_id, pack=pack)
+
+    async def _stripe_reversal(self, event: StripeEvent, kind: Literal["refund", "dispute"]) -> StripeOutcome:
+        payment = await self.records.find_stripe(event.payment_intent or "")
+        if payment is None or event.reversal_id is None:
+            log.warning("Stripe %s %s names no payment of ours (%s); ignored", kind, event.object_id, event.type)
+            return StripeOutcome("ignored")
+        now = self._clock()
+        async with self._db.transaction() as conn:  # the event, the reversal id and the debit: all or nothing
+            if not await self.records.record_event(conn, event.event_id, event.type, now):
+                return StripeOutcome("duplicate")
+            if not await self.records.record_reversal(conn, event.reversal_id, kind, payment.id, now):
+                return StripeOutcome("duplicate")
+            refunded = await self._take_back(conn, payment, now, f"stripe-{kind}:{event.reversal_id}")
+        log.warning(
+            "Stripe %s %s of payment %s: %s credits taken back",
+            kind,
+            event.reversal_id,
+            payment.external_id,
+            refunded.debited,
+            extra={"fingerprint": payment.fingerprint, "provider": "stripe"},
+        )
+        return StripeOutcome("reversed", reversal=Reversal(kind, event.reversal_id, refunded, event.reason))
 
     # --- crediting and refunds ------------------------------------------------------------------------------
 
@@ -200,32 +292,38 @@ class Payments:
         amount: int,
         currency: str,
         payment_intent: str | None,
-    ) -> Credited:
+        *,
+        event: StripeEvent | None = None,
+    ) -> Credited | None:
+        """Record the payment and its ledger row (and the Stripe event, when given) in one transaction.
+
+        Returns None when the Stripe event was seen before. Any database error propagates with nothing written.
+        """
         now = self._clock()
-        new = True
-        try:
-            async with self._db.transaction() as conn:
-                await self.records.insert(
-                    conn,
-                    provider=provider,
-                    external_id=external_id,
-                    telegram_id=telegram_id,
-                    fingerprint=fingerprint,
-                    pack_id=pack.id,
-                    credits=pack.credits,
-                    amount=amount,
-                    currency=currency,
-                    now=now,
-                    payment_intent=payment_intent,
-                )
+        async with self._db.transaction() as conn:
+            if event is not None and not await self.records.record_event(conn, event.event_id, event.type, now):
+                return None
+            payment_id = await self.records.insert(
+                conn,
+                provider=provider,
+                external_id=external_id,
+                telegram_id=telegram_id,
+                fingerprint=fingerprint,
+                pack_id=pack.id,
+                credits=pack.credits,
+                amount=amount,
+                currency=currency,
+                now=now,
+                payment_intent=payment_intent,
+            )
+            new = payment_id is not None
+            if new:
                 await self._ledger.append(
                     conn,
                     LedgerEntry(
                         fingerprint, "paid", "purchase", pack.credits, now, reference=f"{provider}:{external_id}"
                     ),
                 )
-        except sqlite3.IntegrityError:
-            new = False
         payment = await self.records.find(provider, external_id)
         assert payment is not None
         if new:
@@ -244,28 +342,43 @@ class Payments:
         """Take back the pack's unspent credits and mark the payment refunded (once)."""
         now = self._clock()
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT COALESCE(SUM(amount), 0) FROM credit_ledger WHERE fingerprint = ? AND bucket = 'paid'",
-                (payment.fingerprint,),
+            return await self._take_back(conn, payment, now, f"refund:{payment.provider}:{payment.external_id}")
+
+    async def _take_back(self, conn: aiosqlite.Connection, payment: Payment, now: datetime, reference: str) -> Refunded:
+        """Inside the caller's transaction: take back the pack's unspent credits, held ones included, once.
+
+        Unspent means the paid balance plus the credits that running or queued jobs hold: the balance is debited
+        now (never below zero) and each held credit is claimed with a ``refund-hold`` row on its job, so that when
+        the job releases the credit it is taken back in the same transaction (``Credits.settle``) instead of
+        returning to the buyer; a job that delivers has spent its credit and keeps it.
+        """
+        current = await self.records.find_in(conn, payment.id) or payment
+        if current.status == "refunded":
+            return Refunded(current, 0, 0, already_refunded=True)
+        balance = await self._ledger.paid_balance_in(conn, payment.fingerprint)
+        debit = max(0, min(payment.credits, balance))
+        held = await self._ledger.held_paid_jobs(conn, payment.fingerprint)
+        claimed = held[: payment.credits - debit]
+        taken = debit + len(claimed)
+        await self.records.mark_refunded(conn, payment.id, taken, now)
+        note = f"{payment.credits - taken} of {payment.credits} credits were already spent"
+        if debit:
+            await self._ledger.append(
+                conn, LedgerEntry(payment.fingerprint, "paid", "refund", -debit, now, reference=reference, note=note)
             )
-            row = await cursor.fetchone()
-            await cursor.close()
-            balance = int(row[0]) if row else 0
-            debit = max(0, min(payment.credits, balance))
-            if not await self.records.mark_refunded(conn, payment.id, debit, now):
-                return Refunded(payment, 0, 0, already_refunded=True)
-            if debit:
-                await self._ledger.append(
-                    conn,
-                    LedgerEntry(
-                        payment.fingerprint,
-                        "paid",
-                        "refund",
-                        -debit,
-                        now,
-                        reference=f"refund:{payment.provider}:{payment.external_id}",
-                        note=f"{payment.credits - debit} of {payment.credits} credits were already spent",
-                    ),
-                )
-        refreshed = await self.records.find(payment.provider, payment.external_id) or payment
-        return Refunded(refreshed, debit, payment.credits - debit)
+        for job_id in claimed:
+            await self._ledger.append(
+                conn,
+                LedgerEntry(
+                    payment.fingerprint,
+                    "paid",
+                    "refund-hold",
+                    0,
+                    now,
+                    job_id=job_id,
+                    reference=f"job:{job_id}",
+                    note=f"{reference}: taken back if the job releases its credit",
+                ),
+            )
+        refreshed = await self.records.find_in(conn, payment.id) or payment
+        return Refunded(refreshed, taken, payment.credits - taken)

@@ -3,6 +3,7 @@
 Errors::
 
     StripeCheckoutError       creating a session or a refund failed (Stripe down, bad key); safe message
+    └── StripeAlreadyRefunded the charge was already refunded (e.g. in the Dashboard): code charge_already_refunded
     StripeSignatureError      a webhook's signature is missing, wrong or stale, or its body is not an event
 """
 
@@ -19,11 +20,16 @@ import stripe
 from billing.packs import CreditPack
 
 log = logging.getLogger(__name__)
+CURRENCY = "usd"  # every Checkout Session is priced in US dollars (CreditPack.usd_cents)
 TOLERANCE_S = 300  # Stripe's default: a signature older than five minutes is refused as a replay
 
 
 class StripeCheckoutError(Exception):
     """Stripe could not create the session or refund."""
+
+
+class StripeAlreadyRefunded(StripeCheckoutError):
+    """Stripe refused the refund because the charge was already refunded in full."""
 
 
 class StripeSignatureError(Exception):
@@ -40,7 +46,12 @@ class StripeSession:
 
 @dataclass(frozen=True, slots=True)
 class StripeEvent:
-    """The parts of a verified webhook event that crediting needs."""
+    """The parts of a verified webhook event that crediting and reversals need.
+
+    ``object_id`` is the event object's id: a Checkout Session (``cs_…``), a charge (``ch_…``) or a dispute
+    (``dp_…``). ``reversal_id`` names one refund or dispute: the newest refund of a ``charge.refunded`` (Stripe
+    lists a charge's refunds newest first), or the dispute's id.
+    """
 
     event_id: str
     type: str
@@ -52,6 +63,9 @@ class StripeEvent:
     amount_total: int = 0
     currency: str = ""
     payment_intent: str | None = None
+    object_id: str = ""
+    reversal_id: str | None = None
+    reason: str = ""
 
 
 class StripeCheckout:
@@ -98,7 +112,7 @@ class StripeCheckout:
                 {
                     "quantity": 1,
                     "price_data": {
-                        "currency": "usd",
+                        "currency": CURRENCY,
                         "unit_amount": pack.usd_cents,
                         "product_data": {"name": f"CloudMusic · {pack.credits} credits"},
                     },
@@ -122,11 +136,17 @@ class StripeCheckout:
         return StripeSession(session.id, session.url)
 
     async def refund(self, payment_intent: str) -> str:
-        """Refund a payment in full; returns the refund id."""
+        """Refund a payment in full; returns the refund id. ``StripeAlreadyRefunded`` when it already was."""
         try:
             refund = await self._client().v1.refunds.create_async(
                 {"payment_intent": payment_intent}, options={"idempotency_key": f"refund:{payment_intent}"}
             )
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "charge_already_refunded":  # refunded in the Dashboard (or by a dispute's loss)
+                log.warning("Stripe says %s was already refunded", payment_intent)
+                raise StripeAlreadyRefunded("the payment was already refunded") from exc
+            log.error("Stripe refund of %s failed: %s", payment_intent, exc.user_message or type(exc).__name__)
+            raise StripeCheckoutError("the refund failed") from exc
         except stripe.StripeError as exc:
             log.error("Stripe refund of %s failed: %s", payment_intent, exc.user_message or type(exc).__name__)
             raise StripeCheckoutError("the refund failed") from exc
@@ -139,21 +159,61 @@ class StripeCheckout:
         try:
             text = raw_body.decode("utf-8")
             stripe.WebhookSignature.verify_header(text, signature, self._webhook_secret, TOLERANCE_S)
-            event = json.loads(text)
-            data = event["data"]["object"]
-            metadata = data.get("metadata") or {}
-            telegram_id = metadata.get("telegram_id")
-            return StripeEvent(
-                event_id=str(event["id"]),
-                type=str(event["type"]),
-                session_id=str(data.get("id", "")),
-                payment_status=str(data.get("payment_status", "")),
-                pack_id=metadata.get("pack_id"),
-                telegram_id=int(telegram_id) if telegram_id and str(telegram_id).isdigit() else None,
-                fingerprint=data.get("client_reference_id"),
-                amount_total=int(data.get("amount_total") or 0),
-                currency=str(data.get("currency") or ""),
-                payment_intent=data.get("payment_intent"),
-            )
-        except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            return _event(json.loads(text))
+        except (
+            stripe.SignatureVerificationError,
+            UnicodeDecodeError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            IndexError,
+        ) as exc:
             raise StripeSignatureError(type(exc).__name__) from exc
+
+
+def _event(event: dict[str, Any]) -> StripeEvent:
+    """Read the fields CloudMusic uses from an event; KeyError/TypeError/ValueError when it is not an event.
+
+    Field names follow Stripe's example objects (stripe-mock ``embedded/openapi/fixtures3.json``): a Checkout
+    Session has ``payment_status``, ``amount_total``, ``currency``, ``client_reference_id``, ``metadata`` and
+    ``payment_intent``; a charge has ``amount``, ``amount_refunded``, ``refunded``, ``payment_intent`` and
+    ``refunds.data``; a dispute has ``amount``, ``charge``, ``payment_intent`` and ``reason``.
+    """
+    data = event["data"]["object"]
+    if not isinstance(data, dict):
+        raise TypeError("data.object is not an object")
+    metadata = data.get("metadata") or {}
+    kind = str(event["type"])
+    object_id = str(data.get("id", ""))
+    reversal_id: str | None = None
+    if kind == "charge.refunded":
+        refunds = (data.get("refunds") or {}).get("data") or []
+        # Without the refunds list (not expanded), the cumulative refunded amount still names this refund.
+        reversal_id = str(refunds[0]["id"]) if refunds else f"{object_id}:{data.get('amount_refunded')}"
+    elif kind.startswith("charge.dispute."):
+        reversal_id = object_id
+    amount = data.get("amount_total") if kind.startswith("checkout.session.") else data.get("amount")
+    return StripeEvent(
+        event_id=str(event["id"]),
+        type=kind,
+        session_id=object_id if kind.startswith("checkout.session.") else "",
+        payment_status=str(data.get("payment_status") or ""),
+        pack_id=metadata.get("pack_id"),
+        telegram_id=_user_id(metadata.get("telegram_id")),
+        fingerprint=data.get("client_reference_id"),
+        amount_total=int(amount or 0),
+        currency=str(data.get("currency") or "").lower(),
+        payment_intent=data.get("payment_intent"),
+        object_id=object_id,
+        reversal_id=reversal_id,
+        reason=str(data.get("reason") or ""),
+    )
+
+
+def _user_id(value: object) -> int | None:
+    """The Telegram user id from Stripe metadata, or None when it is missing or not a number."""
+    try:
+        return int(str(value)) if value else None
+    except ValueError:
+        return None

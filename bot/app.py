@@ -3,42 +3,57 @@
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Any
 
-from telegram import BotCommand
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import BadRequest
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     ExtBot,
+    InlineQueryHandler,
     MessageHandler,
     PreCheckoutQueryHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
 
-from bot.commands import PUBLIC_COMMANDS
+from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import BotContext, CloudMusicApplication
 from bot.handlers import (
     account,
     admin,
+    apikeys,
+    demo,
     errors,
     fallback,
     generate,
     guided,
     history,
+    inline,
+    invite,
+    language,
+    link,
+    listen,
     payments,
     presets,
     refunds,
     start,
+    studio,
+    support,
     teaser,
     tracks,
 )
 from bot.observed_limiter import ErrorObserver, ObservedRateLimiter
+from bot.payment_inbox import InboxBot
 from bot.services import Services
+
+log = logging.getLogger(__name__)
 
 #: How many updates may be processed at once, so one slow conversation never stalls the others.
 CONCURRENT_UPDATES = 64
@@ -46,22 +61,18 @@ CONCURRENT_UPDATES = 64
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
-def build_bot(
-    token: str, *, base_url: str, base_file_url: str, on_api_error: ErrorObserver | None = None
-) -> ExtBot[int]:
+def build_bot(token: str, *, base_url: str, base_file_url: str, on_api_error: ErrorObserver | None = None) -> InboxBot:
     """The Bot API client: pooled HTTP, a separate long-poll connection, Telegram's flood limits respected.
 
     ``on_api_error`` hears of every call (but getUpdates) that raises a ``TelegramError``, retries included.
     """
-    return ExtBot(
+    return InboxBot(  # an ExtBot whose polled updates reach the payment inbox before they are confirmed
         token,
         base_url=base_url,
         base_file_url=base_file_url,
         request=HTTPXRequest(connection_pool_size=128, read_timeout=30.0, write_timeout=60.0),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
-        rate_limiter=AIORateLimiter(max_retries=3)
-        if on_api_error is None
-        else ObservedRateLimiter(on_api_error, max_retries=3),
+        rate_limiter=ObservedRateLimiter(on_api_error, max_retries=3),  # pre-checkout answers skip its queue
     )
 
 
@@ -90,8 +101,11 @@ def build_application(
         "balance": account.balance_command,
         "cancel": account.cancel_command,
         "buy": payments.buy_command,
-        "paysupport": payments.paysupport_command,
+        "paysupport": support.paysupport_command,
+        "support": support.support_command,
         "terms": payments.terms_command,
+        "language": language.language_command,
+        "invite": invite.invite_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))
@@ -111,6 +125,9 @@ def build_application(
     }
     for name, callback in admin_commands.items():
         app.add_handler(CommandHandler(name, callback, filters=admins))
+    app.add_handler(CommandHandler("apikey", apikeys.apikey_command, filters=admins))
+    app.add_handler(CommandHandler("studio", studio.studio_command, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("link", link.link_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:(ok|no):\d+$"))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))
@@ -118,10 +135,21 @@ def build_application(
     app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=r"^gm:"))
     app.add_handler(CallbackQueryHandler(presets.preset_button, pattern=r"^pr:"))
     app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=r"^(rg|ex|wav|st|sh):"))
-    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re):"))
+    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re|hdel):"))
     app.add_handler(CallbackQueryHandler(payments.buy_command, pattern=r"^buy$"))
     app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=r"^(pack|fiat|card):"))
     app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=r"^tz:\d+$"))
+    app.add_handler(CallbackQueryHandler(support.cancel_button, pattern=r"^sup:cancel$"))
+    if services.listening is not None:
+        clips = filters.AUDIO | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE
+        clips |= filters.Document.AUDIO | filters.Document.VIDEO
+        for extension in ("mp3", "wav", "m4a", "ogg", "oga", "opus", "flac", "aac", "mp4", "mov", "webm", "mkv"):
+            clips |= filters.Document.FileExtension(extension)  # clients may send these as octet-stream
+        app.add_handler(MessageHandler(clips & filters.ChatType.PRIVATE, listen.listen_message))
+        app.add_handler(CallbackQueryHandler(listen.listen_button, pattern=r"^ls:[ms]:\d+$"))
+    app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:[a-z]{2}$"))
+    app.add_handler(InlineQueryHandler(inline.inline_query))
+    app.add_handler(CallbackQueryHandler(demo.example_button, pattern=r"^try:[a-z]{1,16}$"))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))
@@ -129,13 +157,31 @@ def build_application(
     app.add_handler(
         MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL & filters.ChatType.PRIVATE, fallback.unreadable)
     )
+    # Support mode (state in the database) is checked before any handler can take a message as a prompt.
+    not_payment = ~filters.SUCCESSFUL_PAYMENT & ~filters.StatusUpdate.REFUNDED_PAYMENT & ~filters.StatusUpdate.ALL
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & not_payment, support.intake), group=support.SUPPORT_GROUP)
+    # Before every other handler, in a group of its own (a group runs only its first match): the /language choice.
+    app.add_handler(TypeHandler(Update, language.load_language), group=-100)
     app.add_error_handler(functools.partial(errors.on_error, reporter=error_reporter))
     return app
 
 
 async def _post_init(app: App) -> None:
-    """Publishes the command menu in every language that has a catalog."""
-    texts = app.services.texts  # type: ignore[attr-defined]
-    for language in texts.languages:
-        commands = [BotCommand(name, texts.get(language, f"command.{name}")) for name in PUBLIC_COMMANDS]
-        await app.bot.set_my_commands(commands, language_code=None if language == "en" else language)
+    """Publishes the command menu, description and short description in every language that has a catalog.
+
+    Admins get their own menu with the admin commands too (``BotCommandScopeChat``); nobody else sees them.
+    """
+    services: Services = app.services  # type: ignore[attr-defined]
+    texts = services.texts
+    for code in texts.languages:
+        language_code = None if code == "en" else code  # English is the default for every other language
+        public = [BotCommand(name, texts.get(code, f"command.{name}")) for name in PUBLIC_COMMANDS]
+        await app.bot.set_my_commands(public, language_code=language_code)
+        await app.bot.set_my_description(texts.get(code, "bot.description"), language_code=language_code)
+        await app.bot.set_my_short_description(texts.get(code, "bot.short_description"), language_code=language_code)
+        admin = public + [BotCommand(name, texts.get(code, f"command.{name}")) for name in ADMIN_COMMANDS]
+        for admin_id in services.settings.admin_ids:
+            try:
+                await app.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id), language_code=language_code)
+            except BadRequest as exc:  # "chat not found": the admin has not started the bot yet
+                log.warning("could not publish the admin menu for %s: %s", admin_id, exc)

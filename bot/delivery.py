@@ -7,13 +7,16 @@ import html
 import logging
 import time
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, SwitchInlineQueryChosenChat
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from billing import Credited
+from billing.referrals import Referrals, Reward
+from bot.studio.delivery import is_web_visitor
 from bot.texts import Texts
 from scheduler.delivery import DeliveryError, FailureReason, Receipt, TrackFiles
+from scheduler.tracks import UPLOAD_LIMIT
 from storage import Job, UserRepository
 
 log = logging.getLogger(__name__)
@@ -23,8 +26,17 @@ PROMPT_PREVIEW = 80
 class TelegramDelivery:
     """Talks to the user who asked for a job, in their language."""
 
-    def __init__(self, bot: Bot, texts: Texts, users: UserRepository, *, can_extend: dict[str, bool]) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        texts: Texts,
+        users: UserRepository,
+        *,
+        can_extend: dict[str, bool],
+        referrals: Referrals | None = None,
+    ) -> None:
         self._bot, self._texts, self._users = bot, texts, users
+        self._referrals = referrals  # invitation rewards, paid when an invited person's first track arrives
         self._can_extend = can_extend  # engine name → whether its default model can continue audio
         self._composing: set[int] = set()  # jobs whose status message already says "composing"
         self._languages: dict[int, tuple[str, float]] = {}  # telegram id → (language, valid until)
@@ -41,6 +53,10 @@ class TelegramDelivery:
             self._languages.clear()
         self._languages[job.telegram_id] = (language, now + 60.0)
         return language
+
+    def forget_language(self, telegram_id: int) -> None:
+        """Drop the remembered language of a user who just chose another one with /language."""
+        self._languages.pop(telegram_id, None)
 
     def _prompt(self, job: Job) -> str:
         short = job.prompt if len(job.prompt) <= PROMPT_PREVIEW else job.prompt[: PROMPT_PREVIEW - 1] + "…"
@@ -89,6 +105,8 @@ class TelegramDelivery:
         audio, cover = await asyncio.gather(
             asyncio.to_thread(files.mp3.read_bytes), asyncio.to_thread(files.cover.read_bytes)
         )
+        if len(audio) + len(cover) > UPLOAD_LIMIT:  # Telegram would answer 413: fail cleanly, the credit comes back
+            raise DeliveryError(f"the MP3 is {len(audio)} bytes, over Telegram's upload limit for bots")
         try:
             message = await self._bot.send_audio(
                 job.chat_id,
@@ -108,8 +126,28 @@ class TelegramDelivery:
         return Receipt(file_id=message.audio.file_id, message_id=message.message_id)
 
     async def finished(self, job: Job) -> None:
-        """Marks the status message done."""
+        """Marks the status message done; the invited person's first track pays both sides' invitation credits."""
+        reward = None
+        if self._referrals is not None and job.funding != "house":
+            try:
+                reward = await self._referrals.reward(job.telegram_id, job.id)
+            except Exception:  # the reward stays owed: the next delivered track claims it
+                log.exception("could not pay the invitation reward for job %s", job.id)
         await self._status(job, "status.done")
+        if reward is not None:
+            await self._announce(reward)
+
+    async def _announce(self, reward: Reward) -> None:
+        for telegram_id, key in (
+            (reward.invited_id, "invite.reward_invited"),
+            (reward.inviter_id, "invite.reward_inviter"),
+        ):
+            user = await self._users.get(telegram_id)
+            text = self._texts.get(user.language if user else None, key, credits=reward.credits)
+            try:
+                await self._bot.send_message(telegram_id, text)
+            except TelegramError as exc:  # credits are paid; the note is a courtesy
+                log.warning("could not tell %s about an invitation reward: %s", telegram_id, exc)
 
     async def failed(self, job: Job, reason: FailureReason) -> None:
         """Replaces the status with why the job failed and that the credit came back."""
@@ -155,7 +193,18 @@ class TelegramDelivery:
             second.append(InlineKeyboardButton(t.get(language, "button.stems"), callback_data=f"st:{job.id}"))
         share_key = "button.shared" if job.shared_at else "button.share"
         third = [InlineKeyboardButton(t.get(language, share_key), callback_data=f"sh:{job.id}")]
-        return InlineKeyboardMarkup([first, second, third])
+        # Inline mode in a chat the person picks, typed "#<id>": that one track, sent by its file id.
+        chosen_chat = SwitchInlineQueryChosenChat(
+            query=f"#{job.id}",
+            allow_user_chats=True,
+            allow_bot_chats=False,
+            allow_group_chats=True,
+            allow_channel_chats=True,
+        )
+        fourth = [
+            InlineKeyboardButton(t.get(language, "button.send_to_chat"), switch_inline_query_chosen_chat=chosen_chat)
+        ]
+        return InlineKeyboardMarkup([first, second, third, fourth])
 
 
 def _slug(title: str) -> str:
@@ -166,7 +215,7 @@ def _slug(title: str) -> str:
 async def notify_credited(bot: Bot, texts: Texts, users: UserRepository, credited: Credited) -> None:
     """Tells the buyer that a payment made outside the chat (Stripe) was credited."""
     telegram_id = credited.payment.telegram_id
-    if telegram_id is None:
+    if telegram_id is None or is_web_visitor(telegram_id):  # a web session has no chat: its page shows the balance
         return
     user = await users.get(telegram_id)
     text = texts.get(
@@ -174,6 +223,7 @@ async def notify_credited(bot: Bot, texts: Texts, users: UserRepository, credite
         "payments.credited",
         credits=credited.payment.credits,
         balance=credited.paid_balance,
+        payment_id=credited.payment.external_id,
     )
     try:
         await bot.send_message(telegram_id, text)

@@ -1,7 +1,8 @@
 """Logging: text or JSON lines, a trace id carried through a piece of work, and secrets scrubbed from every record.
 
-httpx logs each request URL, and a Bot API URL contains the bot token; the redaction filter replaces tokens and
-any registered secret values before a record is formatted, whichever handler prints it.
+httpx logs each request URL, and a Bot API URL contains the bot token; the redaction filter replaces bot tokens,
+anything shaped like a payment provider token (``…:TEST:…``/``…:LIVE:…``) and any registered secret values before
+a record is formatted, whichever handler prints it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from datetime import UTC, datetime
 
 trace_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("trace_id", default="-")
 _BOT_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
+#: Payment provider tokens from @BotFather look like ``<provider id>:TEST:<key>`` or ``<provider id>:LIVE:<key>``.
+_PROVIDER_TOKEN = re.compile(r"\d{5,}:(?:TEST|LIVE):[A-Za-z0-9_=+/-]+")
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -33,6 +36,7 @@ class RedactingFilter(logging.Filter):
         self._secrets = sorted({s for s in secret_values if len(s) >= 6}, key=len, reverse=True)
 
     def _clean(self, text: str) -> str:
+        text = _PROVIDER_TOKEN.sub("<redacted>", text)
         text = _BOT_TOKEN.sub("<redacted>", text)
         for value in self._secrets:
             text = text.replace(value, "<redacted>")

@@ -4,6 +4,11 @@ Every call but ``getUpdates`` passes through the bot's rate limiter (PTB's publi
 calls; ``BaseRequest.post`` is final), once per attempt, so retried flood-limit answers count too, whichever code
 made the call and whether or not it catches the error. ``getUpdates`` is observed through the updater's
 ``error_callback`` instead (see :func:`polling_error_callback`).
+
+Calls in :data:`EXPRESS` skip the limiter's queue: after a 429, ``AIORateLimiter`` pauses *every* call until
+``retry_after`` ends (PITFALLS.md), and a pre-checkout answer held behind that pause (e.g. during a broadcast) would
+miss Telegram's 10 s deadline for ``answerPreCheckoutQuery``. It is not a message, so flood control does not count
+it; it goes out at once, one attempt, still observed.
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ log = logging.getLogger(__name__)
 #: Called with the Bot API method and the error one call raised.
 ErrorObserver = Callable[[str, TelegramError], None]
 _Result = bool | dict[str, Any] | list[dict[str, Any]]
+#: Bot API methods answered at once, never queued behind the limiter's pause or pacing.
+EXPRESS = frozenset({"answerPreCheckoutQuery"})
 
 
 class ObservedRateLimiter(AIORateLimiter):
-    """An ``AIORateLimiter`` that reports each failed attempt to ``observer``; otherwise unchanged."""
+    """An ``AIORateLimiter`` that reports each failed attempt to ``observer`` and lets :data:`EXPRESS` calls by."""
 
-    def __init__(self, observer: ErrorObserver, **kwargs: Any) -> None:
+    def __init__(self, observer: ErrorObserver | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._observer = observer
 
@@ -38,15 +45,18 @@ class ObservedRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> _Result:
-        """Rate-limit the call as ``AIORateLimiter`` does, reporting every attempt that raises."""
+        """Rate-limit the call as ``AIORateLimiter`` does (EXPRESS calls: at once), reporting attempts that raise."""
 
         async def observed(*call_args: Any, **call_kwargs: Any) -> _Result:
             try:
                 return await callback(*call_args, **call_kwargs)
             except TelegramError as exc:
-                self._observer(endpoint, exc)
+                if self._observer is not None:
+                    self._observer(endpoint, exc)
                 raise
 
+        if endpoint in EXPRESS:
+            return await observed(*args, **kwargs)
         return await super().process_request(observed, args, kwargs, endpoint, data, rate_limit_args)
 
 

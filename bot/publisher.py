@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.texts import Texts
 from scheduler.publisher import AudioPost, PostReceipt, PublishRejected, PublishRetryable, PublishUncertain
 from scheduler.teaser import TeaserConfig
+from scheduler.tracks import UPLOAD_LIMIT
 from storage import Job, Teaser, UserRepository
 
 CHANNEL_LANGUAGE = "en"  # the channel speaks the default catalog's language
@@ -52,6 +53,8 @@ class TelegramPublisher:
         markup = None
         if post.links:
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(link.text, url=link.url)] for link in post.links])
+        if len(post.audio) + len(post.cover or b"") > UPLOAD_LIMIT:  # Telegram would answer 413, every time
+            raise PublishRejected(f"the audio is {len(post.audio)} bytes, over Telegram's upload limit for bots")
         try:
             message = await self._bot.send_audio(
                 _chat(destination),
@@ -111,7 +114,10 @@ class TelegramTeaserMessenger:
 
 def _chat(destination: str) -> int | str:
     """A numeric channel id as an int, an ``@username`` as is."""
-    return int(destination) if destination.lstrip("-").isdigit() else destination
+    try:
+        return int(destination)
+    except ValueError:
+        return destination
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -7,12 +7,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from billing import Payments, fingerprint
+from billing.referrals import Referrals
 from bot.delivery import TelegramDelivery
+from bot.payment_inbox import StarsDesk
 from bot.settings import Settings
 from bot.texts import Texts
+from scheduler.demo import DemoTrack
+from scheduler.listening import Listening
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
-from storage import Database, UserRepository
+from storage import Database, TrackRepository, UserRepository
 
 
 def utc_now() -> datetime:
@@ -34,6 +38,15 @@ class Services:
     fingerprint_secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
     teasers: TeaserDesk | None = None  # channel teasers: the admin's /teaser and "Make yours" deep links
+    stars: StarsDesk | None = None  # Stars payments and refunds, through the durable payment inbox
+    listening: Listening | None = None  # clips sent to the bot: analysis, recommendation, compose to match
+    referrals: Referrals | None = None  # /invite links and their rewards
+    demo: DemoTrack | None = None  # the /start demo track
+
+    @property
+    def tracks(self) -> TrackRepository:
+        """Users' delivered tracks, searchable (inline mode, /history search)."""
+        return TrackRepository(self.db)
 
     def fingerprint(self, telegram_id: int) -> str:
         """The quota/ledger key of a Telegram user."""

@@ -7,6 +7,8 @@ logs or ``repr``.
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import re
 import secrets
 from datetime import time
@@ -58,6 +60,7 @@ class Settings(BaseSettings):
     teaser_prompts: Annotated[tuple[str, ...], NoDecode] = DEFAULT_TEASER_PROMPTS
     audio_retention_days: int = Field(default=30, ge=1, le=3650)
     credit_packs: str = DEFAULT_PACKS
+    analyses_daily_limit: int = Field(default=10, ge=0, le=1000)  # free clip analyses per user per day
     payment_provider_token: SecretStr | None = None
     payment_currency: str = "USD"
     stripe_secret_key: SecretStr | None = None
@@ -69,6 +72,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None  # declared before webhook_url, whose validator checks the pair
     webhook_url: str | None = Field(default=None, validate_default=True)
     http_host: str = "127.0.0.1"
+    sandbox_public: bool = False  # sandbox mode only: listen on HTTP_HOST even when it is not loopback
     http_port: int = Field(default=8080, ge=0, le=65535)
     generation_timeout: float = Field(default=300.0, gt=0, le=3600)
     generation_workers: int = Field(default=2, ge=1, le=64)
@@ -76,6 +80,16 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(default=20.0, ge=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    #: Show the card (Stripe) button and the Telegram payment provider inside Telegram. Off by default: Telegram's
+    #: rules for digital goods require Stars inside a bot; Stripe stays available on the web either way.
+    stripe_in_telegram: bool = False
+    webapp_auth_max_age: int = Field(default=86400, ge=60, le=30 * 86400)  # seconds an initData stays valid
+    api_rate_limit: int = Field(default=120, ge=1, le=10000)  # API requests a minute per caller (key or user)
+    api_ip_rate_limit: int = Field(default=600, ge=1, le=100000)  # API requests a minute per client IP
+    trusted_proxies: Annotated[frozenset[str], NoDecode] = frozenset()  # whose X-Forwarded-For is believed
+    web_studio: bool = True  # False: the studio serves only Telegram (Mini App) users and API keys
+    # Invitations (/invite): paid credits each side gets when an invited person's first track is delivered.
+    referral_credits: int = Field(default=2, ge=0, le=100)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -91,10 +105,26 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
-            bad = [p for p in parts if not p.lstrip("-").isdigit()]
-            if bad:
-                raise ValueError(f"expected comma-separated Telegram user ids, got {bad[0]!r}")
-            return frozenset(int(p) for p in parts)
+            ids = []
+            for part in parts:
+                try:
+                    ids.append(int(part))
+                except ValueError:
+                    raise ValueError(f"expected comma-separated Telegram user ids, got {part!r}") from None
+            return frozenset(ids)
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            for part in parts:
+                try:
+                    ipaddress.ip_address(part)
+                except ValueError:
+                    raise ValueError(f"expected comma-separated IP addresses, got {part!r}") from None
+            return frozenset(parts)
         return value
 
     @field_validator("teaser_prompts", mode="before")
@@ -165,7 +195,12 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "stripe_secret_key", "stripe_webhook_secret", "payment_provider_token", "replicate_api_token", mode="before"
+        "stripe_secret_key",
+        "stripe_webhook_secret",
+        "payment_provider_token",
+        "replicate_api_token",
+        "fingerprint_secret",
+        mode="before",
     )
     @classmethod
     def _empty_secret_is_unset(cls, value: object) -> object:
@@ -227,14 +262,27 @@ class Settings(BaseSettings):
         return parse_packs(self.credit_packs)
 
     @property
+    def state_dir(self) -> Path:
+        """Where the database, audio and generated secret live: DATA_DIR, or DATA_DIR/sandbox in sandbox mode.
+
+        The sandbox never opens the real bot's database: anyone on the sandbox page acts as any user.
+        """
+        return self.data_dir / "sandbox" if self.sandbox else self.data_dir
+
+    @property
     def database_path(self) -> Path:
         """The SQLite file."""
-        return self.data_dir / "cloudmusic.db"
+        return self.state_dir / "cloudmusic.db"
+
+    @property
+    def payment_inbox_path(self) -> Path:
+        """The payment inbox: its own small SQLite file beside the database (whose lock never blocks it)."""
+        return self.database_path.parent / "payments-inbox.db"
 
     @property
     def audio_dir(self) -> Path:
         """Where rendered audio files live."""
-        return self.data_dir / "audio"
+        return self.state_dir / "audio"
 
     @property
     def quota_zone(self) -> ZoneInfo:
@@ -262,20 +310,49 @@ def describe_error(error: ValidationError) -> str:
     return "Bad configuration: " + "; ".join(problems)
 
 
+def secret_values(settings: Settings) -> list[str]:
+    """Every configured secret's value, for the log scrubber."""
+    candidates = (
+        settings.telegram_bot_token,
+        settings.fingerprint_secret,
+        settings.payment_provider_token,
+        settings.stripe_secret_key,
+        settings.stripe_webhook_secret,
+        settings.replicate_api_token,
+        settings.webhook_secret,
+    )
+    return [s.get_secret_value() for s in candidates if s is not None]
+
+
+class SecretFileError(Exception):
+    """The generated secret file cannot be used; the message names the file and what to do."""
+
+
 def fingerprint_secret(settings: Settings) -> bytes:
-    """The HMAC key for user fingerprints: ``FINGERPRINT_SECRET``, else one generated once into DATA_DIR."""
+    """The HMAC key for user fingerprints: ``FINGERPRINT_SECRET``, else one generated once into the state directory.
+
+    The file is created 0600 in one step (``os.open`` with the mode and ``O_EXCL``), so there is no moment when
+    another user could read it. An empty file stops start-up (:class:`SecretFileError`): a blank key would make
+    every fingerprint guessable, and a new one would silently reset everyone's quota.
+    """
     if settings.fingerprint_secret is not None:
         return settings.fingerprint_secret.get_secret_value().encode()
-    path = settings.data_dir / "fingerprint.secret"
-    if path.exists():
-        return path.read_text(encoding="ascii").strip().encode()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    # O_EXCL: two processes starting at once must agree on one key, never overwrite each other's.
-    try:
-        with path.open("x", encoding="ascii") as handle:
-            handle.write(value + "\n")
-        path.chmod(0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip().encode()
+    path = settings.state_dir / "fingerprint.secret"
+    if not path.exists():
+        settings.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        value = secrets.token_hex(32)
+        # O_EXCL: two processes starting at once must agree on one key, never overwrite each other's.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(value + "\n")
+            return value.encode()
+    value = path.read_text(encoding="ascii").strip()
+    if not value:
+        raise SecretFileError(
+            f"{path} is empty: restore it from a backup, or delete it to generate a new key (this resets quotas)"
+        )
     return value.encode()

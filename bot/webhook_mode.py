@@ -3,6 +3,8 @@
 Each request must carry ``X-Telegram-Bot-Api-Secret-Token`` equal to ``WEBHOOK_SECRET`` (compared in constant
 time); otherwise it is refused with 403 and nothing is processed. A body that is not an Update is refused with
 400. Accepted updates go straight onto PTB's update queue and the answer is sent at once: handlers run after.
+A Stars payment or refund is first written to the payment inbox; if that fails the answer is 503, so Telegram
+delivers it again.
 
 Health: the webhook is alive once ``setWebhook`` succeeded and while Telegram's own ``getWebhookInfo`` (read every
 ``CHECK_EVERY_S``) shows our URL and no delivery error newer than the last update we received.
@@ -16,6 +18,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -27,6 +30,8 @@ from bot.health import Check
 
 log = logging.getLogger(__name__)
 
+#: Writes the payments among some updates to the payment inbox; False when one could not be written.
+Receive = Callable[[Sequence[Update]], Awaitable[bool]]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024  # an Update is a few kB; Telegram never sends files in it
 CHECK_EVERY_S = 60.0
@@ -35,8 +40,9 @@ CHECK_EVERY_S = 60.0
 class TelegramWebhook:
     """Registers the webhook with Telegram and serves ``POST <path of url>``; reports its own health."""
 
-    def __init__(self, application: App, *, url: str, secret: str) -> None:
+    def __init__(self, application: App, *, url: str, secret: str, receive: Receive | None = None) -> None:
         self._app, self.url, self._secret = application, url, secret.encode()
+        self._receive = receive  # the payment inbox: must hold a payment before Telegram is answered
         self.path = urlsplit(url).path or "/"
         self.registered = False
         self.received = 0
@@ -79,6 +85,8 @@ class TelegramWebhook:
         except (ValueError, TypeError, KeyError) as exc:
             log.warning("webhook request refused: %s", type(exc).__name__)
             return web.json_response({"error": "malformed update"}, status=400)
+        if self._receive is not None and not await self._receive([update]):
+            return web.json_response({"error": "payment inbox unavailable"}, status=503)  # Telegram retries
         await self._app.update_queue.put(update)
         self.received += 1
         self._last_update_at = time.time()

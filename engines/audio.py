@@ -33,10 +33,16 @@ __all__ = [
     "decode_audio",
     "decode_audio_async",
     "duration_seconds",
+    "encode_flac",
+    "encode_flac_async",
     "encode_mp3",
     "encode_mp3_async",
     "encode_wav",
     "encode_wav_async",
+    "flac_from_wav",
+    "mp3_frames",
+    "mp3_frames_async",
+    "mp3_tag",
     "normalize_loudness",
     "teaser_cut",
 ]
@@ -84,22 +90,65 @@ def wav_bytes(samples: Samples, sample_rate: int) -> bytes:
     return buffer.getvalue()
 
 
+def encode_flac(samples: Samples, sample_rate: int) -> bytes:
+    """Return ``samples`` as a 16-bit FLAC file: the same audio as :func:`wav_bytes`, losslessly compressed.
+
+    FLAC through ffmpeg's built-in encoder rather than ``soundfile``/pyFLAC: ffmpeg is already a dependency we
+    guarantee (the system's or imageio-ffmpeg's, both with the native ``flac`` encoder), so this adds no package and
+    no C library. ffmpeg writes to a file, not a pipe, so it can seek back and fill in STREAMINFO's total length
+    and MD5 (on a pipe it leaves them empty and some players then show no duration).
+    """
+    with tempfile.TemporaryDirectory(prefix="cloudmusic-") as tmp:
+        target = os.path.join(tmp, "out.flac")
+        run_ffmpeg(
+            ["-f", "wav", "-i", "pipe:0", "-c:a", "flac", "-sample_fmt", "s16", target],
+            stdin=wav_bytes(samples, sample_rate),
+        )
+        with open(target, "rb") as file:
+            return file.read()
+
+
+def flac_from_wav(wav: bytes) -> bytes:
+    """Return a WAV file's audio as FLAC (16-bit), losslessly; AudioDecodeError when ``wav`` is not audio."""
+    samples, rate = decode_audio(wav)  # a 16-bit WAV comes back bit-exact: k / 32768 → k
+    return encode_flac(samples, rate)
+
+
 #: LAME's speed/quality trade-off (0 best … 9 fastest; its default is 3). At 192 kbps CBR, 5 is ~20 % faster than 3
 #: for a 30 s track, which keeps a synth track's render + MP3 under 0.4 s (bench/results.md).
 LAME_QUALITY = 5
 
 
 def encode_mp3(
-    track: GeneratedTrack, *, title: str | None = None, artist: str | None = None, bitrate: str = "192k"
+    track: GeneratedTrack,
+    *,
+    title: str | None = None,
+    artist: str | None = None,
+    bitrate: str = "192k",
+    cover: bytes | None = None,
 ) -> bytes:
-    """Return the track as a CBR MP3 with ID3v2.3 title, artist, licence and a comment naming the seed."""
-    frames = as_frames(track.samples)
+    """Return the track as a CBR MP3 with ID3v2.3 title, artist, licence, a comment naming the seed and, when
+    given, ``cover`` (JPEG) as embedded front-cover art."""
+    return mp3_tag(track, title=title, artist=artist, cover=cover) + mp3_frames(track, bitrate=bitrate)
+
+
+def mp3_tag(
+    track: GeneratedTrack, *, title: str | None = None, artist: str | None = None, cover: bytes | None = None
+) -> bytes:
+    """The ID3v2.3 tag :func:`encode_mp3` puts before the audio (so the audio can be encoded while the cover is
+    drawn, and the two joined after)."""
     tags = {
         "title": title or f"CloudMusic #{track.seed}",
         "artist": artist or f"CloudMusic · {track.engine}",
         "copyright": f"{track.license.name} ({track.license.id})",
         "comment": f"{track.engine}/{track.model} · seed {track.seed}",
     }
+    return id3v23(tags, cover)
+
+
+def mp3_frames(track: GeneratedTrack, *, bitrate: str = "192k") -> bytes:
+    """The track as bare CBR MP3 audio frames (no tag)."""
+    frames = as_frames(track.samples)
     # LAME in-process rather than an ffmpeg subprocess: this is the per-track hot path, and a process per track
     # cost 28 ms of CPU for a 2 s track against 11 ms here (9 ms of it just starting ffmpeg), 233 → 191 ms for
     # 30 s, at the same LAME quality; the encoder releases the GIL, so workers encode in parallel
@@ -110,7 +159,7 @@ def encode_mp3(
     encoder.set_channels(int(frames.shape[1]))
     encoder.set_quality(LAME_QUALITY)
     audio = bytes(encoder.encode(pcm16(frames)) + encoder.flush())
-    return id3v23(tags) + gapless_info_frame(audio, int(frames.shape[0])) + audio
+    return gapless_info_frame(audio, int(frames.shape[0])) + audio
 
 
 # LAME's fixed encoder delay (samples of priming before the first input sample) for MPEG-1 Layer III; decoders
@@ -324,10 +373,25 @@ def normalize_loudness(samples: Samples, sample_rate: int, target_lufs: float = 
 
 
 async def encode_mp3_async(
-    track: GeneratedTrack, *, title: str | None = None, artist: str | None = None, bitrate: str = "192k"
+    track: GeneratedTrack,
+    *,
+    title: str | None = None,
+    artist: str | None = None,
+    bitrate: str = "192k",
+    cover: bytes | None = None,
 ) -> bytes:
     """:func:`encode_mp3` in a worker thread."""
-    return await asyncio.to_thread(encode_mp3, track, title=title, artist=artist, bitrate=bitrate)
+    return await asyncio.to_thread(encode_mp3, track, title=title, artist=artist, bitrate=bitrate, cover=cover)
+
+
+async def mp3_frames_async(track: GeneratedTrack, *, bitrate: str = "192k") -> bytes:
+    """:func:`mp3_frames` in a worker thread."""
+    return await asyncio.to_thread(mp3_frames, track, bitrate=bitrate)
+
+
+async def encode_flac_async(samples: Samples, sample_rate: int) -> bytes:
+    """:func:`encode_flac` in a worker thread."""
+    return await asyncio.to_thread(encode_flac, samples, sample_rate)
 
 
 async def encode_wav_async(track: GeneratedTrack) -> bytes:

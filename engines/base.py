@@ -82,6 +82,9 @@ class Capabilities:
     commercial_use: bool
     stems: bool = False  # can return per-instrument stems
     deterministic: bool = False  # the same request and seed give identical audio (so stems can be re-rendered later)
+    # The shortest length worth composing (seconds): under two bars at 96 BPM a track is a blip, not music.
+    # Intake refuses shorter requests before a credit is touched; engines themselves accept any positive length.
+    min_duration: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)

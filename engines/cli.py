@@ -1,6 +1,7 @@
 """``python -m engines``: list the registered engines, or render one prompt to an MP3 or WAV file.
 
     python -m engines list
+    python -m engines analyse clip.mp4
     python -m engines render "dark synthwave, driving bass" --engine synth --duration 30 --seed 7 -o track.mp3
 
 This is a developer's tool and its own composition root: it alone reads ``REPLICATE_API_TOKEN`` and
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import sys
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from engines.analysis import AnalysisError
 from engines.base import EngineError, EngineOptions, GeneratedTrack, GenerationRequest
 from engines.ffmpeg import FFmpegFailed, FFmpegMissing
 from engines.registry import EngineLoadError, UnknownEngine, available_engines, get_engine
@@ -38,14 +41,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "list":
             return asyncio.run(_list())
+        if args.command == "analyse":
+            return _analyse(args.file)
         return asyncio.run(_render(args))
     except (UsageError, UnknownEngine, EngineLoadError, FFmpegMissing, FFmpegFailed, OSError) as exc:
         return _fail(str(exc))
+    except AnalysisError as exc:
+        return _fail(f"cannot analyse {str(args.file)!r}: {_ANALYSIS_PROBLEMS[exc.key]}")
     except EngineError as exc:
         detail = str(exc)
         return _fail(exc.user_message if detail == exc.user_message else f"{exc.user_message} ({detail})")
     except KeyboardInterrupt:
         return _fail("interrupted", status=130)
+
+
+_ANALYSIS_PROBLEMS = {
+    "listen.not_audio": "it has no audio stream",
+    "listen.undecodable": "ffmpeg cannot read it as audio or video",
+    "listen.silent": "it is silent",
+}
+
+
+def _analyse(path: Path) -> int:
+    """Print the features of the first minutes of ``path`` as JSON."""
+    from engines.analysis import analyse_file
+
+    if not path.is_file():
+        raise UsageError(f"cannot read {str(path)!r}: no such file")
+    print(json.dumps(analyse_file(path).as_dict(), ensure_ascii=False, indent=2))
+    return 0
 
 
 def _fail(message: str, status: int = 1) -> int:
@@ -57,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engines", description="CloudMusic's music engines.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list engines, models, licences and capabilities")
+    analyse = commands.add_parser("analyse", help="print a clip's tempo, key, loudness, energy and brightness as JSON")
+    analyse.add_argument("file", type=Path, help="any audio or video file ffmpeg reads")
     render = commands.add_parser("render", help="render one prompt to an .mp3 or .wav file")
     render.add_argument("prompt")
     render.add_argument("-o", "--output", required=True, type=Path, help="track.mp3 or track.wav")
@@ -125,6 +151,9 @@ async def _render(args: argparse.Namespace) -> int:
     from engines import audio  # the audio stack (Pillow, ffmpeg) only when rendering
 
     _check_arguments(args)
+    if args.engine == "replicate" and not os.environ.get("REPLICATE_API_TOKEN"):
+        # Say the cause, not the engine's "busy or unavailable" that a user of the bot would see.
+        raise UsageError("REPLICATE_API_TOKEN is not set: export your Replicate API token to use --engine replicate")
     engine = get_engine(args.engine, _options(args.timeout))
     try:
         caps = engine.capabilities(args.model)

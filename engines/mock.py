@@ -51,8 +51,9 @@ LICENSE = License(
     commercial_use=True,
 )
 CAPABILITIES = Capabilities(
-    max_duration=600.0, can_continue=True, can_loop=True, commercial_use=True, stems=True, deterministic=True
-)
+    max_duration=600.0, can_continue=True, can_loop=True, commercial_use=True, stems=True, deterministic=True,
+    min_duration=1.0,  # test tones: end-to-end tests ask for 1-2 s tracks to stay fast
+)  # fmt: skip
 MODEL = ModelInfo(id=MODEL_ID, description="Deterministic test tones, rendered instantly.", license=LICENSE,
                   capabilities=CAPABILITIES)  # fmt: skip
 

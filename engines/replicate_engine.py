@@ -15,13 +15,21 @@ Failures map onto the engine contract::
     create: 5xx, network error                 → EngineUnavailable  (not retried: the prediction may exist)
     status "failed", error says input/NSFW     → EngineRejected
     status "failed" otherwise, "canceled"      → EngineUnavailable
+    status "aborted" (its deadline passed      → EngineUnavailable  (replicate 1.0.7's pydantic model rejects
+      before it ran)                                                 the status: ValidationError, not ReplicateError)
     deadline                                   → EngineTimedOut     (after cancelling the prediction)
+
+Audio to continue goes up through Replicate's files API (``client.files.async_create``, ``POST /v1/files``) as a
+WAV of only the seconds MusicGen will hear, and the upload is deleted once the prediction ends: Replicate's OpenAPI
+advises data URIs only for files up to 256 kB, and a track's WAV is megabytes. Seeds sent are ≥ 1: MusicGen's
+``predict.py`` treats 0 (and -1) as "pick a random seed", so a 0 would be shown but never honoured.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import logging
 import re
 import secrets
@@ -32,6 +40,8 @@ from typing import Any
 
 import httpx
 import numpy as np
+import pydantic
+import pydantic.v1
 from replicate.client import Client
 from replicate.exceptions import ReplicateError
 from replicate.helpers import FileOutput
@@ -111,16 +121,20 @@ class ReplicateEngine:
         model = _model(request.model)
         _check_request(model, request)
         clients = self._loop_clients()
-        seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+        seed = honoured_seed(request.seed)
         started = time.monotonic()
         continuation: Continuation | None = None
         deadline = asyncio.timeout(self._options.timeout_s)
         try:
             async with deadline:
                 if request.continue_from is not None:
-                    continuation = await _continuation(request.continue_from)
-                inputs = model.build_input(request, seed, continuation)
-                prediction = await self._predict(clients, model, inputs)
+                    continuation = await _continuation(clients.api, request.continue_from)
+                try:
+                    inputs = model.build_input(request, seed, continuation)
+                    prediction = await self._predict(clients, model, inputs)
+                finally:
+                    if continuation is not None:
+                        await self._delete_upload(clients.api, continuation.file_id)
                 data = await _download(clients.files, prediction.output)
         except TimeoutError:
             if not deadline.expired():
@@ -197,11 +211,17 @@ class ReplicateEngine:
             self._track(asyncio.create_task(_cancel_once_created(clients.api, creating)))
             raise
         log.info("replicate prediction %s started on %s", prediction.id, model.info.id)
+        aborted = False
         try:
             await self._poll(prediction)
+        except _Aborted:
+            aborted = True
         finally:  # also on the deadline and on cancellation of the awaiting task
-            if prediction.status not in _TERMINAL:
+            if prediction.status not in _TERMINAL and not aborted:
                 await self._cancel_remote(clients.api, prediction.id)
+        if aborted:
+            log.warning("replicate prediction %s was aborted: its deadline passed before it ran", prediction.id)
+            raise EngineUnavailable(f"replicate prediction {prediction.id} was aborted before it ran")
         if prediction.status == "failed":
             error = str(prediction.error or "")
             log.warning("replicate prediction %s failed: %s", prediction.id, error[:500])
@@ -224,6 +244,10 @@ class ReplicateEngine:
                 else:
                     prediction = await api.predictions.async_create(model=model.info.id, input=inputs)
                 return prediction
+            except _VALIDATION_ERRORS as exc:  # created, but in a status the client cannot model
+                if _is_aborted(exc):
+                    raise EngineUnavailable(f"replicate {model.info.id}: the prediction was aborted") from exc
+                raise EngineUnavailable(f"replicate {model.info.id}: unexpected answer to create") from exc
             except ReplicateError as exc:
                 if exc.status == 429 and attempt < len(self._create_backoff) and not abandoned.is_set():
                     # ReplicateError drops the response headers, so Retry-After is unknown: fixed backoff.
@@ -242,6 +266,10 @@ class ReplicateEngine:
             try:
                 await prediction.async_reload()
                 errors = 0
+            except _VALIDATION_ERRORS as exc:
+                if _is_aborted(exc):
+                    raise _Aborted from exc
+                raise EngineUnavailable(f"replicate answered a poll of {prediction.id} with an unknown shape") from exc
             except (ReplicateError, httpx.TransportError) as exc:
                 status = exc.status if isinstance(exc, ReplicateError) else None
                 if status in (401, 403):
@@ -257,6 +285,14 @@ class ReplicateEngine:
         # Shielded in its own task: if the awaiting task is cancelled again, the cancel request still leaves.
         await asyncio.shield(self._track(asyncio.create_task(_send_cancel(api, prediction_id))))
 
+    async def _delete_upload(self, api: Client, file_id: str) -> None:
+        """Delete an input we uploaded once the prediction has ended; a failure only leaves it to expire."""
+        try:
+            async with asyncio.timeout(_CANCEL_TIMEOUT_S):
+                await api.files.async_delete(file_id)
+        except (ReplicateError, httpx.HTTPError, TimeoutError) as exc:
+            log.warning("could not delete replicate upload %s: %s", file_id, type(exc).__name__)
+
     def _track(self, task: asyncio.Task[None]) -> asyncio.Task[None]:
         """Keep a reference to a background cancel until it ends, so that aclose() can wait for it."""
         self._cancels.add(task)
@@ -265,6 +301,34 @@ class ReplicateEngine:
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
+
+
+class _Aborted(Exception):
+    """A poll found the prediction ``aborted``: it ended without running, so there is nothing to cancel."""
+
+
+# replicate 1.0.7 models its resources with pydantic's v1 API when pydantic 2 is installed (replicate/resource.py).
+_VALIDATION_ERRORS = (pydantic.ValidationError, pydantic.v1.ValidationError)
+
+
+def _is_aborted(exc: pydantic.ValidationError | pydantic.v1.ValidationError) -> bool:
+    """Whether replicate's ``Prediction`` model refused the status ``aborted`` (not in its Literal in 1.0.7)."""
+    for error in exc.errors():
+        given = error.get("input", error.get("ctx", {}).get("given"))
+        if tuple(error.get("loc", ())) == ("status",) and given == "aborted":
+            return True
+    return False
+
+
+def honoured_seed(requested: int | None) -> int:
+    """The seed to send and show: the requested one when ≥ 1, else a random one in [1, 2**31).
+
+    MusicGen's ``predict.py`` takes a seed of 0 or -1 to mean "random"; showing such a seed would promise a
+    reproducibility the model does not give, so a 0 asked for counts as "no seed" and a fresh one is chosen.
+    """
+    if requested is not None and requested >= 1:
+        return requested
+    return 1 + secrets.randbelow(2**31 - 1)
 
 
 def _model(model_id: str | None) -> ReplicateModel:
@@ -374,13 +438,33 @@ async def _decode(data: bytes, *, what: str, unreadable: type[EngineError]) -> t
         raise EngineUnavailable(f"decoding {what} failed: {type(exc).__name__}") from exc
 
 
-async def _continuation(audio: bytes) -> Continuation:
-    """Prepare ``continue_from`` for MusicGen: its last ≤ 10 s, sent inline as a data: URI."""
+async def _continuation(api: Client, audio: bytes) -> Continuation:
+    """Prepare ``continue_from`` for MusicGen: its last ≤ 10 s as a WAV uploaded through the files API.
+
+    replicate 1.0.7's ``Files.async_create`` (replicate/file.py) posts multipart to ``/v1/files`` and returns a
+    ``File`` whose ``urls["get"]`` is the model input; a data URI would be megabytes, far over Replicate's 256 kB
+    guidance for data URIs.
+    """
     samples, sample_rate = await _decode(audio, what="continue_from", unreadable=EngineRejected)
     length_s = samples.shape[0] / sample_rate
-    start_s = max(0, int(length_s - _CONTINUATION_PROMPT_S))
-    data_uri = "data:audio/wav;base64," + base64.b64encode(audio).decode("ascii")
-    return Continuation(data_uri=data_uri, start_s=start_s, used_s=length_s - start_s)
+    start_s = max(0.0, length_s - _CONTINUATION_PROMPT_S)
+    clip = samples[round(start_s * sample_rate) :]
+    wav = await asyncio.to_thread(_wav_bytes, clip, sample_rate)
+    try:
+        uploaded = await api.files.async_create(io.BytesIO(wav), filename="continue.wav", content_type="audio/wav")
+    except ReplicateError as exc:
+        if exc.status in (401, 403):
+            _log_token_refused(exc.status)
+        raise EngineUnavailable(f"replicate refused the upload of continue_from (HTTP {exc.status})") from exc
+    except httpx.TransportError as exc:
+        raise EngineUnavailable(f"replicate unreachable: {type(exc).__name__}") from exc
+    return Continuation(url=uploaded.urls["get"], file_id=uploaded.id, start_s=0, used_s=clip.shape[0] / sample_rate)
+
+
+def _wav_bytes(samples: Samples, sample_rate: int) -> bytes:
+    from engines.audio import wav_bytes
+
+    return wav_bytes(samples, sample_rate)
 
 
 def _fit(samples: Samples, sample_rate: int, duration: float, *, skip_s: float = 0.0) -> Samples:

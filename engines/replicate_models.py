@@ -58,9 +58,10 @@ STABILITY_COMMUNITY = License(
 
 @dataclass(frozen=True, slots=True)
 class Continuation:
-    """Audio a model is asked to continue: a data: URI, where in it to start, how many seconds it carries."""
+    """Audio a model is asked to continue: the upload's URL and id, where to start, how many seconds it carries."""
 
-    data_uri: str
+    url: str  # ``File.urls["get"]`` of the upload (Replicate's files API)
+    file_id: str  # to delete the upload once the prediction has ended
     start_s: int  # sent as ``continuation_start``: the model only sees the audio after this point
     used_s: float  # seconds of prompt audio the model sees; its output starts with them
 
@@ -117,7 +118,7 @@ def _musicgen_input(request: GenerationRequest, seed: int, continuation: Continu
     }
     if continuation is not None:
         # MusicGen's continuation output starts with the prompt audio and ``duration`` counts it too.
-        inputs["input_audio"] = continuation.data_uri
+        inputs["input_audio"] = continuation.url
         inputs["continuation"] = True
         inputs["continuation_start"] = continuation.start_s
         inputs["duration"] = _whole_seconds(continuation.used_s + request.duration)

@@ -59,8 +59,8 @@ class Pacer:
         self._interval = 1.0 / per_second
         self._next = 0.0
 
-    async def wait(self) -> None:
-        """Sleep until the next free slot, which is taken before sleeping.
+    async def wait(self) -> float:
+        """Sleep until the next free slot, which is taken before sleeping; returns that slot (``time.monotonic``).
 
         Taking it first matters when several senders share the pacer: had each slept before claiming, they
         would all wake at the same slot and send in a burst (which Telegram's flood control answers with 429).
@@ -70,6 +70,7 @@ class Pacer:
         self._next = slot + self._interval
         if slot > now:
             await asyncio.sleep(slot - now)
+        return slot
 
     def pause(self, seconds: float) -> None:
         """Push every later slot back by ``seconds`` (after a 429)."""

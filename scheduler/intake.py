@@ -23,7 +23,8 @@ MAX_PROMPT_CHARS = 500
 DEFAULT_DURATION = 30.0
 _KNOWN = ("bpm", "key", "seed", "duration", "loop")
 _PARAM = re.compile(r"""(?<![\w=])([A-Za-z_]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"']+)""")
-_LENGTH = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)(?![\w])", re.I)
+# The sign is read so that "-5s" is refused as a length, not taken as 5 s with a stray dash left in the prompt.
+_LENGTH = re.compile(r"(?<![\w.-])(-?\d{1,4}(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)(?![\w])", re.I)
 _LOOP = re.compile(r"(?<![\w-])loop(?![\w-])", re.I)
 _TEMPO = re.compile(r"(?<![\w.=])(\d{2,3}(?:\.\d+)?)\s*bpm\b", re.I)
 _KEY = re.compile(r"^([A-Ga-g])([#♯b♭]?)\s*(m|min|minor|maj|major)?$")
@@ -71,6 +72,8 @@ def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> In
         raise IntakeError("intake.too_long", limit=MAX_PROMPT_CHARS, length=len(text))
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
         raise IntakeError("intake.control_chars")
+    if not _visible(text):  # "\u200b\u200b" is not blank to str.strip(), but nobody can read it
+        raise IntakeError("intake.invisible")
     values: dict[str, Any] = {}
     explicit: set[str] = set()
 
@@ -78,11 +81,16 @@ def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> In
         name, raw = match[1].lower(), match[2].strip("\"'")
         if name not in _KNOWN:
             raise IntakeError("intake.unknown_param", name=match[1][:32], known=", ".join(_KNOWN))
+        if name in values:  # "bpm=120 bpm=130": refused rather than silently taking the last
+            raise IntakeError("intake.duplicate_param", name=name, example=f"{name}={match[2][:24]}")
         values[name] = _convert(name, raw)
         explicit.add(name)
         return " "
 
     rest = _PARAM.sub(take_param, text)
+    lengths = list(_LENGTH.finditer(rest))
+    if len(lengths) + ("duration" in values) > 1:  # "30s … 45s", or duration=30 and "45s"
+        raise IntakeError("intake.duplicate_param", name="duration", example=lengths[0][0] if lengths else "30s")
     if "duration" not in values:
         length = _LENGTH.search(rest)
         if length:
@@ -99,9 +107,16 @@ def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> In
         explicit.add("loop")
         rest = _LOOP.sub(" ", rest)
     prompt = " ".join(rest.split())
-    if not prompt:
+    if not _visible(prompt):
         raise IntakeError("intake.only_params")
+    mood = None
+    if _only_symbols(prompt):  # "🔥" is read for its mood; symbols with no known mood are refused, never blank
+        moods = list(dict.fromkeys(m for ch in prompt if (m := EMOJI_MOODS.get(ch)) is not None))
+        if not moods:
+            raise IntakeError("intake.emoji_only")
+        prompt, mood = " ".join(moods) + " " + prompt, moods[0]
     return Intake(
+        mood=mood,
         prompt=prompt,
         duration=float(values.get("duration", default_duration)),
         bpm=values.get("bpm"),
@@ -114,13 +129,18 @@ def parse(text: str | None, *, default_duration: float = DEFAULT_DURATION) -> In
 
 def check(intake: Intake, capabilities: Capabilities) -> Intake:
     """Refuse what the engine cannot do (before any credit is spent)."""
-    if intake.duration > capabilities.max_duration:
-        raise IntakeError(
-            "intake.too_long_duration", seconds=_fmt(intake.duration), limit=_fmt(capabilities.max_duration)
-        )
+    check_duration(intake.duration, capabilities)
     if intake.loop and not capabilities.can_loop:
         raise IntakeError("intake.no_loop")
     return intake
+
+
+def check_duration(seconds: float, capabilities: Capabilities) -> None:
+    """Refuse a length outside the engine's ``[min_duration, max_duration]`` (IntakeError, nothing spent)."""
+    if seconds > capabilities.max_duration:
+        raise IntakeError("intake.too_long_duration", seconds=_fmt(seconds), limit=_fmt(capabilities.max_duration))
+    if seconds < capabilities.min_duration:
+        raise IntakeError("intake.too_short_duration", seconds=_fmt(seconds), limit=_fmt(capabilities.min_duration))
 
 
 def _convert(name: str, raw: str) -> Any:
@@ -133,9 +153,13 @@ def _convert(name: str, raw: str) -> Any:
             raise IntakeError("intake.bad_bpm", value=raw[:16])
         return bpm
     if name == "seed":
-        if not raw.isdigit() or int(raw) >= 2**32:
+        try:  # int() decides what a number is: "²".isdigit() is True, but int("²") raises
+            seed = int(raw)
+        except ValueError:
+            raise IntakeError("intake.bad_seed", value=raw[:16]) from None
+        if not 0 <= seed < 2**32:
             raise IntakeError("intake.bad_seed", value=raw[:16])
-        return int(raw)
+        return seed
     if name == "key":
         return normalize_key(raw)
     if name == "duration":
@@ -148,6 +172,16 @@ def _convert(name: str, raw: str) -> Any:
             raise IntakeError("intake.bad_loop", value=raw[:16])
         return raw.lower() in ("1", "true", "yes", "on")
     raise AssertionError(name)  # pragma: no cover - _KNOWN and this function list the same names
+
+
+#: Characters that draw nothing but are not whitespace to ``str.isspace`` (besides format characters, category Cf:
+#: zero-width space/joiners, word joiner, BOM): Hangul fillers and the blank Braille pattern.
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(text: str) -> bool:
+    """True when ``text`` has at least one character a reader can see."""
+    return any(not (ch.isspace() or ch in _BLANK or unicodedata.category(ch) == "Cf") for ch in text)
 
 
 def normalize_key(raw: str) -> str:
@@ -169,6 +203,24 @@ def _seconds(number: str, unit: str) -> float:
     if seconds <= 0:
         raise IntakeError("intake.bad_duration", value=number)
     return seconds
+
+
+#: Emoji read as a mood when a prompt has no words (variation selectors such as U+FE0F are ignored).
+EMOJI_MOODS = {
+    "🔥": "energetic", "⚡": "energetic", "🚀": "energetic", "💃": "energetic", "🕺": "energetic",
+    "🌧": "melancholic", "☔": "melancholic", "😢": "melancholic", "😭": "melancholic", "💔": "melancholic",
+    "😌": "calm", "🌊": "calm", "🧘": "calm", "🍃": "calm", "☕": "calm",
+    "🌙": "dreamy", "✨": "dreamy", "💤": "dreamy", "☁": "dreamy",
+    "🎉": "uplifting", "☀": "uplifting", "🌞": "uplifting", "😊": "uplifting", "🥳": "uplifting",
+    "🌑": "dark", "💀": "dark", "🖤": "dark", "👻": "dark", "🦇": "dark",
+    "🏆": "epic", "⚔": "epic", "🐉": "epic", "🏔": "epic",
+}  # fmt: skip
+
+
+def _only_symbols(prompt: str) -> bool:
+    """True when a prompt has symbols (emoji) but no letters or digits."""
+    categories = [unicodedata.category(ch) for ch in prompt if not ch.isspace()]
+    return any(c == "So" for c in categories) and not any(c[0] in "LN" for c in categories)
 
 
 def _fmt(seconds: float) -> str:

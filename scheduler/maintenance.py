@@ -5,7 +5,9 @@ and Telegram holds the same file under a ``file_id`` the bot re-sends instead (n
 
     job-<id>.mp3, job-<id>.jpg    jobs.file_id         (the cover travels with the MP3 as its thumbnail)
     job-<id>.wav                  jobs.wav_file_id     (never sent → kept: it is the only lossless copy)
+    job-<id>.flac                 jobs.wav_file_id     (the same audio, sent when the WAV is over Telegram's 50 MB)
     job-<id>-stems.zip            jobs.stems_file_id
+    job-<id>-stems-<n>.zip        jobs.stems_file_id   (further parts when the stems pass 50 MB together)
 
 Files of jobs without that id, of unknown jobs, and anything else in the folder are left alone.
 """
@@ -25,8 +27,8 @@ from storage import Database, Job, JobRepository
 
 log = logging.getLogger(__name__)
 
-_NAME = re.compile(r"^job-(\d+)(\.mp3|\.jpg|\.wav|-stems\.zip)$")
-_COLUMN = {".mp3": "file_id", ".jpg": "file_id", ".wav": "wav_file_id", "-stems.zip": "stems_file_id"}
+_NAME = re.compile(r"^job-(\d+)(\.mp3|\.jpg|\.wav|\.flac|-stems(?:-\d+)?\.zip)$")
+_COLUMN = {".mp3": "file_id", ".jpg": "file_id", ".wav": "wav_file_id", ".flac": "wav_file_id"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ async def run_maintenance(
         if job_id not in known:
             known[job_id] = await jobs.get(job_id)
         job = known[job_id]
-        if job is None or job.status != "delivered" or getattr(job, _COLUMN[suffix]) is None:
+        if job is None or job.status != "delivered" or getattr(job, _COLUMN.get(suffix, "stems_file_id")) is None:
             kept += 1
             continue
         await asyncio.to_thread(path.unlink, missing_ok=True)

@@ -4,6 +4,16 @@ Jobs live in SQLite, so a crash loses nothing: on start-up, jobs left ``running`
 stays reserved) or, after ``max_attempts``, failed and their credit released. Each engine has its own workers
 (``concurrency``); paid jobs run before free ones; a job that outlives ``timeout_s`` is failed and refunded; a
 canceled job is refunded. Engines do their CPU work in threads, so the event loop keeps serving everyone else.
+
+Workers are supervised: an error a worker does not expect (``database is locked`` for a few seconds, a full disk)
+is logged, the worker backs off (doubling from ``retry_backoff_s[0]`` to ``retry_backoff_s[1]``) and resumes; the
+job whose run it broke is re-queued. :meth:`GenerationQueue.worker_states` reports each worker's liveness for
+``/healthz``.
+
+Once a track's upload begins, the job is flagged ``sending`` (in memory and in ``jobs.sending_at``): ``/cancel``
+is refused from then on, because the user may already have the track. Settling a sent track is retried until it
+sticks (a refund would give the track away). If the process dies between the upload and the settlement, the
+restart sends the track again from disk and settles it once: the user may get it twice, never pays twice.
 """
 
 from __future__ import annotations
@@ -16,15 +26,20 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from billing import Admission, Credits, JobSpec
 from engines.base import Engine, EngineError, EngineRejected, GeneratedTrack, GenerationRequest
 from scheduler.delivery import Delivery, DeliveryError, FailureReason, TrackFiles
 from scheduler.observe import JobOutcome, NullObserver, QueueObserver
-from scheduler.tracks import write_track_files
+from scheduler.tracks import files_for, write_track_files
 from storage import Database, Job, JobRepository
 
 log = logging.getLogger(__name__)
+
+#: What a worker is doing: waiting for a job, running one, backing off after an error, or ended (not alive).
+WorkerState = Literal["idle", "busy", "backoff", "stopped"]
+ALIVE: frozenset[WorkerState] = frozenset({"idle", "busy"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +49,18 @@ class Submission:
     admission: Admission
     job: Job | None = None
     position: int = 0
+
+
+@dataclass(slots=True)
+class _Worker:
+    """One supervised worker and what it is doing now."""
+
+    engine: str
+    name: str
+    state: WorkerState = "idle"
+    failures: int = 0  # errors in a row; reset when the database answers again
+    last_error: str | None = None
+    task: asyncio.Task[None] | None = None
 
 
 class GenerationQueue:
@@ -53,6 +80,8 @@ class GenerationQueue:
         max_attempts: int = 3,
         heartbeat_s: float = 4.0,
         observer: QueueObserver | None = None,
+        idle_poll_s: float = 5.0,
+        retry_backoff_s: tuple[float, float] = (0.5, 30.0),
     ) -> None:
         self._db, self._credits, self._engines = db, credits, dict(engines)
         self._delivery, self._audio_dir, self._clock = delivery, audio_dir, clock
@@ -60,7 +89,10 @@ class GenerationQueue:
         self._concurrency = {name: (concurrency or {}).get(name, 1) for name in self._engines}
         self.timeout_s, self.max_attempts, self._heartbeat_s = timeout_s, max_attempts, heartbeat_s
         self._wake = {name: asyncio.Event() for name in self._engines}
-        self._workers: list[asyncio.Task[None]] = []
+        self._idle_poll_s, self._backoff = idle_poll_s, retry_backoff_s
+        self._workers: list[_Worker] = []
+        self._sending: set[int] = set()  # jobs whose track is being uploaded: no longer cancelable
+        self._orphans: set[int] = set()  # jobs whose run a worker error broke: re-queued by the next worker step
         self._running: dict[int, asyncio.Task[None]] = {}
         self._announcing: dict[int, asyncio.Event] = {}
         self._busy: dict[str, int] = {}  # engine → workers running a job now
@@ -81,6 +113,14 @@ class GenerationQueue:
         """How many workers run ``engine``'s jobs."""
         return self._concurrency.get(engine, 0)
 
+    def worker_states(self) -> dict[str, list[WorkerState]]:
+        """Each engine's workers and what each is doing; ``idle`` and ``busy`` ones are alive (:data:`ALIVE`)."""
+        states: dict[str, list[WorkerState]] = {name: [] for name in self._engines}
+        for worker in self._workers:
+            done = worker.task is None or worker.task.done()
+            states[worker.engine].append("stopped" if done else worker.state)
+        return states
+
     # --- lifecycle ------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -89,7 +129,9 @@ class GenerationQueue:
         self._stopping = False
         for name, count in self._concurrency.items():
             for index in range(count):
-                self._workers.append(asyncio.create_task(self._work(name), name=f"worker-{name}-{index}"))
+                worker = _Worker(engine=name, name=f"worker-{name}-{index}")
+                worker.task = asyncio.create_task(self._supervise(worker), name=worker.name)
+                self._workers.append(worker)
 
     async def stop(self, grace_s: float = 0.0) -> None:
         """Stop taking jobs; give running ones ``grace_s`` to finish, then interrupt and re-queue them."""
@@ -99,9 +141,10 @@ class GenerationQueue:
         running = list(self._running.values())
         if running and grace_s > 0:
             await asyncio.wait(running, timeout=grace_s)
-        for task in self._workers + list(self._running.values()):
+        workers = [worker.task for worker in self._workers if worker.task is not None]
+        for task in workers + list(self._running.values()):
             task.cancel()
-        await asyncio.gather(*self._workers, *self._running.values(), return_exceptions=True)
+        await asyncio.gather(*workers, *self._running.values(), return_exceptions=True)
         self._workers.clear()
 
     async def recover(self) -> list[int]:
@@ -168,42 +211,77 @@ class GenerationQueue:
         return job
 
     async def cancel(self, telegram_id: int) -> Job | None:
-        """Cancel the user's newest active job (queued or running); returns it, or None when there is none."""
+        """Cancel the user's newest active job (queued or running); returns it, or None when there is none.
+
+        A job whose track is being sent cannot be canceled (the user may have it already): when that is the only
+        one, it is returned still active, and the caller says "too late".
+        """
+        sending: Job | None = None
         for job in reversed(await self._jobs.active_for_user(telegram_id)):
+            if job.sending_at is not None or job.id in self._sending:
+                sending = sending or job
+                continue
             if job.status == "queued" and await self._credits.settle(job.id, "canceled", expect_status="queued"):
                 self._observer.job_finished(job.engine, JobOutcome.CANCELED)
                 await self._tell(self._delivery.canceled(job))
                 return job
             task = self._running.get(job.id)
-            if task is not None and not task.done():
+            if job.id in self._sending:  # the upload began during the await above
+                sending = sending or job
+                continue
+            if task is not None and not task.done():  # no await since the check: the upload cannot begin first
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait({task})
                 return await self._jobs.get(job.id)
-        return None
+        return sending
 
     async def position(self, job: Job) -> int:
         """The job's place in line for a worker of its engine: 0 when it is running or a free worker will take it."""
         place = await self._jobs.queue_position(job)
-        prefix = f"worker-{job.engine}-"
-        started = sum(1 for task in self._workers if task.get_name().startswith(prefix) and not task.done())
+        started = sum(1 for w in self._workers if w.engine == job.engine and w.task is not None and not w.task.done())
         free = started - self._busy.get(job.engine, 0)
         return max(0, place - max(0, free))
 
     # --- the workers ----------------------------------------------------------------------------------------
 
-    async def _work(self, engine: str) -> None:
-        wake = self._wake[engine]
+    async def _supervise(self, worker: _Worker) -> None:
+        """Run one worker until the queue stops; an unexpected error is logged, then it backs off and resumes."""
         while not self._stopping:
+            try:
+                await self._work(worker)
+            except Exception as exc:
+                worker.failures += 1
+                worker.state, worker.last_error = "backoff", f"{type(exc).__name__}: {exc}"
+                delay = min(self._backoff[0] * 2 ** (worker.failures - 1), self._backoff[1])
+                log.error(
+                    "%s failed (%s; %d in a row); resuming in %.1f s",
+                    worker.name,
+                    worker.last_error,
+                    worker.failures,
+                    delay,
+                    exc_info=exc,
+                )
+                await asyncio.sleep(delay)
+        worker.state = "stopped"
+
+    async def _work(self, worker: _Worker) -> None:
+        engine, wake = worker.engine, self._wake[worker.engine]
+        while not self._stopping:
+            await self._requeue_orphans()
             job = await self._jobs.claim_next(engine, self._clock())
+            if worker.failures:
+                log.info("%s resumed after %d failed attempts", worker.name, worker.failures)
+            worker.state, worker.failures = "idle", 0  # the database answers again
             if job is None:
                 wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout=5.0)  # also picks up jobs queued elsewhere
+                with contextlib.suppress(TimeoutError):  # also picks up jobs queued elsewhere
+                    await asyncio.wait_for(wake.wait(), timeout=self._idle_poll_s)
                 continue
             task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
             self._running[job.id] = task
             self._busy[engine] = self._busy.get(engine, 0) + 1
+            worker.state = "busy"
             try:
                 await asyncio.shield(task)
             except asyncio.CancelledError:
@@ -212,12 +290,28 @@ class GenerationQueue:
                     await asyncio.gather(task, return_exceptions=True)
                 if self._stopping:
                     return
+            except Exception:
+                self._orphans.add(job.id)  # e.g. the database failed while the job settled: run it again
+                raise
             finally:
                 self._running.pop(job.id, None)
                 self._busy[engine] -= 1
+                worker.state = "idle"
+
+    async def _requeue_orphans(self) -> None:
+        """Jobs whose run a worker error broke: queued again, or failed (credit released) after too many tries."""
+        for job_id in list(self._orphans):
+            job = await self._jobs.get(job_id)
+            if job is not None and job.status == "running":
+                if job.attempts < self.max_attempts:
+                    await self._jobs.requeue(job_id)
+                    log.info("re-queued job %s after a worker error", job_id)
+                else:
+                    await self._fail(job, FailureReason.INTERRUPTED, "interrupted by worker errors too many times")
+            self._orphans.discard(job_id)
 
     async def _run(self, job: Job) -> None:
-        """Generate, deliver and settle one claimed job; never raises except on shutdown."""
+        """Generate, deliver and settle one claimed job; raises only on shutdown or when the database fails."""
         engine = self._engines[job.engine]
         self._observer.job_started(job.id, job.engine)  # in this task's context: marks the job's log lines
         log.info("job %s started on engine %s", job.id, job.engine, extra={"job_id": job.id})
@@ -226,8 +320,17 @@ class GenerationQueue:
             await announced.wait()
             job = await self._jobs.get(job.id) or job
         heartbeat = asyncio.create_task(self._heartbeat(job))
-        settling: asyncio.Future[None] | None = None
+        sending: asyncio.Future[None] | None = None
         try:
+            files = self._files_to_resend(job)
+            if files is not None:
+                log.info(
+                    "job %s was being sent when the bot stopped; sending it again", job.id, extra={"job_id": job.id}
+                )
+                heartbeat.cancel()
+                sending = self._start_sending(job, files, 0.0)
+                await asyncio.shield(sending)
+                return
             await self._tell(self._delivery.started(job))
             async with asyncio.timeout(self.timeout_s):
                 began = time.monotonic()
@@ -239,14 +342,15 @@ class GenerationQueue:
                 )
             job = await self._record(job, track, files)
             heartbeat.cancel()
-            receipt = await self._delivery.deliver(job, files)
-            # The user has the track now: settling must finish even if we are cancelled this instant, or a
-            # restart would re-queue and deliver it twice.
-            settling = asyncio.ensure_future(self._settle_delivered(job, receipt.file_id, track.seconds_taken))
-            await asyncio.shield(settling)
+            # From here the user may get the track at any instant: sending and settling run to their end even if
+            # this task is cancelled (by /cancel, which is refused from now on, or by shutdown).
+            sending = self._start_sending(job, files, track.seconds_taken)
+            await asyncio.shield(sending)
         except asyncio.CancelledError:
-            if settling is not None:
-                await settling
+            if sending is not None:
+                while not sending.done():  # a second cancel (the worker stopping too) must not cut it short either
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await asyncio.shield(sending)
                 raise
             if self._stopping:
                 await self._jobs.requeue(job.id)
@@ -322,9 +426,58 @@ class GenerationQueue:
         caps = self._engines[job.engine].capabilities(job.params.get("model"))
         return caps.stems and caps.deterministic
 
+    def _files_to_resend(self, job: Job) -> TrackFiles | None:
+        """The files of a job a crash interrupted while they were being sent, if they are still on disk."""
+        if job.sending_at is None:
+            return None
+        return files_for(self._audio_dir, f"job-{job.id}", prompt=job.prompt, engine=job.engine, duration=job.duration)
+
+    def _start_sending(self, job: Job, files: TrackFiles, seconds: float) -> asyncio.Future[None]:
+        # Flagged before the task starts: a /cancel in between must already see that the upload is under way.
+        self._sending.add(job.id)
+        sending = asyncio.ensure_future(self._send(job, files, seconds))
+        sending.add_done_callback(lambda _: self._sending.discard(job.id))
+        return sending
+
+    async def _send(self, job: Job, files: TrackFiles, seconds: float) -> None:
+        """Flag the job as sending, upload the track and settle; a failed upload fails the job (credit released)."""
+        await self._jobs.mark_sending(job.id, self._clock())
+        log.info("job %s: sending the track", job.id, extra={"job_id": job.id})
+        try:
+            receipt = await self._delivery.deliver(job, files)
+        except DeliveryError as exc:
+            await self._fail(job, FailureReason.DELIVERY, f"delivery failed: {exc}")
+            return
+        except Exception as exc:
+            log.exception("job %s: sending failed unexpectedly", job.id)
+            await self._fail(job, FailureReason.INTERNAL, f"{type(exc).__name__}: {exc}")
+            return
+        await self._settle_delivered(job, receipt.file_id, seconds)
+
     async def _settle_delivered(self, job: Job, file_id: str, seconds: float) -> None:
-        await self._jobs.update(job.id, file_id=file_id)
-        await self._credits.settle(job.id, "delivered")
+        # The user has the track: retry until the charge sticks (releasing the credit would give the track away).
+        # On shutdown the job stays flagged as sending, and the restart sends it again and settles it once.
+        failures = 0
+        while True:
+            try:
+                await self._jobs.update(job.id, file_id=file_id)
+                await self._credits.settle(job.id, "delivered")
+                break
+            except Exception as exc:
+                if self._stopping:  # flagged as sending: the restart sends it again and settles it once
+                    log.warning("job %s was sent but is left unsettled by the shutdown (%s)", job.id, exc)
+                    return
+                failures += 1
+                delay = min(self._backoff[0] * 2 ** (failures - 1), self._backoff[1])
+                log.error(
+                    "job %s was sent but could not be settled (%s: %s); retrying in %.1f s",
+                    job.id,
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                    extra={"job_id": job.id},
+                )
+                await asyncio.sleep(delay)
         self._observer.job_finished(job.engine, JobOutcome.DELIVERED)
         log.info("job %s delivered (%s, %.1f s)", job.id, job.engine, seconds, extra={"job_id": job.id})
         await self._tell(self._delivery.finished(job))

@@ -20,11 +20,19 @@ from pathlib import Path
 from typing import Any
 
 from billing import Balance, Credits, JobSpec
+from engines.audio import flac_from_wav
 from engines.base import Capabilities, EngineError
 from scheduler import intake as intake_rules
 from scheduler.intake import IntakeError
 from scheduler.queue import GenerationQueue, Submission
-from scheduler.tracks import write_stems_zip
+from scheduler.tracks import (
+    UPLOAD_LIMIT,
+    TooBigToSend,
+    file_name_for,
+    stems_paths,
+    write_atomically,
+    write_stems_zip,
+)
 from storage import Job, JobRepository
 
 log = logging.getLogger(__name__)
@@ -62,6 +70,42 @@ class Requester:
     chat_id: int
     fingerprint: str
     banned: bool
+    quota_fingerprint: str | None = None  # an anonymous web visitor's free quota key (IP + User-Agent)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A file to send for a job: where it is on disk, the name it travels under, the file_id Telegram holds for it
+    (None: upload it from ``path``), a text key to send with it (``note``) and which part of how many it is."""
+
+    path: Path | None  # None: no copy on disk (only Telegram's, under ``file_id``)
+    name: str
+    file_id: str | None = None
+    note: str | None = None
+    part: int = 1
+    parts: int = 1
+
+
+#: What a button sends → the job column keeping Telegram's file_id(s) for it (stems: space-separated, in order).
+_FILE_COLUMNS = {"re": "file_id", "wav": "wav_file_id", "st": "stems_file_id"}
+
+
+def _audio_path(job: Job) -> Path:
+    if not job.has_audio or job.audio_path is None:
+        raise Gone()
+    return Path(job.audio_path)
+
+
+def _stems_place(job: Job) -> tuple[Path, str]:
+    mp3 = _audio_path(job)
+    return mp3.parent, mp3.stem
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +137,7 @@ class Studio:
         """Parse and check ``text`` (IntakeError on bad input, nothing spent), then submit it."""
         parsed = intake_rules.check(intake_rules.parse(text), self.capabilities)
         params = {**parsed.params(), **{k: v for k, v in overrides.items() if v is not None}}
-        if params.get("duration", 0) > self.capabilities.max_duration:
-            raise intake_rules.IntakeError(
-                "intake.too_long_duration",
-                seconds=f"{params['duration']:g}",
-                limit=f"{self.capabilities.max_duration:g}",
-            )
+        intake_rules.check_duration(float(params["duration"]), self.capabilities)
         return await self._submit(who, parsed.prompt, params)
 
     async def regenerate(self, who: Requester, job_id: int) -> Submission:
@@ -148,18 +187,71 @@ class Studio:
             results.append((text, await self.queue.submit_house(spec)))
         return results
 
-    async def stems_archive(self, who: Requester, job_id: int) -> Path:
-        """The track's stems ZIP: the one written at generation, or re-rendered now from the same seed."""
+    async def audio_file(self, job: Job) -> Outgoing:
+        """The MP3 of a delivered track, with the file_id Telegram holds for it (its cover goes as the thumbnail)."""
+        mp3 = _audio_path(job)
+        return Outgoing(mp3, file_name_for(job.title or job.prompt, ".mp3"), job.file_id)
+
+    async def lossless_file(self, job: Job) -> Outgoing:
+        """The track's lossless file: the WAV, or the same audio as FLAC (with a note saying why) when the WAV
+        would be over Telegram's upload limit; Gone("track.too_big") when even the FLAC would be."""
+        mp3 = _audio_path(job)
+        wav, flac = mp3.with_suffix(".wav"), mp3.with_suffix(".flac")
+        title = job.title or job.prompt
+        if await asyncio.to_thread(flac.exists):
+            return Outgoing(flac, file_name_for(title, ".flac"), job.wav_file_id, note="track.wav_as_flac")
+        if job.wav_file_id is not None:
+            return Outgoing(wav, file_name_for(title, ".wav"), job.wav_file_id)
+        size = await asyncio.to_thread(_size, wav)
+        if size is None:
+            raise Gone()
+        if size <= UPLOAD_LIMIT:
+            return Outgoing(wav, file_name_for(title, ".wav"))
+        # A 16-bit stereo WAV passes 50 MB at about 4:43 (44.1 kHz); FLAC keeps the same samples at roughly half.
+        data = await asyncio.to_thread(flac_from_wav, await asyncio.to_thread(wav.read_bytes))
+        if len(data) > UPLOAD_LIMIT:
+            raise Gone("track.too_big")
+        await asyncio.to_thread(write_atomically, flac, data)
+        return Outgoing(flac, file_name_for(title, ".flac"), note="track.wav_as_flac")
+
+    async def stems_files(self, who: Requester, job_id: int) -> list[Outgoing]:
+        """The stems archives to send, in order, with the file_ids Telegram holds for them (made on first request)."""
+        job = await self.owned(who, job_id)
+        known = (job.stems_file_id or "").split()
+        paths = await self.stems_archive(who, job_id) if not known else stems_paths(*_stems_place(job))
+        count = len(known) or len(paths)
+        title = job.title or job.prompt
+        files: list[Outgoing] = []
+        for index in range(count):
+            path = paths[index] if index < len(paths) else None
+            name = file_name_for(f"{title} stems" + (f" {index + 1} of {count}" if count > 1 else ""), ".zip")
+            file_id = known[index] if known else None
+            note = "track.stems_part" if count > 1 else None
+            files.append(Outgoing(path, name, file_id, note=note, part=index + 1, parts=count))
+        return files
+
+    async def remember_files(self, job_id: int, action: str, file_ids: list[str]) -> None:
+        """Store the file_ids Telegram gave the files of ``action`` (``re``, ``wav``, ``st``) just uploaded."""
+        await self.jobs.update(job_id, **{_FILE_COLUMNS[action]: " ".join(file_ids) or None})
+
+    async def forget_files(self, job_id: int, action: str) -> None:
+        """Drop file_ids Telegram no longer knows ("wrong file identifier"), so the next send uploads from disk."""
+        await self.jobs.update(job_id, **{_FILE_COLUMNS[action]: None})
+
+    async def stems_archive(self, who: Requester, job_id: int) -> list[Path]:
+        """The track's stems ZIPs: the ones on disk, or re-rendered now from the same seed (FLACs, each ZIP within
+        Telegram's upload limit; an archive left over the limit by an older version is re-rendered)."""
         job = await self.owned(who, job_id)
         if not job.has_audio or job.audio_path is None or not job.has_stems:
             raise Gone("track.no_stems")
-        mp3 = Path(job.audio_path)
-        path = mp3.with_name(f"{mp3.stem}-stems.zip")
-        if await asyncio.to_thread(path.exists):
-            return path
+        directory, stem = _stems_place(job)
+        paths = await asyncio.to_thread(stems_paths, directory, stem)
+        sizes = [await asyncio.to_thread(_size, path) for path in paths]
+        if paths and all(size is not None and size <= UPLOAD_LIMIT for size in sizes):
+            return paths
         engine = self.queue.engines.get(job.engine)
         if engine is None or job.seed is None:
-            raise Gone()
+            raise Gone("track.too_big" if paths else "track.gone")
         request = await self.queue.request_for(job, stems=True, seed=job.seed)
         try:
             track = await engine.generate(request)
@@ -168,7 +260,11 @@ class Studio:
             raise Gone() from exc
         if not track.stems:
             raise Gone("track.no_stems")
-        return await write_stems_zip(track, path)
+        try:
+            return await write_stems_zip(track, directory / f"{stem}-stems.zip")
+        except TooBigToSend as exc:
+            log.warning("the stems of job %s cannot be sent: %s", job.id, exc)
+            raise Gone("track.too_big") from exc
 
     async def owned(self, who: Requester, job_id: int) -> Job:
         """The job, checked to belong to ``who``."""
@@ -191,7 +287,7 @@ class Studio:
 
     async def balance(self, who: Requester) -> Balance:
         """Free tracks left today, paid credits, and when the free quota resets."""
-        return await self.credits.balance(who.fingerprint)
+        return await self.credits.balance(who.fingerprint, who.quota_fingerprint)
 
     async def active_position(self, job_ids: tuple[int, ...]) -> int:
         """The queue position of the first of ``job_ids`` still queued (0 when it is already running)."""
@@ -213,5 +309,6 @@ class Studio:
             prompt=prompt,
             engine=self.engine,
             params=params,
+            quota_fingerprint=who.quota_fingerprint,
         )
         return await self.queue.submit(spec, banned=who.banned)

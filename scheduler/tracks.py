@@ -4,28 +4,73 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import os
+import unicodedata
 import zipfile
 from pathlib import Path
 
-from engines.audio import cover_jpeg_async, encode_mp3_async, encode_wav_async, wav_bytes
+from engines.audio import cover_jpeg_async, encode_flac_async, encode_wav_async, mp3_frames_async, mp3_tag
 from engines.base import GeneratedTrack
 from scheduler.delivery import TrackFiles
 
+log = logging.getLogger(__name__)
+
 MAX_TITLE = 64
+#: The largest file the bot uploads. The Bot API lets bots send files "of up to 50 MB" (sendDocument/sendAudio in
+#: bot/sandbox/telegram-bot-api.json; 413 "Request Entity Too Large" beyond, PITFALLS.md). Counted in decimal MB
+#: (2.4 MB under 50 MiB), which leaves room in the request for a thumbnail (≤ 200 kB) and the other fields.
+UPLOAD_LIMIT = 50_000_000
+#: Punctuation a title or file name should not end on ("Dark techno!!!" → "Dark techno"). Closing brackets and
+#: quotes stay (they close something), and so do ``#`` (a key: "in C#") and ``%`` / ``&`` / ``@`` / ``*``.
+_KEEP_AT_END = frozenset("#%&@*'\"")
+_TRAILING_CATEGORIES = frozenset({"Po", "Pd", "Pc", "Ps", "Pi"})
+#: Characters a file name may not hold on some system (Windows' reserved set and the path separators).
+_NOT_IN_FILE_NAMES = str.maketrans({ch: " " for ch in '/\\:*?"<>|'})
+
+
+def visible(text: str) -> str:
+    """``text`` without invisible characters (Unicode Cf: zero-width, bidi overrides and isolates, BOM; and Cc
+    controls, which become spaces), whitespace collapsed: what a title or a file name may show."""
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Zl", "Zp"):
+            kept.append(" ")
+        elif category != "Cf":
+            kept.append(ch)
+    return " ".join("".join(kept).split())
+
+
+def _without_trailing_punctuation(text: str) -> str:
+    end = len(text)
+    while end and (
+        text[end - 1].isspace()
+        or (unicodedata.category(text[end - 1]) in _TRAILING_CATEGORIES and text[end - 1] not in _KEEP_AT_END)
+    ):
+        end -= 1
+    return text[:end]
 
 
 def title_for(prompt: str) -> str:
-    """A track title from its prompt: first words, capitalised, at most 64 characters."""
-    words = prompt.split()
+    """A track title from its prompt: first words, capitalised, at most 64 characters, no invisible characters
+    and no trailing punctuation ("CloudMusic" when nothing visible is left)."""
+    words = visible(prompt).split()
     title = ""
     for word in words:
         candidate = f"{title} {word}".strip()
         if len(candidate) > MAX_TITLE:
             break
         title = candidate
-    title = title or prompt[:MAX_TITLE]
+    title = _without_trailing_punctuation(title or " ".join(words)[:MAX_TITLE]) or "CloudMusic"
     return title[:1].upper() + title[1:]
+
+
+def file_name_for(title: str, suffix: str) -> str:
+    """A file name for a document: the title without invisible characters, characters file systems refuse and
+    trailing punctuation, then ``suffix`` (e.g. ``.wav``); "track" when nothing is left."""
+    base = _without_trailing_punctuation(visible(title.translate(_NOT_IN_FILE_NAMES))[:MAX_TITLE]).rstrip(".")
+    return f"{base or 'track'}{suffix}"
 
 
 def performer_for(engine: str) -> str:
@@ -37,20 +82,23 @@ async def write_track_files(
     track: GeneratedTrack, directory: Path, stem: str, *, prompt: str, mood: str | None = None
 ) -> TrackFiles:
     """Encode and write every file of a track under ``directory`` (blocking work runs in threads)."""
-    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(directory.mkdir, 0o700, parents=True, exist_ok=True)  # people's tracks: owner only
     title, performer = title_for(prompt), performer_for(track.engine)
-    mp3, wav, cover = await asyncio.gather(
-        encode_mp3_async(track, title=title, artist=performer),
+    frames, wav, cover = await asyncio.gather(
+        mp3_frames_async(track),
         encode_wav_async(track),
         cover_jpeg_async(track.samples, track.sample_rate, mood=mood),
     )
+    mp3 = mp3_tag(track, title=title, artist=performer, cover=cover) + frames  # the cover also as embedded art
     paths = {"mp3": directory / f"{stem}.mp3", "wav": directory / f"{stem}.wav", "jpg": directory / f"{stem}.jpg"}
     for suffix, data in (("mp3", mp3), ("wav", wav), ("jpg", cover)):
-        await asyncio.to_thread(_write_atomically, paths[suffix], data)
+        await asyncio.to_thread(write_atomically, paths[suffix], data)
     stems_zip = None
     if track.stems:
-        stems_zip = directory / f"{stem}-stems.zip"
-        await asyncio.to_thread(_write_stems, track, stems_zip)
+        try:
+            stems_zip = (await write_stems_zip(track, directory / f"{stem}-stems.zip"))[0]
+        except TooBigToSend as exc:  # the track itself still goes out; its Stems button is not offered
+            log.warning("the stems of %s are not kept: %s", stem, exc)
     return TrackFiles(
         mp3=paths["mp3"],
         wav=paths["wav"],
@@ -79,10 +127,13 @@ def files_for(directory: Path, stem: str, *, prompt: str, engine: str, duration:
     )
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a ``.part`` file, so a reader never sees half a file."""
     tmp = path.with_suffix(path.suffix + ".part")
     try:
-        tmp.write_bytes(data)
+        # Created 0600 in one step: no moment when another local user could open someone's track.
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+            file.write(data)
         os.replace(tmp, path)
     except BaseException:
         # On a full disk the half-written file would keep the space the database needs to release the credit.
@@ -90,19 +141,65 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-async def write_stems_zip(track: GeneratedTrack, path: Path) -> Path:
-    """Write the track's stems as a ZIP of WAVs at ``path`` (off the event loop); returns the path."""
-    await asyncio.to_thread(_write_stems, track, path)
-    return path
+class TooBigToSend(ValueError):
+    """A file would be over Telegram's upload limit for bots (:data:`UPLOAD_LIMIT`) however it is cut."""
 
 
-def _write_stems(track: GeneratedTrack, path: Path) -> None:
+def stems_paths(directory: Path, stem: str) -> list[Path]:
+    """The stems archives of a track on disk, in order: ``<stem>-stems.zip``, then ``<stem>-stems-2.zip``…;
+    empty when there are none (the first part is written last, so its presence means every part is there)."""
+    first = directory / f"{stem}-stems.zip"
+    if not first.exists():
+        return []
+    parts = [first]
+    while (following := directory / f"{stem}-stems-{len(parts) + 1}.zip").exists():
+        parts.append(following)
+    return parts
+
+
+async def write_stems_zip(track: GeneratedTrack, path: Path, *, limit: int = UPLOAD_LIMIT) -> list[Path]:
+    """Write the track's stems as FLACs in ZIPs of at most ``limit`` bytes each, the first at ``path`` and the
+    others beside it (``…-stems-2.zip``…); returns their paths in order. TooBigToSend when one stem alone is over."""
     assert track.stems is not None
-    buffer = io.BytesIO()
-    # Level 1: PCM barely compresses past it (14.5 vs 14.4 MB for 30 s of synth stems) at ~70 % of level 6's time.
-    # Stored, not deflated: 16-bit PCM barely compresses (a few %), and deflating cost ~19 ms of the ~66 ms a job may
-    # take for 30 generations/s (bench/results.md).
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, samples in sorted(track.stems.items()):
-            archive.writestr(f"{name}.wav", wav_bytes(samples, track.sample_rate))
-    _write_atomically(path, buffer.getvalue())
+    names = sorted(track.stems)
+    # One ffmpeg per stem, side by side: the encoder is a subprocess, so the threads do not contend for the GIL.
+    flacs = await asyncio.gather(*(encode_flac_async(track.stems[name], track.sample_rate) for name in names))
+    return await asyncio.to_thread(_write_stem_parts, dict(zip(names, flacs, strict=True)), path, limit)
+
+
+def _write_stem_parts(flacs: dict[str, bytes], path: Path, limit: int) -> list[Path]:
+    groups = pack_stems(flacs, limit)
+    stem = path.name.removesuffix("-stems.zip")
+    paths = [path] + [path.with_name(f"{stem}-stems-{number}.zip") for number in range(2, len(groups) + 1)]
+    for stale in stems_paths(path.parent, stem)[1:]:  # parts of an earlier, differently cut archive
+        stale.unlink(missing_ok=True)
+    # Stored, not deflated: FLAC is already compressed. The first part goes last: it marks the set complete.
+    for part, group in reversed(list(zip(paths, groups, strict=True))):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name in group:
+                archive.writestr(f"{name}.flac", flacs[name])
+        write_atomically(part, buffer.getvalue())
+    return paths
+
+
+#: What a stored ZIP adds per entry besides the name (local header 30 + central directory entry 46 bytes, the name
+#: written in both) and once (end of central directory 22 bytes): APPNOTE.TXT §4.3.7, §4.3.12, §4.3.16.
+_ZIP_ENTRY, _ZIP_END = 30 + 46, 22
+
+
+def pack_stems(flacs: dict[str, bytes], limit: int) -> list[list[str]]:
+    """Stem names grouped, in order, so that each group's stored ZIP is at most ``limit`` bytes; TooBigToSend when a
+    single stem does not fit."""
+    groups: list[list[str]] = []
+    size = _ZIP_END
+    for name in sorted(flacs):
+        entry = _ZIP_ENTRY + 2 * len(f"{name}.flac".encode()) + len(flacs[name])
+        if _ZIP_END + entry > limit:
+            raise TooBigToSend(f"the {name} stem is {len(flacs[name])} bytes as FLAC, over {limit}")
+        if not groups or size + entry > limit:
+            groups.append([])
+            size = _ZIP_END
+        groups[-1].append(name)
+        size += entry
+    return groups

@@ -6,12 +6,14 @@ Knows nothing of Telegram, engines or billing rules.
 from storage.audit import AuditEntry, AuditRepository
 from storage.broadcasts import Broadcast, BroadcastRepository
 from storage.database import Database, MigrationError, StorageError
+from storage.inbox import InboxEntry, InboxError, InboxKind, PaymentInbox
 from storage.jobs import Job, JobRepository, JobStatus
 from storage.ledger import LedgerEntry, LedgerRepository
 from storage.migrations import MIGRATIONS, Migration, apply_migrations
 from storage.payments import Payment, PaymentRepository, Provider
 from storage.stats import Stats, StatsRepository
 from storage.teasers import Teaser, TeaserRepository
+from storage.tracks import TrackRepository
 from storage.users import User, UserRepository
 
 __all__ = [
@@ -21,6 +23,9 @@ __all__ = [
     "Broadcast",
     "BroadcastRepository",
     "Database",
+    "InboxEntry",
+    "InboxError",
+    "InboxKind",
     "Job",
     "JobRepository",
     "JobStatus",
@@ -29,6 +34,7 @@ __all__ = [
     "Migration",
     "MigrationError",
     "Payment",
+    "PaymentInbox",
     "PaymentRepository",
     "Provider",
     "Stats",
@@ -36,6 +42,7 @@ __all__ = [
     "StorageError",
     "Teaser",
     "TeaserRepository",
+    "TrackRepository",
     "User",
     "UserRepository",
     "apply_migrations",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,16 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 if it is missing (an empty file is an empty SQLite database).
+
+    SQLite gives the ``-wal`` and ``-shm`` files the permissions of the database file, so they are 0600 too; left
+    to SQLite, the file would be created 0644 and anyone on the host could read users, payments and the ledger.
+    """
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 class Database:
     """An open database. Writes go through one connection, one transaction at a time; reads use another.
 
@@ -64,9 +75,13 @@ class Database:
         from storage.migrations import MIGRATIONS, apply_migrations
 
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create the data directory {path.parent}: {exc.strerror}") from exc
+        try:
+            _create_private(path)
+        except OSError as exc:
+            raise StorageError(f"cannot open the database {path}: {exc.strerror}") from exc
         writer: aiosqlite.Connection | None = None
         reader: aiosqlite.Connection | None = None
         try:

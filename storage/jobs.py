@@ -14,7 +14,7 @@ from storage.database import Database
 JobStatus = Literal["queued", "running", "delivered", "failed", "canceled"]
 Funding = Literal["free", "paid", "house"]
 ACTIVE: tuple[JobStatus, ...] = ("queued", "running")
-_TIMES = ("created_at", "started_at", "finished_at", "shared_at")
+_TIMES = ("created_at", "started_at", "finished_at", "shared_at", "sending_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,7 @@ class Job:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     style: str | None = None  # the style the engine chose (e.g. the synth read "sad piano" as "piano")
+    sending_at: datetime | None = None  # the track's upload began (a running job can no longer be canceled)
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Job:
@@ -69,6 +70,11 @@ class Job:
     def active(self) -> bool:
         """Queued or running."""
         return self.status in ACTIVE
+
+    @property
+    def sending(self) -> bool:
+        """Running, and its track is being sent (or was, when a crash interrupted the upload)."""
+        return self.status == "running" and self.sending_at is not None
 
     @property
     def has_audio(self) -> bool:
@@ -132,6 +138,23 @@ class JobRepository:
         )
         return [Job.from_row(r) for r in rows]
 
+    async def search_for_user(
+        self, telegram_id: int, text: str, *, limit: int = 20, offset: int = 0
+    ) -> tuple[list[Job], int]:
+        """A user's delivered jobs whose prompt or title contains ``text`` (case-insensitive), newest first, and
+        how many match in all."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where = (
+            "telegram_id = ? AND status = 'delivered'"
+            " AND (prompt LIKE ? ESCAPE '\\' OR COALESCE(title, '') LIKE ? ESCAPE '\\')"
+        )
+        rows = await self._db.fetchall(
+            f"SELECT * FROM jobs WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            (telegram_id, pattern, pattern, limit, offset),
+        )
+        total = await self._db.scalar(f"SELECT COUNT(*) FROM jobs WHERE {where}", (telegram_id, pattern, pattern))
+        return [Job.from_row(r) for r in rows], int(total)
+
     async def count_for_user(self, telegram_id: int, *, delivered_only: bool = False) -> int:
         """How many jobs a user has (delivered ones only when asked)."""
         where = "telegram_id = ?" + (" AND status = 'delivered'" if delivered_only else "")
@@ -185,8 +208,15 @@ class JobRepository:
         rows = await self._db.fetchall("SELECT * FROM jobs WHERE status = 'running' ORDER BY id")
         return [Job.from_row(r) for r in rows]
 
+    async def mark_sending(self, job_id: int, now: datetime) -> bool:
+        """Flag a running job as being sent; False when it is no longer running."""
+        rows = await self._db.write_returning(
+            "UPDATE jobs SET sending_at = ? WHERE id = ? AND status = 'running' RETURNING id", (now.isoformat(), job_id)
+        )
+        return bool(rows)
+
     async def requeue(self, job_id: int) -> bool:
-        """Put a running job back in the queue (its reservation is kept)."""
+        """Put a running job back in the queue (its reservation is kept; a ``sending_at`` flag too)."""
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE jobs SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'", (job_id,)

@@ -65,6 +65,35 @@ class LedgerRepository:
         )
         return int(cursor.lastrowid or 0)
 
+    @staticmethod
+    async def paid_balance_in(conn: aiosqlite.Connection, fingerprint: str) -> int:
+        """The paid balance inside the caller's transaction (reserved credits already subtracted)."""
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT COALESCE(SUM(amount), 0) FROM credit_ledger WHERE fingerprint = ? AND bucket = 'paid'",
+                (fingerprint,),
+            )
+        )
+        return int(rows[0][0]) if rows else 0
+
+    @staticmethod
+    async def held_paid_jobs(conn: aiosqlite.Connection, fingerprint: str) -> list[int]:
+        """Jobs holding one of this fingerprint's paid credits (reserved, not yet committed or released), newest
+        first, leaving out any a refund has already claimed."""
+        rows = await conn.execute_fetchall(
+            """
+            SELECT r.job_id FROM credit_ledger AS r
+            WHERE r.fingerprint = ? AND r.bucket = 'paid' AND r.kind = 'reserve' AND r.job_id IS NOT NULL
+              AND NOT EXISTS (
+                  SELECT 1 FROM credit_ledger AS s
+                  WHERE s.reference = r.reference AND s.kind IN ('commit', 'release', 'refund-hold')
+              )
+            ORDER BY r.job_id DESC
+            """,
+            (fingerprint,),
+        )
+        return [int(r[0]) for r in rows]
+
     async def balance(self, fingerprint: str, bucket: Bucket = "paid") -> int:
         """The sum of every movement in one bucket for one fingerprint."""
         total = await self._db.scalar(

@@ -192,6 +192,145 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(
+        "money_stripe_reversals",
+        # One row per Stripe refund (re_…) or dispute (dp_…) applied to a payment, so each is handled once
+        # whichever event (and however many redeliveries) carries it.
+        """
+        CREATE TABLE stripe_reversals (
+            id          TEXT PRIMARY KEY,
+            kind        TEXT    NOT NULL CHECK (kind IN ('refund', 'dispute')),
+            payment_id  INTEGER NOT NULL REFERENCES payments (id),
+            received_at TEXT    NOT NULL
+        );
+        """,
+    ),
+    Migration(
+        "workers_job_sending",
+        # Set just before the track is uploaded: /cancel is refused from then on, and a restart knows the upload
+        # may have reached the user (it re-sends from disk and charges once).
+        """
+        ALTER TABLE jobs ADD COLUMN sending_at TEXT;
+        """,
+    ),
+    Migration(  # who created this database: the sandbox or a real bot (h-sandbox, issue 12 item 9)
+        "sandbox_database_owner",
+        """
+        CREATE TABLE database_owner (
+            id         INTEGER PRIMARY KEY CHECK (id = 1),
+            mode       TEXT    NOT NULL CHECK (mode IN ('sandbox', 'telegram')),
+            bot_id     INTEGER NOT NULL,
+            created_at TEXT    NOT NULL
+        );
+        """,
+    ),
+    Migration(  # users waiting to write to support, and the admins' copies of their messages (issue 12 item 11)
+        "sandbox_support",
+        """
+        CREATE TABLE support_requests (
+            telegram_id INTEGER PRIMARY KEY,
+            topic       TEXT    NOT NULL,
+            created_at  TEXT    NOT NULL
+        );
+        CREATE TABLE support_messages (
+            admin_id         INTEGER NOT NULL,
+            admin_message_id INTEGER NOT NULL,
+            telegram_id      INTEGER NOT NULL,
+            created_at       TEXT    NOT NULL,
+            PRIMARY KEY (admin_id, admin_message_id)
+        );
+        """,
+    ),
+    Migration(
+        "studio_api_keys",
+        # Third-party API keys: only the SHA-256 of the key is kept; a revoked key keeps its row (and its name).
+        """
+        CREATE TABLE api_keys (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            owner_id    INTEGER NOT NULL,
+            name        TEXT    NOT NULL,
+            key_hash    TEXT    NOT NULL UNIQUE,
+            created_by  INTEGER NOT NULL,
+            created_at  TEXT    NOT NULL,
+            revoked_at  TEXT
+        );
+        """,
+    ),
+    Migration(
+        "analysis_runs",
+        """
+        CREATE TABLE analysis_runs (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            telegram_id     INTEGER NOT NULL,
+            day             TEXT    NOT NULL,
+            status          TEXT    NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'done', 'failed')),
+            features        TEXT,
+            recommendation  TEXT,
+            created_at      TEXT    NOT NULL
+        );
+        CREATE INDEX analysis_runs_user_day ON analysis_runs (telegram_id, day);
+        """,
+    ),
+    Migration(
+        "studio_web_sessions",
+        # Anonymous web visitors: a session is known by the SHA-256 of its cookie's random token; its id, negated,
+        # stands for it where a Telegram user id would (jobs, ledger fingerprint). /link codes are kept hashed too
+        # and join a session to a Telegram account once.
+        """
+        CREATE TABLE web_sessions (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            token_hash  TEXT    NOT NULL UNIQUE,
+            created_at  TEXT    NOT NULL,
+            linked_to   INTEGER,
+            linked_at   TEXT
+        );
+        CREATE TABLE link_codes (
+            code_hash   TEXT    PRIMARY KEY,
+            telegram_id INTEGER NOT NULL,
+            fingerprint TEXT    NOT NULL,
+            created_at  TEXT    NOT NULL,
+            expires_at  TEXT    NOT NULL,
+            used_at     TEXT,
+            session_id  INTEGER REFERENCES web_sessions (id)
+        );
+        """,
+    ),
+    Migration(
+        "reach_user_language_choice",
+        """
+        ALTER TABLE users ADD COLUMN chosen_language TEXT;
+        """,
+    ),
+    Migration(
+        "reach_referrals",
+        """
+        CREATE TABLE referrals (
+            invited_id  INTEGER PRIMARY KEY REFERENCES users (telegram_id),
+            inviter_id  INTEGER NOT NULL REFERENCES users (telegram_id) CHECK (inviter_id <> invited_id),
+            created_at  TEXT    NOT NULL,
+            rewarded_at TEXT,
+            job_id      INTEGER REFERENCES jobs (id),
+            credits     INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX referrals_inviter ON referrals (inviter_id);
+        """,
+    ),
+    Migration(
+        "reach_demo_tracks",
+        """
+        CREATE TABLE demo_tracks (
+            name       TEXT PRIMARY KEY,
+            file_id    TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
+    Migration(
+        "reach_track_deleted",
+        """
+        ALTER TABLE jobs ADD COLUMN deleted_at TEXT;
+        """,
+    ),
+    Migration(
         "synth_job_style",
         """
         ALTER TABLE jobs ADD COLUMN style TEXT;

@@ -46,7 +46,8 @@ class Payment:
 
 
 class PaymentRepository:
-    """Reads and writes ``payments`` and ``stripe_events``; writes take the caller's transaction."""
+    """Reads and writes ``payments``, ``stripe_events`` and ``stripe_reversals``; writes take the caller's
+    transaction."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -65,13 +66,19 @@ class PaymentRepository:
         currency: str,
         now: datetime,
         payment_intent: str | None = None,
-    ) -> int:
-        """Record a payment; ``sqlite3.IntegrityError`` when (provider, external_id) was recorded before."""
-        cursor = await conn.execute(
+    ) -> int | None:
+        """Record a payment; returns its id, or None when (provider, external_id) was recorded before.
+
+        A repeat is told apart from a failure by ``ON CONFLICT DO NOTHING``, not by catching ``IntegrityError``:
+        a failing trigger or constraint elsewhere in the transaction is an error, never "already credited".
+        """
+        rows = await conn.execute_fetchall(
             """
             INSERT INTO payments (provider, external_id, telegram_id, fingerprint, pack_id, credits, amount, currency,
                                   payment_intent, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (provider, external_id) DO NOTHING
+            RETURNING id
             """,
             (
                 provider,
@@ -86,7 +93,8 @@ class PaymentRepository:
                 now.isoformat(),
             ),
         )
-        return int(cursor.lastrowid or 0)
+        found = list(rows)
+        return int(found[0][0]) if found else None
 
     @staticmethod
     async def mark_refunded(conn: aiosqlite.Connection, payment_id: int, credits: int, now: datetime) -> bool:
@@ -106,6 +114,31 @@ class PaymentRepository:
             (event_id, event_type, now.isoformat()),
         )
         return cursor.rowcount == 1
+
+    @staticmethod
+    async def record_reversal(
+        conn: aiosqlite.Connection, reversal_id: str, kind: Literal["refund", "dispute"], payment_id: int, now: datetime
+    ) -> bool:
+        """Remember a Stripe refund or dispute id; False when it was handled before."""
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO stripe_reversals (id, kind, payment_id, received_at) VALUES (?, ?, ?, ?)",
+            (reversal_id, kind, payment_id, now.isoformat()),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def find_in(conn: aiosqlite.Connection, payment_id: int) -> Payment | None:
+        """A payment by id, read inside the caller's transaction."""
+        rows = list(await conn.execute_fetchall("SELECT * FROM payments WHERE id = ?", (payment_id,)))
+        return Payment.from_row(rows[0]) if rows else None
+
+    async def find_stripe(self, payment_intent: str) -> Payment | None:
+        """The Stripe payment of a payment intent (what charges, refunds and disputes name)."""
+        row = await self._db.fetchone(
+            "SELECT * FROM payments WHERE provider = 'stripe' AND payment_intent = ? ORDER BY id LIMIT 1",
+            (payment_intent,),
+        )
+        return None if row is None else Payment.from_row(row)
 
     async def find(self, provider: Provider, external_id: str) -> Payment | None:
         """A payment by provider and external id."""

@@ -23,20 +23,23 @@ class User:
     created_at: datetime
     last_seen_at: datetime
     blocked_at: datetime | None = None  # when the user blocked the bot (cleared when they write again)
+    chosen_language: str | None = None  # picked with /language; wins over Telegram's language_code
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> User:
         """Build a User from a ``users`` row."""
+        chosen = row["chosen_language"] if "chosen_language" in row.keys() else None  # noqa: SIM118 - a Row is no dict
         return cls(
             telegram_id=row["telegram_id"],
             fingerprint=row["fingerprint"],
             first_name=row["first_name"],
             username=row["username"],
-            language=row["language"],
+            language=chosen or row["language"],
             banned=bool(row["banned"]),
             created_at=datetime.fromisoformat(row["created_at"]),
             last_seen_at=datetime.fromisoformat(row["last_seen_at"]),
             blocked_at=datetime.fromisoformat(row["blocked_at"]) if row["blocked_at"] else None,
+            chosen_language=chosen,
         )
 
 
@@ -82,6 +85,19 @@ class UserRepository:
         """The user with this Telegram id, or None."""
         row = await self._db.fetchone("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
         return None if row is None else User.from_row(row)
+
+    async def choose_language(self, telegram_id: int, language: str | None) -> bool:
+        """Remember the language a user picked (None: follow Telegram's again); False when there is no such user."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE users SET chosen_language = ? WHERE telegram_id = ?", (language, telegram_id)
+            )
+            return cursor.rowcount == 1
+
+    async def chosen_language(self, telegram_id: int) -> str | None:
+        """The language a user picked with /language, if any."""
+        row = await self._db.fetchone("SELECT chosen_language FROM users WHERE telegram_id = ?", (telegram_id,))
+        return None if row is None else row["chosen_language"]
 
     async def set_banned(self, telegram_id: int, banned: bool) -> bool:
         """Ban or unban; returns False when there is no such user."""

@@ -12,6 +12,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.clip import clip, clip_lines
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
 from bot.messenger import TelegramMessenger
@@ -36,22 +37,32 @@ async def audit(update: Update, context: BotContext, action: str) -> None:
 
 async def _reply(update: Update, context: BotContext, key: str, **values: object) -> None:
     assert update.effective_message is not None
-    text = context.services.texts.get(language_of(update), key, **values)
-    await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+    text = context.services.texts.get(language_of(update, context), key, **values)
+    # Whole lines only, so an HTML tag is never cut in half (/stats, /user, /batch grow with the data).
+    await update.effective_message.reply_text(clip_lines(text.split("\n")), parse_mode=ParseMode.HTML)
 
 
 def _user_id(context: BotContext) -> int | None:
     args = context.args or []
-    return int(args[0]) if args and args[0].lstrip("-").isdigit() else None
+    return _number(args[0]) if args else None
+
+
+def _number(text: str) -> int | None:
+    """``text`` as an integer, or None: int() decides ("²".isdigit() is True, but int("²") raises)."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
     """Users, generations by engine and outcome, failure rate, revenue, cost, queue depth, popular genres."""
     await audit(update, context, "stats")
     s = await StatsRepository(context.services.db).snapshot(context.services.clock())
-    none = context.services.texts.get(language_of(update), "admin.none")
+    none = context.services.texts.get(language_of(update, context), "admin.none")
     generations = ", ".join(f"{engine}/{status} {n}" for (engine, status), n in sorted(s.generations.items()))
-    stripe = ", ".join(f"{cents / 100:.2f} {currency}" for currency, cents in s.stripe_revenue.items()) or "0 by card"
+    by_card = context.services.texts.get(language_of(update, context), "admin.stripe_none")
+    stripe = ", ".join(f"{cents / 100:.2f} {currency}" for currency, cents in s.stripe_revenue.items()) or by_card
     await _reply(
         update,
         context,
@@ -68,6 +79,9 @@ async def stats_command(update: Update, context: BotContext) -> None:
         queue=", ".join(f"{e} {n}" for e, n in s.queue_depth.items()) or "0",
         genres=", ".join(f"{g} {n}" for g, n in s.top_genres) or none,
     )
+    if context.services.referrals is not None:
+        count, paid = await context.services.referrals.rewarded()
+        await _reply(update, context, "admin.stats_referrals", count=count, credits=paid)
 
 
 async def user_command(update: Update, context: BotContext) -> None:
@@ -81,7 +95,7 @@ async def user_command(update: Update, context: BotContext) -> None:
     if user is None:
         await _reply(update, context, "admin.unknown_user", id=telegram_id)
         return
-    t, language = services.texts, language_of(update)
+    t, language = services.texts, language_of(update, context)
     balance = await services.studio.credits.balance(user.fingerprint)
     jobs = await jobs_by_status(services.db, telegram_id)
     payments = await PaymentRepository(services.db).for_user(telegram_id, limit=5)
@@ -100,7 +114,11 @@ async def user_command(update: Update, context: BotContext) -> None:
         free_left=balance.free_left,
         paid=balance.paid,
         jobs=", ".join(f"{status} {n}" for status, n in sorted(jobs.items())) or "0",
-        payments=", ".join(f"{p.provider} {p.amount} {p.currency} ({p.status})" for p in payments) or "0",
+        payments="".join(
+            f"\n• <code>{html.escape(p.external_id)}</code> {p.provider} {p.amount} {p.currency} ({p.status})"
+            for p in payments
+        )
+        or "0",
     )
 
 
@@ -109,14 +127,15 @@ async def grant_command(update: Update, context: BotContext) -> None:
     await audit(update, context, "grant")
     args, services = context.args or [], context.services
     telegram_id = _user_id(context)
-    if telegram_id is None or len(args) < 2 or not args[1].isdigit() or not 1 <= int(args[1]) <= 100_000:
+    amount = _number(args[1]) if len(args) >= 2 else None
+    if telegram_id is None or amount is None or not 1 <= amount <= 100_000:
         await _reply(update, context, "admin.usage.grant")
         return
     user = await services.users.get(telegram_id)
     if user is None:
         await _reply(update, context, "admin.unknown_user", id=telegram_id)
         return
-    credits, reason = int(args[1]), " ".join(args[2:])[:200]
+    credits, reason = amount, " ".join(args[2:])[:200]
     balance = await services.studio.credits.add_paid(
         user.fingerprint,
         credits,
@@ -154,7 +173,7 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
         await _reply(update, context, "admin.usage.broadcast")
         return
     broadcast_id = await BroadcastRepository(services.db).create(update.effective_user.id, text, services.clock())
-    count, t, language = len(await services.users.reachable()), services.texts, language_of(update)
+    count, t, language = len(await services.users.reachable()), services.texts, language_of(update, context)
     buttons = InlineKeyboardMarkup(
         [
             [
@@ -165,7 +184,8 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
             ]
         ]
     )
-    await message.reply_text(t.get(language, "admin.broadcast_confirm", count=count, text=text), reply_markup=buttons)
+    preview = clip(t.get(language, "admin.broadcast_confirm", count=count, text=text))
+    await message.reply_text(preview, reply_markup=buttons)
 
 
 async def broadcast_button(update: Update, context: BotContext) -> None:
@@ -173,7 +193,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     query, services = update.callback_query, context.services
     assert query is not None and query.data is not None
     if query.from_user.id not in services.settings.admin_ids:
-        await query.answer(services.texts.get(language_of(update), "callback.expired"))
+        await query.answer(services.texts.get(language_of(update, context), "callback.expired"))
         return
     await audit(update, context, "broadcast-confirm")
     _, decision, raw_id = query.data.split(":")
@@ -181,7 +201,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     await query.answer()
     if record is None:
         return  # already sent or canceled: a second press does nothing
-    t, language = services.texts, language_of(update)
+    t, language = services.texts, language_of(update, context)
     if decision != "ok":
         await query.edit_message_text(t.get(language, "admin.broadcast_canceled"))
         return
@@ -242,7 +262,7 @@ async def batch_command(update: Update, context: BotContext) -> None:
 async def engine_command(update: Update, context: BotContext) -> None:
     """Each engine: health, workers, queue, and its models with licence and capabilities."""
     await audit(update, context, "engine")
-    services, t, language = context.services, context.services.texts, language_of(update)
+    services, t, language = context.services, context.services.texts, language_of(update, context)
     queue, depth = services.studio.queue, await services.studio.jobs.queue_depth()
     for name, engine in queue.engines.items():
         health = await engine.health()

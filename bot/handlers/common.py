@@ -39,8 +39,15 @@ async def requester(update: Update, context: BotContext) -> tuple[Requester, str
     return who, user.language
 
 
-def language_of(update: Update) -> str | None:
-    """The sender's Telegram language code, if any."""
+#: Where ``language.load_language`` puts the sender's /language choice for the handlers of one update.
+CHOSEN_LANGUAGE = "chosen_language"
+
+
+def language_of(update: Update, context: BotContext) -> str | None:
+    """The sender's language: their /language choice, else Telegram's ``language_code``, if any."""
+    chosen = context.user_data.get(CHOSEN_LANGUAGE) if context.user_data is not None else None
+    if isinstance(chosen, str):
+        return chosen
     return update.effective_user.language_code if update.effective_user else None
 
 

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 
 from bot.context import BotContext
+from bot.handlers.common import language_of
 from bot.logs import new_trace_id, trace_id_var
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ async def on_error(update: object, context: BotContext, reporter: ErrorReporter 
             return
         if isinstance(context.error, Forbidden):
             return  # the user blocked the bot: there is nobody to tell
-        language = update.effective_user.language_code if update.effective_user else None
+        language = language_of(update, context)
         text = context.services.texts.get(language, "error.generic", trace_id=trace_id)
         try:
             await context.bot.send_message(update.effective_chat.id, text)

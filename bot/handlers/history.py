@@ -1,24 +1,33 @@
-"""``/history``: the user's tracks, paged, each one re-sendable."""
+"""``/history [words]``: the user's tracks with their length, paged or searched, each re-sendable or deletable."""
 
 from __future__ import annotations
 
 import html
+import math
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
+from bot.clip import clip_lines
 from bot.context import BotContext
 from bot.handlers.common import requester
 from bot.handlers.tracks import send_file
-from scheduler.studio import StudioError
+from scheduler.studio import HISTORY_PAGE, StudioError
+from storage import Job
+
+#: A search (``/history lofi``) shows this many matches; words beyond ``MAX_WORDS`` are ignored.
+SEARCH_RESULTS = 10
+MAX_WORDS = 6
 
 
 async def history_command(update: Update, context: BotContext) -> None:
-    """Shows the first page of the user's tracks."""
-    await _show(update, context, page=1, edit=False)
+    """Shows the first page of the user's tracks, or those matching the words after /history."""
+    words = " ".join(context.args or [])[:64].split()[:MAX_WORDS]
+    await _show(update, context, page=1, edit=False, words=words)
 
 
 async def history_button(update: Update, context: BotContext) -> None:
-    """``hist:<page>`` turns the page; ``re:<job id>`` sends that track again."""
+    """``hist:<page>`` turns the page; ``re:<job id>`` sends that track again; ``hdel:<job id>`` deletes it."""
     query = update.callback_query
     assert query is not None and query.data is not None
     kind, _, value = query.data.partition(":")
@@ -31,6 +40,11 @@ async def history_button(update: Update, context: BotContext) -> None:
         await _show(update, context, page=int(value), edit=True)
         return
     who, language = await requester(update, context)
+    if kind == "hdel":
+        deleted = await context.services.tracks.delete(who.telegram_id, int(value), context.services.clock())
+        await query.answer(context.services.texts.get(language, "history.deleted" if deleted else "track.gone"))
+        await _show(update, context, page=1, edit=True)
+        return
     try:
         job = await context.services.studio.owned(who, int(value))
     except StudioError as exc:
@@ -40,29 +54,64 @@ async def history_button(update: Update, context: BotContext) -> None:
     await send_file(context, who.chat_id, job, "re", language)
 
 
-async def _show(update: Update, context: BotContext, *, page: int, edit: bool) -> None:
+async def _show(update: Update, context: BotContext, *, page: int, edit: bool, words: list[str] | None = None) -> None:
     who, language = await requester(update, context)
-    t, zone = context.services.texts, context.services.settings.quota_zone
-    listing = await context.services.studio.history(who, page)
-    if not listing.jobs:
-        await context.bot.send_message(who.chat_id, t.get(language, "history.empty"))
-        return
-    first = (listing.page - 1) * 5 + 1
-    lines = [t.get(language, "history.title", page=listing.page, pages=listing.pages)]
-    buttons = []
-    for number, job in enumerate(listing.jobs, start=first):
-        when = f"{job.created_at.astimezone(zone):%Y-%m-%d %H:%M}"
-        lines.append(
-            t.get(language, "history.item", number=number, title=html.escape(job.title or job.prompt[:40]), when=when)
-        )
-        buttons.append(InlineKeyboardButton(f"▶️ {number}", callback_data=f"re:{job.id}"))
-    nav = []
-    if listing.page > 1:
-        nav.append(InlineKeyboardButton(t.get(language, "history.prev"), callback_data=f"hist:{listing.page - 1}"))
-    if listing.page < listing.pages:
-        nav.append(InlineKeyboardButton(t.get(language, "history.next"), callback_data=f"hist:{listing.page + 1}"))
-    markup = InlineKeyboardMarkup([buttons, nav] if nav else [buttons])
-    if edit and update.callback_query is not None:
-        await update.callback_query.edit_message_text("\n".join(lines), parse_mode="HTML", reply_markup=markup)
+    t, tracks = context.services.texts, context.services.tracks
+    if words:
+        jobs, page, pages = await tracks.search(who.telegram_id, words, limit=SEARCH_RESULTS), 1, 1
+        if not jobs:
+            text = t.get(language, "history.no_match", query=html.escape(" ".join(words)))
+            await context.bot.send_message(who.chat_id, text)
+            return
     else:
-        await context.bot.send_message(who.chat_id, "\n".join(lines), parse_mode="HTML", reply_markup=markup)
+        pages = max(1, math.ceil(await tracks.count(who.telegram_id, []) / HISTORY_PAGE))
+        page = min(max(1, page), pages)
+        jobs = await tracks.search(who.telegram_id, [], limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE)
+    if not jobs:
+        await _put(update, context, who.chat_id, edit, t.get(language, "history.empty"), None)
+        return
+    text, markup = _listing(context, language, jobs, page, pages)
+    await _put(update, context, who.chat_id, edit, text, markup)
+
+
+async def _put(
+    update: Update, context: BotContext, chat_id: int, edit: bool, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Edit the listing in place (a second tap on the same button changes nothing), or send it."""
+    if not edit or update.callback_query is None:
+        await context.bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
+        return
+    try:
+        await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def _listing(
+    context: BotContext, language: str, jobs: list[Job], page: int, pages: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    t, zone = context.services.texts, context.services.settings.quota_zone
+    first = (page - 1) * HISTORY_PAGE + 1
+    lines = [t.get(language, "history.title", page=page, pages=pages)]
+    play, delete = [], []
+    for number, job in enumerate(jobs, start=first):
+        when = f"{job.created_at.astimezone(zone):%Y-%m-%d %H:%M}"
+        title = html.escape(job.title or job.prompt[:40])
+        if job.duration:
+            line = t.get(
+                language, "history.item_length", number=number, title=title, seconds=round(job.duration), when=when
+            )
+        else:
+            line = t.get(language, "history.item", number=number, title=title, when=when)
+        lines.append(line)
+        play.append(InlineKeyboardButton(f"▶️ {number}", callback_data=f"re:{job.id}"))
+        delete.append(InlineKeyboardButton(f"🗑 {number}", callback_data=f"hdel:{job.id}"))
+    nav = []
+    if page > 1:
+        nav.append(InlineKeyboardButton(t.get(language, "history.prev"), callback_data=f"hist:{page - 1}"))
+    if page < pages:
+        nav.append(InlineKeyboardButton(t.get(language, "history.next"), callback_data=f"hist:{page + 1}"))
+    rows = [play[i : i + 5] for i in range(0, len(play), 5)] + [delete[i : i + 5] for i in range(0, len(delete), 5)]
+    # Whole lines: an HTML entity or tag is never cut in half.
+    return clip_lines(lines), InlineKeyboardMarkup([*rows, nav] if nav else rows)

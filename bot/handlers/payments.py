@@ -1,17 +1,14 @@
 """Buying credits: /buy, Stars invoices (and a provider's fiat invoices), Stripe links, pre-checkout, receipts,
-refund messages, /paysupport and /terms. Every rule lives in ``billing.Payments``; this module only translates."""
+refund messages and /terms (/paysupport: ``support``). Every rule lives in ``billing.Payments``; this module
+only translates."""
 
 from __future__ import annotations
-
-import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
 
 from billing import PaymentError, PreCheckoutRefused, StripeCheckoutError
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
-
-log = logging.getLogger(__name__)
 
 
 def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
@@ -24,7 +21,7 @@ def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
                 callback_data=f"pack:{pack.id}",
             )
         ]
-        if payments.fiat_currency:
+        if payments.fiat_currency and settings.stripe_in_telegram:
             row.append(
                 InlineKeyboardButton(
                     t.get(
@@ -37,7 +34,7 @@ def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
                     callback_data=f"fiat:{pack.id}",
                 )
             )
-        if payments.stripe is not None:
+        if payments.stripe is not None and settings.stripe_in_telegram:
             row.append(
                 InlineKeyboardButton(
                     t.get(language, "buy.pack_card", credits=pack.credits, usd=pack.usd),
@@ -65,6 +62,9 @@ async def pack_button(update: Update, context: BotContext) -> None:
     method, _, pack_id = query.data.partition(":")
     who, language = await requester(update, context)
     t = context.services.texts
+    if method != "pack" and not context.services.settings.stripe_in_telegram:  # an old button: Stars only now
+        await query.answer(t.get(language, "buy.stars_only"), show_alert=True)
+        return
     try:
         if method == "card":
             session = await context.services.payments.stripe_session(
@@ -117,61 +117,26 @@ async def pre_checkout(update: Update, context: BotContext) -> None:
             banned=bool(user and user.banned),
         )
     except PreCheckoutRefused as exc:
-        await query.answer(ok=False, error_message=context.services.texts.get(language_of(update), exc.key))
+        await query.answer(ok=False, error_message=context.services.texts.get(language_of(update, context), exc.key))
         return
     await query.answer(ok=True)
 
 
 async def successful_payment(update: Update, context: BotContext) -> None:
-    """Credits the pack once per charge id and confirms with the new balance (a repeat is ignored)."""
-    message = update.effective_message
-    assert message is not None and message.successful_payment is not None
-    paid = message.successful_payment
-    who, language = await requester(update, context)
-    credited = await context.services.payments.credit_telegram(
-        charge_id=paid.telegram_payment_charge_id,
-        payload=paid.invoice_payload,
-        currency=paid.currency,
-        amount=paid.total_amount,
-        telegram_id=who.telegram_id,
-        fingerprint=who.fingerprint,
-    )
-    if not credited.new:
-        log.info("successful_payment %s delivered again; already credited", paid.telegram_payment_charge_id)
-        return
-    await message.reply_text(
-        context.services.texts.get(
-            language, "payments.credited", credits=credited.payment.credits, balance=credited.paid_balance
-        )
-    )
+    """Credits the pack once per charge id, from the payment inbox, and confirms with the receipt (once)."""
+    assert context.services.stars is not None
+    await context.services.stars.settle_update(update)
 
 
 async def refunded_payment(update: Update, context: BotContext) -> None:
     """Telegram reports a Stars refund: take the pack's unused credits back (once) and tell the user."""
-    message = update.effective_message
-    assert message is not None and message.refunded_payment is not None
-    charge = message.refunded_payment.telegram_payment_charge_id
-    payment = await context.services.payments.records.find("stars", charge)
-    if payment is None:
-        log.warning("refunded_payment for unknown charge %s", charge)
-        return
-    result = await context.services.payments.refund(payment)
-    if result.already_refunded:
-        return
-    _, language = await requester(update, context)
-    key = "payments.refunded_user_spent" if result.already_spent else "payments.refunded_user"
-    await message.reply_text(
-        context.services.texts.get(language, key, charge=charge, debited=result.debited, spent=result.already_spent)
-    )
-
-
-async def paysupport_command(update: Update, context: BotContext) -> None:
-    """What Telegram requires of bots that sell: how to get help with a payment."""
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(context.services.texts.get(language_of(update), "payments.support"))
+    assert context.services.stars is not None
+    await context.services.stars.settle_update(update)
 
 
 async def terms_command(update: Update, context: BotContext) -> None:
     """The terms of sale."""
     assert update.effective_message is not None
-    await update.effective_message.reply_text(context.services.texts.get(language_of(update), "payments.terms"))
+    await update.effective_message.reply_text(
+        context.services.texts.get(language_of(update, context), "payments.terms")
+    )

@@ -34,7 +34,7 @@ BY_ID = {preset.id: preset for preset in PRESETS}
 
 async def presets_command(update: Update, context: BotContext) -> None:
     """Lists the templates as buttons."""
-    language, t = language_of(update), context.services.texts
+    language, t = language_of(update, context), context.services.texts
     buttons = [[InlineKeyboardButton(t.get(language, f"preset.{p.id}"), callback_data=f"pr:{p.id}")] for p in PRESETS]
     assert update.effective_message is not None
     await update.effective_message.reply_text(
@@ -48,7 +48,7 @@ async def preset_button(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     preset = BY_ID.get(query.data.removeprefix("pr:"))
     if preset is None:
-        await query.answer(context.services.texts.get(language_of(update), "callback.expired"))
+        await query.answer(context.services.texts.get(language_of(update, context), "callback.expired"))
         return
     await query.answer()
     await compose(update, context, preset.prompt, duration=preset.duration, bpm=preset.bpm, loop=preset.loop or None)

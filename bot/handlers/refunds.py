@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from billing import StripeCheckoutError
+from billing import StripeAlreadyRefunded, StripeCheckoutError
 from bot.context import BotContext
 from bot.handlers.admin import audit
 from bot.handlers.common import language_of
@@ -21,7 +21,7 @@ async def refund_command(update: Update, context: BotContext) -> None:
     await audit(update, context, "refund")
     message, t, payments = update.effective_message, context.services.texts, context.services.payments
     assert message is not None
-    language = language_of(update)
+    language = language_of(update, context)
     if len(context.args or []) != 1:
         await message.reply_text(t.get(language, "refund.usage"))
         return
@@ -40,6 +40,23 @@ async def refund_command(update: Update, context: BotContext) -> None:
         else:
             await message.reply_text(t.get(language, "refund.unsupported"))
             return
+    except StripeAlreadyRefunded:  # refunded in Stripe's Dashboard: the money is back, take the credits back too
+        done = await payments.refund(payment)
+        if done.already_refunded:  # Stripe's charge.refunded webhook got here first
+            await message.reply_text(t.get(language, "refund.already", id=wanted))
+            return
+        await message.reply_text(
+            t.get(
+                language,
+                "refund.already_at_provider",
+                id=wanted,
+                provider=payment.provider,
+                debited=done.debited,
+                spent=done.already_spent,
+                credits=payment.credits,
+            )
+        )
+        return
     except (TelegramError, StripeCheckoutError) as exc:
         trace_id = new_trace_id()
         log.error("refund of %s failed [%s]: %s", payment.external_id, trace_id, exc)

@@ -7,16 +7,20 @@ import html
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.commands import PUBLIC_COMMANDS
+from billing.referrals import PAYLOAD_PREFIX
+from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import BotContext
-from bot.handlers import teaser
+from bot.handlers import demo, teaser
 from bot.handlers.common import language_of, remember
+from bot.handlers.inline import START_PARAMETER
 
 
 async def start(update: Update, context: BotContext) -> None:
     """Greets the user: what the bot does, the free quota, how to buy; notes a deep-link payload."""
     payload = context.args[0] if context.args else None
     user, first_time = await remember(update, context, start_payload=payload)
+    if context.services.referrals is not None:  # an invitation counts only on a first contact
+        await context.services.referrals.record(user.telegram_id, payload, first_contact=first_time)
     texts, settings = context.services.texts, context.services.settings
     key = "start.welcome" if first_time or payload else "start.returning"
     reply = texts.get(
@@ -27,18 +31,23 @@ async def start(update: Update, context: BotContext) -> None:
         zone=settings.quota_timezone,
     )
     from_teaser = await teaser.teaser_for(context, payload)  # "Make yours" under a channel teaser
-    if payload and from_teaser is None:
+    if payload and from_teaser is None and not payload.startswith(PAYLOAD_PREFIX) and payload != START_PARAMETER:
         reply += "\n\n" + texts.get(user.language, "start.deep_link", payload=html.escape(payload[:64]))
     assert update.effective_message is not None
     await update.effective_message.reply_text(reply, parse_mode=ParseMode.HTML)
     if from_teaser is not None:
         await teaser.offer(update, context, from_teaser, user.language)
+    elif first_time:  # the first minute: hear what it does, then one tap to make one's own
+        await demo.play_demo(context, update.effective_message.chat_id, user.language)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """Lists every command with its description."""
-    texts, language = context.services.texts, language_of(update)
+    texts, language = context.services.texts, language_of(update, context)
     lines = [f"/{name} — {html.escape(texts.get(language, f'command.{name}'))}" for name in PUBLIC_COMMANDS]
     body = texts.get(language, "help.text", commands="\n".join(lines)) + "\n\n" + texts.get(language, "help.params")
+    if update.effective_user is not None and update.effective_user.id in context.services.settings.admin_ids:
+        admin = [f"/{name} — {html.escape(texts.get(language, f'command.{name}'))}" for name in ADMIN_COMMANDS]
+        body += "\n\n" + texts.get(language, "help.admin", commands="\n".join(admin))
     assert update.effective_message is not None
     await update.effective_message.reply_text(body, parse_mode=ParseMode.HTML)

@@ -20,7 +20,7 @@ _PAYLOAD = re.compile(r"^teaser_(\d{1,12})$")
 async def teaser_command(update: Update, context: BotContext) -> None:
     """Admins only (see bot/app.py): post a teaser now, outside the daily slot, and say how it went."""
     await audit(update, context, "teaser")
-    services, language = context.services, language_of(update)
+    services, language = context.services, language_of(update, context)
     assert update.effective_message is not None and services.teasers is not None
     result = await services.teasers.post_now()
     teaser = result.teaser
@@ -71,7 +71,7 @@ async def compose_button(update: Update, context: BotContext) -> None:
     raw = query.data.removeprefix("tz:")
     teaser = await teaser_for(context, f"teaser_{raw}")
     if teaser is None or teaser.prompt is None:
-        await query.answer(context.services.texts.get(language_of(update), "callback.expired"))
+        await query.answer(context.services.texts.get(language_of(update, context), "callback.expired"))
         return
     await query.answer()
     await compose(update, context, teaser.prompt)

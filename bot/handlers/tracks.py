@@ -1,16 +1,22 @@
-"""Buttons under a delivered track: regenerate, extend, WAV, stems, share; and re-sending from history."""
+"""Buttons under a delivered track: regenerate, extend, WAV, stems, share; and re-sending from history.
+
+Every file goes by the file_id Telegram holds for it when there is one; otherwise it is uploaded, checked first
+against Telegram's 50 MB limit for bots (scheduler.tracks.UPLOAD_LIMIT), and its new file_id is kept.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
-from telegram import InputFile, Update
+from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.handlers.common import answer_submission, requester
-from scheduler.studio import Requester, StudioError
+from scheduler.studio import Gone, Outgoing, Requester, StudioError
+from scheduler.tracks import UPLOAD_LIMIT
 from storage import Job
 
 
@@ -50,45 +56,97 @@ def parse_job_id(raw: str) -> int:
 
 
 async def send_file(context: BotContext, chat_id: int, job: Job, action: str, language: str) -> None:
-    """Sends the WAV (``wav``), the stems ZIP (``st``) or the audio again (``re``), reusing Telegram file ids."""
-    services, delivery = context.services, context.services.delivery
-    if not job.has_audio or job.audio_path is None:
-        await context.bot.send_message(chat_id, services.texts.get(language, "track.gone"))
-        return
-    mp3 = Path(job.audio_path)
+    """Sends the WAV (``wav``), the stems ZIPs (``st``) or the audio again (``re``): by the file_id Telegram holds,
+    else uploaded from disk within the upload limit (the new file_id kept); a file Telegram has forgotten is
+    uploaded again, and one gone everywhere, or too big to send, is answered with why."""
+    studio, texts = context.services.studio, context.services.texts
+    who = Requester(job.telegram_id, chat_id, job.fingerprint, False)
+    try:
+        try:
+            await _send_all(context, who, job, action, language, await _outgoing(context, who, job, action))
+        except _Forgotten:
+            await studio.forget_files(job.id, action)
+            job = await studio.owned(who, job.id)
+            try:
+                await _send_all(context, who, job, action, language, await _outgoing(context, who, job, action))
+            except Gone as exc:
+                raise Gone("track.file_lost" if exc.key == "track.gone" else exc.key) from exc
+    except StudioError as exc:
+        await context.bot.send_message(chat_id, texts.get(language, exc.key))
+
+
+class _Forgotten(Exception):
+    """Telegram refused a stored file_id: "Bad Request: wrong file identifier/HTTP URL specified"."""
+
+
+async def _outgoing(context: BotContext, who: Requester, job: Job, action: str) -> list[Outgoing]:
+    studio = context.services.studio
     if action == "re":
-        audio = job.file_id or await _upload(mp3, f"job-{job.id}.mp3")
-        await context.bot.send_audio(
-            chat_id,
-            audio,
+        return [await studio.audio_file(job)]
+    if action == "wav":
+        return [await studio.lossless_file(job)]
+    if not job.has_stems:
+        raise Gone("track.no_stems")
+    return await studio.stems_files(who, job.id)
+
+
+async def _send_all(
+    context: BotContext, who: Requester, job: Job, action: str, language: str, files: list[Outgoing]
+) -> None:
+    file_ids = []
+    for outgoing in files:
+        message = await _send_one(context, who, job, action, language, outgoing)
+        sent = message.audio or message.document
+        file_ids.append(sent.file_id if sent is not None else "")
+    if any(outgoing.file_id is None for outgoing in files) and all(file_ids):
+        await context.services.studio.remember_files(job.id, action, file_ids)
+
+
+async def _send_one(
+    context: BotContext, who: Requester, job: Job, action: str, language: str, outgoing: Outgoing
+) -> Message:
+    if outgoing.file_id is not None:
+        try:
+            return await _send(context, who, job, action, language, outgoing, outgoing.file_id)
+        except BadRequest as exc:
+            if "wrong file identifier" in exc.message.lower():
+                raise _Forgotten from exc
+            raise
+    if outgoing.path is None:
+        raise Gone()
+    return await _send(context, who, job, action, language, outgoing, await _upload(outgoing.path, outgoing.name))
+
+
+async def _send(
+    context: BotContext, who: Requester, job: Job, action: str, language: str, outgoing: Outgoing, file: InputFile | str
+) -> Message:
+    services, delivery = context.services, context.services.delivery
+    if action == "re":
+        cover = outgoing.path.with_suffix(".jpg") if outgoing.path is not None else None
+        thumbnail = None
+        if isinstance(file, InputFile) and cover is not None and await asyncio.to_thread(cover.exists):
+            thumbnail = await _upload(cover, "cover.jpg")
+        return await context.bot.send_audio(
+            who.chat_id,
+            file,
             title=job.title,
             performer=f"CloudMusic · {job.engine}",
             duration=round(job.duration or 0) or None,
             caption=delivery.caption(job, language),
             parse_mode=ParseMode.HTML,
             reply_markup=delivery.track_buttons(job, language),
+            thumbnail=thumbnail,
         )
-        return
-    if action == "st" and not job.has_stems:
-        await context.bot.send_message(chat_id, services.texts.get(language, "track.no_stems"))
-        return
-    column = "wav_file_id" if action == "wav" else "stems_file_id"
-    known = getattr(job, column)
-    if action == "wav":
-        path = mp3.with_suffix(".wav")
-    elif known is None:  # made on first request: most people never ask for stems
-        path = await services.studio.stems_archive(Requester(job.telegram_id, chat_id, job.fingerprint, False), job.id)
-    else:
-        path = mp3.with_name(f"{mp3.stem}-stems.zip")
-    if known is None and not await asyncio.to_thread(path.exists):
-        await context.bot.send_message(chat_id, services.texts.get(language, "track.gone"))
-        return
-    message = await context.bot.send_document(
-        chat_id, known or await _upload(path, f"{job.title or 'track'}{path.suffix}")
-    )
-    if known is None and message.document is not None:
-        await services.studio.jobs.update(job.id, **{column: message.document.file_id})
+    note = outgoing.note and services.texts.get(language, outgoing.note, part=outgoing.part, parts=outgoing.parts)
+    return await context.bot.send_document(who.chat_id, file, caption=note or None)
 
 
 async def _upload(path: Path, filename: str) -> InputFile:
+    """The file to upload; Gone when it is not on disk, Gone("track.too_big") when over Telegram's upload limit."""
+    try:
+        size = (await asyncio.to_thread(path.stat)).st_size
+    except FileNotFoundError:
+        raise Gone() from None
+    if size > UPLOAD_LIMIT:  # checked before sending: Telegram would answer 413 and the person see a bare error
+        raise Gone("track.too_big")
     return InputFile(await asyncio.to_thread(path.read_bytes), filename=filename)

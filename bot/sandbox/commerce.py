@@ -3,6 +3,11 @@
 ``pay`` plays the person's side: it sends a ``pre_checkout_query`` update, waits for ``answerPreCheckoutQuery``
 (Telegram allows 10 s) and, when approved, posts the ``successful_payment`` service message with a fresh
 ``telegram_payment_charge_id``. ``refundStarPayment`` refunds a charge once and posts ``refunded_payment``.
+
+An invoice *message* is paid at most once: Telegram's apps turn a paid invoice's Pay button into a Receipt
+button (issue 12, item 6), so paying the same message again is refused without asking the bot. Other ways to pay
+the same terms stay open, as in Telegram: a fresh invoice, an invoice link from createInvoiceLink, and forwarded
+copies when ``start_parameter`` is empty (sendInvoice in the official Bot API JSON).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from bot.sandbox.records import JSON, ChatMessage, PaymentOutcome, bad_request
 from bot.sandbox.world import World
 
 _QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
+_ALREADY_PAID = "this invoice was already paid: Telegram shows its receipt instead of a Pay button"
 _INVOICE_FIELDS = ("title", "description", "payload", "currency", "prices", "provider_token", "start_parameter")
 
 
@@ -40,6 +46,7 @@ class Commerce:
         self.links: dict[str, JSON] = {}
         self.charges: dict[str, Charge] = {}
         self._pre_checkouts: dict[str, asyncio.Future[JSON]] = {}
+        self.paid_invoices: dict[tuple[int, int], str] = {}  # (chat id, invoice message id) → charge id
 
     def handlers(self) -> dict[str, Handler]:
         """Return the handlers by Bot API method name."""
@@ -99,8 +106,15 @@ class Commerce:
         self._service(charge.user_id, {"refunded_payment": refund})
         return True
 
-    async def pay(self, user_id: int, terms: JSON, wait: float) -> PaymentOutcome:
-        """Play a person paying ``terms``: pre-checkout, wait for the bot, then the receipt if approved."""
+    async def pay(
+        self, user_id: int, terms: JSON, wait: float, invoice: tuple[int, int] | None = None
+    ) -> PaymentOutcome:
+        """Play a person paying ``terms``: pre-checkout, wait for the bot, then the receipt if approved.
+
+        ``invoice`` (chat id, message id) names the invoice message being paid: it can be paid only once.
+        """
+        if invoice is not None and invoice in self.paid_invoices:
+            return PaymentOutcome(approved=False, error_message=_ALREADY_PAID)
         total = sum(int(price["amount"]) for price in terms["prices"])
         query_id = secrets.token_hex(8)
         waiter: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
@@ -121,7 +135,11 @@ class Commerce:
             return PaymentOutcome(approved=False, error_message=f"no answerPreCheckoutQuery within {wait:g} s")
         if not answer["ok"]:
             return PaymentOutcome(approved=False, error_message=answer.get("error_message"))
+        if invoice is not None and invoice in self.paid_invoices:  # paid meanwhile from another device
+            return PaymentOutcome(approved=False, error_message=_ALREADY_PAID)
         charge_id = f"stxs{secrets.token_urlsafe(24)}"
+        if invoice is not None:
+            self.paid_invoices[invoice] = charge_id
         self.charges[charge_id] = Charge(user_id, total, terms["currency"], terms["payload"])
         payment = {
             "currency": terms["currency"],

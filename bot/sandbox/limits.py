@@ -10,9 +10,13 @@ import re
 from typing import Any
 
 from bot.sandbox.formatting import FormattingError, visible_text
-from bot.sandbox.records import JSON, bad_request
+from bot.sandbox.records import JSON, ApiError, bad_request
 
 MAX_TEXT = 4096
+#: Upload limits per file part. The Bot API description (telegram-bot-api.json, sendAudio/sendDocument): "Bots can
+#: currently send audio files / files of any type of up to 50 MB in size"; sendPhoto: "The photo must be at most
+#: 10 MB in size". Beyond it Telegram answers 413 "Request Entity Too Large" (PITFALLS.md, "Telegram").
+MAX_UPLOAD = {"audio": 50 * 2**20, "document": 50 * 2**20, "photo": 10 * 2**20}
 MAX_CAPTION = 1024
 CHAT_ACTIONS = frozenset(
     {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice"}
@@ -31,6 +35,14 @@ _BUTTON_ACTIONS = (
     "callback_game",
     "pay",
 )
+
+
+def upload_size(kind: str, size: int) -> None:
+    """Refuse an uploaded file over Telegram's limit for its kind with 413, as Telegram does; 400 when empty."""
+    if size > MAX_UPLOAD.get(kind, MAX_UPLOAD["document"]):
+        raise ApiError(413, "Request Entity Too Large")
+    if size == 0:
+        raise bad_request("file must be non-empty")
 
 
 def message_text(text: str | None, parse_mode: str | None) -> str:

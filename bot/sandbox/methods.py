@@ -30,6 +30,7 @@ class Messaging:
         self.webhook: JSON = {"url": "", "has_custom_certificate": False}
         self.commands: dict[str, list[JSON]] = {}
         self.callback_answers: dict[str, JSON | None] = {}  # query id → the bot's answer (None: not yet)
+        self.menu_buttons: dict[int | None, JSON] = {}  # chat id (None: the default) → its menu button
 
     def handlers(self) -> dict[str, Handler]:
         """Return the handlers by Bot API method name."""
@@ -55,6 +56,8 @@ class Messaging:
             "sendDocument": self.media.send_document,
             "sendPhoto": self.media.send_photo,
             "getFile": self.media.get_file,
+            "setChatMenuButton": self.set_chat_menu_button,
+            "getChatMenuButton": self.get_chat_menu_button,
         }
 
     async def get_me(self, p: dict[str, Any]) -> JSON:
@@ -102,6 +105,26 @@ class Messaging:
         limits.commands(p["commands"])
         self.commands[_commands_key(p)] = p["commands"]
         return True
+
+    async def set_chat_menu_button(self, p: dict[str, Any]) -> bool:
+        """Store a chat's (or the default) menu button. The Bot API JSON: MenuButtonWebApp's ``web_app`` is a
+        WebAppInfo whose ``url`` is "An HTTPS URL of a Web App"; ``menu_button`` defaults to MenuButtonDefault."""
+        button = p.get("menu_button") or {"type": "default"}
+        if button.get("type") not in ("commands", "web_app", "default"):
+            raise bad_request("unsupported menu button type")
+        if button["type"] == "web_app":
+            url = str((button.get("web_app") or {}).get("url", ""))
+            if not url.startswith("https://"):
+                raise bad_request("BUTTON_URL_INVALID")
+            if not 1 <= len(str(button.get("text", ""))) <= 64:
+                raise bad_request("BUTTON_TEXT_INVALID")
+        self.menu_buttons[p.get("chat_id")] = button
+        return True
+
+    async def get_chat_menu_button(self, p: dict[str, Any]) -> JSON:
+        """The chat's menu button, else the default one, else MenuButtonDefault."""
+        chat = p.get("chat_id")
+        return self.menu_buttons.get(chat) or self.menu_buttons.get(None) or {"type": "default"}
 
     async def get_my_commands(self, p: dict[str, Any]) -> list[JSON]:
         """The command list stored for a scope and language."""

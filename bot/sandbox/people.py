@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from typing import Any
 
 from bot.sandbox.commerce import Commerce
+from bot.sandbox.incoming import IncomingKind, send_file
 from bot.sandbox.methods import Messaging
 from bot.sandbox.records import JSON, ChatMessage, PaymentOutcome
 from bot.sandbox.world import World
@@ -31,11 +33,19 @@ class People:
         """Register a person who has started the bot; return the User JSON."""
         return self.world.add_user(user_id, first_name, language_code, username)
 
-    async def send_text(self, user_id: int, text: str) -> JSON:
-        """The person writes ``text`` (unblocking the bot, as writing does); return their Message JSON."""
+    async def send_text(self, user_id: int, text: str, reply_to: int | None = None) -> JSON:
+        """The person writes ``text`` (unblocking the bot, as writing does); return their Message JSON.
+
+        ``reply_to``: the id of a bot message in the chat this one replies to. Telegram then includes that message
+        as ``reply_to_message`` (without its own ``reply_to_message``: Bot API, Message.reply_to_message).
+        """
         self._user(user_id)
         self.world.blocked.discard(user_id)
         content: JSON = {"text": text}
+        if reply_to is not None:
+            replied = dict(self._bot_message(user_id, reply_to).raw)
+            replied.pop("reply_to_message", None)
+            content["reply_to_message"] = replied
         command = _COMMAND.match(text)
         if command:
             length = len(command.group(0).encode("utf-16-le")) // 2
@@ -43,6 +53,10 @@ class People:
         message = self.world.post(user_id, False, content, kind="text", text=text)
         self.world.updates.put("message", message.raw)
         return message.raw
+
+    async def send_file(self, user_id: int, kind: IncomingKind, data: bytes, **details: Any) -> JSON:
+        """The person sends a file (audio, voice, video, video_note, document); see :func:`incoming.send_file`."""
+        return send_file(self.world, user_id, kind, data, **details)
 
     async def press_button(self, user_id: int, message_id: int, callback_data: str) -> str:
         """The person presses the inline button carrying ``callback_data``; return the callback query id."""
@@ -66,12 +80,12 @@ class People:
         return query_id
 
     async def pay_invoice(self, user_id: int, message_id: int, patience: float = 10.0) -> PaymentOutcome:
-        """The person pays the invoice message ``message_id``; the bot has ``patience`` s to approve."""
+        """The person pays invoice message ``message_id`` (once: then it is a receipt); ``patience`` s to approve."""
         message = self._bot_message(user_id, message_id)
         if message.kind != "invoice" or message.invoice is None:
             raise AssertionError(f"message {message_id} in chat {user_id} is a {message.kind}, not an invoice")
         self.world.user_seq[user_id] = self.world.last_seq
-        return await self.commerce.pay(user_id, message.invoice, patience)
+        return await self.commerce.pay(user_id, message.invoice, patience, invoice=(user_id, message_id))
 
     async def pay_invoice_link(self, user_id: int, link: str, patience: float = 10.0) -> PaymentOutcome:
         """The person pays an invoice link made by createInvoiceLink."""

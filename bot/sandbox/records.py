@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-MessageKind = Literal["text", "audio", "document", "photo", "invoice", "service"]
+MessageKind = Literal["text", "audio", "document", "photo", "invoice", "service", "voice", "video", "video_note"]
 EventKind = Literal["message", "edit", "delete", "payment", "refund"]
 JSON = dict[str, Any]
 
@@ -17,10 +17,12 @@ JSON = dict[str, Any]
 class ApiError(Exception):
     """A call Telegram answers with an error: ``status`` (400, 403, 409...) and the full description."""
 
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, *, violation: bool = True) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        # A 400 is the bot's mistake unless the bot could not have known (e.g. a file's size it was never told).
+        self.violation = violation
 
 
 def bad_request(problem: str) -> ApiError:

@@ -96,7 +96,7 @@ class StandInServer:
         try:
             result = await handler(checked.params)
         except ApiError as error:
-            if error.status == 400:
+            if error.status == 400 and error.violation:
                 self.violations.append(Violation(method, error.description.removeprefix("Bad Request: "), summary))
             self._record(method, summary, error.status, error.description)
             return _answer(error.status, error.description)

@@ -18,11 +18,14 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
 from types import TracebackType
+from typing import Any
 
 from bot.sandbox.commerce import Commerce
 from bot.sandbox.events import Subscription
 from bot.sandbox.faults import Fault, FaultKind, FaultPlan
 from bot.sandbox.flood import FloodLimit
+from bot.sandbox.incoming import IncomingKind
+from bot.sandbox.inline import InlineMode
 from bot.sandbox.methods import Messaging
 from bot.sandbox.people import People
 from bot.sandbox.records import JSON, Call, ChatMessage, PaymentOutcome, StoredFile, render_transcript
@@ -49,7 +52,8 @@ class TelegramStandIn:
         self.commerce = Commerce(self.world)
         self.people = People(self.world, self.messaging, self.commerce)
         self.faults = FaultPlan()
-        handlers = {**self.messaging.handlers(), **self.commerce.handlers()}
+        self.inline = InlineMode(self.world)
+        handlers = {**self.messaging.handlers(), **self.commerce.handlers(), **self.inline.handlers()}
         self.server = StandInServer(self.world, Validator(), handlers, self.faults)
         self._port = port
 
@@ -67,8 +71,16 @@ class TelegramStandIn:
         Everything the stand-in knows (people, chats, pending updates, files) survives, as it does when
         Telegram's front end restarts; the bot sees refused connections while it is down.
         """
-        await self.server.stop()
+        await self.go_down()
         await asyncio.sleep(down_for)
+        await self.come_back()
+
+    async def go_down(self) -> None:
+        """Stop listening until :meth:`come_back`: the bot's connections are refused, as when Telegram is down."""
+        await self.server.stop()
+
+    async def come_back(self) -> None:
+        """Listen again on the same port after :meth:`go_down`; everything the stand-in knew is still there."""
         self.world.updates.reopen()
         self._port = await self.server.start(self.host, self._port)
 
@@ -132,9 +144,16 @@ class TelegramStandIn:
         """Register a channel the bot may post to (by id or ``@username``); return the Chat JSON."""
         return self.world.add_channel(chat_id, username, title)
 
-    async def send_text(self, user_id: int, text: str) -> JSON:
-        """The person writes ``text`` in their private chat; return their Message JSON."""
-        return await self.people.send_text(user_id, text)
+    async def send_text(self, user_id: int, text: str, reply_to: int | None = None) -> JSON:
+        """The person writes ``text`` in their private chat (replying to bot message ``reply_to``); their Message."""
+        return await self.people.send_text(user_id, text, reply_to)
+
+    async def send_file(self, user_id: int, kind: IncomingKind, data: bytes, **details: Any) -> JSON:
+        """The person sends a file of ``kind`` (audio, voice, video, video_note, document); return the Message JSON.
+
+        ``details``: ``file_name``, ``mime_type``, ``duration`` (s), ``size`` ((width, height) of a video).
+        """
+        return await self.people.send_file(user_id, kind, data, **details)
 
     async def press_button(self, user_id: int, message_id: int, callback_data: str) -> str:
         """The person presses an inline button of a bot message; return the callback query id."""
@@ -162,6 +181,28 @@ class TelegramStandIn:
         """The person pays an invoice link the bot made with createInvoiceLink."""
         return await self.people.pay_invoice_link(user_id, link, timeout)
 
+    def set_language(self, user_id: int, language_code: str | None) -> JSON:
+        """The person switches their Telegram app's language; later updates carry the new ``language_code``."""
+        user = self.world.users[user_id]
+        user.pop("language_code", None)
+        if language_code:
+            user["language_code"] = language_code
+        return user
+
+    def enable_inline(self) -> None:
+        """Switch inline mode on, as @BotFather's /setinline does."""
+        self.inline.enabled = True
+
+    async def ask_inline(
+        self,
+        user_id: int,
+        query: str,
+        offset: str = "",
+        timeout: float = 10.0,  # noqa: ASYNC109 - how long the person waits for the bot, not an I/O deadline
+    ) -> JSON:
+        """The person types ``@bot <query>`` in a chat; return the bot's answerInlineQuery parameters."""
+        return await self.inline.ask(user_id, query, offset, patience=timeout)
+
     def redeliver(self, message: ChatMessage) -> None:
         """Queue a person's message update again, as Telegram does when the bot did not confirm it in time."""
         self.world.updates.put("message", message.raw)
@@ -173,6 +214,10 @@ class TelegramStandIn:
     def transcript(self, chat_id: int) -> list[ChatMessage]:
         """Both sides of a chat in order, edits applied, deletions flagged."""
         return self.world.transcript(chat_id)
+
+    def forget_file(self, file_id: str) -> bool:
+        """Telegram forgets ``file_id``: a send by it then answers "wrong file identifier"; True if it was known."""
+        return self.messaging.media.forget(file_id)
 
     def file(self, file_id: str) -> StoredFile | None:
         """A file the bot uploaded (or a person's), by file_id."""

@@ -28,7 +28,7 @@ class World:
         bot_id, _, _ = token.partition(":")
         self.token = token
         self.bot_user: JSON = {
-            "id": int(bot_id) if bot_id.isdigit() else 1,
+            "id": int(bot_id) if bot_id.isascii() and bot_id.isdigit() else 1,
             "is_bot": True,
             "first_name": bot_name,
             "username": bot_username,

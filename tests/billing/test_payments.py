@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,9 +11,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from billing import BadPayload, Credits, PaymentError, Payments, PreCheckoutRefused, invoices, parse_packs
+from billing import (
+    BadPayload,
+    Credited,
+    Credits,
+    Decision,
+    JobSpec,
+    Outcome,
+    PaymentError,
+    Payments,
+    PreCheckoutRefused,
+    invoices,
+    parse_packs,
+)
 from billing.invoices import InvoicePayload
-from storage import Database, LedgerRepository
+from storage import Database, LedgerRepository, UserRepository
 
 FP = "fp-ada"
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
@@ -94,4 +107,109 @@ async def test_a_refund_takes_back_only_unspent_credits_once(payments: Payments)
     assert (refunded.debited, refunded.already_spent, refunded.payment.status) == (7, 3, "refunded")
     again = await payments.refund(credited.payment)
     assert again.already_refunded and again.debited == 0
+    assert await LedgerRepository(payments._db).balance(FP, "paid") == 0
+
+
+# --- issue 12 item 8: a refund takes back the credits running jobs hold -----------------------------------------
+
+
+async def held_credit_after_purchase(payments: Payments) -> tuple[Credited, int]:
+    """Ada buys 10 credits, has no free quota left, and starts a job: it holds one of the pack's credits."""
+    await UserRepository(payments._db).seen(
+        telegram_id=1001, fingerprint=FP, first_name="Ada", username=None, language="en", now=NOW
+    )
+    payload = payments.invoice("10", 1001).payload
+    credited = await payments.credit_telegram(
+        charge_id="ch-held", payload=payload, currency="XTR", amount=50, telegram_id=1001, fingerprint=FP
+    )
+    spec = JobSpec(telegram_id=1001, fingerprint=FP, chat_id=1001, prompt="techno", engine="mock", params={})
+    for _ in range(4):  # the free quota first
+        admission = await payments._credits.admit(spec, banned=False)
+        assert admission.decision is Decision.ALLOW_FREE and admission.job_id is not None
+        await payments._credits.settle(admission.job_id, "delivered")
+    admission = await payments._credits.admit(spec, banned=False)
+    assert admission.decision is Decision.ALLOW_PAID and admission.job_id is not None
+    return credited, admission.job_id
+
+
+@pytest.mark.parametrize("outcome", ["failed", "canceled"])
+async def test_a_full_refund_takes_back_the_credit_a_job_holds_when_the_job_releases_it(
+    payments: Payments, outcome: Outcome
+) -> None:
+    credited, job_id = await held_credit_after_purchase(payments)
+    ledger = LedgerRepository(payments._db)
+    assert await ledger.balance(FP, "paid") == 9
+    refunded = await payments.refund(credited.payment)
+    assert (refunded.debited, refunded.already_spent, refunded.payment.refunded_credits) == (10, 0, 10)
+    assert await ledger.balance(FP, "paid") == 0
+    assert await payments._credits.settle(job_id, outcome)
+    assert await ledger.balance(FP, "paid") == 0, "the released credit belonged to the refunded pack"
+    assert not await payments._credits.settle(job_id, "failed")
+    assert await ledger.balance(FP, "paid") == 0
+
+
+async def test_a_job_that_delivers_after_the_refund_keeps_its_spent_credit_and_nothing_goes_negative(
+    payments: Payments,
+) -> None:
+    credited, job_id = await held_credit_after_purchase(payments)
+    await payments.refund(credited.payment)
+    assert await payments._credits.settle(job_id, "delivered")
+    assert await LedgerRepository(payments._db).balance(FP, "paid") == 0
+
+
+async def test_a_refund_claims_only_as_many_held_credits_as_the_pack_has_unspent(payments: Payments) -> None:
+    credited, job_id = await held_credit_after_purchase(payments)
+    await payments._credits.add_paid(FP, 5, kind="grant")  # 14 paid + 1 held: the balance alone covers the pack
+    refunded = await payments.refund(credited.payment)
+    assert refunded.debited == 10
+    assert await payments._credits.settle(job_id, "failed")
+    assert await LedgerRepository(payments._db).balance(FP, "paid") == 5, "the held credit came from the grant"
+
+
+# --- issue 12 item 3: a payment is recorded only together with its credit ----------------------------------------
+
+
+async def test_stars_crediting_that_fails_in_the_database_writes_nothing_and_the_retry_credits_once(
+    payments: Payments, tmp_path: Path
+) -> None:
+    payload = payments.invoice("10", 1001).payload
+    with sqlite3.connect(tmp_path / "p.db") as outside:  # a real failure on the ledger insert
+        outside.execute(
+            "CREATE TRIGGER test_ledger_fails BEFORE INSERT ON credit_ledger "
+            "BEGIN SELECT RAISE(ABORT, 'simulated disk trouble'); END"
+        )
+
+    async def credit() -> Credited:
+        return await payments.credit_telegram(
+            charge_id="ch-fail", payload=payload, currency="XTR", amount=50, telegram_id=1001, fingerprint=FP
+        )
+
+    with pytest.raises(sqlite3.Error):  # an error, never "already credited"
+        await credit()
+    assert await payments.records.find("stars", "ch-fail") is None
+    with sqlite3.connect(tmp_path / "p.db") as outside:
+        outside.execute("DROP TRIGGER test_ledger_fails")
+    assert [(await credit()).new for _ in range(2)] == [True, False]
+    assert await LedgerRepository(payments._db).balance(FP, "paid") == 10
+
+
+async def test_a_refund_that_fails_in_the_database_leaves_the_payment_paid_and_can_be_retried(
+    payments: Payments, tmp_path: Path
+) -> None:
+    payload = payments.invoice("10", 1001).payload
+    credited = await payments.credit_telegram(
+        charge_id="ch-r", payload=payload, currency="XTR", amount=50, telegram_id=1001, fingerprint=FP
+    )
+    with sqlite3.connect(tmp_path / "p.db") as outside:
+        outside.execute(
+            "CREATE TRIGGER test_ledger_fails BEFORE INSERT ON credit_ledger "
+            "BEGIN SELECT RAISE(ABORT, 'simulated disk trouble'); END"
+        )
+    with pytest.raises(sqlite3.Error):
+        await payments.refund(credited.payment)
+    payment = await payments.records.find("stars", "ch-r")
+    assert payment is not None and payment.status == "paid"
+    with sqlite3.connect(tmp_path / "p.db") as outside:
+        outside.execute("DROP TRIGGER test_ledger_fails")
+    assert (await payments.refund(credited.payment)).debited == 10
     assert await LedgerRepository(payments._db).balance(FP, "paid") == 0

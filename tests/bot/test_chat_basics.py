@@ -8,7 +8,7 @@ from tests.conftest import ADA, BOB, LiveBot
 async def test_start_welcomes_with_the_free_quota_and_how_to_buy(live_bot: LiveBot) -> None:
     reply = await live_bot.ask(ADA, "/start", "Hi Ada")
     assert "4 free tracks every day" in reply.content
-    assert "Credit packs" in reply.content
+    assert "/buy" in reply.content and "/help" in reply.content
     again = await live_bot.ask(ADA, "/start", "Welcome back")
     assert "Hi Ada" not in again.content
     user = await live_bot.runtime.services.users.get(ADA)
@@ -40,11 +40,11 @@ async def test_the_command_menu_is_published_at_start_up(live_bot: LiveBot) -> N
     assert "generate" in calls[0].params["commands"]
 
 
-async def test_a_second_language_falls_back_to_english_texts(live_bot: LiveBot) -> None:
-    reply = await live_bot.ask(BOB, "/start", "Hi Bob")
-    assert "free tracks" in reply.content
+async def test_a_german_telegram_client_is_greeted_in_german(live_bot: LiveBot) -> None:
+    reply = await live_bot.ask(BOB, "/start", "Hallo Bob")
+    assert "Gratis-Tracks" in reply.content
     user = await live_bot.runtime.services.users.get(BOB)
-    assert user is not None and user.language == "en", "no German catalog yet: English is used"
+    assert user is not None and user.language == "de"
 
 
 async def test_health_endpoint_reports_the_database(live_bot: LiveBot) -> None:

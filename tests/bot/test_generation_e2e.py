@@ -67,7 +67,8 @@ async def test_a_quick_track_needs_three_bot_api_calls(live_bot: LiveBot) -> Non
     methods = [
         c.method
         for c in live_bot.standin.calls
-        if c.method not in ("getUpdates", "getMe", "setMyCommands", "deleteWebhook")
+        if c.method
+        not in ("getUpdates", "getMe", "setMyCommands", "setMyDescription", "setMyShortDescription", "deleteWebhook")
     ]
     assert methods == ["sendMessage", "sendAudio", "editMessageText"], "composing… → audio → done"
 

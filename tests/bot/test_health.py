@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 
 import aiohttp
 
-from bot.health import LOOP_LAG_LIMIT_S
+from bot.health import LOOP_LAG_LIMIT_S, STALL_HOLD_S
 from tests.conftest import ADA, LiveBot
 
 
@@ -23,6 +24,7 @@ async def test_a_running_bot_is_healthy_and_says_why(live_bot: LiveBot) -> None:
     assert body["status"] == "ok"
     assert body["database"] == body["event_loop"] == body["updates"] == body["queue"] == "ok"
     assert body["queue_depth"] == {}
+    assert body["workers"] == "ok" and body["worker_states"] == {"mock": ["idle", "idle"]}
     assert isinstance(body["loop_lag_s"], float) and body["loop_lag_s"] < LOOP_LAG_LIMIT_S
     assert isinstance(body["uptime_s"], float) and body["uptime_s"] >= 0
 
@@ -43,7 +45,7 @@ async def test_a_blocked_event_loop_makes_it_unhealthy_until_the_loop_runs_freel
     assert isinstance(body["event_loop"], str) and body["event_loop"].startswith("blocked: 1.")
     assert body["database"] == "ok"
 
-    deadline = time.monotonic() + 5  # the next heartbeat, a quarter second on, is on time again
+    deadline = time.monotonic() + STALL_HOLD_S + 10  # the stall is reported for STALL_HOLD_S, then on time again
     while (status := (await healthz(live_bot))[0]) != 200 and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     assert status == 200
@@ -57,3 +59,27 @@ async def test_stopped_polling_makes_it_unhealthy(live_bot: LiveBot) -> None:
     assert status == 503 and body["updates"] == "polling stopped"
     await updater.start_polling(timeout=1, poll_interval=0)  # the fixture stops it again
     assert (await healthz(live_bot))[0] == 200
+
+
+async def test_no_live_worker_for_an_engine_makes_it_unhealthy_until_the_database_is_free(live_bot: LiveBot) -> None:
+    db = live_bot.runtime.services.db
+    await db.execute("PRAGMA busy_timeout = 100")  # the bot's writer gives up on a lock after 0.1 s, not 10 s
+    locker = sqlite3.connect(db.path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # a real lock, as another process holding the database would take
+    try:
+        async with asyncio.timeout(15):  # each idle worker looks for work every 5 s and hits the lock
+            while (answer := await healthz(live_bot))[0] != 503:
+                await asyncio.sleep(0.1)
+        body = answer[1]
+        assert body["workers"] == "no live worker for mock"
+        assert body["worker_states"] == {"mock": ["backoff", "backoff"]}
+        assert body["database"] == "ok", "the database answers reads: only the workers are stuck"
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    async with asyncio.timeout(15):  # the workers resume after their back-off
+        while (answer := await healthz(live_bot))[1]["worker_states"] != {"mock": ["idle", "idle"]}:
+            await asyncio.sleep(0.1)
+    assert answer[0] == 200 and answer[1]["workers"] == "ok"
+    await live_bot.say(ADA, "after the lock 2s")
+    await live_bot.reply(ADA, lambda m: m.kind == "audio", timeout=20)

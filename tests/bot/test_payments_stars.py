@@ -168,3 +168,37 @@ async def test_refund_of_an_unknown_id_and_without_an_id(live_bot: LiveBot) -> N
 async def test_paysupport_and_terms_answer(live_bot: LiveBot) -> None:
     assert "payment" in (await live_bot.ask(ADA, "/paysupport", "Payment help")).content
     assert "Credits do not expire" in (await live_bot.ask(ADA, "/terms", "Terms of sale")).content
+
+
+async def test_pre_checkout_is_answered_while_a_flood_wait_holds_every_other_call(live_bot: LiveBot) -> None:
+    invoice = await invoice_for(live_bot, ADA)
+    calls = live_bot.standin.calls
+    # Telegram answers a message with 429 and retry_after: PTB's rate limiter then pauses every call until it ends.
+    live_bot.standin.inject_fault("sendMessage", "429", retry_after=6)
+    await live_bot.say(ADA, "/help")
+    async with asyncio.timeout(10):
+        while not any(c.method == "sendMessage" and c.status == 429 for c in calls):
+            await asyncio.sleep(0.01)
+    flood = next(i for i, c in enumerate(calls) if c.method == "sendMessage" and c.status == 429)
+    outcome = await live_bot.standin.pay_invoice(ADA, invoice.message_id)
+    assert outcome.approved
+    await live_bot.standin.wait_for(ADA, lambda m: "Payment received" in m.content, timeout=15, since=0)
+    answered = next(i for i, c in enumerate(calls) if c.method == "answerPreCheckoutQuery" and c.status == 200)
+    resumed = next(i for i, c in enumerate(calls) if i > flood and c.method == "sendMessage" and c.status == 200)
+    assert flood < answered < resumed, "the pre-checkout answer must not wait for the flood wait to end"
+
+
+async def test_the_receipt_balance_and_admin_user_show_the_payment_id_that_refund_takes(live_bot: LiveBot) -> None:
+    live_bot.standin.add_user(ADMIN, first_name="Admin")
+    outcome = await live_bot.standin.pay_invoice(ADA, (await invoice_for(live_bot, ADA)).message_id)
+    assert outcome.charge_id is not None
+    receipt = await live_bot.reply(ADA, lambda m: "Payment received" in m.content)
+    assert f"Payment id: {outcome.charge_id}" in receipt.content
+    balance = await live_bot.ask(ADA, "/balance", "Free tracks left")
+    assert outcome.charge_id in balance.content and "10 credits" in balance.content
+    user = await live_bot.ask(ADMIN, f"/user {ADA}", "Payments")
+    assert outcome.charge_id in user.content
+    report = await live_bot.ask(ADMIN, f"/refund {outcome.charge_id}", "Refunded payment")
+    assert outcome.charge_id in report.content
+    balance = await live_bot.ask(ADA, "/balance", "Free tracks left")
+    assert f"{outcome.charge_id}" in balance.content and "refunded" in balance.content

@@ -25,7 +25,7 @@ def test_defaults_match_the_documented_contract(monkeypatch: pytest.MonkeyPatch)
     s = settings()
     assert s.sandbox and s.telegram_bot_token is None
     assert s.telegram_api_base_url == "https://api.telegram.org/bot"
-    assert s.data_dir == Path("./data") and s.database_path == Path("data/cloudmusic.db")
+    assert s.data_dir == Path("./data") and s.database_path == Path("data/sandbox/cloudmusic.db")
     assert (s.engine, s.free_daily_quota, s.quota_timezone) == ("synth", 4, "UTC")
     assert (s.teaser_time, s.teaser_timezone) == (time(18, 0), "UTC")
     assert (s.http_host, s.http_port, s.log_level, s.log_format) == ("127.0.0.1", 8080, "INFO", "text")
@@ -85,7 +85,7 @@ def test_fingerprint_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
     first = fingerprint_secret(s)
     assert len(first) == 64
     assert fingerprint_secret(s) == first
-    assert (tmp_path / "fingerprint.secret").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "sandbox" / "fingerprint.secret").stat().st_mode & 0o777 == 0o600
     assert fingerprint_secret(settings(data_dir=tmp_path, fingerprint_secret="given")) == b"given"
 
 
@@ -97,3 +97,28 @@ def test_python_m_bot_refuses_a_bad_value_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "FREE_DAILY_QUOTA" in lines[0], result.stderr
+
+
+def test_a_real_bot_keeps_its_data_in_data_dir_and_the_sandbox_in_data_dir_sandbox(tmp_path: Path) -> None:
+    real = settings(data_dir=tmp_path, telegram_bot_token=TOKEN)
+    assert (real.database_path, real.audio_dir) == (tmp_path / "cloudmusic.db", tmp_path / "audio")
+    sandbox = settings(data_dir=tmp_path)
+    assert (sandbox.database_path, sandbox.audio_dir) == (
+        tmp_path / "sandbox" / "cloudmusic.db",
+        tmp_path / "sandbox" / "audio",
+    )
+    assert not sandbox.sandbox_public and settings(sandbox_public="true").sandbox_public
+
+
+def test_an_empty_fingerprint_secret_file_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    secret = tmp_path / "sandbox" / "fingerprint.secret"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("\n")
+    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), "ENGINE": "mock", "HTTP_PORT": "0"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "fingerprint.secret is empty" in lines[0], result.stderr
+    assert secret.read_text() == "\n", "the file is left for the operator to restore"

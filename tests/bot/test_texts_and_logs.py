@@ -64,3 +64,17 @@ def test_json_lines_carry_the_trace_id_and_extra_fields() -> None:
     record = json.loads(stream.getvalue())
     assert record["message"] == "ALLOW free"
     assert (record["trace_id"], record["job_id"], record["fingerprint"]) == ("abc123", 7, "f00")
+
+
+def test_payment_provider_tokens_are_redacted_by_shape_and_as_configured_secrets() -> None:
+    from bot.settings import Settings, secret_values
+
+    provider = "284685063:TEST:NjQ5ZWI1ZmI4ZjQ0"
+    live = "381764678:LIVE:a1b2c3d4e5f6"
+    configured = Settings(_env_file=None, payment_provider_token="not-shaped-like-a-token-42")  # type: ignore[call-arg]
+    logger, stream = _capture(logging.Formatter("%(message)s"), secret_values(configured))
+    logger.info("sendInvoice provider_token=%s", provider)
+    logger.warning("live token %s in %s", live, "not-shaped-like-a-token-42")
+    out = stream.getvalue()
+    assert provider not in out and "NjQ5ZWI1ZmI4ZjQ0" not in out and live not in out
+    assert "not-shaped-like-a-token-42" not in out and out.count("<redacted>") == 3

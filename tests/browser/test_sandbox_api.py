@@ -9,16 +9,23 @@ from typing import Any
 import aiohttp
 
 from bot.__main__ import Runtime
+from bot.sandbox.web.guard import TOKEN_HEADER
 from tests.conftest import LiveBot
 
 ADA = 1001
+
+
+def sandbox_session(runtime: Runtime) -> aiohttp.ClientSession:
+    """A client carrying this run's sandbox token, as the page does."""
+    assert runtime.sandbox_token is not None
+    return aiohttp.ClientSession(headers={TOKEN_HEADER: runtime.sandbox_token})
 
 
 async def post(runtime: Runtime, path: str, body: Any) -> tuple[int, Any]:
     """POST ``body`` (a str is sent as is, anything else as JSON); return the status and the decoded answer."""
     data = body if isinstance(body, str) else json.dumps(body)
     async with (
-        aiohttp.ClientSession() as session,
+        sandbox_session(runtime) as session,
         session.post(f"{runtime.http.url}/sandbox/api/{path}", data=data) as response,
     ):
         return response.status, await response.json()
@@ -53,7 +60,7 @@ async def test_bad_requests_get_a_400_with_a_reason_and_reach_nobody(sandbox_bot
     for path, body, reason in cases:
         status, answer = await post(sandbox_bot, path, body)
         assert status == 400 and reason in answer["error"], (path, body, answer)
-    async with aiohttp.ClientSession() as session:
+    async with sandbox_session(sandbox_bot) as session:
         for chat in ("7", "abc", "9" * 5000):
             async with session.get(f"{sandbox_bot.http.url}/sandbox/api/transcript?chat={chat}") as response:
                 assert response.status == 400 and "unknown chat" in (await response.json())["error"]
@@ -71,15 +78,17 @@ async def test_event_stream_sends_a_snapshot_then_live_changes_and_closes_with_t
     assert standin is not None
     await standin.send_text(ADA, "/start")
     await standin.wait_for(ADA, lambda m: "Hi Ada" in m.content)
+    await standin.wait_for(ADA, lambda m: m.kind == "audio", timeout=15, since=0)  # the first /start's demo track
     bus = standin.world.events
     before = len(bus._subscriptions)  # no public count: the bus is the stand-in's own business
-    async with aiohttp.ClientSession() as session:
+    async with sandbox_session(sandbox_bot) as session:
         url = f"{sandbox_bot.http.url}/sandbox/api/events?chat={ADA}"
         async with session.get(url) as response:
             assert response.headers["Content-Type"].startswith("text/event-stream")
             kind, snapshot = await next_event(response.content)
             assert kind == "snapshot"
-            assert [m["text"][:6] for m in snapshot["chats"][str(ADA)]] == ["/start", "🎵 Hi A"]
+            assert [m["text"][:6] for m in snapshot["chats"][str(ADA)]][:2] == ["/start", "🎵 Hi A"]
+            assert snapshot["chats"][str(ADA)][2]["kind"] == "audio"
             await standin.send_text(ADA, "/help")
             kinds = [await next_event(response.content) for _ in range(2)]
             assert [k for k, _ in kinds] == ["message", "message"]
@@ -100,7 +109,7 @@ async def test_files_stream_with_their_content_type_and_byte_ranges(sandbox_bot:
     track = await standin.wait_for(ADA, lambda m: m.kind == "audio", timeout=15)
     assert track.file is not None
     url = f"{sandbox_bot.http.url}/sandbox/api/files/{track.file.file_id}"
-    async with aiohttp.ClientSession() as session:
+    async with sandbox_session(sandbox_bot) as session:
         async with session.get(url) as whole:
             assert whole.status == 200 and whole.content_type == "audio/mpeg"
             assert await whole.read() == track.file.data

@@ -133,3 +133,23 @@ async def test_chat_page_pays_a_stars_invoice_through_the_standin(page: Page, sa
     await page.screenshot(path=ARTIFACTS / "sandbox-payment.png")
     receipts = [m for m in sandbox_bot.standin.transcript(1001) if m.service and "successful_payment" in m.service]
     assert len(receipts) == 1
+
+
+async def test_chat_page_admin_answers_a_support_message_with_reply(page: Page, sandbox_bot: Runtime) -> None:
+    """Ada writes to support; the Admin taps ↩ on the copy, answers, and Ada reads the answer; nothing is composed."""
+    await open_chat(page, sandbox_bot)
+    await say(page, "/support")
+    await expect(page.locator("li.msg.in .text").last).to_contain_text("next message goes to an admin")
+    await say(page, "my track is silent")
+    await expect(page.locator("li.msg.in .text").last).to_contain_text("Sent to the CloudMusic team")
+    await page.locator("#user-select").select_option("1003")
+    copy = page.locator("li.msg.in", has_text="🆘 Support")
+    await copy.get_by_role("button", name="Reply to this message").click()
+    await expect(page.locator("#reply-text")).to_contain_text("🆘 Support")
+    await say(page, "Try another seed")
+    await expect(page.locator("#reply-bar")).to_be_hidden()
+    await expect(page.locator("li.msg.in .text").last).to_contain_text("answer was sent to user 1001")
+    await page.locator("#user-select").select_option("1001")
+    await expect(page.locator("li.msg.in .text").last).to_contain_text("Try another seed")
+    assert sandbox_bot.standin is not None
+    assert not [m for m in sandbox_bot.standin.transcript(1001) if m.kind == "audio"], "support is never composed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -98,4 +99,17 @@ def test_bad_input_fails_cleanly_and_writes_nothing(tmp_path: Path, args: list[s
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_replicate_without_a_token_says_the_token_is_not_set(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPLICATE_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "engines", "render", "lofi", "--engine", "replicate", "--duration", "2", "-o", "t.mp3"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, env=env,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: REPLICATE_API_TOKEN is not set: export your Replicate API token to use --engine replicate"
+    )
     assert list(tmp_path.iterdir()) == []

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
+from replicate.exceptions import ReplicateError
 
 from engines.base import (
     Engine,
@@ -21,7 +22,7 @@ from engines.base import (
     EngineUnavailable,
     GenerationRequest,
 )
-from engines.replicate_engine import NO_TOKEN, ReplicateEngine
+from engines.replicate_engine import NO_TOKEN, ReplicateEngine, honoured_seed
 from engines.replicate_models import ACE_STEP, MUSICGEN, STABLE_AUDIO_OPEN
 from tests.standins.replicate_standin import (
     CRASH_ERROR,
@@ -117,8 +118,24 @@ async def test_missing_seed_is_chosen_sent_and_reported(
     track = await engine.generate(GenerationRequest(prompt="lofi", duration=1.0))
 
     sent_seed = replicate_standin.created_inputs[0]["seed"]
-    assert isinstance(sent_seed, int) and sent_seed >= 0
+    assert isinstance(sent_seed, int) and sent_seed >= 1
     assert track.seed == sent_seed
+
+
+async def test_seed_zero_which_musicgen_takes_as_random_is_never_sent_or_shown(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    track = await engine.generate(GenerationRequest(prompt="lofi", duration=1.0, seed=0))
+
+    sent_seed = replicate_standin.created_inputs[0]["seed"]
+    assert sent_seed >= 1 and track.seed == sent_seed
+
+
+def test_chosen_seeds_are_always_ones_musicgen_honours() -> None:
+    seeds = {honoured_seed(None) for _ in range(2000)} | {honoured_seed(0), honoured_seed(-1)}
+    assert min(seeds) >= 1 and max(seeds) < 2**31 and len(seeds) > 1900
+    assert honoured_seed(1) == 1 and honoured_seed(42) == 42
 
 
 async def test_ace_step_maps_to_tags_and_is_commercial(
@@ -185,7 +202,7 @@ async def test_download_goes_without_the_api_token(
     assert download.authorization is None
 
 
-async def test_continuation_sends_input_audio_and_returns_only_new_audio(
+async def test_continuation_uploads_the_audio_through_the_files_api_and_returns_only_new_audio(
     engine: ReplicateEngine,
     replicate_standin: ReplicateStandIn,
 ) -> None:
@@ -196,26 +213,47 @@ async def test_continuation_sends_input_audio_and_returns_only_new_audio(
 
     sent = replicate_standin.created_inputs[0]
     assert sent["continuation"] is True and sent["continuation_start"] == 0
-    assert sent["input_audio"] == "data:audio/wav;base64," + base64.b64encode(previous).decode()
+    assert len(replicate_standin.calls("POST", "/v1/files")) == 1
+    (file_id,) = replicate_standin.deleted_uploads  # deleted once the prediction ended
+    assert sent["input_audio"] == f"{replicate_standin.base_url}/v1/files/{file_id}"
     assert sent["duration"] == 2  # MusicGen's output includes the 1 s it continues
     assert abs(track.duration - 1.0) <= 0.05
     # the stand-in echoes the prompt as 1 s of silence: the track must start after it, with the new tone
     assert float(np.abs(track.samples[:3200]).max()) > 0.1
 
 
-async def test_long_continue_from_sends_only_its_last_ten_seconds(
+async def test_a_long_track_to_extend_goes_up_as_its_last_ten_seconds_never_as_a_data_uri(
     engine: ReplicateEngine,
     replicate_standin: ReplicateStandIn,
 ) -> None:
-    previous = tone_wav(12.5, 8_000, channels=1)
+    previous = tone_wav(30.0, 44_100)  # a delivered track's WAV: about 5 MB, a 7 MB data URI
+    assert len(previous) > 5_000_000
 
     track = await engine.generate(GenerationRequest(prompt="more", duration=2.0, continue_from=previous))
 
     sent = replicate_standin.created_inputs[0]
-    assert sent["continuation_start"] == 2  # 10.5 s of prompt audio are used
-    assert sent["duration"] == 13  # ceil(10.5 + 2)
+    assert not any(isinstance(value, str) and value.startswith("data:") for value in sent.values())
+    assert sent["continuation_start"] == 0 and sent["duration"] == 12  # 10 s of prompt audio + 2 s
     assert abs(track.duration - 2.0) <= 0.05
     assert float(np.abs(track.samples[:3200]).max()) > 0.1
+
+
+async def test_the_standin_refuses_a_data_uri_over_256_kb_like_replicate(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    big = "data:audio/wav;base64," + base64.b64encode(tone_wav(3.0, 32_000)).decode()
+    small = "data:audio/wav;base64," + base64.b64encode(tone_wav(0.5, 8_000, channels=1)).decode()
+    assert len(big) > 256 * 1024 > len(small)
+    api = engine._loop_clients().api  # the official client, as a caller that ignores the guidance would use it
+    inputs = {"prompt": "x", "duration": 1, "continuation": True}
+
+    with pytest.raises(ReplicateError) as caught:
+        await api.predictions.async_create(version=MUSICGEN.version, input={**inputs, "input_audio": big})
+    created = await api.predictions.async_create(version=MUSICGEN.version, input={**inputs, "input_audio": small})
+
+    assert caught.value.status == 422 and "256kb" in str(caught.value.detail)
+    assert created.status == "starting"
 
 
 # --- requests the engine refuses before any network ---------------------------------------------------------
@@ -299,6 +337,17 @@ async def test_canceled_prediction_is_unavailable(
 
     with pytest.raises(EngineUnavailable):
         await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+
+
+async def test_an_aborted_prediction_is_a_clean_unavailable_error_not_a_validation_error(
+    engine: ReplicateEngine,
+    replicate_standin: ReplicateStandIn,
+) -> None:
+    replicate_standin.set_scenario("aborted", polls=2)
+
+    with pytest.raises(EngineUnavailable, match="aborted"):
+        await engine.generate(GenerationRequest(prompt="x", duration=1.0))
+    assert replicate_standin.canceled_ids == []  # it had already ended: nothing to cancel
 
 
 async def test_deadline_cancels_the_prediction_and_times_out(

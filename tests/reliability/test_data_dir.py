@@ -106,7 +106,7 @@ async def test_a_read_only_data_dir_stops_start_up_with_one_clear_line(tmp_path:
 
 async def test_an_existing_database_on_a_read_only_dir_refuses_to_start_and_stays_intact(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    async with await Database.open(data / "cloudmusic.db"):
+    async with await Database.open(data / "sandbox" / "cloudmusic.db"):  # no token: the sandbox's own database
         pass
     process = await _run_in_namespace(_read_only(data), data, None, bot_env(data, ENGINE="mock"))
     try:
@@ -116,7 +116,7 @@ async def test_an_existing_database_on_a_read_only_dir_refuses_to_start_and_stay
         await _stop(process)
     assert process.returncode == 1, out.decode()
     assert sum("cannot start" in line for line in out.decode().splitlines()) == 1
-    assert _integrity(data / "cloudmusic.db") == "ok"
+    assert _integrity(data / "sandbox" / "cloudmusic.db") == "ok"
 
 
 async def test_a_disk_that_fills_up_fails_the_job_releases_the_credit_and_keeps_the_database(tmp_path: Path) -> None:

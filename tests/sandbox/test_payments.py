@@ -51,7 +51,7 @@ async def test_an_approved_payment_posts_a_receipt_the_bot_sees(standin: Telegra
 
     outcome = await standin.pay_invoice(ADA, await _invoice_id(standin))
     await standin.wait_for(ADA, lambda m: m.content.startswith("Thanks"))
-    again = await standin.pay_invoice(ADA, (await standin.wait_for(ADA, since=0)).message_id)
+    again = await standin.pay_invoice(ADA, await _invoice_id(standin))  # a new invoice: the paid one is a receipt
 
     assert outcome.approved and outcome.total_amount == 50 and outcome.invoice_payload == "pack:10"
     assert receipts[0] == outcome.charge_id and again.charge_id != outcome.charge_id
@@ -109,3 +109,18 @@ async def test_an_invoice_link_can_be_paid_like_an_invoice(standin: TelegramStan
 
     assert outcome.approved and (outcome.total_amount, outcome.invoice_payload) == (75, "link:10")
     assert receipts == [outcome.charge_id] and standin.violations == []
+
+
+async def test_a_paid_invoice_message_cannot_be_paid_again(standin: TelegramStandIn, polling: StartApp) -> None:
+    receipts: list[str] = []
+    await polling(shop(standin, approve=True, receipts=receipts))
+    invoice = await _invoice_id(standin)
+    first = await standin.pay_invoice(ADA, invoice)
+    await standin.wait_for(ADA, lambda m: m.content.startswith("Thanks"))
+    pre_checkouts = len(standin.calls)
+    second = await standin.pay_invoice(ADA, invoice)
+    assert first.approved and not second.approved and "already paid" in (second.error_message or "")
+    assert second.charge_id is None and receipts == [first.charge_id]
+    assert not any("pre_checkout_query" in u for u in standin.pending_updates), "the bot is not asked"
+    assert not any(c.method == "answerPreCheckoutQuery" for c in standin.calls[pre_checkouts:])
+    assert standin.commerce.paid_invoices == {(ADA, invoice): first.charge_id}

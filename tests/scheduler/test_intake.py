@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engines.base import Capabilities
+from engines.synth.engine import CAPABILITIES as SYNTH
 from scheduler.intake import MAX_PROMPT_CHARS, IntakeError, check, normalize_key, parse
 
 CAPS = Capabilities(max_duration=120, can_continue=False, can_loop=False, commercial_use=True)
@@ -73,3 +74,19 @@ def test_any_text_is_either_a_request_or_a_clear_refusal(text: str) -> None:
         assert exc.key.startswith("intake.")
     else:
         assert intake.prompt.strip() and intake.duration > 0 and len(intake.prompt) <= MAX_PROMPT_CHARS
+
+
+@pytest.mark.parametrize("text", ["ambient 2s", "ambient 4.5 sec", "ambient duration=2"])
+def test_a_length_under_the_engines_minimum_is_refused_before_spending(text: str) -> None:
+    with pytest.raises(IntakeError) as caught:
+        check(parse(text), SYNTH)
+    assert caught.value.key == "intake.too_short_duration"
+    assert caught.value.values["limit"] == f"{SYNTH.min_duration:g}"
+    assert check(parse("ambient 5s"), SYNTH).duration == 5.0
+
+
+@pytest.mark.parametrize("text", ["ambient -5s", "ambient -0.5 min", "ambient duration=-5s"])
+def test_a_negative_length_is_refused_not_read_as_positive(text: str) -> None:
+    with pytest.raises(IntakeError) as caught:
+        parse(text)
+    assert caught.value.key == "intake.bad_duration"

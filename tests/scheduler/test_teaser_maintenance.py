@@ -48,6 +48,7 @@ async def test_only_old_files_with_a_telegram_copy_are_deleted_and_the_wal_is_ch
         "sent.jpg": touch(audio / f"job-{sent.id}.jpg", OLD),
         "sent.wav": touch(audio / f"job-{sent.id}.wav", OLD),
         "sent.zip": touch(audio / f"job-{sent.id}-stems.zip", OLD),
+        "sent.zip2": touch(audio / f"job-{sent.id}-stems-2.zip", OLD),
         "never_sent.mp3": touch(audio / f"job-{never_sent.id}.mp3", OLD),
         "never_sent.wav": touch(audio / f"job-{never_sent.id}.wav", OLD),
         "fresh.mp3": touch(audio / f"job-{fresh.id}.mp3", RECENT),
@@ -60,8 +61,8 @@ async def test_only_old_files_with_a_telegram_copy_are_deleted_and_the_wal_is_ch
     report = await run_maintenance(db=db, audio_dir=audio, retention=timedelta(days=30), clock=Clock(NOW))
 
     deleted = {name for name, path in files.items() if not path.exists()}
-    assert deleted == {"sent.mp3", "sent.jpg", "sent.zip"}, "the WAV was never sent, so it is the only copy"
-    assert sorted(report.removed) == sorted(files[n] for n in deleted) and report.freed_bytes == 3000
+    assert deleted == {"sent.mp3", "sent.jpg", "sent.zip", "sent.zip2"}, "the WAV was never sent: the only copy"
+    assert sorted(report.removed) == sorted(files[n] for n in deleted) and report.freed_bytes == 4000
     assert report.kept_old == 4  # sent.wav, never_sent.mp3/.wav, unknown.mp3
     assert report.wal_bytes_before > 0 and report.wal_bytes_after == 0 == wal.stat().st_size
     job = await jobs.get(sent.id)

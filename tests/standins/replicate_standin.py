@@ -7,33 +7,46 @@ Routes::
     GET  /v1/predictions/{id}                         poll; the scenario decides when and how it ends
     POST /v1/predictions/{id}/cancel                  cancel (recorded in ``canceled_ids``)
     GET  /v1/account                                  who the token belongs to
+    POST /v1/files                                    upload a model input (multipart part ``content``)
+    GET  /v1/files/{id}/download                      an uploaded file's bytes (what a model fetches)
+    DELETE /v1/files/{id}                             delete an upload (204)
     GET  /files/{name}                                outputs: real WAV tones made with numpy, no auth needed
 
 Every API route checks ``Authorization: Bearer <token>`` (401 otherwise) and every request is recorded. Inputs
 are validated against the real models' input names and types (422 with a Replicate-like body otherwise), so a
 renamed or mistyped input in the engine fails a test instead of a production call. Scenarios are chosen per model
 (``set_scenario(..., model="meta/musicgen")``) or for all models (``model=None``).
+
+Replicate's real limits that the stand-in enforces: a ``data:`` URI input over 256 kB is refused (422), as
+Replicate's OpenAPI tells callers to send files over 256 kB as HTTP URLs (``PredictionRequestInput``: "Use an HTTP
+URL when you have a large file > 256kb"), e.g. through the files API; and a prediction whose deadline passed before
+it ran ends ``aborted`` (a status replicate 1.0.7's pydantic ``Prediction`` model does not accept).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import io
 import itertools
+import json
 import math
 import socket
 import wave
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Self
 
 import numpy as np
 import pytest_asyncio
 from aiohttp import web
 
-Outcome = Literal["succeeded", "failed", "canceled", "slow"]
+Outcome = Literal["succeeded", "failed", "canceled", "aborted", "slow"]
+#: Replicate's OpenAPI (``PredictionRequestInput``): data URLs only for files <= 256kb, larger ones as HTTP URLs.
+MAX_DATA_URI_BYTES = 256 * 1024
+_ENDED = ("succeeded", "failed", "canceled", "aborted")
 
 NSFW_ERROR = "NSFW content detected in the output. Try a different prompt."
 INVALID_INPUT_ERROR = "ValueError: Must provide `input_audio` if continuation is `True`."
@@ -128,7 +141,8 @@ class Scenario:
 
     ``create_status``: answer creates with this HTTP status (500, 503, 429…) ``create_failures`` times, then
     normally. ``poll_errors``: the first GETs of each prediction answer 500. ``outcome`` after ``polls``
-    GETs: succeeded (a WAV of the requested length), failed (``error``), canceled, or slow (never ends).
+    GETs: succeeded (a WAV of the requested length), failed (``error``), canceled, aborted (Replicate's status
+    when a prediction's deadline passes before it runs), or slow (never ends).
     """
 
     outcome: Outcome = "succeeded"
@@ -195,6 +209,8 @@ class ReplicateStandIn:
         self.requests: list[RecordedRequest] = []
         self.canceled_ids: list[str] = []
         self.files: dict[str, bytes] = {}
+        self.uploads: dict[str, bytes] = {}  # files API: id → content
+        self.deleted_uploads: list[str] = []
         self._scenarios: dict[str | None, Scenario] = {None: Scenario()}
         self._create_failures_left: dict[str | None, int] = {}
         self._predictions: dict[str, _Prediction] = {}
@@ -211,12 +227,16 @@ class ReplicateStandIn:
 
     async def start(self) -> None:
         """Listen on an ephemeral loopback port."""
-        app = web.Application()
+        # aiohttp refuses bodies over 1 MiB by default; Replicate's files API takes uploads up to 100 MiB.
+        app = web.Application(client_max_size=100 * 1024 * 1024)
         app.router.add_post("/v1/predictions", self._create_by_version)
         app.router.add_post("/v1/models/{owner}/{name}/predictions", self._create_by_model)
         app.router.add_get("/v1/predictions/{id}", self._get)
         app.router.add_post("/v1/predictions/{id}/cancel", self._cancel)
         app.router.add_get("/v1/account", self._account)
+        app.router.add_post("/v1/files", self._upload)
+        app.router.add_get("/v1/files/{id}/download", self._download_upload)
+        app.router.add_delete("/v1/files/{id}", self._delete_upload)
         app.router.add_get("/files/{name}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -267,7 +287,9 @@ class ReplicateStandIn:
     async def _record(self, request: web.Request) -> Any:
         body = await request.read()
         payload = None
-        if body:
+        if body and request.content_type.startswith("multipart/"):
+            payload = f"<multipart, {len(body)} bytes>"
+        elif body:
             try:
                 payload = await request.json()
             except ValueError:
@@ -323,7 +345,7 @@ class ReplicateStandIn:
         inputs = (payload or {}).get("input")
         if not isinstance(inputs, dict):
             return _problem(422, "Input validation failed", "- input: Invalid type. Expected: object")
-        problems = _validate(schema, inputs)
+        problems = _validate(schema, inputs) + self._check_files(inputs)
         if problems:
             return _problem(
                 422,
@@ -347,7 +369,7 @@ class ReplicateStandIn:
         if prediction.failed_polls < prediction.scenario.poll_errors:
             prediction.failed_polls += 1
             return _problem(500, "Internal Server Error", "Something went wrong")
-        if prediction.status not in ("succeeded", "failed", "canceled"):
+        if prediction.status not in _ENDED:
             prediction.polls += 1
             self._advance(prediction)
         return web.json_response(self._json(prediction))
@@ -360,7 +382,7 @@ class ReplicateStandIn:
         if prediction is None:
             return _problem(404, "Not found", "Prediction not found")
         self.canceled_ids.append(prediction.id)
-        if prediction.status not in ("succeeded", "failed", "canceled"):
+        if prediction.status not in _ENDED:
             prediction.status = "canceled"
             prediction.completed_at = datetime.now(UTC).isoformat()
         return web.json_response(self._json(prediction))
@@ -370,6 +392,70 @@ class ReplicateStandIn:
         if not self._authorized(request):
             return _unauthenticated()
         return web.json_response({"type": "user", "username": "standin", "name": "Stand-in", "github_url": None})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """``POST /v1/files``: what replicate 1.0.7's ``Files.async_create`` sends (replicate/file.py): multipart,
+        the bytes in part ``content`` (filename, content type), optional ``metadata`` (JSON) form field. The answer
+        carries the fields of its ``File`` model; ``urls["get"]`` is what callers pass as a model input."""
+        if not self._authorized(request):
+            await self._record(request)
+            return _unauthenticated()
+        form = await request.post()
+        self.requests.append(RecordedRequest(request.method, request.path, None, request.headers.get("Authorization")))
+        content = form.get("content")
+        if not isinstance(content, web.FileField):
+            return _problem(400, "Bad request", "- content: A file is required")
+        data = content.file.read()
+        file_id = f"file{next(self._ids):04d}"
+        self.uploads[file_id] = data
+        url = f"{self.base_url}/v1/files/{file_id}"
+        now = datetime.now(UTC)
+        body = {
+            "id": file_id,
+            "name": content.filename,
+            "content_type": content.content_type,
+            "size": len(data),
+            "etag": hashlib.md5(data).hexdigest(),
+            "checksums": {"sha256": hashlib.sha256(data).hexdigest(), "md5": hashlib.md5(data).hexdigest()},
+            "metadata": json.loads(str(form.get("metadata") or "{}")),
+            "created_at": now.isoformat(),
+            "expires_at": (now + timedelta(days=1)).isoformat(),
+            "urls": {"get": url},
+        }
+        return web.json_response(body, status=201)
+
+    async def _download_upload(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if not self._authorized(request):
+            return _unauthenticated()
+        data = self.uploads.get(request.match_info["id"])
+        if data is None:
+            return _problem(404, "Not found", "File not found")
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    async def _delete_upload(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if not self._authorized(request):
+            return _unauthenticated()
+        if self.uploads.pop(request.match_info["id"], None) is None:
+            return _problem(404, "Not found", "File not found")
+        self.deleted_uploads.append(request.match_info["id"])
+        return web.Response(status=204)
+
+    def _check_files(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Data URIs over Replicate's 256 kB guidance, and links to uploads that do not exist."""
+        problems = []
+        for name, value in inputs.items():
+            if not isinstance(value, str):
+                continue
+            if value.startswith("data:") and len(value) > MAX_DATA_URI_BYTES:
+                problems.append((name, f"data URL is {len(value)} bytes; send files over 256kb as an HTTP URL"))
+            elif value.startswith(f"{self.base_url}/v1/files/") and self._upload_of(value) is None:
+                problems.append((name, "file not found"))
+        return problems
+
+    def _upload_of(self, url: str) -> bytes | None:
+        return self.uploads.get(url.rstrip("/").rsplit("/", 1)[-1])
 
     async def _file(self, request: web.Request) -> web.Response:
         await self._record(request)
@@ -388,8 +474,8 @@ class ReplicateStandIn:
         prediction.completed_at = datetime.now(UTC).isoformat()
         if scenario.outcome == "failed":
             prediction.status, prediction.error = "failed", scenario.error
-        elif scenario.outcome == "canceled":
-            prediction.status = "canceled"
+        elif scenario.outcome in ("canceled", "aborted"):
+            prediction.status = scenario.outcome
         else:
             prediction.status = "succeeded"
             prediction.output = self._make_output(prediction)
@@ -399,14 +485,29 @@ class ReplicateStandIn:
         seconds = float(prediction.input.get(schema.duration_input, 8))
         # Like MusicGen, a continuation's output starts with the prompt audio it continues (here: silence of
         # the same length) and ``duration`` counts it, so an engine that forgets to cut it off is caught.
-        lead_s = _prompt_seconds(prediction.input) if prediction.input.get("continuation") else 0.0
+        lead_s = self._prompt_seconds(prediction.input) if prediction.input.get("continuation") else 0.0
         name = f"{prediction.id}.wav"
         self.files[name] = tone_wav(seconds, schema.sample_rate, silent_lead_s=min(lead_s, seconds))
         url = f"{self.base_url}/files/{name}"
         return [url] if prediction.scenario.output_as_list else url
 
+    def _prompt_seconds(self, inputs: Mapping[str, Any]) -> float:
+        """Seconds of ``input_audio`` (a WAV: data URI or upload) after ``continuation_start``; 0 if unreadable."""
+        uri = inputs.get("input_audio")
+        if not isinstance(uri, str):
+            return 0.0
+        try:
+            data = base64.b64decode(uri.split(",", 1)[1]) if uri.startswith("data:") else self._upload_of(uri)
+            if data is None:
+                return 0.0
+            with wave.open(io.BytesIO(data), "rb") as wav:
+                total = wav.getnframes() / wav.getframerate()
+        except (wave.Error, EOFError, ValueError, IndexError):
+            return 0.0
+        return max(0.0, total - float(inputs.get("continuation_start") or 0))
+
     def _json(self, prediction: _Prediction) -> dict[str, Any]:
-        done = prediction.status in ("succeeded", "failed", "canceled")
+        done = prediction.status in _ENDED
         url = f"{self.base_url}/v1/predictions/{prediction.id}"
         return {
             "id": prediction.id,
@@ -436,19 +537,6 @@ def _validate(schema: ModelSchema, inputs: Mapping[str, Any]) -> list[tuple[str,
             expected = "/".join(t.__name__ for t in accepted)
             problems.append((name, f"Invalid type. Expected: {expected}, given: {type(value).__name__}"))
     return problems
-
-
-def _prompt_seconds(inputs: Mapping[str, Any]) -> float:
-    """Seconds of ``input_audio`` (a data: URI of a WAV) after ``continuation_start``; 0 if unreadable."""
-    uri = inputs.get("input_audio")
-    if not isinstance(uri, str) or not uri.startswith("data:"):
-        return 0.0
-    try:
-        with wave.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])), "rb") as wav:
-            total = wav.getnframes() / wav.getframerate()
-    except (wave.Error, EOFError, ValueError):
-        return 0.0
-    return max(0.0, total - float(inputs.get("continuation_start") or 0))
 
 
 def _problem(status: int, title: str, detail: str, **extra: Any) -> web.Response:

@@ -1,12 +1,31 @@
 """A Stripe API stand-in on 127.0.0.1: Checkout Sessions and refunds, plus webhook events signed with the
-official library's helper (``stripe.WebhookSignature.generate_signature_header``)."""
+official library's helper (``stripe.WebhookSignature.generate_signature_header``).
+
+Objects are built from Stripe's own example objects: ``stripe_fixtures.json`` holds the ``charge``, ``dispute``,
+``refund``, ``checkout.session`` and ``event`` resources copied unchanged from stripe-mock
+(github:stripe/stripe-mock, commit a7c7c338db2bd998ceb8b75ee3b713a43bafa85d, ``embedded/openapi/fixtures3.json``,
+MIT licence, Copyright (c) 2014- Stripe, Inc.); the stand-in only overrides ids, amounts and states.
+
+Behaviours copied from Stripe because CloudMusic relies on them:
+
+- a delayed payment method: ``checkout.session.completed`` with ``payment_status=unpaid``, then
+  ``checkout.session.async_payment_succeeded`` (``paid``) or ``checkout.session.async_payment_failed``;
+- refunds and disputes made in the Dashboard arrive as ``charge.refunded`` (``amount_refunded``, ``refunded``,
+  the refunds list) and ``charge.dispute.created`` (a dispute naming its charge and payment intent);
+- a second refund of a fully refunded charge is refused: 400, ``invalid_request_error`` with code
+  ``charge_already_refunded`` (stripe-python maps it to ``InvalidRequestError`` carrying ``code``);
+- an ``Idempotency-Key`` reused with the same parameters replays the first answer; reused with different
+  parameters it is refused: 400 with error type ``idempotency_error`` (stripe-python raises ``IdempotencyError``).
+"""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import stripe
@@ -14,6 +33,12 @@ from aiohttp import web
 
 API_KEY = "sk_test_cloudmusic_standin_key"
 WEBHOOK_SECRET = "whsec_cloudmusic_standin_secret"
+FIXTURES: dict[str, dict[str, Any]] = json.loads((Path(__file__).parent / "stripe_fixtures.json").read_text())
+
+
+def fixture(name: str, **overrides: Any) -> dict[str, Any]:
+    """A fresh copy of stripe-mock's example ``name`` object with ``overrides`` applied."""
+    return copy.deepcopy(FIXTURES[name]) | overrides
 
 
 @dataclass
@@ -34,9 +59,10 @@ class StripeStandIn:
     webhook_secret: str = WEBHOOK_SECRET
     requests: list[Recorded] = field(default_factory=list)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    charges: dict[str, dict[str, Any]] = field(default_factory=dict)  # by payment intent id
     refunds: list[dict[str, Any]] = field(default_factory=list)
-    fail_next: int = 0  # answer the next N API calls with a 500
-    _by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fail_next: int = 0  # answer the next N API calls with a 500 (a transport failure: not remembered per key)
+    _by_key: dict[str, tuple[str, dict[str, str], int, dict[str, Any]]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     base_url: str = ""
@@ -65,59 +91,110 @@ class StripeStandIn:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def _record(self, request: web.Request) -> tuple[dict[str, str], web.Response | None]:
+    # --- the API ----------------------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request, create: Any) -> web.Response:
         form = {k: str(v) for k, v in (await request.post()).items()}
         key = request.headers.get("Idempotency-Key")
         self.requests.append(Recorded(request.method, request.path, form, key))
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
-            return form, web.json_response(
-                {"error": {"type": "invalid_request_error", "message": "bad key"}}, status=401
-            )
+            return _error(401, "invalid_request_error", "Invalid API Key provided.")
         if self.fail_next > 0:
             self.fail_next -= 1
-            return form, web.json_response({"error": {"type": "api_error", "message": "boom"}}, status=500)
-        return form, None
+            return _error(500, "api_error", "boom")
+        if key and key in self._by_key:
+            path, first_form, status, body = self._by_key[key]
+            if (path, first_form) != (request.path, form):
+                return _error(
+                    400,
+                    "idempotency_error",
+                    "Keys for idempotent requests can only be used with the same parameters they were first used "
+                    f"with. Try using a key other than '{key}' if you meant to execute a different request.",
+                )
+            return web.json_response(body, status=status, headers={"Idempotent-Replayed": "true"})
+        status, body = create(form)
+        if key:
+            self._by_key[key] = (request.path, form, status, body)
+        return web.json_response(body, status=status)
 
     async def _create_session(self, request: web.Request) -> web.Response:
-        form, refusal = await self._record(request)
-        if refusal is not None:
-            return refusal
-        key = request.headers.get("Idempotency-Key")
-        if key and key in self._by_key:
-            return web.json_response(self._by_key[key])
-        number = next(self._ids)
-        session = {
-            "id": f"cs_test_{number}",
-            "object": "checkout.session",
-            "url": f"{self.base_url}/pay/cs_test_{number}",
-            "mode": form.get("mode"),
-            "payment_status": "unpaid",
-            "status": "open",
-            "client_reference_id": form.get("client_reference_id"),
-            "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
-            "amount_total": int(form.get("line_items[0][price_data][unit_amount]", "0")),
-            "currency": form.get("line_items[0][price_data][currency]", "usd"),
-            "payment_intent": f"pi_test_{number}",
-            "success_url": form.get("success_url"),
-            "cancel_url": form.get("cancel_url"),
-        }
-        self.sessions[session["id"]] = session
-        if key:
-            self._by_key[key] = session
-        return web.json_response(session)
+        return await self._handle(request, self._new_session)
 
     async def _refund(self, request: web.Request) -> web.Response:
-        form, refusal = await self._record(request)
-        if refusal is not None:
-            return refusal
-        refund = {
-            "id": f"re_test_{next(self._ids)}",
-            "object": "refund",
-            "status": "succeeded",
-            "payment_intent": form.get("payment_intent"),
-        }
+        return await self._handle(request, self._new_refund)
+
+    def _new_session(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        number = next(self._ids)
+        session = fixture(
+            "checkout.session",
+            id=f"cs_test_{number}",
+            url=f"{self.base_url}/pay/cs_test_{number}",
+            mode=form.get("mode"),
+            payment_status="unpaid",
+            status="open",
+            client_reference_id=form.get("client_reference_id"),
+            metadata={k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
+            amount_total=int(form.get("line_items[0][price_data][unit_amount]", "0")),
+            amount_subtotal=int(form.get("line_items[0][price_data][unit_amount]", "0")),
+            currency=form.get("line_items[0][price_data][currency]", "usd"),
+            payment_intent=f"pi_test_{number}",
+            success_url=form.get("success_url"),
+            cancel_url=form.get("cancel_url"),
+        )
+        self.sessions[session["id"]] = session
+        return 200, session
+
+    def _new_refund(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        intent = form.get("payment_intent", "")
+        charge = self.charges.get(intent)
+        if charge is None:
+            return _error_body(400, "invalid_request_error", f"No such payment_intent: '{intent}'", "resource_missing")
+        if charge["refunded"]:
+            return _error_body(
+                400,
+                "invalid_request_error",
+                f"Charge {charge['id']} has already been refunded.",
+                "charge_already_refunded",
+            )
+        amount = int(form.get("amount") or charge["amount"] - charge["amount_refunded"])
+        return 200, self._apply_refund(charge, amount)
+
+    def _apply_refund(self, charge: dict[str, Any], amount: int) -> dict[str, Any]:
+        refund = fixture(
+            "refund",
+            id=f"re_test_{next(self._ids)}",
+            amount=amount,
+            charge=charge["id"],
+            currency=charge["currency"],
+            payment_intent=charge["payment_intent"],
+            status="succeeded",
+            created=int(time.time()),
+        )
         self.refunds.append(refund)
-        return web.json_response(refund)
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+        charge["refunds"]["data"].insert(0, refund)  # newest first, as Stripe lists them
+        return refund
+
+    # --- what the buyer and the Dashboard do, as signed webhooks --------------------------------------------
+
+    def _settle(self, session_id: str, payment_status: str) -> dict[str, Any]:
+        session = self.sessions[session_id]
+        session.update(payment_status=payment_status, status="complete")
+        intent = session["payment_intent"]
+        if payment_status == "paid" and intent not in self.charges:
+            self.charges[intent] = fixture(
+                "charge",
+                id=f"ch_test_{next(self._ids)}",
+                amount=session["amount_total"],
+                amount_captured=session["amount_total"],
+                captured=True,
+                currency=session["currency"],
+                payment_intent=intent,
+                metadata=dict(session["metadata"]),
+                refunds={"object": "list", "data": [], "has_more": False, "url": "/v1/refunds"},
+            )
+        return copy.deepcopy(session)
 
     def completed_event(
         self,
@@ -128,15 +205,63 @@ class StripeStandIn:
         timestamp: int | None = None,
         secret: str | None = None,
     ) -> tuple[bytes, str]:
-        """A signed ``checkout.session.completed`` webhook for a session: (raw body, Stripe-Signature header)."""
-        session = dict(self.sessions[session_id], payment_status="paid" if paid else "unpaid", status="complete")
-        event = {
-            "id": event_id or f"evt_test_{next(self._ids)}",
-            "object": "event",
-            "type": "checkout.session.completed",
-            "data": {"object": session},
-        }
-        return self.sign(event, timestamp=timestamp, secret=secret)
+        """A signed ``checkout.session.completed``; ``paid=False`` is a delayed method still in progress."""
+        session = self._settle(session_id, "paid" if paid else "unpaid")
+        return self.sign(
+            self.event("checkout.session.completed", session, event_id), timestamp=timestamp, secret=secret
+        )
+
+    def async_payment_event(
+        self, session_id: str, *, succeeded: bool, event_id: str | None = None
+    ) -> tuple[bytes, str]:
+        """The outcome of a delayed payment: ``checkout.session.async_payment_succeeded`` or ``…_failed``."""
+        session = self._settle(session_id, "paid" if succeeded else "unpaid")
+        kind = "succeeded" if succeeded else "failed"
+        return self.sign(self.event(f"checkout.session.async_payment_{kind}", session, event_id))
+
+    def dashboard_refund(
+        self, session_id: str, *, amount: int | None = None, event_id: str | None = None
+    ) -> tuple[bytes, str]:
+        """Refund a session's charge in the Dashboard (in full unless ``amount``): the ``charge.refunded`` event."""
+        charge = self.charges[self.sessions[session_id]["payment_intent"]]
+        if charge["refunded"]:
+            raise ValueError(f"charge {charge['id']} is already refunded")
+        self._apply_refund(charge, amount if amount is not None else charge["amount"] - charge["amount_refunded"])
+        return self.charge_refunded_event(session_id, event_id=event_id)
+
+    def charge_refunded_event(self, session_id: str, *, event_id: str | None = None) -> tuple[bytes, str]:
+        """``charge.refunded`` for the session's charge as it stands (Stripe sends it for API refunds too)."""
+        charge = self.charges[self.sessions[session_id]["payment_intent"]]
+        return self.sign(self.event("charge.refunded", copy.deepcopy(charge), event_id))
+
+    def dispute_event(self, session_id: str, *, event_id: str | None = None) -> tuple[bytes, str]:
+        """The buyer disputes the charge with their bank: ``charge.dispute.created``."""
+        charge = self.charges[self.sessions[session_id]["payment_intent"]]
+        charge["disputed"] = True
+        dispute = fixture(
+            "dispute",
+            id=f"dp_test_{next(self._ids)}",
+            amount=charge["amount"],
+            charge=charge["id"],
+            currency=charge["currency"],
+            payment_intent=charge["payment_intent"],
+            reason="fraudulent",
+            status="needs_response",
+            created=int(time.time()),
+        )
+        return self.sign(self.event("charge.dispute.created", dispute, event_id))
+
+    def event(self, kind: str, data_object: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+        """An event shaped like stripe-mock's example ``event`` around ``data_object``."""
+        return fixture(
+            "event",
+            id=event_id or f"evt_test_{next(self._ids)}",
+            type=kind,
+            created=int(time.time()),
+            data={"object": data_object},
+            api_version="2026-10-28.clover",
+            pending_webhooks=1,
+        )
 
     def sign(
         self, event: dict[str, Any], *, timestamp: int | None = None, secret: str | None = None
@@ -147,3 +272,13 @@ class StripeStandIn:
             body, secret or self.webhook_secret, timestamp=timestamp if timestamp is not None else int(time.time())
         )
         return body.encode(), header
+
+
+def _error_body(status: int, kind: str, message: str, code: str | None = None) -> tuple[int, dict[str, Any]]:
+    error: dict[str, Any] = {"type": kind, "message": message} | ({"code": code} if code else {})
+    return status, {"error": error}
+
+
+def _error(status: int, kind: str, message: str, code: str | None = None) -> web.Response:
+    status, body = _error_body(status, kind, message, code)
+    return web.json_response(body, status=status)

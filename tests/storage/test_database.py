@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ async def test_open_sets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> No
         assert await db.scalar("PRAGMA foreign_keys") == 1
         assert await db.scalar("PRAGMA busy_timeout") == 10000
         names = [r[0] for r in await db.fetchall("SELECT name FROM schema_migrations ORDER BY name")]
-        assert names == [m.name for m in MIGRATIONS]
+        assert names == sorted(m.name for m in MIGRATIONS)  # ORDER BY name; the list itself is in apply order
 
 
 async def test_migrations_run_once_and_new_steps_are_appended(tmp_path: Path) -> None:
@@ -179,3 +180,17 @@ async def test_concurrent_transactions_are_serialised_and_readers_see_only_commi
         await asyncio.gather(slow_writer(), *(adder() for _ in range(20)))
         assert seen_mid_transaction == [0], "an uncommitted write is invisible to readers"
         assert await ledger.balance("f1") == 25
+
+
+async def test_the_database_its_wal_and_its_directory_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)  # the usual default: without explicit modes, files would be 0644 and directories 0755
+    try:
+        async with await Database.open(tmp_path / "data" / "cloudmusic.db") as db:
+            await UserRepository(db).seen(
+                telegram_id=1, fingerprint="f", first_name="A", username=None, language="en", now=datetime.now(UTC)
+            )
+            modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "data").iterdir()}
+    finally:
+        os.umask(old)
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    assert modes == {"cloudmusic.db": 0o600, "cloudmusic.db-wal": 0o600, "cloudmusic.db-shm": 0o600}

@@ -3,6 +3,9 @@
 "use strict";
 
 const API = "/sandbox/api";
+// This run's token, put in the page by the server; every API call carries it (the event stream and media use the
+// page's HttpOnly cookie, since they cannot send headers).
+const TOKEN = document.querySelector('meta[name="sandbox-token"]')?.getAttribute("content") || "";
 const SAFE_LINK = /^(https?:|tg:)/i;
 
 const state = {
@@ -14,6 +17,7 @@ const state = {
   view: "chat", // "chat" | "channel"
   chats: new Map(), // chat id → Map(message id → message view)
   source: null, // the EventSource
+  replyTo: null, // the bot message the next message replies to (how an admin answers a support message)
   unread: 0,
 };
 
@@ -37,9 +41,9 @@ function el(tag, attrs = {}, ...children) {
 // --- talking to the server ---------------------------------------------------------------------------------
 
 async function api(path, body) {
-  const init = body === undefined ? {} : {
+  const init = body === undefined ? { headers: { "X-Sandbox-Token": TOKEN } } : {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", "X-Sandbox-Token": TOKEN },
     body: JSON.stringify(body),
   };
   const response = await fetch(API + path, init);
@@ -151,23 +155,30 @@ function scrollToEnd(list, really) {
 function renderMessage(m, audios) {
   if (m.kind === "service") return el("li", { className: "note", "data-key": m.id }, serviceText(m));
   const classes = ["msg", m.from_bot ? "in" : "out"];
-  if (m.kind === "audio" || m.kind === "document" || m.kind === "photo" || m.kind === "invoice") {
+  const sentFile = ["voice", "video", "video_note"].includes(m.kind);  // clips a person sent (to be analysed)
+  if (m.kind === "audio" || m.kind === "document" || m.kind === "photo" || m.kind === "invoice" || sentFile) {
     classes.push("media");
   }
   const bubble = el("div", { className: "bubble" });
   if (m.kind === "audio") bubble.append(...renderAudio(m, audios));
-  else if (m.kind === "document") bubble.append(renderDocument(m));
+  else if (m.kind === "document" || sentFile) bubble.append(renderDocument(m));
   else if (m.kind === "photo" && m.file) bubble.append(el("img", { className: "photo", src: m.file.url, alt: "Photo" }));
   else if (m.kind === "invoice") bubble.append(...renderInvoice(m));
   if (m.text) bubble.append(el("div", { className: "text" }, m.text));
   const time = new Date(m.date * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  bubble.append(el("span", { className: "meta" }, m.edited ? `edited ${time}` : time));
+  const meta = el("span", { className: "meta" }, m.edited ? `edited ${time}` : time);
+  bubble.append(meta);
   const item = el("li", {
     className: classes.join(" "),
     "data-key": m.id,
     "data-kind": m.kind,
     "aria-label": `${m.from_bot ? state.bot.name : "You"}, ${m.kind}`,
   }, bubble);
+  if (m.from_bot && m.chat_id === state.user) {
+    const reply = el("button", { type: "button", className: "reply-button", "aria-label": "Reply to this message" }, "↩");
+    reply.addEventListener("click", () => setReply(m));
+    meta.append(reply);
+  }
   const keyboard = renderKeyboard(m);
   if (keyboard) item.append(keyboard);
   return item;
@@ -276,8 +287,11 @@ function payButton(m, text) {
 // --- actions -------------------------------------------------------------------------------------------------
 
 async function send(text) {
+  const body = { user_id: state.user, text };
+  if (state.replyTo !== null) body.reply_to = state.replyTo;
+  setReply(null);
   try {
-    await api("/send", { user_id: state.user, text });
+    await api("/send", body);
   } catch (error) {
     toast(error.message, true);
   }
@@ -363,7 +377,16 @@ function showUnread() {
   badge.setAttribute("aria-label", `${state.unread} new`);
 }
 
+/** Make the next message a reply to bot message `m` (null: no reply); the bar above the composer says so. */
+function setReply(m) {
+  state.replyTo = m ? m.id : null;
+  $("reply-bar").hidden = !m;
+  $("reply-text").textContent = m ? (m.text || m.kind).slice(0, 80) : "";
+  if (m) $("input").focus();
+}
+
 function switchUser(userId) {
+  setReply(null);
   state.user = userId;
   $("chat-messages").replaceChildren();
   connect(); // a fresh snapshot of this person's chat
@@ -405,9 +428,14 @@ function fillCommands() {
 
 function wireComposer() {
   const input = $("input");
+  $("reply-cancel").addEventListener("click", () => { setReply(null); input.focus(); });
   const submit = () => {
     const text = input.value.trim();
     if (!text) return;
+    if (inlineQuery(text) !== null) { // an inline query lists results; it is not a message
+      showInline(inlineQuery(text));
+      return;
+    }
     input.value = "";
     autosize();
     send(text);
@@ -424,6 +452,93 @@ function wireComposer() {
     }
   });
   input.addEventListener("input", autosize);
+}
+
+// The 📎 button: send a clip (audio or video) as the selected person; the bot analyses it.
+function wireAttach() {
+  const picker = $("attach-input");
+  $("attach-button").addEventListener("click", () => picker.click());
+  picker.addEventListener("change", async () => {
+    const file = picker.files && picker.files[0];
+    picker.value = "";
+    if (!file) return;
+    const form = new FormData();
+    form.append("user_id", String(state.user));
+    form.append("file", file, file.name);
+    try {
+      const response = await fetch(`${API}/send_file`, { method: "POST", body: form, headers: { "X-Sandbox-Token": TOKEN } });
+      if (!response.ok) {
+        const data = await response.json().catch(() => ({}));
+        throw new Error(data.error || (response.status === 413 ? "That file is too large to send." : `upload failed (${response.status})`));
+      }
+    } catch (error) {
+      toast(error.message, true);
+    }
+  });
+}
+
+// --- languages and inline mode ---------------------------------------------------------------------------------
+
+function fillLanguages() {
+  const select = $("language-select");
+  select.replaceChildren(...(state.languages || ["en"]).map((code) => el("option", { value: code }, code)));
+  const current = () => state.people.find((p) => p.id === state.user);
+  const sync = () => { select.value = (current() && current().language) || "en"; };
+  sync();
+  $("user-select").addEventListener("change", sync);
+  select.addEventListener("change", async () => {
+    try {
+      await api("/language", { user_id: state.user, language_code: select.value });
+      if (current()) current().language = select.value;
+    } catch (error) {
+      toast(error.message, true);
+    }
+  });
+}
+
+/** The query of `@<bot> words` typed in the composer, or null when the text is not an inline query. */
+function inlineQuery(text) {
+  const match = /^@(\w+)(?:\s+([\s\S]*))?$/.exec(text);
+  if (!match || match[1].toLowerCase() !== state.bot.username.toLowerCase()) return null;
+  return (match[2] || "").trim();
+}
+
+let inlineTimer = null;
+
+function wireInline() {
+  const input = $("input");
+  input.addEventListener("input", () => {
+    clearTimeout(inlineTimer);
+    const query = inlineQuery(input.value);
+    if (query === null) {
+      $("inline-results").hidden = true;
+      return;
+    }
+    inlineTimer = setTimeout(() => showInline(query), 250);
+  });
+}
+
+async function showInline(query) {
+  const list = $("inline-results");
+  try {
+    const answer = await api("/inline", { user_id: state.user, query, offset: "" });
+    const items = answer.results.map((r) => el("li", { className: "inline-result", "data-result": r.id },
+      el("audio", { controls: true, preload: "none", src: `${API}/files/${encodeURIComponent(r.file_id)}` }),
+      el("span", { className: "inline-caption" }, (r.caption || "").replace(/<[^>]*>/g, ""))));
+    if (answer.button) {
+      const open = el("button", { type: "button", className: "kb-button" }, answer.button.text);
+      open.addEventListener("click", () => {
+        list.hidden = true;
+        $("input").value = "";
+        send(`/start ${answer.button.start_parameter}`);
+      });
+      items.unshift(el("li", { className: "inline-result" }, open));
+    }
+    list.replaceChildren(...items);
+    list.hidden = items.length === 0;
+  } catch (error) {
+    toast(error.message, true);
+  }
 }
 
 // --- formatting ----------------------------------------------------------------------------------------------
@@ -466,12 +581,16 @@ async function start() {
   state.people = info.people;
   state.channel = info.channel;
   state.commands = info.commands;
+  state.languages = info.languages;
   state.user = info.people[0].id;
   $("chat-title").textContent = state.bot.name;
   $("channel-about").textContent = `@${state.channel.username} — the bot's teaser channel (read-only).`;
   fillPeople();
   fillCommands();
   wireComposer();
+  wireAttach();
+  fillLanguages();
+  wireInline();
   $("tab-chat").addEventListener("click", () => showView("chat"));
   $("tab-channel").addEventListener("click", () => showView("channel"));
   connect();

@@ -21,6 +21,9 @@ from bot.sandbox.web.cast import Cast
 from bot.sandbox.web.views import message_view
 
 CALLBACK_WAIT_S = 3.0  # how long a press waits for the bot's answerCallbackQuery (its toast) before returning
+INLINE_WAIT_S = 5.0  # how long an inline query waits for the bot's answerInlineQuery
+#: The Telegram app languages the page offers per person (the bot has catalogs for these).
+LANGUAGES = ["en", "pt-br", "es", "ru", "de"]
 PAYMENT_WAIT_S = 10.0  # Telegram gives the bot 10 s to answer a pre-checkout query
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -46,6 +49,8 @@ class SandboxApi:
             web.post("/sandbox/api/press", guarded(self.press)),
             web.post("/sandbox/api/pay", guarded(self.pay)),
             web.get("/sandbox/api/files/{file_id}", guarded(self.file)),
+            web.post("/sandbox/api/language", guarded(self.language)),
+            web.post("/sandbox/api/inline", guarded(self.inline)),
         ]
 
     async def users(self, request: web.Request) -> web.Response:
@@ -55,7 +60,11 @@ class SandboxApi:
         return web.json_response(
             {
                 "bot": {"name": self._standin.bot_user["first_name"], "username": self._standin.bot_user["username"]},
-                "people": [{"id": p.user_id, "name": p.name, "admin": p.admin} for p in self._cast.people],
+                "people": [
+                    {"id": p.user_id, "name": p.name, "admin": p.admin, "language": self._language_of(p.user_id)}
+                    for p in self._cast.people
+                ],
+                "languages": LANGUAGES,
                 "channel": {"id": channel.chat_id, "username": channel.username, "title": channel.title},
                 "commands": [{"command": c["command"], "description": c["description"]} for c in commands],
             }
@@ -68,7 +77,10 @@ class SandboxApi:
         return web.json_response({"chat_id": chat, "messages": messages})
 
     async def send(self, request: web.Request) -> web.Response:
-        """``{user_id, text}``: the person writes ``text`` (1-4096 characters) to the bot."""
+        """``{user_id, text, reply_to?}``: the person writes ``text`` (1-4096 characters), maybe replying to a message.
+
+        ``reply_to`` is the id of one of the bot's messages in that chat (how an admin answers a support message).
+        """
         body = await _body(request)
         user_id = self._person(body)
         text = body.get("text")
@@ -76,7 +88,11 @@ class SandboxApi:
             _reject("text must be a non-empty string")
         if len(text) > MAX_TEXT:
             _reject(f"text is {len(text)} characters long; Telegram allows at most {MAX_TEXT}")
-        raw = await self._standin.send_text(user_id, text)
+        reply_to = _int(body, "reply_to") if "reply_to" in body else None
+        try:
+            raw = await self._standin.send_text(user_id, text, reply_to)
+        except AssertionError as exc:  # the stand-in's way of saying "no such bot message"
+            _reject(str(exc))
         return web.json_response({"message_id": raw["message_id"]})
 
     async def press(self, request: web.Request) -> web.Response:
@@ -150,10 +166,42 @@ class SandboxApi:
             _reject("chat is required")
         chats: set[int] = set()
         for value in values:
-            if len(value) > 20 or not value.lstrip("-").isdigit() or int(value) not in known:
+            chat = _number(value) if len(value) <= 20 else None
+            if chat is None or chat not in known:
                 _reject(f"unknown chat {value[:40]!r}")
-            chats.add(int(value))
+            chats.add(chat)
         return frozenset(chats)
+
+    async def language(self, request: web.Request) -> web.Response:
+        """``{user_id, language_code}``: the person's Telegram app now runs in that language."""
+        body = await _body(request)
+        user_id, code = self._person(body), body.get("language_code")
+        if code not in LANGUAGES:
+            _reject(f"language_code must be one of {LANGUAGES}")
+        self._standin.set_language(user_id, code)
+        return web.json_response({"user_id": user_id, "language_code": code})
+
+    async def inline(self, request: web.Request) -> web.Response:
+        """``{user_id, query, offset}``: the person types ``@bot <query>``; answers with the bot's results."""
+        body = await _body(request)
+        user_id, query, offset = self._person(body), body.get("query", ""), body.get("offset", "")
+        if not isinstance(query, str) or len(query) > 256 or not isinstance(offset, str) or len(offset) > 64:
+            _reject("query must be text of at most 256 characters and offset at most 64")
+        try:
+            answer = await self._standin.ask_inline(user_id, query, offset, timeout=INLINE_WAIT_S)
+        except AssertionError as exc:  # the bot did not answer in time
+            _reject(str(exc))
+        results = [
+            {"id": r.get("id"), "file_id": r.get("audio_file_id"), "caption": r.get("caption", "")}
+            for r in answer.get("results", [])
+        ]
+        return web.json_response(
+            {"results": results, "next_offset": answer.get("next_offset", ""), "button": answer.get("button")}
+        )
+
+    def _language_of(self, user_id: int) -> str | None:
+        code = self._standin.world.users.get(user_id, {}).get("language_code")
+        return None if code is None else str(code)
 
     def _person(self, body: JSON) -> int:
         user_id = _int(body, "user_id")
@@ -207,11 +255,17 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     """The one ``bytes=a-b`` range asked for, clamped to the file; None for no (or an unusable) range."""
     if not header or not header.startswith("bytes=") or "," in header or size == 0:
         return None
-    first, _, last = header.removeprefix("bytes=").strip().partition("-")
-    if not first.isdigit() and not last.isdigit():
+    first_text, _, last_text = header.removeprefix("bytes=").strip().partition("-")
+    first, last = _number(first_text), _number(last_text)
+    if (first is not None and first < 0) or (last is not None and last < 0):
         return None
-    if not first.isdigit():  # a suffix: the last N bytes
-        return max(0, size - int(last)), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last.isdigit() else size - 1
-    return (start, end) if start <= end else None
+    if first is None:  # a suffix: the last N bytes
+        return None if last is None else (max(0, size - last), size - 1)
+    end = min(last, size - 1) if last is not None else size - 1
+    return (first, end) if first <= end else None
+
+
+def _number(text: str) -> int | None:
+    """ASCII digits (with an optional leading minus) as an int, else None ("²".isdigit() is True; int("²") raises)."""
+    digits = text.removeprefix("-")
+    return int(text) if digits.isascii() and digits.isdigit() else None

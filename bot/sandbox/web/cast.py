@@ -48,10 +48,13 @@ class Cast:
             standin.add_user(person.user_id, person.name, language_code=person.language_code)
         channel = self.channel
         standin.add_channel(channel.chat_id, channel.username, channel.title)
+        standin.enable_inline()  # the sandbox's bot has inline mode on, as @BotFather's /setinline would
 
 
 def sandbox_cast(admin_ids: Iterable[int], teaser_channel: str | None) -> Cast:
     """Ada (1001), Bob (1002) and an Admin (the first ``ADMIN_IDS`` entry, else 1003), plus the teaser channel.
+
+    Everyone starts in English; the page switches a person's app language (pt-br, es, ru, de) at any time.
 
     The Admin is flagged as one only when its id is in ``ADMIN_IDS``. The channel keeps ``TEASER_CHANNEL``'s
     ``@username`` (or its numeric id, so the teaser job's posts land in it) and otherwise gets a default one.

@@ -14,9 +14,13 @@ from aiohttp import web
 from bot.sandbox.standin import TelegramStandIn
 from bot.sandbox.web.api import SandboxApi, guarded
 from bot.sandbox.web.cast import Cast
+from bot.sandbox.web.guard import SandboxGuard, new_token
 from bot.sandbox.web.stream import EventStream
+from bot.sandbox.web.studio_panel import StudioPanel
+from bot.sandbox.web.upload import FileUpload
 
 STATIC_PATH = "/sandbox/static/"
+TOKEN_PLACEHOLDER = b"__SANDBOX_TOKEN__"  # in index.html's <meta name="sandbox-token">
 _TYPES = {"html": "text/html", "js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}
 _HEADERS = {
     "Content-Security-Policy": (
@@ -32,25 +36,36 @@ _HEADERS = {
 class SandboxPage:
     """The sandbox chat page for one stand-in and its cast of simulated people."""
 
-    def __init__(self, standin: TelegramStandIn, cast: Cast) -> None:
+    def __init__(self, standin: TelegramStandIn, cast: Cast, *, token: str | None = None, public: bool = False) -> None:
         self.standin = standin
         self.cast = cast
+        self.guard = SandboxGuard(token or new_token(), public=public)
         self.api = SandboxApi(standin, cast)
         self.events = EventStream(standin)
         self._static = resources.files("bot.sandbox") / "static"
 
     def mount(self, app: web.Application) -> None:
-        """Register the cast with the stand-in and add the page's routes to ``app`` (before it starts)."""
+        """Register the cast with the stand-in, guard ``app`` and add the page's routes (before it starts).
+
+        The guard covers every route of ``app``: in sandbox mode the whole server answers only to loopback names.
+        """
         self.cast.register(self.standin)
+        app.middlewares.append(self.guard.middleware)
         app.router.add_get("/", self.index)
         app.router.add_get(STATIC_PATH + "{name}", self.static)
         app.router.add_get("/sandbox/api/events", guarded(self.live))
         app.router.add_routes(self.api.routes())
+        app.router.add_routes(FileUpload(self.standin, self.cast).routes())  # the 📎 button: clips to analyse
+        StudioPanel(self.standin, self.cast).mount(app)  # the menu button's studio Mini App
         app.on_shutdown.append(self._close_streams)
 
     async def index(self, request: web.Request) -> web.Response:
-        """The chat page."""
-        return self._file("index.html")
+        """The chat page, carrying this run's token (in a meta tag for its API calls, and as a cookie)."""
+        response = self._file("index.html")
+        assert isinstance(response.body, bytes)
+        response.body = response.body.replace(TOKEN_PLACEHOLDER, self.guard.token.encode())
+        self.guard.set_cookie(response)
+        return response
 
     async def static(self, request: web.Request) -> web.Response:
         """One of the page's own files (script, style sheet, images); 404 for anything else."""

@@ -1,0 +1,111 @@
+"""Clips sent to the bot (audio, voice, video, video note, audio/video document): analyse, recommend, compose."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from bot.context import BotContext
+from bot.handlers.common import answer_submission, requester
+from engines.analysis import AnalysisError
+from scheduler.intake import IntakeError
+from scheduler.listening import DownloadFailed, Heard, ListenError, Mode, TooBig
+from scheduler.studio import Requester
+
+_MODES: dict[str, Mode] = {"m": "match", "s": "same"}
+
+
+def _attachment(message: Message) -> tuple[str, int | None]:
+    """The file id and declared size of the clip in ``message``."""
+    media = message.audio or message.voice or message.video or message.video_note or message.document
+    assert media is not None  # the handler's filter admits only these
+    return media.file_id, media.file_size
+
+
+async def listen_message(update: Update, context: BotContext) -> None:
+    """Downloads the clip (≤ 20 MB), analyses it and answers with what was heard, a picture and the buttons."""
+    assert update.effective_message is not None and context.services.listening is not None
+    who, language = await requester(update, context)
+    file_id, size = _attachment(update.effective_message)
+    await context.bot.send_chat_action(who.chat_id, ChatAction.UPLOAD_PHOTO)  # "sending a photo…" while it listens
+    try:
+        heard = await context.services.listening.listen(who, size, lambda: _download(context, file_id))
+    except (ListenError, AnalysisError) as exc:
+        await _say(context, who, language, exc.key, **getattr(exc, "values", {}))
+        return
+    left = await context.services.listening.left_today(who)
+    caption, buttons = _caption(context, language, heard, left), _buttons(context, language, heard.run_id)
+    await context.bot.send_photo(who.chat_id, heard.picture, caption, parse_mode=ParseMode.HTML, reply_markup=buttons)
+
+
+async def _download(context: BotContext, file_id: str) -> bytes:
+    """The file's bytes through getFile; TooBig or DownloadFailed as the listener's contract asks."""
+    try:
+        return bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
+    except BadRequest as exc:  # the Bot API says "Bad Request: file is too big" beyond 20 MB
+        raise (TooBig if "too big" in exc.message.lower() else DownloadFailed)(exc.message) from exc
+    except TelegramError as exc:
+        raise DownloadFailed(type(exc).__name__) from exc
+
+
+async def listen_button(update: Update, context: BotContext) -> None:
+    """Composes from a stored analysis: "Compose to match" or "Same tempo & key" (costs like any track)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, mode, raw = query.data.split(":")
+    who, language = await requester(update, context)
+    listening = context.services.listening
+    assert listening is not None
+    await query.answer()
+    try:
+        submission = await listening.compose(who, int(raw), _MODES[mode])
+    except (ListenError, IntakeError) as exc:
+        await _say(context, who, language, exc.key, **getattr(exc, "values", {}))
+        return
+    await answer_submission(context, who.chat_id, language, submission)
+
+
+async def _say(context: BotContext, who: Requester, language: str, key: str, **values: object) -> None:
+    await context.bot.send_message(who.chat_id, context.services.texts.get(language, key, **values))
+
+
+def _buttons(context: BotContext, language: str, run_id: int) -> InlineKeyboardMarkup:
+    texts = context.services.texts
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.get(language, "button.listen_match"), callback_data=f"ls:m:{run_id}")],
+            [InlineKeyboardButton(texts.get(language, "button.listen_same"), callback_data=f"ls:s:{run_id}")],
+        ]
+    )
+
+
+def _caption(context: BotContext, language: str, heard: Heard, left: int) -> str:
+    f, r = heard.features, heard.recommendation
+    limit = context.services.listening.daily_limit if context.services.listening else 0
+    return context.services.texts.get(
+        language,
+        "listen.heard",
+        description=html.escape(f.description),
+        bpm=f"{f.bpm:.0f}",
+        key=f.key,
+        lufs=f"{f.lufs:.1f}",
+        energy=f.energy,
+        shape=f.energy_shape,
+        brightness=f.brightness,
+        centroid=f"{f.brightness_hz:.0f}",
+        genre=r.genre,
+        why_genre=html.escape(r.reasons["genre"]),
+        mood=r.mood,
+        why_mood=html.escape(r.reasons["mood"]),
+        intensity=r.intensity,
+        why_intensity=html.escape(r.reasons["intensity"]),
+        rec_bpm=f"{r.bpm:g}",
+        why_tempo=html.escape(r.reasons["tempo"]),
+        length=f"{r.duration:g}",
+        why_length=html.escape(r.reasons["length"]),
+        left=left,
+        limit=limit,
+    )

@@ -1,0 +1,149 @@
+"""``/support`` and ``/paysupport``: the user's next message goes to every admin, free; an admin's reply goes back.
+
+Support mode lives in the database (``storage.support``), so it survives a restart, and the intake handler runs in
+an early handler group: while a user is in support mode, what they write is never taken as a prompt.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot.clip import clip
+from bot.context import BotContext
+from bot.handlers.common import language_of, requester
+from storage.payments import PaymentRepository
+from storage.support import SupportRepository
+
+log = logging.getLogger(__name__)
+
+#: Runs after the metrics counter (group -10) and before the handlers of group 0, so it can stop a prompt.
+SUPPORT_GROUP = -1
+CANCEL_DATA = "sup:cancel"
+_LEAVE = "/cancel"
+#: Commands whose words would be composed: in support mode they are the support message instead.
+_COMPOSING = ("/generate",)
+
+
+async def support_command(update: Update, context: BotContext) -> None:
+    """Asks for the message to send to the admins; the user's next message goes to them."""
+    await _open(update, context, "support")
+
+
+async def paysupport_command(update: Update, context: BotContext) -> None:
+    """What Telegram requires of bots that sell: help with a payment, through the same support path."""
+    await _open(update, context, "payment")
+
+
+async def cancel_button(update: Update, context: BotContext) -> None:
+    """Leaves support mode."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    await SupportRepository(context.services.db).take(update.effective_user.id)
+    texts, language = context.services.texts, language_of(update, context)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(texts.get(language, "support.canceled"))
+
+
+async def intake(update: Update, context: BotContext) -> None:
+    """In support mode, the user's message goes to the admins; an admin's reply to one goes back to its author."""
+    message, sender = update.effective_message, update.effective_user
+    if message is None or sender is None:
+        return
+    repo = SupportRepository(context.services.db)
+    if sender.id in context.services.settings.admin_ids and message.reply_to_message is not None:
+        author = await repo.author(sender.id, message.reply_to_message.message_id)
+        if author is not None:
+            await _answer_user(context, message, author)
+            raise ApplicationHandlerStop
+    if await repo.pending(sender.id) is None:
+        return
+    first = (message.text or "").split(maxsplit=1)
+    command = first[0].split("@")[0].lower() if first else ""
+    if command.startswith("/") and command not in _COMPOSING and command != _LEAVE:
+        return  # /terms, /balance, /support…: answered as usual, support mode stays open
+    texts, language = context.services.texts, language_of(update, context)
+    if command == _LEAVE:
+        await repo.take(sender.id)
+        await message.reply_text(texts.get(language, "support.canceled"))
+        raise ApplicationHandlerStop
+    words = message.text or message.caption
+    if not words or not words.strip():
+        await message.reply_text(texts.get(language, "support.text_only"), reply_markup=_cancel_markup(context, update))
+        raise ApplicationHandlerStop
+    topic = await repo.take(sender.id)
+    if topic is None:  # a second message raced the first and lost: the first one went to support
+        return
+    delivered = await _to_admins(update, context, sender, topic, words)
+    await message.reply_text(texts.get(language, "support.sent" if delivered else "support.unavailable"))
+    raise ApplicationHandlerStop
+
+
+async def _open(update: Update, context: BotContext, topic: str) -> None:
+    who, language = await requester(update, context)
+    services = context.services
+    await SupportRepository(services.db).open(who.telegram_id, topic, services.clock())
+    text = services.texts.get(language, f"support.ask_{topic}")
+    await context.bot.send_message(who.chat_id, text, reply_markup=_cancel_markup(context, update))
+
+
+def _cancel_markup(context: BotContext, update: Update) -> InlineKeyboardMarkup:
+    label = context.services.texts.get(language_of(update, context), "support.cancel_button")
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=CANCEL_DATA)]])
+
+
+async def _to_admins(update: Update, context: BotContext, sender: User, topic: str, words: str) -> int:
+    """Send the message with who wrote it, their balance and recent payments to every admin; how many got it."""
+    services = context.services
+    user, _ = await requester(update, context)
+    balance = await services.studio.credits.balance(user.fingerprint)
+    payments = await PaymentRepository(services.db).for_user(sender.id, limit=3)
+    listed = "; ".join(
+        f"#{p.id} {p.provider} {p.amount} {p.currency} {p.status} {p.created_at:%Y-%m-%d}" for p in payments
+    )
+    header = services.texts.get(
+        "en",
+        "support.to_admin",
+        topic=topic,
+        name=sender.full_name,
+        username=f" @{sender.username}" if sender.username else "",
+        id=sender.id,
+        free_left=balance.free_left,
+        paid=balance.paid,
+        payments=listed or "—",
+    )
+    text = clip(f"{header}\n\n{words}")
+    delivered = 0
+    for admin_id in sorted(services.settings.admin_ids):
+        try:
+            sent = await context.bot.send_message(admin_id, text)
+        except TelegramError as exc:
+            log.warning("support message from %s not delivered to admin %s: %s", sender.id, admin_id, exc)
+            continue
+        await SupportRepository(services.db).record_copy(admin_id, sent.message_id, sender.id, services.clock())
+        delivered += 1
+    if not delivered:
+        log.error(
+            "support message from user %s reached no admin (ADMIN_IDS=%s)", sender.id, services.settings.admin_ids
+        )
+    return delivered
+
+
+async def _answer_user(context: BotContext, message: Message, author: int) -> None:
+    """The admin's reply goes to the user who wrote; the admin is told whether it arrived."""
+    services = context.services
+    stored = await services.users.get(author)
+    language = stored.language if stored else None
+    words = message.text or message.caption or ""
+    texts = services.texts
+    try:
+        await context.bot.send_message(author, clip(texts.get(language, "support.answer", text=words)))
+    except TelegramError as exc:
+        log.warning("support answer to %s not delivered: %s", author, exc)
+        await message.reply_text(texts.get("en", "support.answer_failed", id=author))
+        return
+    await message.reply_text(texts.get("en", "support.answer_sent", id=author))

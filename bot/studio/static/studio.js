@@ -1,0 +1,336 @@
+// CloudMusic Studio: one page for the Telegram Mini App (and, later, the public web). Talks only to /api/v1.
+"use strict";
+(() => {
+  const API = "../api/v1";
+  function parseJson(text) {
+    try {
+      return JSON.parse(text || "{}");
+    } catch (error) {
+      return {};
+    }
+  }
+
+  // Telegram's script sets Telegram.WebApp from the launch parameters in the URL fragment; where it could not load
+  // (the offline sandbox), read the same fragment: #tgWebAppData=<initData>&tgWebAppThemeParams=<JSON>.
+  const launch = new URLSearchParams(location.hash.slice(1));
+  const fromHash = launch.get("tgWebAppData") ? { initData: launch.get("tgWebAppData"),
+    themeParams: parseJson(launch.get("tgWebAppThemeParams")), ready() {} } : null;
+  const tg = window.Telegram && window.Telegram.WebApp && window.Telegram.WebApp.initData ? window.Telegram.WebApp
+    : fromHash || (window.Telegram && window.Telegram.WebApp) || null;
+  const initData = tg && tg.initData ? tg.initData : "";
+  const $ = (id) => document.getElementById(id);
+  let watching = null; // the job id being followed in the queue view
+  let me = null; // the last GET /me answer
+  let csrf = ""; // web visitors: sent with every POST
+  let playingUrl = null;
+
+  function applyTheme() {
+    if (!tg) return;
+    const p = tg.themeParams || {};
+    const map = { bg_color: "--bg", text_color: "--text", hint_color: "--hint", link_color: "--link",
+      button_color: "--button", button_text_color: "--button-text", secondary_bg_color: "--secondary-bg" };
+    for (const [name, variable] of Object.entries(map)) {
+      if (p[name]) document.documentElement.style.setProperty(variable, p[name]);
+    }
+    if (tg.colorScheme) document.documentElement.dataset.theme = tg.colorScheme;
+  }
+
+  function showError(message) {
+    const box = $("error");
+    box.textContent = message || "";
+    box.hidden = !message;
+  }
+
+  async function call(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (initData) headers.Authorization = "tma " + initData;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
+    const answer = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin" });
+    const type = answer.headers.get("Content-Type") || "";
+    const data = type.includes("application/json") ? await answer.json() : await answer.blob();
+    if (!answer.ok) {
+      const error = new Error(data && data.message ? data.message : "Something went wrong (" + answer.status + ").");
+      error.status = answer.status;
+      throw error;
+    }
+    return data;
+  }
+
+  async function refreshBalance() {
+    me = await call("GET", "/me");
+    csrf = me.csrf_token || "";
+    $("link-section").hidden = !(me.kind === "web" && !me.linked);
+    $("balance").textContent = me.free_left + " of " + me.free_quota + " free today · " + me.paid_credits + " credits";
+  }
+
+  function setMode(advanced) {
+    $("mode-guided").setAttribute("aria-pressed", String(!advanced));
+    $("mode-advanced").setAttribute("aria-pressed", String(advanced));
+    $("guided").hidden = advanced;
+    $("advanced").hidden = !advanced;
+  }
+
+  function numberOrNull(id) {
+    const value = $(id).value.trim();
+    return value === "" ? null : Number(value);
+  }
+
+  async function compose(request) {
+    showError("");
+    try {
+      const queued = await call("POST", "/tracks", request);
+      watching = queued.id;
+      $("progress").textContent = "Queued (#" + queued.id + ")…";
+      follow(queued.id);
+      refreshBalance().catch(() => {});
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  async function follow(id) {
+    while (watching === id) {
+      let track;
+      try {
+        track = await call("GET", "/tracks/" + id);
+      } catch (error) {
+        if (error.status === 429) { // over the request limit: keep following, more slowly
+          await new Promise((resolve) => setTimeout(resolve, 5000));
+          continue;
+        }
+        showError(error.message);
+        return;
+      }
+      if (track.status === "delivered") {
+        $("progress").textContent = "✅ Done: " + (track.title || track.prompt);
+        watching = null;
+        await play(track);
+        await loadLibrary();
+        return;
+      }
+      if (track.status === "failed" || track.status === "canceled") {
+        $("progress").textContent = "This track could not be made (" + track.status + "). Nothing was charged.";
+        watching = null;
+        refreshBalance().catch(() => {});
+        return;
+      }
+      $("progress").textContent = track.status === "running" ? "🎛 Composing “" + track.prompt + "”…"
+        : "⏳ Waiting in the queue: “" + track.prompt + "”";
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+
+  async function drawWave(blob) {
+    const canvas = $("wave");
+    const context = canvas.getContext("2d");
+    context.clearRect(0, 0, canvas.width, canvas.height);
+    const AudioCtx = window.AudioContext || window.webkitAudioContext;
+    if (!AudioCtx) return;
+    try {
+      const audio = await new AudioCtx().decodeAudioData(await blob.arrayBuffer());
+      const samples = audio.getChannelData(0);
+      const step = Math.max(1, Math.floor(samples.length / canvas.width));
+      context.fillStyle = getComputedStyle(document.documentElement).getPropertyValue("--link") || "#2563eb";
+      for (let x = 0; x < canvas.width; x++) {
+        let peak = 0;
+        for (let i = x * step; i < Math.min(samples.length, (x + 1) * step); i++) peak = Math.max(peak, Math.abs(samples[i]));
+        const h = Math.max(1, peak * canvas.height);
+        context.fillRect(x, (canvas.height - h) / 2, 1, h);
+      }
+    } catch (error) {
+      // a browser that cannot decode MP3 still plays it through <audio>; the waveform is only a picture
+    }
+  }
+
+  async function play(track) {
+    showError("");
+    try {
+      const blob = await call("GET", "/tracks/" + track.id + "/audio");
+      if (playingUrl) URL.revokeObjectURL(playingUrl);
+      playingUrl = URL.createObjectURL(blob);
+      const audio = $("audio");
+      audio.src = playingUrl;
+      audio.dataset.track = String(track.id);
+      $("now-title").textContent = track.title || track.prompt;
+      audio.play().catch(() => {}); // autoplay may be refused until the person touches the page
+      loadCover(track).catch(() => {});
+      drawWave(blob);
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  async function loadCover(track) {
+    const cover = $("cover");
+    const blob = await call("GET", "/tracks/" + track.id + "/cover");
+    cover.src = URL.createObjectURL(blob);
+    cover.hidden = false;
+  }
+
+  async function download(track, format) {
+    showError("");
+    try {
+      const path = format === "stems" ? "/stems" : "/audio" + (format === "wav" ? "?format=wav" : "");
+      const blob = await call("GET", "/tracks/" + track.id + path);
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = (track.title || track.prompt).slice(0, 60) + (format === "stems" ? " stems.zip" : "." + format);
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  async function share(track) {
+    showError("");
+    try {
+      const answer = await call("POST", "/tracks/" + track.id + "/share");
+      $("progress").textContent = answer.already ? "You already shared “" + (track.title || track.prompt) + "”."
+        : "📢 Thanks! “" + (track.title || track.prompt) + "” may be featured in our channel.";
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  function button(text, label, onClick) {
+    const element = document.createElement("button");
+    element.type = "button";
+    element.textContent = text;
+    element.setAttribute("aria-label", label);
+    element.addEventListener("click", onClick);
+    return element;
+  }
+
+  async function loadLibrary() {
+    const q = $("q").value.trim();
+    const library = await call("GET", "/tracks" + (q ? "?q=" + encodeURIComponent(q) : ""));
+    const list = $("library");
+    list.replaceChildren();
+    if (!library.tracks.length) {
+      const empty = document.createElement("li");
+      empty.className = "hint";
+      empty.textContent = q ? "No track matches “" + q + "”." : "Your tracks will appear here.";
+      list.appendChild(empty);
+    }
+    for (const track of library.tracks) {
+      const item = document.createElement("li");
+      item.dataset.track = String(track.id);
+      const name = document.createElement("span");
+      name.className = "name";
+      const title = track.title || track.prompt;
+      name.textContent = title + (track.duration ? " · " + Math.round(track.duration) + " s" : "");
+      item.append(name,
+        button("▶ Play", "Play " + title, () => play(track)),
+        button("MP3", "Download " + title + " as MP3", () => download(track, "mp3")),
+        button("WAV", "Download " + title + " as WAV", () => download(track, "wav")),
+        button("Stems", "Download the stems of " + title, () => download(track, "stems")),
+        button("Share", "Let " + title + " be featured in the channel", () => share(track)));
+      list.appendChild(item);
+    }
+  }
+
+  async function loadPacks() {
+    const { packs } = await call("GET", "/packs");
+    const box = $("packs");
+    box.replaceChildren();
+    const byCard = me && me.kind === "web" && me.user_id < 0;
+    if (byCard && !me.card_payments) {
+      const note = document.createElement("p");
+      note.className = "hint";
+      note.textContent = "Buying credits on the web is not available here; open the bot in Telegram to buy with Stars.";
+      box.appendChild(note);
+      return;
+    }
+    for (const pack of packs) {
+      box.appendChild(byCard
+        ? button(pack.credits + " credits · $" + pack.usd, "Buy " + pack.credits + " credits for $" + pack.usd + " by card",
+          () => buyByCard(pack))
+        : button(pack.credits + " credits · " + pack.stars + " ⭐", "Buy " + pack.credits + " credits for "
+          + pack.stars + " Stars", () => buy(pack)));
+    }
+  }
+
+  async function buyByCard(pack) {
+    showError("");
+    try {
+      const { url } = await call("POST", "/checkout", { pack: pack.id });
+      window.location.assign(url); // Stripe Checkout; the webhook credits this browser's session
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  async function link(event) {
+    event.preventDefault();
+    showError("");
+    try {
+      const linked = await call("POST", "/link", { code: $("link-code").value });
+      $("progress").textContent = "🔗 Linked to your Telegram account" + (linked.moved ? " (" + linked.moved
+        + " credits moved)." : ".");
+      await Promise.all([refreshBalance(), loadLibrary()]);
+      await loadPacks();
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  async function buy(pack) {
+    showError("");
+    try {
+      const { url } = await call("POST", "/invoices", { pack: pack.id });
+      if (!tg || !tg.openInvoice) throw new Error("Buying with Stars works inside Telegram.");
+      tg.openInvoice(url, (status) => {
+        if (status === "paid") setTimeout(() => refreshBalance().catch(() => {}), 1500);
+      });
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  function start() {
+    applyTheme();
+    if (tg) {
+      tg.ready();
+      if (tg.expand) tg.expand();
+      if (tg.onEvent) tg.onEvent("themeChanged", applyTheme);
+    }
+    $("mode-guided").addEventListener("click", () => setMode(false));
+    $("mode-advanced").addEventListener("click", () => setMode(true));
+    $("guided").addEventListener("submit", (event) => {
+      event.preventDefault();
+      compose({ prompt: $("mood").value + " " + $("genre").value, duration: Number($("length").value) });
+    });
+    $("advanced").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const request = { prompt: $("prompt").value, loop: $("loop").checked };
+      const bpm = numberOrNull("bpm"), duration = numberOrNull("duration"), seed = numberOrNull("seed");
+      if (bpm !== null) request.bpm = bpm;
+      if (duration !== null) request.duration = duration;
+      if (seed !== null) request.seed = seed;
+      if ($("key").value.trim()) request.key = $("key").value.trim();
+      compose(request);
+    });
+    $("search").addEventListener("submit", (event) => { event.preventDefault(); loadLibrary().catch((e) => showError(e.message)); });
+    $("q").addEventListener("input", () => loadLibrary().catch(() => {}));
+    $("link-form").addEventListener("submit", link);
+    refreshBalance().then(() => {
+      $("web-note").hidden = !(me.kind === "web" && me.user_id < 0);
+      return Promise.all([loadLibrary(), loadPacks()]);
+    }).catch((error) => {
+      if (error.status === 401 && !initData) { // the public web studio is off (WEB_STUDIO=false)
+        $("signin").hidden = false;
+        $("compose").hidden = true;
+        $("balance").textContent = "";
+        return;
+      }
+      showError(error.message);
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,53 @@
+"""The sandbox page's API for issue 20: a Telegram app language per simulated person, and inline mode."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+
+from bot.__main__ import Runtime
+
+ADA, BOB = 1001, 1002
+
+
+async def _call(runtime: Runtime, path: str, body: Any = None) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as session:
+        url = f"{runtime.http.url}/sandbox/api/{path}"
+        request = session.get(url) if body is None else session.post(url, data=json.dumps(body))
+        async with request as response:
+            return response.status, await response.json()
+
+
+async def test_a_persons_language_is_switched_and_the_bot_answers_in_it(sandbox_bot: Runtime) -> None:
+    standin = sandbox_bot.standin
+    assert standin is not None
+    status, users = await _call(sandbox_bot, "users")
+    assert status == 200 and {"pt-br", "es", "ru", "de"} <= set(users["languages"])
+    assert users["people"][0]["language"] == "en"
+    status, _ = await _call(sandbox_bot, "language", {"user_id": ADA, "language_code": "pt-br"})
+    assert status == 200
+    await standin.send_text(ADA, "/start")
+    await standin.wait_for(ADA, lambda m: "Oi, Ada" in m.content)
+    status, answer = await _call(sandbox_bot, "language", {"user_id": ADA, "language_code": "klingon"})
+    assert status == 400 and "language_code" in answer["error"]
+    _, users = await _call(sandbox_bot, "users")
+    assert users["people"][0]["language"] == "pt-br"
+
+
+async def test_typing_the_bots_name_lists_the_persons_tracks(sandbox_bot: Runtime) -> None:
+    standin = sandbox_bot.standin
+    assert standin is not None
+    status, empty = await _call(sandbox_bot, "inline", {"user_id": BOB, "query": "lofi"})
+    assert status == 200 and empty["results"] == [] and empty["button"]["start_parameter"] == "inline"
+    await standin.send_text(BOB, "lofi rain 5s")
+    await standin.wait_for(BOB, lambda m: m.content.startswith("✅"), timeout=20)  # delivered and settled
+    track = next(m for m in standin.transcript(BOB) if m.kind == "audio")
+    assert track.file is not None
+    status, found = await _call(sandbox_bot, "inline", {"user_id": BOB, "query": "lofi"})
+    assert status == 200 and [r["file_id"] for r in found["results"]] == [track.file.file_id]
+    _, ada = await _call(sandbox_bot, "inline", {"user_id": ADA, "query": "lofi"})
+    assert ada["results"] == []
+    status, refused = await _call(sandbox_bot, "inline", {"user_id": ADA, "query": "x" * 300})
+    assert status == 400 and "256" in refused["error"]
