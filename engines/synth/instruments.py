@@ -501,7 +501,7 @@ KICK_HZ = (50.0, 55.0, 47.0, 58.0, 52.0, 45.0)
 def drum(voice: str, tonic_pc: int, kit: int, variant: int = 0) -> Mono:
     """One hit of a drum ``voice``; ``kit`` varies the timbre, ``variant`` (0–3) the hit (no two hits identical).
 
-    Toms and rims are tuned to the key (``tonic_pc``); the kick is not. Every hit decays and then fades to true
+    Kicks, toms and rims are tuned to the key (``tonic_pc``). Every hit decays and then fades to true
     zero before it ends.
     """
     seed = 1000 * kit + sum(map(ord, voice)) + 97 * (variant % 2)  # two noise takes per voice, cached
@@ -509,7 +509,11 @@ def drum(voice: str, tonic_pc: int, kit: int, variant: int = 0) -> Mono:
     low = midi_to_hz(36 + tonic_pc)  # the tonic between 65 and 124 Hz, for toms
     soft = kit % 2
     if voice == "kick":
-        kick_hz = KICK_HZ[kit % len(KICK_HZ)] * vary
+        # tuned to the key as producers tune a kick: the tonic or the fifth from F1 to B1 (43.7–61.7 Hz) nearest the
+        # kit's own pitch; a fixed 52 Hz kick was a loud G#1 under every beat, heard as part of the harmony
+        kit_midi = 69.0 + 12.0 * np.log2(KICK_HZ[kit % len(KICK_HZ)] / 440.0)
+        tuned = [m for m in range(29, 36) if m % 12 in (tonic_pc, (tonic_pc + 7) % 12)]
+        kick_hz = midi_to_hz(min(tuned, key=lambda m: abs(m - kit_midi))) * vary
         n = int(SR * 0.55)
         body = _sweep(n, 150 + 40 * soft + 10 * (kit % 3), kick_hz, 0.03) * _decay(n, (0.11 if soft else 0.15) * vary)
         click = _noise(n, seed, 1500.0, 9000.0) * _decay(n, 0.0025) * (0.18 if soft else 0.3)
