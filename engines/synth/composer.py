@@ -254,8 +254,10 @@ class Composer:
             if mark not in "RFO":
                 continue
             holds = len(pattern[index + 1 :]) - len(pattern[index + 1 :].lstrip("-"))
+            if degree == 0 and index % 8 == 0:  # a tonic bar's beats 1 and 3 sound the tonic itself
+                mark = "R"
             midi = self._bass_midi(degree, mark == "F") + (12 if mark == "O" else 0)
-            if approach and index >= 12 and mark == "R":
+            if approach and index >= 12 and mark == "R" and self.degree(bar + 1) != 0:
                 target = self._bass_midi(self.degree(bar + 1))
                 midi = target + (2 if target < midi else -2) if abs(target - midi) > 2 else midi
             start = self.frame(bar, index)
@@ -272,8 +274,9 @@ class Composer:
 
     def _chords(self, bar: int, previous: list[int] | None, ending: bool) -> list[int]:
         degree = self.degree(bar)
-        ninths = self.style.name in _NINTHS and degree < 10 and not ending
-        notes = chord(self.brief.key, degree, 4, self.style.sevenths, ninths, self.harmonic)
+        plain = ending or bar == 0  # the piece opens and closes on the bare tonic triad: no sevenths to blur it
+        ninths = self.style.name in _NINTHS and degree < 10 and not plain
+        notes = chord(self.brief.key, degree, 4, self.style.sevenths and not plain, ninths, self.harmonic)
         voicing = voice_lead(previous, notes, 53, 76)
         sound = self.chord_sound
         section = self.section_of(bar)
@@ -287,8 +290,13 @@ class Composer:
         rhythm = "C" + "-" * 15 if ending else pattern
         wide = sound in ("pad", "strings", "choir")
         level = (0.32 if wide else 0.42) / np.sqrt(len(voicing)) * level_shift
-        # power chords: root and fifth, an octave down
-        voicing_played = [voicing[0] - 12, voicing[0] - 5] if sound == "power_guitar" else voicing
+        # the chord's root doubled below the voicing (a left hand), so each chord - above all the tonic - says
+        # which note it is built on; power chords are root and fifth an octave down, their third comes from keys
+        root_pc = notes[0] % 12
+        doubled = voicing[0] - ((voicing[0] - root_pc) % 12 or 12)
+        voicing_played = [voicing[0] - 12, voicing[0] - 5] if sound == "power_guitar" else [doubled, *voicing]
+        if sound == "power_guitar":
+            self._keys_layer(bar, voicing, rhythm, level)
         for index, mark in enumerate(rhythm):
             if mark != "C":
                 continue
@@ -314,6 +322,17 @@ class Composer:
             for note in voicing[-2:]:
                 self.buses["chords"].place(tone("choir", note + 12, bar_frames, 0.5), self.frame(bar, 0), 0.07, 0.3)
         return voicing
+
+    def _keys_layer(self, bar: int, voicing: list[int], rhythm: str, level: float) -> None:
+        """Full triads on an electric piano under power chords: the thirds that make major and minor audible."""
+        for index, mark in enumerate(rhythm):
+            if mark != "C":
+                continue
+            holds = len(rhythm[index + 1 :]) - len(rhythm[index + 1 :].lstrip("-"))
+            start = self.frame(bar, index)
+            gate = self.frame(bar, index + 1 + holds) - start
+            for note in voicing:
+                self.buses["chords"].place(tone("epiano", note, gate, 0.4), start, 0.6 * level, 0.2)
 
     def _arp(self, bar: int, voicing: list[int]) -> None:
         notes = [*sorted(voicing), min(voicing) + 12]
@@ -359,14 +378,16 @@ class Composer:
             if vary and step % 4 == 2 and self.rng.random() < 0.3:
                 continue  # a rhythmic variation: a note left out
             degree = degree + move
-            if step % 4 == 0:  # strong beats land on chord tones
+            if step == 0 and root == 0:  # a tonic bar's downbeat is the tonic itself
+                degree = min((d for d in range(degree - 4, degree + 5) if d % 7 == 0), key=lambda d: abs(d - degree))
+            elif step % 4 == 0:  # strong beats land on chord tones
                 degree = min(
                     (d for d in range(degree - 3, degree + 4) if d % 7 in chord_degrees), key=lambda d: abs(d - degree)
                 )
             degree = 2 + abs(degree - 2) if degree < 2 else (14 - degree if degree > 11 else degree)
             played.append((step, degree))
         if phrase_end:  # resolve: the phrase closes on the tonic (or the fifth mid-phrase), held to the bar's end
-            home = 7 if position % 8 >= 4 or bar == section.end - 1 else 4
+            home = 7 if position % 8 >= 4 or bar == section.end - 1 or root == 0 else 4
             played = [(step, deg) for step, deg in played if step < 8] + [(8, home)]
         if not played:
             return

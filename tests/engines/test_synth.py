@@ -69,19 +69,25 @@ def estimate_bpm(samples: npt.NDArray[np.float32]) -> float:
 
 def estimate_key(samples: npt.NDArray[np.float32]) -> str:
     """Per-frame normalised chroma (55 Hz–4.2 kHz) correlated with the 24 rotated Krumhansl–Kessler profiles."""
-    size = 16384
-    magnitude = _spectrogram(samples.mean(axis=1).astype(np.float64), size, size // 2)
-    freqs = np.fft.rfftfreq(size, 1 / SR)
-    band = (freqs >= 55) & (freqs <= 4200)
-    pitch_class = ((np.round(12 * np.log2(freqs[band] / 440.0)) + 9) % 12).astype(int)
-    per_frame = magnitude[:, band] ** 2 @ np.eye(12)[pitch_class]
-    chroma = (per_frame / np.maximum(per_frame.max(axis=1, keepdims=True), 1e-12)).mean(axis=0)
+    chroma = _chroma(samples)
     scores = {
         f"{_NAMES[tonic]} {mode}": float(np.corrcoef(chroma, np.roll(profile, tonic))[0, 1])
         for tonic in range(12)
         for mode, profile in (("major", _MAJOR), ("minor", _MINOR))
     }
     return max(scores, key=scores.__getitem__)
+
+
+def _chroma(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """Per-frame normalised chroma (55 Hz–4.2 kHz), C first."""
+    size = 16384
+    magnitude = _spectrogram(samples.mean(axis=1).astype(np.float64), size, size // 2)
+    freqs = np.fft.rfftfreq(size, 1 / SR)
+    band = (freqs >= 55) & (freqs <= 4200)
+    pitch_class = ((np.round(12 * np.log2(freqs[band] / 440.0)) + 9) % 12).astype(int)
+    per_frame = magnitude[:, band] ** 2 @ np.eye(12)[pitch_class]
+    chroma: npt.NDArray[np.float64] = (per_frame / np.maximum(per_frame.max(axis=1, keepdims=True), 1e-12)).mean(axis=0)
+    return chroma
 
 
 def _spectral_print(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
@@ -173,6 +179,29 @@ def test_a_key_finder_hears_the_asked_key(genre: str, key: str) -> None:
     track = _track(genre, key=key)
     assert track.key == key
     assert estimate_key(track.samples) == key
+
+
+@pytest.mark.parametrize(
+    ("genre", "key", "bpm", "seconds"),
+    [("techno", "C major", 62, 8.0), ("synthwave", "E major", 84, 8.0), ("house", "C# minor", 179, 8.0),
+     ("pop", "Eb minor", 120, 8.0)],
+)  # fmt: skip
+def test_short_clips_still_state_their_key(genre: str, key: str, bpm: int, seconds: float) -> None:
+    """Without a drone the harmony alone must say where home is, even in two or three bars."""
+    track = _track(genre, key=key, bpm=bpm, duration=seconds)
+    assert estimate_key(track.samples) == key
+
+
+@pytest.mark.parametrize("key", ["A major", "D minor"])
+def test_power_chords_are_joined_by_their_thirds(key: str) -> None:
+    """Rock's power chords are root and fifth only; a keys layer plays the full triads, so major and minor are
+    heard (rock read C major as G major and A major as A minor without them)."""
+    track = _track("rock", key=key, bpm=140, duration=15.0, stems=True)
+    assert track.stems is not None
+    tonic = _NAMES.index(key.split()[0])
+    third = (tonic + (3 if key.endswith("minor") else 4)) % 12
+    chroma = _chroma(np.asarray(track.stems["chords"], dtype=np.float32))
+    assert chroma[third] >= 0.5 * chroma[tonic], chroma.round(2)
 
 
 def test_a_loop_is_whole_bars_and_its_seam_does_not_click() -> None:
