@@ -3,8 +3,10 @@
 All choices come from one seeded generator, so a brief and seed always give the same music, and two seeds give
 two pieces: the seed picks the song form, an 8-bar verse progression and a different chorus progression, the
 groove variants, the instruments and the melody's motifs. The key is made plain by the music itself — no drone:
-progressions start on the tonic and cadence V → I (the harmonic-minor dominant's leading tone in minor), the bass
-plays the chord roots, and phrases end on the tonic.
+progressions start on the tonic and cadence V → I (the harmonic-minor dominant's leading tone in minor), the piece
+opens and closes on the bare tonic triad, each chord's root is doubled below it, the bass plays the chord roots
+(the tonic itself on beats 1 and 3 of tonic bars), the melody starts tonic bars on the tonic and phrases end on it,
+and power chords are joined by keys playing the full triads, so their thirds say major or minor.
 """
 
 from __future__ import annotations
