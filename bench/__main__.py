@@ -18,7 +18,7 @@ from pathlib import Path
 
 import telegram
 
-from bench import analysis, broadcast, chat, engines, memory, quota
+from bench import analysis, broadcast, chat, engines, memory, quota, synth_quality
 from bench.harness import Figure, load_average
 
 HERE = Path(__file__).resolve().parent
@@ -65,9 +65,10 @@ def main() -> None:
         "memory: RSS idle / 1 000 users / after, mock and synth (minutes)", lambda: asyncio.run(memory.measure())
     )
     figures += _timed("broadcast (≈ 40 s: 1 000 messages at ≤ 30/s)", lambda: [asyncio.run(broadcast.measure())])
+    figures += _timed("synth quality: 40 prompts × 5 seeds, librosa/pyloudnorm (≈ 10 min)", synth_quality.measure)
     figures += _timed("clip analysis: accuracy on synth tracks, a 3-minute MP3", analysis.measure)
     order = ["throughput", "generations/s", "quota", "`synth`", "broadcast", "event-loop", "RSS idle"]
-    order.append("process start")
+    order += ["process start", "synth "]
     figures.sort(key=lambda f: next((i for i, key in enumerate(order) if key in f.name), len(order)))
     load_end = load_average()
     header = (

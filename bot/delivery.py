@@ -178,6 +178,8 @@ class TelegramDelivery:
             lines.append(t.get(language, "caption.tempo_key", bpm=f"{job.bpm:g}", key=html.escape(job.music_key)))
         elif job.bpm:
             lines.append(t.get(language, "caption.tempo", bpm=f"{job.bpm:g}"))
+        if job.style:  # how the engine read the prompt
+            lines.append(t.get(language, "caption.style", style=html.escape(job.style)))
         if job.commercial is False:
             lines.append(t.get(language, "caption.noncommercial", license=html.escape(job.license_id or "?")))
         return "\n".join(lines)

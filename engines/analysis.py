@@ -227,9 +227,14 @@ def chroma(mono: npt.NDArray[np.float32]) -> F64:
     freqs = np.fft.rfftfreq(_CHROMA_FFT, 1.0 / RATE)
     midi = 69.0 + 12.0 * np.log2(np.maximum(freqs, 1e-9) / 440.0)
     used = (freqs >= 55.0) & (freqs <= 2000.0) & (np.abs(midi - np.round(midi)) < 0.4)  # near a tempered pitch
-    mapping = np.zeros((int(used.sum()), 12))
-    mapping[np.arange(mapping.shape[0]), np.round(midi[used]).astype(int) % 12] = 1.0
-    frames = magnitude[:, used] @ mapping
+    # Each note is its strongest bin, not the sum of its bins: a semitone near 2 kHz spans ~40 bins and one near
+    # 55 Hz one or two, so a sum let broadband noise (drums) pile onto the top octave's B and Bb.
+    notes = np.round(midi[used]).astype(int)
+    starts = np.flatnonzero(np.diff(notes, prepend=-1))
+    per_note = np.maximum.reduceat(magnitude[:, used], starts, axis=1)
+    mapping = np.zeros((len(starts), 12))
+    mapping[np.arange(len(starts)), notes[starts] % 12] = 1.0
+    frames = per_note @ mapping
     frames /= np.maximum(frames.max(axis=1, keepdims=True), 1e-12)
     profile: F64 = frames.sum(axis=0).astype(np.float64)
     return profile

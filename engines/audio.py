@@ -160,7 +160,68 @@ def mp3_frames(track: GeneratedTrack, *, bitrate: str = "192k") -> bytes:
     encoder.set_in_sample_rate(track.sample_rate)
     encoder.set_channels(int(frames.shape[1]))
     encoder.set_quality(LAME_QUALITY)
-    return bytes(encoder.encode(pcm16(frames)) + encoder.flush())
+    audio = bytes(encoder.encode(pcm16(frames)) + encoder.flush())
+    return gapless_info_frame(audio, int(frames.shape[0])) + audio
+
+
+# LAME's fixed encoder delay (samples of priming before the first input sample) for MPEG-1 Layer III; decoders
+# add their own 528 + 1 (hence the 1105 frames ffmpeg shows before the audio without a tag).
+LAME_ENCODER_DELAY = 576
+_SAMPLES_PER_FRAME = 1152  # MPEG-1 Layer III
+_BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_RATES = (44_100, 48_000, 32_000)
+
+
+def _crc16(data: bytes) -> int:
+    """CRC-16 (polynomial 0x8005 reflected, initial 0), as LAME computes the tag's own CRC."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def gapless_info_frame(audio: bytes, samples: int) -> bytes:
+    """A Xing "Info" frame with a LAME extension telling decoders the encoder delay and padding, so the decoded
+    MP3 is exactly ``samples`` long (a loop wraps with no gap). Empty bytes if ``audio`` is not MPEG-1 Layer III.
+
+    Layout per the LAME "Mp3 Info Tag" rev 1: frame header, zeroed side info, "Info", flags, frame and byte
+    counts, a 100-entry TOC, quality; then "LAME3.100", VBR method (CBR), lowpass, replay gain, flags, bitrate,
+    12-bit delay + 12-bit padding, misc, gain, preset, music length, music CRC and the CRC-16 of bytes 0–189.
+    """
+    if len(audio) < 4 or audio[0] != 0xFF or audio[1] & 0xFE != 0xFA:  # sync, MPEG-1, Layer III
+        return b""
+    bitrate, rate = _BITRATES[audio[2] >> 4], _RATES[(audio[2] >> 2) & 3]
+    frame_bytes = 144_000 * bitrate // rate  # without the padding byte
+    mono = audio[3] >> 6 == 3
+    start = 4 + (17 if mono else 32)
+    frames = 0
+    position = 0
+    while position + 4 <= len(audio) and audio[position] == 0xFF:  # count the audio frames
+        frames += 1
+        position += 144_000 * _BITRATES[audio[position + 2] >> 4] // rate + ((audio[position + 2] >> 1) & 1)
+    padding = frames * _SAMPLES_PER_FRAME - LAME_ENCODER_DELAY - samples
+    if frames == 0 or not 0 <= padding < 4096:
+        return b""
+    header = bytes([audio[0], audio[1], audio[2] & 0xFD, audio[3]])  # the same frame, unpadded
+    total = frame_bytes + len(audio)
+    toc = bytes(min(255, i * 256 // 100) for i in range(100))
+    xing = b"Info" + struct.pack(">III", 0x0F, frames, total) + toc + struct.pack(">I", 0)
+    lame = (
+        b"LAME3.100"
+        + bytes([0x01, 170])  # tag revision 0 / CBR; low-pass 17 kHz
+        + bytes(8)  # peak amplitude and replay gains: not measured here
+        + bytes([0, min(bitrate, 255)])
+        + (LAME_ENCODER_DELAY << 12 | padding).to_bytes(3, "big")
+        + bytes(4)  # misc, MP3 gain, preset/surround
+        + struct.pack(">IH", total, 0)
+    )
+    frame = bytearray(frame_bytes)
+    body = header + bytes(start - 4) + xing + lame
+    frame[: len(body)] = body
+    frame[len(body) : len(body) + 2] = struct.pack(">H", _crc16(bytes(frame[:190])))
+    return bytes(frame)
 
 
 # --- decode -------------------------------------------------------------------------------------------------

@@ -204,6 +204,7 @@ def _summary(track: GeneratedTrack, rendered: float, output: Path, size: int) ->
     parts = [
         f"{track.engine}/{track.model}",
         f"{track.duration:.2f} s",
+        *([f"style {track.genre}"] if track.genre else []),  # how the prompt was read
         f"{track.bpm:g} bpm" if track.bpm else "bpm ?",
         track.key or "key ?",
         f"seed {track.seed}",

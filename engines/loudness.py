@@ -5,8 +5,8 @@ Everything here is vectorised so a 30 s stereo track is measured in a few millis
 - the K-weighting (two biquads) runs as one 4th-order state-space filter applied block-wise: inside a block the
   response is a small Toeplitz matrix product; the state carried between blocks is a linear recurrence solved by
   log-step doubling, which is exact once the filter's memory (≈ 0.1 s) has decayed below float precision;
-- true peak is estimated with a 4× polyphase interpolator, evaluated only where a sample is close enough to the
-  peak that an inter-sample over could beat it;
+- true peak is measured with BS.1770-4's 48-tap 4× interpolator, evaluated only where a sample is close enough to
+  the peak that an inter-sample over could beat it;
 - the limiter is a non-causal (look-ahead) gain curve: a running minimum of the required gain smoothed by two box
   filters, which provably never exceeds the required gain and so never lets a sample through the ceiling.
 """
@@ -23,7 +23,7 @@ from engines.base import Samples
 F64 = npt.NDArray[np.float64]
 
 _BLOCK = 32  # filter block length: small keeps the Toeplitz product cheap, the carry scan does the rest
-_TP_TAPS = 12  # taps per phase of the 4× true-peak interpolator (48 in all, as in BS.1770-4 Annex 2)
+_TP_TAPS = 12  # taps per phase of the 4× true-peak interpolator (48 in all, BS.1770-4 Annex 2)
 _TP_BLOCK = 16  # frames interpolated per row of the banded product
 _LIMIT_STEP = 32  # frames between the limiter's gain points
 
@@ -133,26 +133,41 @@ def integrated_lufs(samples: Samples, sample_rate: int) -> float:
     return _gated_loudness(_weighted_energy(samples, sample_rate), sample_rate)
 
 
+# ITU-R BS.1770-4 Annex 2, §3: the 48-tap, 4-phase interpolating FIR for 4× oversampling, as published (phase p
+# computes y[4n + p] = Σ_k h_p[k] · x[n − k]). No phase is the identity, so every phase is evaluated.
+TP_PHASES = np.array(
+    [
+        [0.0017089843750, 0.0109863281250, -0.0196533203125, 0.0332031250000, -0.0594482421875, 0.1373291015625,
+         0.9721679687500, -0.1022949218750, 0.0476074218750, -0.0266113281250, 0.0148925781250, -0.0083007812500],
+        [-0.0291748046875, 0.0292968750000, -0.0517578125000, 0.0891113281250, -0.1665039062500, 0.4650878906250,
+         0.7797851562500, -0.2003173828125, 0.1015625000000, -0.0582275390625, 0.0330810546875, -0.0189208984375],
+        [-0.0189208984375, 0.0330810546875, -0.0582275390625, 0.1015625000000, -0.2003173828125, 0.7797851562500,
+         0.4650878906250, -0.1665039062500, 0.0891113281250, -0.0517578125000, 0.0292968750000, -0.0291748046875],
+        [-0.0083007812500, 0.0148925781250, -0.0266113281250, 0.0476074218750, -0.1022949218750, 0.9721679687500,
+         0.1373291015625, -0.0594482421875, 0.0332031250000, -0.0196533203125, 0.0109863281250, 0.0017089843750],
+    ]
+)  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def _interpolator() -> npt.NDArray[np.float32]:
-    """Banded matrix mapping a block plus its margins to the ¼, ½, ¾ points after each of its frames.
+    """Banded matrix mapping a window of input frames to the four BS.1770-4 phases of each of its outputs.
 
-    Shape (_TP_BLOCK + _TP_TAPS - 1, 3 · _TP_BLOCK); the taps are a Kaiser-windowed sinc, 4× oversampling.
+    Shape (_TP_BLOCK + _TP_TAPS - 1, 4 · _TP_BLOCK): output ``i`` of a block reads window rows ``i … i + 11``
+    (oldest first), so row ``i + j`` carries ``h_p[11 − j]``.
     """
-    half = _TP_TAPS // 2
-    t = np.arange(-half + 1, half + 1)[:, None] - np.array([0.25, 0.5, 0.75])[None, :]  # (taps, phases)
-    kernel = np.sinc(t) * np.i0(6.0 * np.sqrt(np.clip(1.0 - (t / (half + 0.5)) ** 2, 0.0, None))) / np.i0(6.0)
-    kernel /= kernel.sum(axis=0)
-    band = np.zeros((_TP_BLOCK + _TP_TAPS - 1, 3 * _TP_BLOCK))
+    kernel = TP_PHASES[:, ::-1].T  # (taps, phases)
+    band = np.zeros((_TP_BLOCK + _TP_TAPS - 1, 4 * _TP_BLOCK))
     for i in range(_TP_BLOCK):
-        band[i : i + _TP_TAPS, 3 * i : 3 * i + 3] = kernel
+        band[i : i + _TP_TAPS, 4 * i : 4 * i + 4] = kernel
     return band.astype(np.float32)
 
 
 def true_peak_dbfs(samples: Samples, sample_rate: int = 44_100) -> float:
-    """Peak level in dBFS estimated with 4× oversampling (inter-sample peaks included).
+    """True peak in dBTP as ITU-R BS.1770-4 Annex 2 meters it: 4× oversampling with the standard 48-tap filter.
 
-    ``sample_rate`` is accepted for symmetry with the other measures; the estimate is rate-independent.
+    The sample peak is included too (the larger is returned). ``sample_rate`` is accepted for symmetry with the
+    other measures; the standard's filter is specified per sample, whatever the rate.
     """
     data = np.asarray(samples, dtype=np.float32).reshape(samples.shape[0], -1)
     frames, channels = data.shape
@@ -161,18 +176,19 @@ def true_peak_dbfs(samples: Samples, sample_rate: int = 44_100) -> float:
     if sample_peak <= 0.0:
         return float("-inf")
     band = _interpolator()
-    half = _TP_TAPS // 2
-    bound = float(np.abs(band[:_TP_TAPS, 0:3]).sum(axis=0).max())
-    # Only blocks next to a frame loud enough to interpolate above the sample peak need the interpolator.
-    blocks = -(-frames // _TP_BLOCK)
+    taps = _TP_TAPS
+    bound = float(np.abs(TP_PHASES).sum(axis=1).max())
+    # Output n reads input frames n − 11 … n; outputs run to frames + 10 so every input is seen by every tap.
+    outputs = frames + taps - 1
+    blocks = -(-outputs // _TP_BLOCK)
+    # Only blocks whose window holds a frame loud enough to interpolate above the sample peak need the filter.
     hot = np.zeros(blocks * _TP_BLOCK, dtype=bool)
     hot[:frames] = level * bound > sample_peak
     hot_blocks = hot.reshape(blocks, _TP_BLOCK).view(np.uint8).max(axis=1) > 0
-    hot_blocks[1:] |= hot_blocks[:-1].copy()
-    hot_blocks[:-1] |= hot_blocks[1:].copy()
+    hot_blocks[1:] |= hot_blocks[:-1].copy()  # a frame reaches outputs up to 11 later: the next block
     starts = np.flatnonzero(hot_blocks) * _TP_BLOCK
-    padded = np.zeros((half - 1 + blocks * _TP_BLOCK + half, channels), dtype=np.float32)
-    padded[half - 1 : half - 1 + frames] = data
+    padded = np.zeros((taps - 1 + blocks * _TP_BLOCK, channels), dtype=np.float32)
+    padded[taps - 1 : taps - 1 + frames] = data
     windows = padded[starts[:, None] + np.arange(band.shape[0])[None, :]]  # (m, block + taps - 1, channels)
     rows = windows.transpose(0, 2, 1).reshape(-1, band.shape[0])
     peak = max(sample_peak, float(np.abs(rows @ band).max(initial=0.0)))

@@ -415,6 +415,7 @@ class GenerationQueue:
             duration=track.duration,
             bpm=track.bpm,
             music_key=track.key,
+            style=track.genre,
             license_id=track.license.id,
             commercial=int(track.commercial_use),
             has_stems=int(files.stems_zip is not None or self._stems_on_demand(job)),

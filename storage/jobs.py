@@ -52,6 +52,7 @@ class Job:
     cost_usd: float = 0.0
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    style: str | None = None  # the style the engine chose (e.g. the synth read "sad piano" as "piano")
     sending_at: datetime | None = None  # the track's upload began (a running job can no longer be canceled)
     lyrics: str | None = None  # the words to sing, as the user wrote them; None for an instrumental
 

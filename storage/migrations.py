@@ -372,6 +372,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX lyric_writes_user_day ON lyric_writes (telegram_id, day);
         """,
     ),
+    Migration(
+        "synth_job_style",
+        """
+        ALTER TABLE jobs ADD COLUMN style TEXT;
+        """,
+    ),
 )
 
 

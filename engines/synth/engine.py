@@ -26,7 +26,7 @@ from engines.loudness import normalize_gain
 from engines.synth.arrangement import arrange
 from engines.synth.composer import Composer
 from engines.synth.instruments import SR
-from engines.synth.mixer import delay, duck_curve, fold_loop, frame_at, reverb
+from engines.synth.mixer import delay, duck_curve, fold_loop, frame_at, master_eq, reverb
 from engines.synth.prompt import brief_for, parse_prompt
 from engines.synth.theory import Key, parse_key
 
@@ -47,6 +47,7 @@ RENDER_SLOTS = max(1, os.cpu_count() or 1)
 #: whenever the engine goes idle). The caches are per-note ``lru_cache``s bounded by count, not by bytes: after
 #: 120 two-second renders in 8 genres they held ~215 MB, ~1.8 MB of new notes per render.
 CLEAR_CACHES_EVERY = 8
+TRUE_PEAK_DBTP = -1.5  # the master's true-peak ceiling (BS.1770-4); the promise to listeners is ≤ −1 dBTP
 _SENDS = {"drums": 0.06, "bass": 0.0, "chords": 0.35, "lead": 0.3, "fx": 0.0}  # reverb send per bus
 
 
@@ -88,7 +89,8 @@ def render(request: GenerationRequest) -> GeneratedTrack:
         extra = max(frame_at(16, step_seconds), int((brief.style.reverb_seconds + 0.5) * SR))
     else:
         frames, extra = round(brief.seconds * SR), 0
-    composer = Composer(brief, arrange(bars, request.loop), frames + extra, bars, request.loop)
+    form = arrange(bars, request.loop, (seed ^ brief.prompt_hash) % 7)
+    composer = Composer(brief, form, frames + extra, bars, request.loop)
     buses = {name: bus.audio for name, bus in composer.write().items()}
     if brief.style.sidechain and composer.kicks:
         duck = duck_curve(frames + extra, composer.kicks, brief.style.sidechain, 0.6 * 4 * step_seconds)
@@ -108,8 +110,11 @@ def render(request: GenerationRequest) -> GeneratedTrack:
         tail = min(frames, int(0.8 * SR))
         fade[frames - tail :] = np.linspace(1.0, 0.0, tail, dtype=np.float32) ** 2
         buses = {name: audio[:, :frames] * fade for name, audio in buses.items()}
-    mix = buses["drums"] + buses["bass"] + buses["chords"] + buses["lead"] + buses["fx"]
-    gain = normalize_gain(mix.T, SR, -14.0, -1.0, circular=request.loop)
+    mix = master_eq(buses["drums"] + buses["bass"] + buses["chords"] + buses["lead"] + buses["fx"], request.loop)
+    if request.stems:  # the EQ is linear: equalised stems still sum to the equalised mix
+        buses = {name: master_eq(audio, request.loop) for name, audio in buses.items()}
+    # −1.5 dBTP by the BS.1770-4 meter leaves room for an ideal-reconstruction meter, which can read ~0.3 dB higher.
+    gain = normalize_gain(mix.T, SR, -14.0, TRUE_PEAK_DBTP, circular=request.loop)
     samples: Samples = np.ascontiguousarray((mix * gain).T)
     stems = {name: np.ascontiguousarray((audio * gain).T) for name, audio in buses.items()} if request.stems else None
     return GeneratedTrack(

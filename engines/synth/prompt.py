@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from engines.base import GenerationRequest
-from engines.synth.patterns import FALLBACK_GENRE_WORDS, STYLES, SYNONYMS, Style
+from engines.synth.patterns import FALLBACK_GENRE_WORDS, INSTRUMENT_GENRES, MOOD_GENRES, STYLES, SYNONYMS, Style
 from engines.synth.theory import Key, parse_key
 
 _BPM = re.compile(r"(?:at\s+)?(\d{2,3}(?:\.\d+)?)\s*-?\s*bpm\b", re.IGNORECASE)
@@ -27,15 +27,23 @@ _KEY_PATTERNS = (
     re.compile(r"(?<![\w#])([A-G](?:#|♯|b|♭)?m)(?![\w#♯♭])"),
     re.compile(r"(?<![\w#-])([B-G](?:#|♯|b|♭)?|A(?:#|♯|b|♭))(?![\w#♯♭'-])"),  # a bare "A" is usually the article
 )
+# English, Portuguese and Spanish words for each mood.
 _MOODS: dict[str, tuple[str, ...]] = {
-    "dark": ("dark", "moody", "gloomy", "sinister", "evil", "night", "underground", "mysterious", "eerie", "tense"),
-    "happy": ("happy", "uplifting", "joyful", "bright", "sunny", "cheerful", "fun", "positive", "summer", "upbeat"),
-    "calm": ("calm", "relaxed", "relaxing", "peaceful", "mellow", "gentle", "soft", "chill", "cozy", "quiet"),
-    "energetic": ("energetic", "hype", "intense", "aggressive", "powerful", "driving", "hard", "fast", "banger"),
-    "sad": ("sad", "melancholic", "melancholy", "emotional", "nostalgic", "lonely", "heartbreak", "rainy"),
-    "epic": ("epic", "heroic", "grand", "majestic", "triumphant", "battle", "adventure"),
-    "dreamy": ("dreamy", "ethereal", "floaty", "hazy", "spacey", "space", "dream", "magical"),
-}
+    "dark": ("dark", "moody", "gloomy", "sinister", "evil", "night", "underground", "mysterious", "eerie", "tense",
+             "sombrio", "escuro", "sombría", "sombrío", "oscuro", "oscura", "noite", "noche", "tenso"),
+    "happy": ("happy", "uplifting", "joyful", "bright", "sunny", "cheerful", "fun", "positive", "summer", "upbeat",
+              "feliz", "alegre", "animado", "animada", "verão", "verano", "divertido"),
+    "calm": ("calm", "relaxed", "relaxing", "peaceful", "mellow", "gentle", "soft", "chill", "cozy", "quiet",
+             "calmo", "calma", "tranquilo", "tranquila", "relaxante", "relajante", "suave", "sereno", "serena"),
+    "energetic": ("energetic", "hype", "intense", "aggressive", "powerful", "driving", "hard", "fast", "banger",
+                  "heavy", "energético", "energética", "enérgico", "enérgica", "intenso", "pesado", "rápido"),
+    "sad": ("sad", "melancholic", "melancholy", "emotional", "nostalgic", "lonely", "heartbreak", "rainy", "rain",
+            "triste", "melancólico", "melancólica", "saudade", "chuva", "lluvia", "nostálgico", "solitário"),
+    "epic": ("epic", "heroic", "grand", "majestic", "triumphant", "battle", "adventure", "épico", "épica",
+             "heroico", "heroica", "batalha", "batalla", "aventura"),
+    "dreamy": ("dreamy", "ethereal", "floaty", "hazy", "spacey", "space", "dream", "magical", "sonhador", "soñador",
+               "etéreo", "mágico", "sonho", "sueño"),
+}  # fmt: skip
 # mood → (minor?, brightness shift, density shift, reverb shift, tempo factor)
 _MOOD_EFFECT: dict[str, tuple[bool | None, float, float, float, float]] = {
     "dark": (True, -0.15, 0.0, 0.04, 1.0),
@@ -46,22 +54,36 @@ _MOOD_EFFECT: dict[str, tuple[bool | None, float, float, float, float]] = {
     "epic": (True, 0.05, 0.1, 0.08, 1.0),
     "dreamy": (None, -0.05, -0.05, 0.12, 0.95),
 }
-_NO_DRUMS = re.compile(r"\b(no|without|zero)\s+(drums?|percussion|beats?)\b|\bdrumless\b", re.IGNORECASE)
+_NO_DRUMS = re.compile(
+    r"\b(no|without|zero|sem|sin)\s+(drums?|percussion|percussão|percusión|beats?|bateria|batería)\b|\bdrumless\b",
+    re.IGNORECASE,
+)
+# A bare number that is not a length, a decade or a drum machine reads as a tempo ("dubstep 140").
+_BARE_NUMBER = re.compile(r"(?<![\w.#/:-])(\d{2,3})(?![\w.%'’:/-])")
 _SOUNDS: tuple[tuple[str, str, str], ...] = (  # (word, layer, sound)
     ("piano", "chords", "piano"),
-    ("keys", "chords", "rhodes"),
-    ("rhodes", "chords", "rhodes"),
-    ("electric piano", "chords", "rhodes"),
+    ("keys", "chords", "epiano"),
+    ("rhodes", "chords", "epiano"),
+    ("electric piano", "chords", "epiano"),
     ("strings", "chords", "strings"),
     ("violin", "chords", "strings"),
     ("cello", "bass", "low_strings"),
     ("pad", "chords", "pad"),
     ("808", "bass", "808"),
     ("pluck", "lead", "pluck"),
-    ("guitar", "lead", "pluck"),
+    ("guitar", "lead", "guitar"),
+    ("guitarra", "lead", "guitar"),
+    ("violão", "lead", "guitar"),
     ("harp", "lead", "pluck"),
     ("bell", "lead", "bell"),
+    ("sino", "lead", "bell"),
+    ("campana", "lead", "bell"),
     ("music box", "lead", "bell"),
+    ("choir", "chords", "choir"),
+    ("coro", "chords", "choir"),
+    ("fiddle", "lead", "fiddle"),
+    ("cordas", "chords", "strings"),
+    ("cuerdas", "chords", "strings"),
     ("brass", "lead", "brass"),
     ("horn", "lead", "brass"),
     ("synth lead", "lead", "saw"),
@@ -116,15 +138,26 @@ def _first(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
 def parse_prompt(text: str) -> PromptHints:
     """Read genre, mood, tempo, key, length and instrument words from free text."""
     lower = text.lower()
-    genre = _first(lower, SYNONYMS) or _first(lower, {v: (k,) for k, v in FALLBACK_GENRE_WORDS.items()})
+    genre = _first(lower, SYNONYMS) or _first(lower, INSTRUMENT_GENRES)
+    genre = genre or _first(lower, {v: (k,) for k, v in FALLBACK_GENRE_WORDS.items()})
     bpm_match = _BPM.search(text)
+    bpm = float(bpm_match.group(1)) if bpm_match else None
     seconds = None
+    taken: list[tuple[int, int]] = [bpm_match.span()] if bpm_match else []
     for match in _SECONDS.finditer(text):
         number, unit = float(match.group(1)), match.group(2).lower()
+        taken.append(match.span())
         if unit == "s" and re.fullmatch(r"[5-9]0|19\d0|20\d0|808|909|303", match.group(1)):
             continue  # "80s synthwave" is a decade and "808s" are drum machines, not lengths
         seconds = number * (60.0 if unit.startswith("m") else 1.0)
         break
+    if bpm is None:
+        for match in _BARE_NUMBER.finditer(text):
+            value = int(match.group(1))
+            inside = any(a <= match.start() < b for a, b in taken)
+            if not inside and 50 <= value <= 200 and value not in (808, 909, 303):
+                bpm = float(value)
+                break
     key = None
     for pattern in _KEY_PATTERNS:
         found = pattern.search(text)
@@ -141,7 +174,7 @@ def parse_prompt(text: str) -> PromptHints:
     return PromptHints(
         genre=genre,
         mood=_first(lower, _MOODS),
-        bpm=float(bpm_match.group(1)) if bpm_match else None,
+        bpm=bpm,
         key=key,
         seconds=seconds,
         drums=not _NO_DRUMS.search(text),
@@ -169,10 +202,12 @@ def brief_for(request: GenerationRequest, seed: int, key: Key | None = None) -> 
     digest = prompt_hash(request.prompt)
     rng = np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, digest])
     genre = _genre_name(request.genre) or hints.genre
-    if genre is None:  # nothing named: a pleasant genre picked by prompt and seed
-        genre = str(rng.choice(["house", "lofi", "synthwave", "jazzy", "ambient", "techno"]))
     mood = (request.mood or "").strip().lower() or None
     mood = (_first(mood, _MOODS) or mood) if mood else hints.mood
+    if genre is None and mood in MOOD_GENRES:  # no genre or instrument named: the mood decides
+        genre = str(rng.choice(MOOD_GENRES[mood]))
+    if genre is None:  # nothing named: a pleasant genre picked by prompt and seed
+        genre = str(rng.choice(["house", "lofi", "synthwave", "jazzy", "ambient", "techno", "pop", "funk"]))
     style = STYLES[genre]
     minor_pref, bright, dense, wet, pace = _MOOD_EFFECT.get(mood or "", (None, 0.0, 0.0, 0.0, 1.0))
     style = replace(
@@ -186,9 +221,13 @@ def brief_for(request: GenerationRequest, seed: int, key: Key | None = None) -> 
         arp=hints.arp if hints.arp is not None else style.arp,
         crackle=hints.crackle if hints.crackle is not None else style.crackle,
     )
+    # the seed nudges tempo (±4 %) and swing, so two seeds of one prompt do not march in lockstep
+    nudge, swing_nudge = float(rng.uniform(-0.04, 0.04)), float(rng.uniform(-0.04, 0.04))
+    if style.swing:
+        style = replace(style, swing=float(np.clip(style.swing + swing_nudge, 0.0, 0.4)))
     bpm = request.bpm or hints.bpm
     if bpm is None:
-        bpm = round(style.bpm * (1.0 if genre == "dnb" else pace))
+        bpm = round(style.bpm * (1.0 if genre == "dnb" else pace) * (1.0 + nudge))
     if key is None:
         key = hints.key
     if key is None:
@@ -196,7 +235,8 @@ def brief_for(request: GenerationRequest, seed: int, key: Key | None = None) -> 
         if minor is None:
             minor = bool(rng.random() < 0.6)
         key = Key(int(rng.choice([0, 2, 4, 5, 7, 9, 11, 1, 3, 6, 8, 10], p=_TONIC_ODDS)), minor)
-    return Brief(style, mood, float(bpm), key, float(request.duration), hints.drums, seed, digest)
+    drums = hints.drums and any(style.drums[0].values())
+    return Brief(style, mood, float(bpm), key, float(request.duration), drums, seed, digest)
 
 
 # Common keys come up more often; every tonic is possible.

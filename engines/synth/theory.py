@@ -61,10 +61,24 @@ def parse_key(text: str) -> Key:
     return Key((_LETTERS[letter] + _ACCIDENTALS[accidental]) % 12, minor)
 
 
-def chord(key: Key, degree: int, octave: int, sevenths: bool = False) -> list[int]:
-    """MIDI notes of the diatonic triad (or seventh chord) on ``degree``, root position."""
-    stack = (0, 2, 4, 6) if sevenths else (0, 2, 4)
-    return [key.degree_pitch(degree + step, octave) for step in stack]
+def chord(
+    key: Key, degree: int, octave: int, sevenths: bool = False, ninths: bool = False, harmonic: bool = True
+) -> list[int]:
+    """MIDI notes of the triad (or seventh / ninth chord) on ``degree``, root position.
+
+    Degrees are diatonic, except: in minor, V (degree 4) is the harmonic-minor dominant (its third raised to the
+    leading tone) unless ``harmonic`` is off (modal, darker styles keep the minor v); degree 10 + d is the
+    secondary dominant of degree d (V/d: a major triad a fifth above d, with a minor seventh when sevenths are on).
+    """
+    if degree >= 10:  # secondary dominant V/d
+        target = key.degree_pitch(degree - 10, octave)
+        root = target + 7 if target + 7 < 12 * (octave + 2) else target - 5
+        return [root, root + 4, root + 7] + ([root + 10] if sevenths else [])
+    stack = (0, 2, 4, 6, 8) if ninths else (0, 2, 4, 6) if sevenths else (0, 2, 4)
+    notes = [key.degree_pitch(degree + step, octave) for step in stack]
+    if key.minor and harmonic and degree % 7 == 4:
+        notes[1] += 1  # the leading tone: E major in A minor, pulling home to the tonic
+    return notes
 
 
 def voice_lead(previous: list[int] | None, target: list[int], low: int, high: int) -> list[int]:
@@ -96,6 +110,20 @@ def midi_to_hz(note: float) -> float:
 
 # Progressions as scale degrees (0 = tonic), one chord per bar, each starting on the tonic. Minor ones return to
 # i often and favour iv/v/VI over III, so they never drift into the relative major.
+# Eight-bar progressions per family: the seed picks one for the verse ("main") and a different one for the
+# chorus ("drop"); 1x is the secondary dominant of x (e.g. 14 = V/V). Each ends on a cadence home to the tonic.
+PROGRESSIONS_8: dict[str, tuple[tuple[int, ...], ...]] = {
+    # Minor leans on i, iv and the major V (its leading tone), and touches III and VII only in passing, so it never
+    # reads as the relative major; major leans on I, IV and V, with vi and ii for colour.
+    "minor": ((0, 5, 3, 4, 0, 5, 3, 4), (0, 3, 0, 4, 0, 3, 14, 4), (0, 0, 5, 5, 3, 3, 4, 4),
+              (0, 3, 5, 4, 0, 1, 4, 4), (0, 5, 0, 3, 0, 5, 1, 4), (0, 3, 4, 0, 5, 3, 4, 4)),
+    "minor_dark": ((0, 5, 0, 4, 0, 1, 0, 4), (0, 0, 5, 5, 0, 0, 3, 4), (0, 3, 0, 5, 0, 1, 4, 4)),
+    "minor_jazz": ((0, 3, 6, 2, 5, 1, 4, 4), (0, 3, 1, 4, 0, 5, 1, 4), (0, 5, 3, 6, 2, 5, 1, 4)),
+    "major": ((0, 3, 4, 0, 0, 3, 4, 4), (0, 3, 0, 4, 5, 3, 14, 4), (0, 4, 3, 4, 0, 1, 3, 4),
+              (0, 3, 0, 4, 0, 3, 1, 4), (0, 1, 4, 0, 0, 5, 13, 4), (0, 0, 3, 3, 0, 0, 4, 4)),
+    "major_jazz": ((0, 3, 1, 4, 0, 5, 1, 4), (0, 3, 0, 15, 1, 14, 1, 4), (0, 3, 1, 4, 0, 3, 1, 4)),
+    "static": ((0, 0, 0, 0, 0, 0, 5, 0), (0, 0, 3, 0, 0, 0, 4, 0), (0, 0, 3, 0, 0, 0, 4, 0)),
+}  # fmt: skip
 PROGRESSIONS: dict[str, tuple[tuple[int, ...], ...]] = {
     "minor": ((0, 5, 6, 0), (0, 3, 5, 4), (0, 5, 3, 4), (0, 6, 5, 6), (0, 3, 0, 4), (0, 0, 5, 6)),
     "minor_dark": ((0, 5, 0, 4), (0, 1, 0, 4), (0, 0, 5, 5), (0, 3, 0, 5)),

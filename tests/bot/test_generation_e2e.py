@@ -149,6 +149,7 @@ async def test_guided_mode_walks_genre_mood_length_to_a_track(live_bot: LiveBot)
     await live_bot.reply(ADA, lambda m: m.kind == "audio", 15)
     audio = live_bot.audio_messages(ADA)[-1]
     assert audio.duration == 15 and "calm house" in audio.content
+    assert "Style: house" in audio.content  # the caption names the style the engine played
 
 
 async def test_guided_mode_can_start_over_and_close(live_bot: LiveBot) -> None:

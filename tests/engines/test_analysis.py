@@ -157,3 +157,13 @@ def test_random_bytes_are_undecodable() -> None:
     with pytest.raises(Undecodable) as caught:
         analyse_bytes(np.random.default_rng(1).bytes(50_000))
     assert caught.value.key == "listen.undecodable"
+
+
+def test_noise_has_no_pitch_class_of_its_own() -> None:
+    """Broadband noise (drums) must not lean towards the pitch classes that happen to own more FFT bins near the top
+    of the range (B and Bb sat just under 2 kHz and read a C major groove as E minor)."""
+    from engines.analysis import RATE, chroma
+
+    noise = np.random.default_rng(3).standard_normal(RATE * 4).astype(np.float32) * 0.1
+    profile = chroma(noise)
+    assert profile.max() / profile.min() < 1.3, profile.round(1)

@@ -44,6 +44,13 @@ def test_render_mp3_writes_the_track_and_prints_a_summary(tmp_path: Path) -> Non
         assert part in summary
 
 
+def test_the_summary_names_the_style_the_synth_chose(tmp_path: Path) -> None:
+    result = cli("render", "sad piano in the rain", "--engine", "synth", "--duration", "3", "--seed", "2",
+                 "-o", "piano.wav", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "style piano" in result.stdout
+
+
 def test_render_wav_with_stems_and_cover(tmp_path: Path) -> None:
     result = cli("render", "x", "--engine", "mock", "--duration", "1.5", "--seed", "1", "--stems", "stems/a",
                  "--cover", "cover.jpg", "-o", "track.wav", cwd=tmp_path)  # fmt: skip

@@ -106,3 +106,34 @@ def test_agreement_holds_on_real_synth_output(prompt: str) -> None:
 
     track = render(GenerationRequest(prompt=prompt, duration=8.0, seed=4))
     assert loudness.integrated_lufs(track.samples, SR) == pytest.approx(_reference_lufs(track.samples), abs=0.1)
+
+
+# ITU-R BS.1770-4 Annex 2 interpolation filter, typed in here from the Recommendation (phase 0 … 3, 12 taps each),
+# independent of engines.loudness.TP_PHASES.
+_ANNEX_2 = [
+    [0.0017089843750, 0.0109863281250, -0.0196533203125, 0.0332031250000, -0.0594482421875, 0.1373291015625,
+     0.9721679687500, -0.1022949218750, 0.0476074218750, -0.0266113281250, 0.0148925781250, -0.0083007812500],
+    [-0.0291748046875, 0.0292968750000, -0.0517578125000, 0.0891113281250, -0.1665039062500, 0.4650878906250,
+     0.7797851562500, -0.2003173828125, 0.1015625000000, -0.0582275390625, 0.0330810546875, -0.0189208984375],
+]  # fmt: skip
+
+
+def _direct_true_peak(x: npt.NDArray[np.float32]) -> float:
+    """Max |y| over the four phases y_p = h_p * x (phases 2 and 3 are phases 1 and 0 reversed), and the samples."""
+    phases = [*_ANNEX_2, _ANNEX_2[1][::-1], _ANNEX_2[0][::-1]]
+    peak = float(np.abs(x).max())
+    for channel in x.T.astype(np.float64):
+        for taps in phases:
+            peak = max(peak, float(np.abs(np.convolve(channel, taps)).max()))
+    return 20 * float(np.log10(peak))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_true_peak_is_the_bs1770_4_annex_2_meter(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((20_000, 2)) * 0.1).astype(np.float32)
+    x[rng.integers(0, 20_000, 5)] = rng.choice([-1.0, 1.0], (5, 2)) * 0.9  # a few sharp overs
+    assert loudness.true_peak_dbfs(x, SR) == pytest.approx(_direct_true_peak(x), abs=1e-4)
+    t = np.arange(SR) / SR  # the classic +3 dB construction: fs/4 at 45°, every sample at A/√2
+    sine = (0.5 * np.sin(2 * np.pi * SR / 4 * t + np.pi / 4)).astype(np.float32)[:, None]
+    assert loudness.true_peak_dbfs(sine, SR) == pytest.approx(_direct_true_peak(sine), abs=1e-4)
