@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 
 from bot.context import BotContext
 from bot.handlers.common import answer_submission, requester
@@ -41,7 +42,8 @@ async def song_command(update: Update, context: BotContext) -> None:
     vocal = _vocal_offers(context)
     if not style:
         key = "song.usage" if vocal else "song.no_vocal_model"
-        await context.bot.send_message(who.chat_id, t.get(language, key, models=", ".join(o.key for o in vocal)))
+        text = t.get(language, key, models=", ".join(o.key for o in vocal))
+        await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML)
         return
     try:
         parsed = intake_rules.parse(style)

@@ -150,6 +150,7 @@ async def test_lyrics_over_the_limit_are_explained_and_nothing_is_kept_or_spent(
 async def test_song_alone_explains_the_one_message_form_and_engine_lists_prices(live_bot: LiveBot) -> None:
     usage = await live_bot.ask(ADA, "/song", "Songs with vocals")
     assert "[verse]" in usage.content and "ace-step-1.5" in usage.content
+    assert "<b>" not in usage.content and "/song <style>" in usage.content, "the usage is sent as HTML, not raw tags"
 
     offer = await live_bot.ask(ADA, "/engine", "Engines on offer")
     assert "ace-step-1.5 — 2 credit(s)" in offer.content and "sings lyrics" in offer.content

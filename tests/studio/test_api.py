@@ -170,6 +170,8 @@ async def test_an_admin_issues_a_key_that_spends_its_owners_credits_and_revokes_
     await live_bot.reply(BOB, lambda m: m.content.startswith(done), 15)
     assert (await api.call("GET", "/me"))[1]["free_left"] == 3
     assert "cm_" not in str(await live_bot.runtime.services.db.fetchall("SELECT * FROM api_keys")), "stored hashed"
+    usage = await live_bot.ask(ADMIN, "/apikey", "/apikey new")  # HTML: the placeholders must be escaped
+    assert "/apikey new <user id> <name>" in usage.content
     await live_bot.ask(ADMIN, f"/apikey revoke {key_id}", "revoked")
     for path in ("/me", f"/tracks/{queued['id']}", "/tracks"):
         status, problem, _ = await api.call("GET", path)
