@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 
+from bot.sandbox.records import ChatMessage
 from tests.conftest import ADA, LiveBot
 
 
@@ -20,13 +22,19 @@ async def test_without_a_token_song_says_the_vocal_model_needs_the_hosted_servic
     assert "instrumentals only" in answer.content and not answer.buttons
 
 
+def _is_audio_of(take: str, message: ChatMessage) -> bool:
+    return message.kind == "audio" and take in message.content
+
+
 async def test_without_a_token_an_instrumental_song_still_composes_offline(live_bot: LiveBot) -> None:
     draft = await live_bot.ask(ADA, "/song dreamy pop 2s", "Compose it?")
     assert "instrumental" in draft.content.lower() and "1 credit(s)" in draft.content
 
     (ok,) = [b.callback_data for b in draft.buttons if b.callback_data and b.callback_data.startswith("sg:ok:")]
     await live_bot.standin.press_button(ADA, draft.message_id, ok)
-    await live_bot.reply(ADA, lambda m: m.kind == "audio" and "Take 2/2" in m.content, timeout=20)
+    # Two workers render the takes at once, so they may arrive in either order: wait for each.
+    for take in ("Take 1/2", "Take 2/2"):
+        await live_bot.standin.wait_for(ADA, partial(_is_audio_of, take), timeout=20, since=0)
 
     assert len(live_bot.audio_messages(ADA)) == 2, "the local engine's two takes"
 
