@@ -112,14 +112,16 @@ class SongDraftRepository:
         lyrics: str | None = None,
         offer: str | None = None,
         theme: str | None = None,
+        now: datetime,
     ) -> SongDraft | None:
-        """Move ``draft`` from its stage to ``stage``, setting the given fields (None keeps a field); None when
-        the draft has moved on already or is gone (a second message, a cancel)."""
+        """Move ``draft`` from its stage to ``stage`` at ``now`` (its ``created_at``: a step's wait counts from
+        the last answer), setting the given fields (None keeps a field); None when the draft has moved on
+        already or is gone (a second message, a cancel)."""
         rows = await self._db.write_returning(
             "UPDATE song_drafts SET stage = ?, style = COALESCE(?, style), lyrics = COALESCE(?, lyrics), "
-            "offer = COALESCE(?, offer), theme = COALESCE(?, theme) "
+            "offer = COALESCE(?, offer), theme = COALESCE(?, theme), created_at = ? "
             f"WHERE id = ? AND telegram_id = ? AND stage = ? RETURNING {_COLUMNS}",
-            (stage, style, lyrics, offer, theme, draft.id, draft.telegram_id, draft.stage),
+            (stage, style, lyrics, offer, theme, now.isoformat(), draft.id, draft.telegram_id, draft.stage),
         )
         return SongDraft.from_row(rows[0]) if rows else None
 
