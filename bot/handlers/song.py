@@ -282,7 +282,7 @@ async def lyrics_button(update: Update, context: BotContext) -> None:
     t, drafts = context.services.texts, SongDraftRepository(context.services.db)
     draft = None
     if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
-        draft = await drafts.take(int(value), who.telegram_id)
+        draft = await drafts.take(int(value), who.telegram_id, ready_only=True)
     if draft is None:
         await query.answer(t.get(language, "callback.expired"))
         return

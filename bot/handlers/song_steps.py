@@ -44,7 +44,7 @@ async def typed_answer(update: Update, context: BotContext) -> None:
     try:
         if draft.stage == "style":
             await _take_style(context, who.chat_id, language, draft, message.text)
-        elif draft.stage == "lyrics":
+        elif draft.stage == "lyrics" or "\n" in message.text.strip():  # lines pasted for a theme are lyrics
             await _take_lyrics(context, who.chat_id, language, draft, message.text)
         else:
             await _take_theme(context, who.chat_id, language, draft, message.text)

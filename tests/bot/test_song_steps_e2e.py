@@ -144,6 +144,19 @@ async def test_edit_lets_the_user_paste_their_version_of_the_written_lyrics(
     assert song.json["input"]["lyrics"] == mine
 
 
+async def test_lyrics_pasted_when_the_writer_asks_for_a_theme_are_taken_as_the_users_own(
+    live_bot: LiveBot, replicate_standin: ReplicateStandIn
+) -> None:
+    step = await lyrics_step(live_bot, "bittersweet fado pop 6s")
+    await live_bot.standin.press_button(ADA, step.message_id, button(step, "sg:ai:"))
+    await live_bot.reply(ADA, lambda m: "What is the song about" in m.content)
+
+    draft = await live_bot.ask(ADA, LYRICS, "Compose it?")
+
+    assert "Sung by ace-step" in draft.content and "6 lines" in draft.content
+    assert replicate_standin.creates == [], "the writer was not asked"
+
+
 # --- /song respects /engine --------------------------------------------------------------------------------------
 
 
