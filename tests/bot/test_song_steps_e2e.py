@@ -3,14 +3,16 @@ stand-in, ENGINES=mock,replicate:ace-step,replicate:ace-step-1.5 with the Replic
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.sandbox import ChatMessage
+from bot.__main__ import running_bot
+from bot.sandbox import ChatMessage, TelegramStandIn
 from storage.songs import SongDraftRepository
 from tests.bot.test_song_e2e import LYRICS, balance, button, grant
-from tests.conftest import ADA, LiveBot
+from tests.conftest import ADA, Clock, LiveBot, make_settings
 from tests.standins.replicate_standin import ReplicateStandIn, replicate_standin
 
 __all__ = ["replicate_standin"]
@@ -68,6 +70,31 @@ async def test_song_alone_asks_the_style_then_the_lyrics_and_ends_in_a_confirm_b
     assert create.json["version"] == ACE_STEP_15 and create.json["input"]["lyrics"] == LYRICS
     assert "bittersweet fado pop" in create.json["input"]["caption"] and create.json["input"]["duration"] == 6
     assert await balance(live_bot) == (4, 0)
+    assert await SongDraftRepository(live_bot.runtime.services.db).waiting(ADA) is None
+
+
+async def test_the_step_a_user_is_at_survives_a_restart_of_the_bot(
+    tmp_path: Path, standin: TelegramStandIn, clock: Clock, bot_settings: dict[str, Any]
+) -> None:
+    settings = make_settings(tmp_path / "data", standin, **bot_settings)
+    async with running_bot(settings, clock=clock, poll_timeout=1) as runtime:
+        first = LiveBot(standin, runtime, clock)
+        await first.ask(ADA, "/song", "1/3")
+        await first.ask(ADA, "bittersweet fado pop 6s", "2/3")
+
+    async with running_bot(settings, clock=clock, poll_timeout=1) as runtime:  # a new process: nothing in memory
+        draft = await LiveBot(standin, runtime, clock).ask(ADA, LYRICS, "Compose it?")
+
+    assert "bittersweet fado pop" in draft.content and "Sung by ace-step" in draft.content
+
+
+async def test_a_step_left_for_over_an_hour_is_forgotten_and_the_next_message_is_a_prompt(live_bot: LiveBot) -> None:
+    await live_bot.ask(ADA, "/song", "1/3")
+    live_bot.clock.advance(hours=1, minutes=1)
+
+    await live_bot.say(ADA, "calm ambient 1s engine=mock")
+    await live_bot.standin.wait_for(ADA, lambda m: m.kind == "audio" and "calm ambient" in m.content, timeout=20)
+
     assert await SongDraftRepository(live_bot.runtime.services.db).waiting(ADA) is None
 
 
