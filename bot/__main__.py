@@ -50,7 +50,7 @@ from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
 from engines import Engine, EngineError, EngineOptions, get_engine
-from engines.catalogue import Catalogue, CatalogueError, build_catalogue
+from engines.catalogue import Catalogue, CatalogueError, build_catalogue, extendable
 from engines.memory import heap_trimming
 from scheduler.demo import DemoTrack
 from scheduler.listening import Listening
@@ -155,7 +155,7 @@ async def running_bot(
             bot,
             texts,
             users,
-            can_extend={name: built.capabilities().can_continue for name, built in engines.items()},
+            can_extend=extendable(catalogue, engines),
             referrals=referrals,
         )
         credits = Credits(

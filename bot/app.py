@@ -44,6 +44,7 @@ from bot.handlers import (
     presets,
     refunds,
     song,
+    song_steps,
     start,
     studio,
     support,
@@ -157,10 +158,12 @@ def build_application(
     app.add_handler(CallbackQueryHandler(demo.example_button, pattern=r"^try:[a-z]{1,16}$"))
     app.add_handler(CallbackQueryHandler(song.song_button, pattern=r"^sg:(ok|no):\d+$"))
     app.add_handler(CallbackQueryHandler(song.lyrics_button, pattern=r"^lw:(use|ed|re):\d+$"))
+    app.add_handler(CallbackQueryHandler(song_steps.step_button, pattern=r"^sg:(ai|in):\d+$"))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, generate.prompt_message))
+    # A plain message answers a /song step waiting in the database, else it is a prompt (generate.prompt_message).
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, song_steps.typed_answer))
     app.add_handler(
         MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL & filters.ChatType.PRIVATE, fallback.unreadable)
     )

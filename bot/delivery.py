@@ -6,6 +6,7 @@ import asyncio
 import html
 import logging
 import time
+from collections.abc import Callable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, SwitchInlineQueryChosenChat
 from telegram.constants import ChatAction, ParseMode
@@ -32,12 +33,12 @@ class TelegramDelivery:
         texts: Texts,
         users: UserRepository,
         *,
-        can_extend: dict[str, bool],
+        can_extend: Callable[[str, str | None], bool],
         referrals: Referrals | None = None,
     ) -> None:
         self._bot, self._texts, self._users = bot, texts, users
         self._referrals = referrals  # invitation rewards, paid when an invited person's first track arrives
-        self._can_extend = can_extend  # engine name → whether its default model can continue audio
+        self._can_extend = can_extend  # (engine, model asked for) → whether that model can continue audio
         self._composing: set[int] = set()  # jobs whose status message already says "composing"
         self._languages: dict[int, tuple[str, float]] = {}  # telegram id → (language, valid until)
 
@@ -150,7 +151,11 @@ class TelegramDelivery:
                 log.warning("could not tell %s about an invitation reward: %s", telegram_id, exc)
 
     async def failed(self, job: Job, reason: FailureReason) -> None:
-        """Replaces the status with why the job failed and that the credit came back."""
+        """Replaces the status with why the job failed and that the credit came back; an extra take of a prompt
+        cost nothing, so it says only that the take failed and nothing was charged for it."""
+        if job.params.get("take_of") is not None:
+            await self._status(job, "failure.extra_take", take=job.params.get("take", 2), takes=job.params["takes"])
+            return
         await self._status(job, f"failure.{reason.value}")
 
     async def canceled(self, job: Job) -> None:
@@ -188,7 +193,7 @@ class TelegramDelivery:
         """Regenerate, Extend (where the engine can continue), WAV, Share, Stems (where there are stems)."""
         t = self._texts
         first = [InlineKeyboardButton(t.get(language, "button.regenerate"), callback_data=f"rg:{job.id}")]
-        if self._can_extend.get(job.engine, False):
+        if self._can_extend(job.engine, job.params.get("model")):
             first.append(InlineKeyboardButton(t.get(language, "button.extend"), callback_data=f"ex:{job.id}"))
         second = [InlineKeyboardButton(t.get(language, "button.wav"), callback_data=f"wav:{job.id}")]
         if job.has_stems:

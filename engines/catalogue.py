@@ -19,10 +19,10 @@ Errors::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from engines.base import Capabilities, Engine, License, ModelInfo
+from engines.base import Capabilities, Engine, EngineError, License, ModelInfo
 
 #: Engines that run on this machine: two takes cost only CPU, so they default to two.
 LOCAL_ENGINES = frozenset({"synth", "mock"})
@@ -88,6 +88,41 @@ class Catalogue:
     def vocal(self) -> tuple[Offer, ...]:
         """The offers that sing lyrics."""
         return tuple(offer for offer in self.offers if offer.capabilities.vocals)
+
+    def singer(self, preferred: str | None) -> Offer | None:
+        """The offer ``preferred`` names when it sings, else the first vocal offer; None when none sings."""
+        offer = self.find(preferred) if preferred else None
+        if offer is not None and offer.capabilities.vocals:
+            return offer
+        return self.vocal[0] if self.vocal else None
+
+    def offer_for(self, engine: str, model: str | None) -> Offer | None:
+        """The offer a job was made with: its engine and the model it asked for (None: the engine's default
+        model, listed under the engine's own name), if that model is still offered."""
+        for offer in self.offers:
+            if offer.engine == engine and (offer.model_id == model or (model is None and offer.key == offer.engine)):
+                return offer
+        return None
+
+
+def extendable(catalogue: Catalogue | None, engines: Mapping[str, Engine]) -> Callable[[str, str | None], bool]:
+    """Whether a track made by ``engine`` with ``model`` (None: its default) can be extended: the model's own
+    ``can_continue``, so a model that cannot continue audio gets no "Extend" button even when its engine's
+    default model can."""
+
+    def can_extend(engine: str, model: str | None) -> bool:
+        offer = catalogue.offer_for(engine, model) if catalogue is not None else None
+        if offer is not None:
+            return offer.capabilities.can_continue
+        built = engines.get(engine)
+        if built is None:
+            return False
+        try:
+            return built.capabilities(model).can_continue
+        except EngineError:  # a model this engine no longer knows
+            return False
+
+    return can_extend
 
 
 def _short(model_id: str) -> str:

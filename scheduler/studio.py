@@ -201,15 +201,7 @@ class Studio:
 
     def _offer_of(self, job: Job) -> Offer | None:
         """The offer a job was made with (same engine and model, so the same price), if still offered."""
-        if self.catalogue is None:
-            return None
-        model = job.params.get("model")
-        for offer in self.catalogue:
-            if offer.engine == job.engine and (
-                offer.model_id == model or (model is None and offer.key == offer.engine)
-            ):
-                return offer
-        return None
+        return None if self.catalogue is None else self.catalogue.offer_for(job.engine, job.params.get("model"))
 
     async def extend(self, who: Requester, job_id: int) -> Submission:
         """A continuation of a delivered track, where the engine can continue audio."""

@@ -378,6 +378,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE jobs ADD COLUMN style TEXT;
         """,
     ),
+    Migration(  # /song asked step by step: which answer a draft waits for, and the AI writer's theme (issue 17)
+        "vocals_song_draft_steps",
+        """
+        ALTER TABLE song_drafts ADD COLUMN stage TEXT NOT NULL DEFAULT 'ready';
+        ALTER TABLE song_drafts ADD COLUMN theme TEXT;
+        CREATE INDEX song_drafts_user_stage ON song_drafts (telegram_id, stage);
+        """,
+    ),
 )
 
 

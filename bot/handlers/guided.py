@@ -1,7 +1,10 @@
-"""Guided mode: genre → mood → length → confirm, all in one message of inline buttons.
+"""Guided mode: genre → mood → (engine) → length → compose, all in one message of inline buttons.
 
-The choices travel in the callback data (``gm:<step>:<genre>:<mood>:<seconds>``, well under Telegram's 64 bytes),
-so nothing is stored and an old keyboard still works after a restart.
+The choices travel in the callback data (``gm:<step>:<genre>:<mood>:<seconds>[:<model>]``, well under Telegram's
+64 bytes), so nothing is stored and an old keyboard still works after a restart. The engine step is shown only when
+more than one model is offered: each with its price, licence and what it can do, the user's /engine default first
+and ticked; the chosen model's key travels to the job and its price is on the summary line. The genre step also
+offers "🎤 Song" (``gm:s``), which asks for a song with vocals step by step (``bot.handlers.song_steps``).
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.handlers.common import language_of
+from bot.handlers.common import language_of, requester
 from bot.handlers.compose import compose
+from bot.handlers.song import offer_lines, preferred_offer, start_song
+from engines.catalogue import Offer
+from scheduler.intake import IntakeError
 
 GENRES = ("techno", "house", "lo-fi", "ambient", "synthwave", "drum & bass", "trap", "cinematic", "jazzy")
 MOODS = ("dark", "uplifting", "calm", "energetic", "dreamy", "sad", "epic")
@@ -41,21 +47,57 @@ def _rows(buttons: list[InlineKeyboardButton], per_row: int = 3) -> list[list[In
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
+def _engine_step(context: BotContext) -> bool:
+    """Whether guided mode asks for the engine: only when more than one model is offered."""
+    catalogue = context.services.studio.catalogue
+    return catalogue is not None and len(catalogue.offers) > 1
+
+
 def _keyboard(
-    context: BotContext, language: str | None, step: str, genre: int = 0, mood: int = 0
+    context: BotContext,
+    language: str | None,
+    step: str,
+    genre: int = 0,
+    mood: int = 0,
+    offer: Offer | None = None,
+    default: Offer | None = None,
 ) -> InlineKeyboardMarkup:
     t = context.services.texts
     if step == "genre":
         labels = [genre_label(context, language, i) for i in range(len(GENRES))]
         rows = _rows([InlineKeyboardButton(g, callback_data=f"gm:m:{i}") for i, g in enumerate(labels)])
+        if context.services.studio.catalogue is not None:  # songs need the catalogue's vocal models (issue 17)
+            rows.append([InlineKeyboardButton(t.get(language, "guided.song"), callback_data="gm:s")])
     elif step == "mood":
         labels = [mood_label(context, language, i) for i in range(len(MOODS))]
-        rows = _rows([InlineKeyboardButton(m, callback_data=f"gm:l:{genre}:{i}") for i, m in enumerate(labels)], 4)
+        next_step = "e" if _engine_step(context) else "l"
+        buttons = [InlineKeyboardButton(m, callback_data=f"gm:{next_step}:{genre}:{i}") for i, m in enumerate(labels)]
+        rows = _rows(buttons, 4)
+    elif step == "engine":
+        catalogue = context.services.studio.catalogue
+        offers = sorted(catalogue or (), key=lambda o: o is not default)  # the user's default first
+        rows = [
+            [
+                InlineKeyboardButton(
+                    t.get(
+                        language,
+                        "guided.engine_default" if o is default else "guided.engine_option",
+                        key=o.key,
+                        cost=o.cost,
+                    ),
+                    callback_data=f"gm:l:{genre}:{mood}:{o.key}",
+                )
+            ]
+            for o in offers
+        ]
     elif step == "length":
-        allowed = lengths_for(context.services.studio.capabilities.max_duration)
+        caps = context.services.studio.capabilities if offer is None else offer.capabilities
+        suffix = "" if offer is None else f":{offer.key}"
         buttons = [
-            InlineKeyboardButton(t.get(language, "guided.seconds", seconds=s), callback_data=f"gm:c:{genre}:{mood}:{s}")
-            for s in allowed
+            InlineKeyboardButton(
+                t.get(language, "guided.seconds", seconds=s), callback_data=f"gm:c:{genre}:{mood}:{s}{suffix}"
+            )
+            for s in lengths_for(caps.max_duration)
         ]
         rows = _rows(buttons)
     else:
@@ -79,18 +121,22 @@ async def guided_button(update: Update, context: BotContext) -> None:
     """Advances the guided mode by one step; the last step composes the track."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    language, t = language_of(update, context), context.services.texts
+    language, t, studio = language_of(update, context), context.services.texts, context.services.studio
     step, *values = query.data.split(":")[1:]
     try:
+        # The engine step's choice is the last value: a catalogue key, checked against what is offered now.
+        key = values.pop() if (step, len(values)) in (("l", 3), ("c", 4)) else None
+        offer = studio.offer(key) if key is not None else None
         numbers = [int(v) for v in values]
         genre = GENRES[numbers[0]] if numbers else ""
         mood = MOODS[numbers[1]] if len(numbers) > 1 else ""
         genre_text = genre_label(context, language, numbers[0]) if numbers else ""
         mood_text = mood_label(context, language, numbers[1]) if len(numbers) > 1 else ""
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, IntakeError):
         await query.answer(t.get(language, "callback.expired"))
         return
     await query.answer()
+    caps = studio.capabilities if offer is None else offer.capabilities
     try:  # a second tap on the same button asks for the edit already made: Telegram says "not modified"
         if step == "g":
             await query.edit_message_text(
@@ -102,21 +148,46 @@ async def guided_button(update: Update, context: BotContext) -> None:
                 parse_mode=ParseMode.HTML,
                 reply_markup=_keyboard(context, language, "mood", numbers[0]),
             )
-        elif step == "l":
+        elif step == "e" and len(numbers) == 2 and studio.catalogue is not None:
+            who, _ = await requester(update, context)
+            default = await preferred_offer(context, who.telegram_id, vocal=False)
+            lines = [t.get(language, "guided.engine", genre=genre_text, mood=mood_text)]
+            lines += offer_lines(context, language or "en", studio.catalogue)
+            await query.edit_message_text(
+                "\n".join(lines),
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(context, language, "engine", numbers[0], numbers[1], default=default),
+            )
+        elif step == "l" and len(numbers) == 2:
             await query.edit_message_text(
                 t.get(language, "guided.length", genre=genre_text, mood=mood_text),
                 parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(context, language, "length", numbers[0], numbers[1]),
+                reply_markup=_keyboard(context, language, "length", numbers[0], numbers[1], offer=offer),
             )
-        elif (
-            step == "c"
-            and len(numbers) == 3
-            and numbers[2] in lengths_for(context.services.studio.capabilities.max_duration)
-        ):
+        elif step == "c" and len(numbers) == 3 and numbers[2] in lengths_for(caps.max_duration):
             # The menu becomes a one-line record of the choice instead of still asking "How long?".
-            summary = t.get(language, "guided.summary", genre=genre_text, mood=mood_text, seconds=numbers[2])
+            seconds = numbers[2]
+            if offer is None:
+                summary = t.get(language, "guided.summary", genre=genre_text, mood=mood_text, seconds=seconds)
+            else:
+                summary = t.get(
+                    language,
+                    "guided.summary_engine",
+                    genre=genre_text,
+                    mood=mood_text,
+                    seconds=seconds,
+                    model=offer.key,
+                    cost=offer.cost,
+                )
             await query.edit_message_text(summary, reply_markup=None)
-            await compose(update, context, f"{mood} {genre}", duration=float(numbers[2]), genre=genre, mood=mood)
+            engine = None if offer is None else offer.key
+            await compose(
+                update, context, f"{mood} {genre}", duration=float(seconds), genre=genre, mood=mood, engine=engine
+            )
+        elif step == "s":
+            await query.edit_message_text(t.get(language, "guided.song_opened"), reply_markup=None)
+            who, user_language = await requester(update, context)
+            await start_song(context, who.telegram_id, who.chat_id, user_language)
         else:
             await query.edit_message_text(t.get(language, "guided.cancelled"))
     except BadRequest as exc:

@@ -8,7 +8,9 @@ One message serves power users::
 
 The style line may carry any prompt parameter (``engine=``, ``45s``, ``bpm=``). The draft is kept in the database
 and the price is shown on the confirm button; nothing is spent before it is pressed. ``/song`` with a style but no
-lyrics is an instrumental, said so explicitly on the button.
+lyrics is an instrumental, said so explicitly on the button. ``/song`` alone asks step by step
+(``bot.handlers.song_steps``). Lyrics are sung by the user's /engine default when it sings, else by the first
+vocal model offered.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from telegram.constants import ParseMode
 
 from bot.context import BotContext
 from bot.handlers.common import answer_submission, requester
-from engines.catalogue import Offer
+from engines.catalogue import Catalogue, Offer
 from scheduler import intake as intake_rules
 from scheduler.intake import IntakeError
 from scheduler.songs import check_lyrics, split_song
-from storage.songs import EngineChoiceRepository, SongDraftRepository
+from storage.songs import EngineChoiceRepository, SongDraft, SongDraftRepository
 
 
 def _vocal_offers(context: BotContext) -> tuple[Offer, ...]:
@@ -32,27 +34,38 @@ def _vocal_offers(context: BotContext) -> tuple[Offer, ...]:
     return () if catalogue is None else catalogue.vocal
 
 
+async def preferred_offer(context: BotContext, telegram_id: int, *, vocal: bool) -> Offer | None:
+    """The offer a song of this user goes to: ``vocal`` — their /engine default when it sings, else the first
+    vocal model (None when none sings); otherwise their default, else the service's (None: no catalogue)."""
+    catalogue = context.services.studio.catalogue
+    if catalogue is None:
+        return None
+    chosen = await EngineChoiceRepository(context.services.db).chosen(telegram_id)
+    if vocal:
+        return catalogue.singer(chosen)
+    return (catalogue.find(chosen) if chosen else None) or catalogue.default
+
+
 async def song_command(update: Update, context: BotContext) -> None:
-    """``/song`` explains; ``/song <style>`` + lyrics keeps a draft and shows the price on a confirm button."""
+    """``/song`` alone asks step by step; ``/song <style>`` + lyrics keeps a draft and shows the price on a
+    confirm button."""
     message = update.effective_message
     assert message is not None and message.text is not None
     who, language = await requester(update, context)
     t, studio = context.services.texts, context.services.studio
     style, lyrics = split_song(message.text)
     vocal = _vocal_offers(context)
+    drafts = SongDraftRepository(context.services.db)
     if not style:
-        key = "song.usage" if vocal else "song.no_vocal_model"
-        text = t.get(language, key, models=", ".join(o.key for o in vocal))
-        await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML)
+        await start_song(context, who.telegram_id, who.chat_id, language)
         return
+    await drafts.drop_waiting(who.telegram_id)  # a one-message /song ends any step-by-step one
     try:
         parsed = intake_rules.parse(style)
         if parsed.engine is not None:
             offer = studio.offer(parsed.engine)
-        elif lyrics is not None and vocal:
-            offer = vocal[0]
         else:
-            offer = studio.offer(None)
+            offer = await preferred_offer(context, who.telegram_id, vocal=lyrics is not None and bool(vocal))
         if lyrics is not None:
             check_lyrics(lyrics)
             if offer is None or not offer.capabilities.vocals:
@@ -63,10 +76,38 @@ async def song_command(update: Update, context: BotContext) -> None:
         await context.bot.send_message(who.chat_id, t.get(language, exc.key, **values))
         return
     key = _key(offer, context)
-    draft = await SongDraftRepository(context.services.db).create(
-        who.telegram_id, style, lyrics, key, context.services.clock()
-    )
+    draft = await drafts.create(who.telegram_id, style, lyrics, key, context.services.clock())
     await _confirm(context, who.chat_id, language, draft, parsed.prompt, lyrics, offer)
+
+
+async def start_song(context: BotContext, telegram_id: int, chat_id: int, language: str) -> None:
+    """Step 1 of ``/song`` step by step: a draft waiting for the style, and the question (with the one-message
+    form explained, and the vocal models offered — or that vocals need the hosted model)."""
+    t, services = context.services.texts, context.services
+    drafts = SongDraftRepository(services.db)
+    await drafts.drop_waiting(telegram_id)
+    singer = await preferred_offer(context, telegram_id, vocal=True)
+    offer = singer or await preferred_offer(context, telegram_id, vocal=False)
+    draft = await drafts.create(telegram_id, "", None, _key(offer, context), services.clock(), stage="style")
+    if singer is not None:
+        text = t.get(language, "song.step_style", models=", ".join(o.key for o in _vocal_offers(context)))
+    else:
+        text = t.get(language, "song.step_style_offline")
+    cancel = InlineKeyboardButton(t.get(language, "song.button_cancel"), callback_data=f"sg:no:{draft}")
+    await context.bot.send_message(
+        chat_id, text, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup([[cancel]])
+    )
+
+
+async def confirm_draft(
+    context: BotContext, chat_id: int, language: str, draft: SongDraft, offer: Offer | None
+) -> None:
+    """A ready draft's summary with its price on the compose button."""
+    try:
+        prompt = intake_rules.parse(draft.style).prompt
+    except IntakeError:
+        prompt = draft.style
+    await _confirm(context, chat_id, language, draft.id, prompt, draft.lyrics, offer)
 
 
 async def _confirm(
@@ -102,7 +143,9 @@ async def song_button(update: Update, context: BotContext) -> None:
     t = context.services.texts
     draft = None
     if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
-        draft = await SongDraftRepository(context.services.db).take(int(value), who.telegram_id)
+        draft = await SongDraftRepository(context.services.db).take(
+            int(value), who.telegram_id, ready_only=action == "ok"
+        )
     if draft is None:
         await query.answer(t.get(language, "callback.expired"))
         return
@@ -145,34 +188,41 @@ async def engine_list_command(update: Update, context: BotContext) -> None:
         caps = studio.capabilities
         lines = [t.get(language, "engines.single", name=html.escape(studio.engine), max=f"{caps.max_duration:g}")]
     else:
-        lines = [t.get(language, "engines.title")]
-        for offer in catalogue:
-            caps = offer.capabilities
-            can = [
-                t.get(language, name)
-                for name, on in (
-                    ("engines.can_vocals", caps.vocals),
-                    ("engines.can_extend", caps.can_continue),
-                    ("engines.can_loop", caps.can_loop),
-                    ("engines.can_stems", caps.stems),
-                )
-                if on
-            ]
-            lines.append(
-                t.get(
-                    language,
-                    "engines.item",
-                    key=html.escape(offer.key),
-                    cost=offer.cost,
-                    takes=offer.takes,
-                    licence=html.escape(offer.license.id),
-                    commercial=t.get(language, "engines.commercial" if offer.license.commercial_use else "engines.nc"),
-                    max=f"{caps.max_duration:g}",
-                    can=", ".join(can) or t.get(language, "engines.can_instrumental"),
-                )
-            )
+        lines = [t.get(language, "engines.title"), *offer_lines(context, language, catalogue)]
         lines.append(t.get(language, "engines.how"))
     await context.bot.send_message(who.chat_id, "\n".join(lines), parse_mode="HTML")
+
+
+def offer_lines(context: BotContext, language: str | None, catalogue: Catalogue) -> list[str]:
+    """One HTML line per model on offer: its price, takes, longest track, what it can do and its licence."""
+    t = context.services.texts
+    lines = []
+    for offer in catalogue:
+        caps = offer.capabilities
+        can = [
+            t.get(language, name)
+            for name, on in (
+                ("engines.can_vocals", caps.vocals),
+                ("engines.can_extend", caps.can_continue),
+                ("engines.can_loop", caps.can_loop),
+                ("engines.can_stems", caps.stems),
+            )
+            if on
+        ]
+        lines.append(
+            t.get(
+                language,
+                "engines.item",
+                key=html.escape(offer.key),
+                cost=offer.cost,
+                takes=offer.takes,
+                licence=html.escape(offer.license.id),
+                commercial=t.get(language, "engines.commercial" if offer.license.commercial_use else "engines.nc"),
+                max=f"{caps.max_duration:g}",
+                can=", ".join(can) or t.get(language, "engines.can_instrumental"),
+            )
+        )
+    return lines
 
 
 async def lyrics_command(update: Update, context: BotContext) -> None:
@@ -180,23 +230,32 @@ async def lyrics_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     who, language = await requester(update, context)
-    await _write(context, who.telegram_id, who.chat_id, language, message.text.partition(" ")[2])
+    await write_lyrics(context, who.telegram_id, who.chat_id, language, message.text.partition(" ")[2])
 
 
-async def _write(context: BotContext, telegram_id: int, chat_id: int, language: str, theme: str) -> None:
+async def write_lyrics(
+    context: BotContext, telegram_id: int, chat_id: int, language: str, theme: str, *, style: str | None = None
+) -> bool:
+    """The AI writer's lyrics for ``theme`` shown with ✅ Use / ✏️ Edit / 🔁 Rewrite, kept as a draft for the song
+    ``style`` (the theme itself when None, as with /lyrics); False (the reason said) when nothing was written."""
     t, desk = context.services.texts, context.services.lyrics
-    vocal = _vocal_offers(context)
     try:
         if desk is None or not desk.available:
             raise IntakeError("lyrics.no_writer")
-        if not vocal:
+        singer = await preferred_offer(context, telegram_id, vocal=True)
+        if singer is None:
             raise IntakeError("song.no_vocal_model")
         lyrics = await desk.write(telegram_id, theme)
     except IntakeError as exc:
         await context.bot.send_message(chat_id, t.get(language, exc.key, **exc.values))
-        return
+        return False
     draft = await SongDraftRepository(context.services.db).create(
-        telegram_id, theme.strip(), lyrics, vocal[0].key, context.services.clock()
+        telegram_id,
+        style if style is not None else theme.strip(),
+        lyrics,
+        singer.key,
+        context.services.clock(),
+        theme=theme.strip() if style is not None else None,
     )
     markup = InlineKeyboardMarkup(
         [
@@ -209,6 +268,7 @@ async def _write(context: BotContext, telegram_id: int, chat_id: int, language: 
     )
     # Plain text, no parse_mode: whatever the model wrote is shown, never interpreted as markup.
     await context.bot.send_message(chat_id, lyrics, reply_markup=markup)
+    return True
 
 
 async def lyrics_button(update: Update, context: BotContext) -> None:
@@ -222,16 +282,19 @@ async def lyrics_button(update: Update, context: BotContext) -> None:
     t, drafts = context.services.texts, SongDraftRepository(context.services.db)
     draft = None
     if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
-        draft = await drafts.take(int(value), who.telegram_id)
+        draft = await drafts.take(int(value), who.telegram_id, ready_only=True)
     if draft is None:
         await query.answer(t.get(language, "callback.expired"))
         return
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)
     if action == "re":
-        await _write(context, who.telegram_id, who.chat_id, language, draft.style)
+        theme, style = (draft.theme, draft.style) if draft.theme is not None else (draft.style, None)
+        await write_lyrics(context, who.telegram_id, who.chat_id, language, theme, style=style)
         return
-    if action == "ed":
+    if action == "ed":  # the edited version, pasted as the next message, is the lyrics step's answer
+        await drafts.drop_waiting(who.telegram_id)
+        await drafts.create(who.telegram_id, draft.style, None, draft.offer, context.services.clock(), stage="lyrics")
         await context.bot.send_message(who.chat_id, t.get(language, "lyrics.edit", theme=draft.style))
         return
     offer = context.services.studio.offer(draft.offer)

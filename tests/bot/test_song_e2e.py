@@ -3,7 +3,6 @@ with the Replicate stand-in, a real SQLite file and real ffmpeg."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -124,6 +123,17 @@ async def test_two_takes_of_one_prompt_arrive_for_one_free_credit_and_both_are_i
     assert "1. " in listing.content and "2. " in listing.content
 
 
+async def test_an_extra_take_that_fails_says_nothing_was_charged_not_credit_returned(live_bot: LiveBot) -> None:
+    await live_bot.say(ADA, "[reject] calm ambient 1s engine=mock seed=7")
+
+    first = await live_bot.standin.wait_for(ADA, lambda m: "credit was returned" in m.content, timeout=20, since=0)
+    extra = await live_bot.standin.wait_for(ADA, lambda m: "Take 2/2" in m.content, timeout=20, since=0)
+
+    assert "could not make this prompt" in first.content
+    assert "nothing was charged" in extra.content and "credit" not in extra.content.lower()
+    assert await balance(live_bot) == (4, 0), "the failed first take gave its free credit back; the extra cost nothing"
+
+
 async def test_a_vocal_model_failing_returns_every_credit_it_took(
     live_bot: LiveBot, replicate_standin: ReplicateStandIn
 ) -> None:
@@ -157,22 +167,21 @@ async def test_song_alone_explains_the_one_message_form_and_engine_lists_prices(
     assert "mock — 1 credit(s) a prompt, 2 take(s)" in offer.content
 
 
-async def test_extending_a_song_of_a_model_that_cannot_continue_is_refused_without_spending(
+async def test_a_track_of_a_model_that_cannot_extend_has_no_extend_button_while_one_that_can_has(
     live_bot: LiveBot, replicate_standin: ReplicateStandIn
 ) -> None:
     await grant(live_bot, 2)
     await confirm(live_bot, SONG)
     await live_bot.reply(ADA, lambda m: m.content.startswith("✅ Done"), timeout=20)
-    (audio,) = live_bot.audio_messages(ADA)
+    (song,) = live_bot.audio_messages(ADA)
 
-    query_id = await live_bot.standin.press_button(ADA, audio.message_id, button(audio, "ex:"))
-    for _ in range(100):  # the bot's answer to the press is the event that ends the wait
-        if live_bot.standin.callback_answer(query_id) is not None:
-            break
-        await asyncio.sleep(0.05)
+    await live_bot.say(ADA, "calm ambient 1s engine=mock")
+    mock = await live_bot.standin.wait_for(ADA, lambda m: m.kind == "audio" and "calm ambient" in m.content, timeout=20)
 
-    assert (live_bot.standin.callback_answer(query_id) or {}).get("text") == "This engine can't extend tracks."
-    assert len(replicate_standin.creates) == 1 and await balance(live_bot) == (4, 0)
+    # The Replicate engine's default model (MusicGen) can continue audio; ACE-Step 1.5 cannot (engines/catalogue.py).
+    assert button(song, "rg:") and not [b for b in song.buttons if (b.callback_data or "").startswith("ex:")]
+    assert button(mock, "ex:")
+    assert len(replicate_standin.creates) == 1 and await balance(live_bot) == (3, 0)
 
 
 async def test_engine_name_makes_a_per_user_default_that_prompts_then_use(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engines.base import Engine
-from engines.catalogue import CatalogueError, build_catalogue
+from engines.catalogue import CatalogueError, build_catalogue, extendable
 from engines.mock import MockEngine
 from engines.replicate_engine import ReplicateEngine
 
@@ -60,3 +60,25 @@ def test_a_bad_setting_is_refused_with_what_is_wrong(
 ) -> None:
     with pytest.raises(CatalogueError, match=message):
         build_catalogue(entries, engines, default_engine="mock", costs=costs, takes=takes)
+
+
+def test_a_song_goes_to_the_users_default_when_it_sings_else_the_first_vocal_model(engines: dict[str, Engine]) -> None:
+    catalogue = build_catalogue("mock,replicate:ace-step,replicate:ace-step-1.5", engines, default_engine="mock")
+
+    assert [o.key for o in catalogue.vocal] == ["ace-step", "ace-step-1.5"]
+    assert (catalogue.singer("ace-step-1.5") or catalogue.default).key == "ace-step-1.5"
+    assert (catalogue.singer("mock") or catalogue.default).key == "ace-step", "mock cannot sing"
+    assert (catalogue.singer(None) or catalogue.default).key == "ace-step"
+    assert build_catalogue("mock", engines, default_engine="mock").singer("mock") is None
+
+
+def test_extend_is_a_capability_of_the_model_a_track_was_made_with(engines: dict[str, Engine]) -> None:
+    catalogue = build_catalogue("mock,replicate:ace-step-1.5", engines, default_engine="mock")
+    can_extend = extendable(catalogue, engines)
+
+    assert can_extend("mock", None)
+    assert can_extend("replicate", None), "the Replicate engine's default model, MusicGen, continues audio"
+    assert not can_extend("replicate", "visoar/ace-step-1.5")
+    assert not can_extend("replicate", "nobody/unknown") and not can_extend("gone", None)
+    offer = catalogue.offer_for("replicate", "visoar/ace-step-1.5")
+    assert offer is not None and offer.key == "ace-step-1.5"

@@ -1,0 +1,152 @@
+"""``/song`` asked step by step (and guided mode's "🎤 Song"): style, then lyrics — pasted, written by the AI
+writer, or an explicit instrumental — then the confirm button with the price.
+
+Each answer is a plain message, so the step a user is at lives in the database (``song_drafts.stage``), never in
+the process: any replica takes the next answer, and a restart loses nothing. A step left alone for an hour is
+forgotten, and the user's next message is a prompt again. Buttons carry only the draft id (``sg:ai|in:<id>``).
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+
+from bot.context import BotContext
+from bot.handlers import generate
+from bot.handlers.common import requester
+from bot.handlers.song import confirm_draft, preferred_offer, write_lyrics
+from scheduler import intake as intake_rules
+from scheduler.intake import IntakeError
+from scheduler.songs import MAX_LYRIC_LINE_CHARS, MAX_LYRIC_LINES, MAX_LYRICS_CHARS, MAX_THEME_CHARS, check_lyrics
+from storage.songs import SongDraft, SongDraftRepository
+
+#: How long a step waits for its answer before the user's messages are prompts again.
+STEP_TTL = timedelta(hours=1)
+
+
+async def typed_answer(update: Update, context: BotContext) -> None:
+    """A plain message answers the step the user's song draft waits for; without one it is a prompt."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    sender = update.effective_user
+    drafts = SongDraftRepository(context.services.db)
+    draft = await drafts.waiting(sender.id) if sender is not None else None
+    if draft is not None and context.services.clock() - draft.created_at > STEP_TTL:
+        await drafts.drop_waiting(draft.telegram_id)
+        draft = None
+    if draft is None:
+        await generate.prompt_message(update, context)
+        return
+    who, language = await requester(update, context)
+    try:
+        if draft.stage == "style":
+            await _take_style(context, who.chat_id, language, draft, message.text)
+        elif draft.stage == "lyrics" or "\n" in message.text.strip():  # lines pasted for a theme are lyrics
+            await _take_lyrics(context, who.chat_id, language, draft, message.text)
+        else:
+            await _take_theme(context, who.chat_id, language, draft, message.text)
+    except IntakeError as exc:  # the step keeps waiting: the user answers again, nothing is lost
+        await context.bot.send_message(who.chat_id, context.services.texts.get(language, exc.key, **exc.values))
+
+
+async def _take_style(context: BotContext, chat_id: int, language: str, draft: SongDraft, text: str) -> None:
+    style, _, rest = text.strip().partition("\n")
+    style = style.strip()
+    parsed = intake_rules.parse(style)  # IntakeError for an empty or malformed style
+    studio = context.services.studio
+    offer = studio.offer(parsed.engine) if parsed.engine is not None else studio.offer(draft.offer)
+    intake_rules.check(parsed, offer.capabilities if offer is not None else studio.capabilities)
+    moved = await SongDraftRepository(context.services.db).advance(
+        draft, "lyrics", style=style, offer=offer.key if offer is not None else None, now=context.services.clock()
+    )
+    if moved is None:  # a second message raced this one and took the step
+        return
+    if rest.strip():  # the style and the lyrics in one message: both answers at once
+        await _take_lyrics(context, chat_id, language, moved, rest)
+        return
+    await _ask_lyrics(context, chat_id, language, moved)
+
+
+async def _ask_lyrics(context: BotContext, chat_id: int, language: str, draft: SongDraft) -> None:
+    """Step 2: paste lyrics, ✍️ the AI writer, or 🎹 an instrumental."""
+    t, services = context.services.texts, context.services
+    catalogue = services.studio.catalogue
+    rows = []
+    if catalogue is not None and catalogue.vocal:
+        text = t.get(
+            language,
+            "song.step_lyrics",
+            style=html.escape(draft.style),
+            chars=MAX_LYRICS_CHARS,
+            lines=MAX_LYRIC_LINES,
+            line=MAX_LYRIC_LINE_CHARS,
+        )
+        if services.lyrics is not None and services.lyrics.available:
+            rows.append([InlineKeyboardButton(t.get(language, "song.button_write"), callback_data=f"sg:ai:{draft.id}")])
+        else:
+            text += "\n\n" + t.get(language, "song.step_no_writer")
+    else:
+        text = t.get(language, "song.step_lyrics_none", style=html.escape(draft.style))
+    rows.append([InlineKeyboardButton(t.get(language, "song.button_no_vocals"), callback_data=f"sg:in:{draft.id}")])
+    rows.append([InlineKeyboardButton(t.get(language, "song.button_cancel"), callback_data=f"sg:no:{draft.id}")])
+    await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _take_lyrics(context: BotContext, chat_id: int, language: str, draft: SongDraft, lyrics: str) -> None:
+    studio = context.services.studio
+    if studio.catalogue is None or not studio.catalogue.vocal:
+        raise IntakeError("song.step_no_vocals")
+    check_lyrics(lyrics)
+    offer = studio.offer(draft.offer)
+    if offer is None or not offer.capabilities.vocals:
+        raise IntakeError("song.not_vocal", model=draft.offer)
+    ready = await SongDraftRepository(context.services.db).advance(
+        draft, "ready", lyrics=lyrics, now=context.services.clock()
+    )
+    if ready is not None:
+        await confirm_draft(context, chat_id, language, ready, offer)
+
+
+async def _take_theme(context: BotContext, chat_id: int, language: str, draft: SongDraft, theme: str) -> None:
+    drafts = SongDraftRepository(context.services.db)
+    if await write_lyrics(context, draft.telegram_id, chat_id, language, theme, style=draft.style):
+        await drafts.take(draft.id, draft.telegram_id)  # the written lyrics carry the draft on (✅ Use)
+
+
+async def step_button(update: Update, context: BotContext) -> None:
+    """``sg:ai:<draft>`` asks the AI writer for a theme; ``sg:in:<draft>`` makes the song an instrumental."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    action, _, value = query.data.removeprefix("sg:").partition(":")
+    who, language = await requester(update, context)
+    t, services = context.services.texts, context.services
+    drafts = SongDraftRepository(services.db)
+    draft = await drafts.get(int(value), who.telegram_id) if value.isdigit() and int(value) < 2**63 else None
+    if draft is None or draft.stage not in ("lyrics", "theme"):
+        await query.answer(t.get(language, "callback.expired"))
+        return
+    await query.answer()
+    if action == "ai":
+        if services.lyrics is None or not services.lyrics.available:
+            await context.bot.send_message(who.chat_id, t.get(language, "lyrics.no_writer"))
+            return
+        if await drafts.advance(draft, "theme", now=services.clock()) is not None:
+            limit, daily = MAX_THEME_CHARS, services.lyrics.daily_limit
+            await context.bot.send_message(who.chat_id, t.get(language, "song.step_theme", limit=limit, daily=daily))
+        return
+    try:  # the style was checked at its step; the engine it names may have left the offer since
+        engine = intake_rules.parse(draft.style).engine
+        offer = services.studio.offer(engine) if engine is not None else None
+    except IntakeError as exc:
+        await context.bot.send_message(who.chat_id, t.get(language, exc.key, **exc.values))
+        return
+    if engine is None:
+        offer = await preferred_offer(context, who.telegram_id, vocal=False)
+    key = offer.key if offer is not None else services.studio.engine
+    ready = await drafts.advance(draft, "ready", offer=key, now=services.clock())
+    if ready is not None:
+        await query.edit_message_reply_markup(reply_markup=None)
+        await confirm_draft(context, who.chat_id, language, ready, offer)
