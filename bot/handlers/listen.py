@@ -17,7 +17,7 @@ from scheduler.intake import IntakeError
 from scheduler.listening import DownloadFailed, Heard, ListenError, Mode, TooBig
 from scheduler.studio import Requester
 
-_MODES: dict[str, Mode] = {"m": "match", "s": "same"}
+_MODES: dict[str, Mode] = {"m": "match", "s": "same", "r": "reference"}
 
 
 def _attachment(message: Message) -> tuple[str, int | None]:
@@ -39,7 +39,7 @@ async def listen_message(update: Update, context: BotContext) -> None:
         await _say(context, who, language, exc.key, **getattr(exc, "values", {}))
         return
     left = await context.services.listening.left_today(who)
-    caption, buttons = _caption(context, language, heard, left), _buttons(context, language, heard.run_id)
+    caption, buttons = _caption(context, language, heard, left), _buttons(context, language, heard)
     await context.bot.send_photo(who.chat_id, heard.picture, caption, parse_mode=ParseMode.HTML, reply_markup=buttons)
 
 
@@ -54,7 +54,8 @@ async def _download(context: BotContext, file_id: str) -> bytes:
 
 
 async def listen_button(update: Update, context: BotContext) -> None:
-    """Composes from a stored analysis: "Compose to match" or "Same tempo & key" (costs like any track)."""
+    """Composes from a stored analysis: "Compose to match", "Same tempo & key" or "Use as reference" (costs like any
+    track)."""
     query = update.callback_query
     assert query is not None and query.data is not None
     _, mode, raw = query.data.split(":")
@@ -74,14 +75,17 @@ async def _say(context: BotContext, who: Requester, language: str, key: str, **v
     await context.bot.send_message(who.chat_id, context.services.texts.get(language, key, **values))
 
 
-def _buttons(context: BotContext, language: str, run_id: int) -> InlineKeyboardMarkup:
-    texts = context.services.texts
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(texts.get(language, "button.listen_match"), callback_data=f"ls:m:{run_id}")],
-            [InlineKeyboardButton(texts.get(language, "button.listen_same"), callback_data=f"ls:s:{run_id}")],
-        ]
-    )
+def _buttons(context: BotContext, language: str, heard: Heard) -> InlineKeyboardMarkup:
+    texts, run_id = context.services.texts, heard.run_id
+    rows = [
+        [InlineKeyboardButton(texts.get(language, "button.listen_match"), callback_data=f"ls:m:{run_id}")],
+        [InlineKeyboardButton(texts.get(language, "button.listen_same"), callback_data=f"ls:s:{run_id}")],
+    ]
+    if heard.can_reference:  # an offered model follows a clip's melody, and the clip is kept for it
+        rows.append(
+            [InlineKeyboardButton(texts.get(language, "button.listen_reference"), callback_data=f"ls:r:{run_id}")]
+        )
+    return InlineKeyboardMarkup(rows)
 
 
 def _caption(context: BotContext, language: str, heard: Heard, left: int) -> str:
