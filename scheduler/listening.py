@@ -15,7 +15,7 @@ they are decoded from a temporary file that is deleted at once, and nothing of t
 except when an offered model takes a melody reference ("🎧 Use as reference"): then the decoded clip (the seconds
 that model follows, as a WAV) waits in the queue's ``clips`` folder for the button. Pressing it hands the clip to
 exactly one job, which deletes it once its engine is done with it; a clip nobody used is deleted after
-:data:`KEEP_UNUSED_CLIP`.
+``scheduler.clips.KEEP_UNUSED_CLIP``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ from engines.analysis import RATE, Decoded, Features, analyse_decoded, decode_by
 from engines.audio import wav_bytes
 from engines.catalogue import Offer
 from engines.recommend import Recommendation, recommend
+from scheduler.clips import KEEP_UNUSED_CLIP, sweep
 from scheduler.queue import Submission
 from scheduler.studio import Requester, Studio
 from scheduler.tracks import write_atomically
@@ -42,9 +43,6 @@ from storage.analyses import AnalysisRepository
 #: Telegram's getFile serves files up to 20 MB to bots (Bot API "getFile": "bots can download files of up to
 #: 20MB in size"; /work/shared/telegram-bot-api.json).
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-
-#: A clip kept for "Use as reference" that nobody used is deleted after this long.
-KEEP_UNUSED_CLIP = timedelta(days=1)
 
 Mode = Literal["match", "same", "reference"]
 
@@ -128,17 +126,6 @@ def _analyse(
     return features, picture_png(decoded, features), recommend(features, max_duration=max_duration)
 
 
-def _sweep(directory: Path, cutoff: float) -> None:
-    """Delete the clips in ``directory`` last modified before ``cutoff`` (a POSIX time)."""
-    try:
-        entries = list(os.scandir(directory))
-    except FileNotFoundError:
-        return
-    for entry in entries:
-        if entry.name.startswith("clip-") and entry.is_file() and entry.stat().st_mtime < cutoff:
-            Path(entry.path).unlink(missing_ok=True)
-
-
 class Listening:
     """Analyses clips within a free daily allowance and composes tracks to match them through the studio."""
 
@@ -169,7 +156,7 @@ class Listening:
     async def sweep_clips(self) -> None:
         """Delete the clips kept for "Use as reference" that waited longer than :data:`KEEP_UNUSED_CLIP`."""
         cutoff = (self._clock() - KEEP_UNUSED_CLIP).timestamp()
-        await asyncio.to_thread(_sweep, self.clips_dir, cutoff)
+        await asyncio.to_thread(sweep, self.clips_dir, cutoff)
 
     def check_size(self, size: int | None) -> None:
         """TooBig when a file of ``size`` bytes cannot be downloaded by a bot (checked before downloading)."""

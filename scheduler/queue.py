@@ -34,6 +34,7 @@ from typing import Literal
 
 from billing import Admission, Credits, JobSpec
 from engines.base import Engine, EngineError, EngineRejected, GeneratedTrack, GenerationRequest
+from scheduler.clips import CLIPS_DIR
 from scheduler.delivery import Delivery, DeliveryError, FailureReason, TrackFiles
 from scheduler.observe import JobOutcome, NullObserver, QueueObserver
 from scheduler.tracks import files_for, write_track_files
@@ -44,8 +45,6 @@ log = logging.getLogger(__name__)
 #: What a worker is doing: waiting for a job, running one, backing off after an error, or ended (not alive).
 WorkerState = Literal["idle", "busy", "backoff", "stopped"]
 ALIVE: frozenset[WorkerState] = frozenset({"idle", "busy"})
-#: Clips people sent, kept as melody references until their job has used them: ``<audio_dir>/clips``.
-CLIPS_DIR = "clips"
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,11 +27,17 @@ BUTTONS = ["🎵 Compose to match", "🎚 Same tempo & key", "🎧 Use as refere
 
 
 @pytest.fixture
-def bot_settings(replicate_standin: ReplicateStandIn) -> dict[str, Any]:
+def extra_settings() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def bot_settings(replicate_standin: ReplicateStandIn, extra_settings: dict[str, Any]) -> dict[str, Any]:
     return {
         "engines": "mock,replicate:musicgen",
         "replicate_api_token": replicate_standin.token,
         "replicate_base_url": replicate_standin.base_url,
+        **extra_settings,
     }
 
 
@@ -89,6 +95,26 @@ async def test_use_as_reference_composes_on_musicgen_following_the_clip_which_is
     await press(live_bot, message, "ls:r:")
     await live_bot.reply(ADA, lambda m: m.content == text(live_bot, "listen.clip_gone"))
     assert len(replicate_standin.creates) == 1 and await balance(live_bot) == (free, paid)
+
+    (track,) = live_bot.audio_messages(ADA)  # "Regenerate" would need the clip again: refused, nothing spent
+    query = await live_bot.standin.press_button(ADA, track.message_id, f"rg:{job.id}")
+    assert (await live_bot.callback_answer(query)).get("text") == text(live_bot, "listen.clip_gone")
+    assert len(replicate_standin.creates) == 1 and await balance(live_bot) == (free, paid)
+
+
+@pytest.mark.parametrize("extra_settings", [{"takes_per_prompt": "musicgen=2"}])
+async def test_a_reference_makes_one_take_however_many_takes_the_model_gives_a_prompt(
+    live_bot: LiveBot, replicate_standin: ReplicateStandIn
+) -> None:
+    message = await analysed(live_bot, ADA, "audio", await synth_mp3(110.0, "D minor", 10.0), duration=10)
+    before = await balance(live_bot)
+
+    await press(live_bot, message, "ls:r:")
+    await live_bot.reply(ADA, lambda m: m.content.startswith("✅ Done"), timeout=30)
+
+    jobs = await live_bot.runtime.services.studio.jobs.for_user(ADA, limit=5, offset=0)
+    assert len(jobs) == 1 and len(replicate_standin.creates) == 1, "one clip, one job"
+    assert await balance(live_bot) == (before[0] - 1, before[1]) and kept_clips(live_bot) == []
 
 
 async def test_a_failed_reference_job_returns_the_credit_and_deletes_the_clip(
