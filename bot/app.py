@@ -152,7 +152,7 @@ def build_application(
         for extension in ("mp3", "wav", "m4a", "ogg", "oga", "opus", "flac", "aac", "mp4", "mov", "webm", "mkv"):
             clips |= filters.Document.FileExtension(extension)  # clients may send these as octet-stream
         app.add_handler(MessageHandler(clips & filters.ChatType.PRIVATE, listen.listen_message))
-        app.add_handler(CallbackQueryHandler(listen.listen_button, pattern=r"^ls:[ms]:\d+$"))
+        app.add_handler(CallbackQueryHandler(listen.listen_button, pattern=r"^ls:[msr]:\d+$"))
     app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:[a-z]{2}$"))
     app.add_handler(InlineQueryHandler(inline.inline_query))
     app.add_handler(CallbackQueryHandler(demo.example_button, pattern=r"^try:[a-z]{1,16}$"))

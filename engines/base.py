@@ -86,6 +86,8 @@ class Capabilities:
     # Intake refuses shorter requests before a credit is touched; engines themselves accept any positive length.
     min_duration: float = 5.0
     vocals: bool = False  # can sing: takes lyrics (``GenerationRequest.lyrics``) and sings them
+    # takes a clip as a melody reference (``GenerationRequest.reference_audio``): the track follows its melody
+    reference_audio: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,9 @@ class GenerationRequest:
     # Words to sing, section tags like ``[verse]`` kept as written; None → an instrumental. Only models whose
     # capabilities say ``vocals`` take them; the others refuse a request with lyrics (never drop them silently).
     lyrics: str | None = None
+    # Audio (any format ffmpeg reads) whose melody the track follows; only models whose capabilities say
+    # ``reference_audio`` take it, the others refuse the request.
+    reference_audio: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,6 +89,11 @@ class Catalogue:
         """The offers that sing lyrics."""
         return tuple(offer for offer in self.offers if offer.capabilities.vocals)
 
+    @property
+    def referencing(self) -> tuple[Offer, ...]:
+        """The offers that take a clip as a melody reference (``Capabilities.reference_audio``)."""
+        return tuple(offer for offer in self.offers if offer.capabilities.reference_audio)
+
     def singer(self, preferred: str | None) -> Offer | None:
         """The offer ``preferred`` names when it sings, else the first vocal offer; None when none sings."""
         offer = self.find(preferred) if preferred else None

@@ -21,7 +21,9 @@ Failures map onto the engine contract::
 
 Audio to continue goes up through Replicate's files API (``client.files.async_create``, ``POST /v1/files``) as a
 WAV of only the seconds MusicGen will hear, and the upload is deleted once the prediction ends: Replicate's OpenAPI
-advises data URIs only for files up to 256 kB, and a track's WAV is megabytes. Seeds sent are ≥ 1: MusicGen's
+advises data URIs only for files up to 256 kB, and a track's WAV is megabytes. A melody reference
+(``reference_audio``) goes the same way: a WAV of its first ``duration`` seconds (MusicGen's chroma conditioning
+follows the melody over the length it generates), deleted when the prediction ends. Seeds sent are ≥ 1: MusicGen's
 ``predict.py`` treats 0 (and -1) as "pick a random seed", so a 0 would be shown but never honoured.
 """
 
@@ -31,6 +33,7 @@ import asyncio
 import base64
 import io
 import logging
+import math
 import re
 import secrets
 import time
@@ -67,6 +70,7 @@ from engines.replicate_models import (
     LYRICIST_VERSION,
     MODELS,
     Continuation,
+    Reference,
     ReplicateModel,
     lyricist_input,
 )
@@ -151,17 +155,23 @@ class ReplicateEngine:
         seed = honoured_seed(request.seed)
         started = time.monotonic()
         continuation: Continuation | None = None
+        reference: Reference | None = None
         deadline = asyncio.timeout(self._options.timeout_s)
         try:
             async with deadline:
-                if request.continue_from is not None:
-                    continuation = await _continuation(clients.api, request.continue_from)
                 try:
+                    if request.continue_from is not None:
+                        continuation = await _continuation(clients.api, request.continue_from)
+                    if request.reference_audio is not None:
+                        reference = await _reference(clients.api, request.reference_audio, request.duration)
                     inputs = model.build_input(request, seed, continuation)
+                    if reference is not None and model.reference_input is not None:  # checked in _check_request
+                        inputs = model.reference_input(inputs, reference)
                     prediction = await self._predict(clients, model, inputs)
                 finally:
-                    if continuation is not None:
-                        await self._delete_upload(clients.api, continuation.file_id)
+                    for upload in (continuation, reference):
+                        if upload is not None:
+                            await self._delete_upload(clients.api, upload.file_id)
                 data = await _download(clients.files, prediction.output)
         except TimeoutError:
             if not deadline.expired():
@@ -399,6 +409,10 @@ def _check_request(model: ReplicateModel, request: GenerationRequest) -> None:
         )
     if request.continue_from is not None and not caps.can_continue:
         raise EngineRejected(f"{model.info.id} cannot continue audio")
+    if request.reference_audio is not None and (not caps.reference_audio or model.reference_input is None):
+        raise EngineRejected(f"{model.info.id} takes no reference audio")
+    if request.reference_audio is not None and request.continue_from is not None:
+        raise EngineRejected(f"{model.info.id} takes one input audio: a continuation or a melody reference, not both")
     if request.loop and not caps.can_loop:
         raise EngineRejected(f"{model.info.id} cannot make seamless loops")
     if request.stems and not caps.stems:
@@ -503,16 +517,31 @@ async def _continuation(api: Client, audio: bytes) -> Continuation:
     length_s = samples.shape[0] / sample_rate
     start_s = max(0.0, length_s - _CONTINUATION_PROMPT_S)
     clip = samples[round(start_s * sample_rate) :]
-    wav = await asyncio.to_thread(_wav_bytes, clip, sample_rate)
+    url, file_id = await _upload_wav(api, clip, sample_rate, "continue.wav", what="continue_from")
+    return Continuation(url=url, file_id=file_id, start_s=0, used_s=clip.shape[0] / sample_rate)
+
+
+async def _reference(api: Client, audio: bytes, duration: float) -> Reference:
+    """Prepare ``reference_audio``: its first ``duration`` seconds (rounded up) as a WAV uploaded through the files
+    API — MusicGen follows the reference's melody over the length it generates, so more would be wasted upload."""
+    samples, sample_rate = await _decode(audio, what="reference_audio", unreadable=EngineRejected)
+    clip = samples[: round(math.ceil(duration) * sample_rate)]
+    url, file_id = await _upload_wav(api, clip, sample_rate, "reference.wav", what="reference_audio")
+    return Reference(url=url, file_id=file_id)
+
+
+async def _upload_wav(api: Client, samples: Samples, sample_rate: int, filename: str, *, what: str) -> tuple[str, str]:
+    """Upload ``samples`` as a WAV through the files API; the upload's URL (the model input) and id."""
+    wav = await asyncio.to_thread(_wav_bytes, samples, sample_rate)
     try:
-        uploaded = await api.files.async_create(io.BytesIO(wav), filename="continue.wav", content_type="audio/wav")
+        uploaded = await api.files.async_create(io.BytesIO(wav), filename=filename, content_type="audio/wav")
     except ReplicateError as exc:
         if exc.status in (401, 403):
             _log_token_refused(exc.status)
-        raise EngineUnavailable(f"replicate refused the upload of continue_from (HTTP {exc.status})") from exc
+        raise EngineUnavailable(f"replicate refused the upload of {what} (HTTP {exc.status})") from exc
     except httpx.TransportError as exc:
         raise EngineUnavailable(f"replicate unreachable: {type(exc).__name__}") from exc
-    return Continuation(url=uploaded.urls["get"], file_id=uploaded.id, start_s=0, used_s=clip.shape[0] / sample_rate)
+    return uploaded.urls["get"], uploaded.id
 
 
 def _wav_bytes(samples: Samples, sample_rate: int) -> bytes:

@@ -6,7 +6,11 @@ Where the facts come from (checked when this table was written; re-check before 
   its inputs are those of ``predict.py`` in replicate/cog-musicgen (``model_version``, ``prompt``,
   ``input_audio``, ``duration`` int, ``continuation``, ``continuation_start``/``_end``,
   ``normalization_strategy``, ``top_k``, ``top_p``, ``temperature``, ``classifier_free_guidance``,
-  ``output_format``, ``seed``). Weights: CC-BY-NC 4.0.
+  ``output_format``, ``seed``). Weights: CC-BY-NC 4.0. Melody reference, verified in that ``predict.py``
+  (github replicate/cog-musicgen, commit 647e795): ``input_audio`` with ``continuation`` False makes the output
+  "mimic the audio file's melody" (``generate_with_chroma``; the output is ``duration`` long and does not include
+  the reference), and only ``model_version`` ``stereo-melody-large`` or ``melody-large`` may do it — ``stereo-large``
+  and ``large`` raise "model does not support melody input".
 - ``lucataco/ace-step`` version ``280fc4f9…b688f1``: the id pinned by public Replicate callers, with inputs
   ``tags``, ``lyrics``, ``duration`` (float s, ≤ 240), ``seed``, ``number_of_steps``, ``scheduler``,
   ``guidance_type``, ``guidance_scale`` (+ finer guidance knobs). ACE-Step v1 weights: Apache-2.0.
@@ -84,6 +88,18 @@ InputBuilder = Callable[[GenerationRequest, int, Continuation | None], dict[str,
 
 
 @dataclass(frozen=True, slots=True)
+class Reference:
+    """A clip a model takes as its melody reference: the upload's URL and id (deleted once the prediction ends)."""
+
+    url: str  # ``File.urls["get"]`` of the upload (Replicate's files API)
+    file_id: str
+
+
+#: Adds a melody reference to the inputs ``build_input`` made.
+ReferenceInput = Callable[[dict[str, Any], Reference], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
 class ReplicateModel:
     """One model on Replicate: what we tell users about it, the pinned version and how to call it."""
 
@@ -91,6 +107,7 @@ class ReplicateModel:
     version: str | None  # None → call the official model's endpoint (``/v1/models/{owner}/{name}/predictions``)
     hardware: str  # a key of PRICE_PER_SECOND
     build_input: InputBuilder
+    reference_input: ReferenceInput | None = None  # None: the model takes no melody reference
 
     @property
     def price_per_second(self) -> float:
@@ -137,6 +154,18 @@ def _musicgen_input(request: GenerationRequest, seed: int, continuation: Continu
         inputs["continuation_start"] = continuation.start_s
         inputs["duration"] = _whole_seconds(continuation.used_s + request.duration)
     return inputs
+
+
+#: The MusicGen models that take a melody reference (cog-musicgen ``predict.py``: the others raise "does not support
+#: melody input"); the stereo one is what we call anyway.
+MUSICGEN_MELODY_VERSIONS = ("stereo-melody-large", "melody-large")
+
+
+def _musicgen_reference(inputs: dict[str, Any], reference: Reference) -> dict[str, Any]:
+    # ``continuation`` False: the output mimics the reference's melody and is ``duration`` long (nothing to trim).
+    if inputs.get("model_version") not in MUSICGEN_MELODY_VERSIONS:
+        raise EngineRejected(f"meta/musicgen {inputs.get('model_version')} takes no melody reference")
+    return {**inputs, "input_audio": reference.url, "continuation": False}
 
 
 #: ACE-Step's marker for "no vocals" (the lucataco/ace-step schema: "Use [instrumental] or [inst] to generate
@@ -194,16 +223,22 @@ def _stable_audio_input(request: GenerationRequest, seed: int, continuation: Con
 MUSICGEN = ReplicateModel(
     info=ModelInfo(
         id="meta/musicgen",
-        description="Meta MusicGen stereo-melody-large: instrumental music from text; can continue audio. "
-        "Non-commercial (CC-BY-NC 4.0).",
+        description="Meta MusicGen stereo-melody-large: instrumental music from text; can continue audio or follow "
+        "a clip's melody. Non-commercial (CC-BY-NC 4.0).",
         license=CC_BY_NC_4,
         # The schema sets no maximum; MusicGen is trained on 30 s windows and runs longer only by sliding its
         # window, at linear extra cost and drifting quality, so one call is capped at 30 s.
-        capabilities=Capabilities(max_duration=30.0, can_continue=True, can_loop=False, commercial_use=False),
+        capabilities=Capabilities(
+            max_duration=30.0, can_continue=True, can_loop=False, commercial_use=False, reference_audio=True
+        ),
     ),
+    # Melody reference as replicate/cog-musicgen's ``predict.py`` (commit 647e795, read for this) takes it:
+    # ``input_audio`` with ``continuation`` False on ``model_version`` stereo-melody-large / melody-large. That this
+    # pinned version runs that code is what its input names say; re-check its API page before changing the pin.
     version="671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb",
     hardware="gpu-a100-large",
     build_input=_musicgen_input,
+    reference_input=_musicgen_reference,
 )
 
 ACE_STEP = ReplicateModel(

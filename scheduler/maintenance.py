@@ -9,7 +9,8 @@ and Telegram holds the same file under a ``file_id`` the bot re-sends instead (n
     job-<id>-stems.zip            jobs.stems_file_id
     job-<id>-stems-<n>.zip        jobs.stems_file_id   (further parts when the stems pass 50 MB together)
 
-Files of jobs without that id, of unknown jobs, and anything else in the folder are left alone.
+Files of jobs without that id, of unknown jobs, and anything else in the folder are left alone. Clips kept for
+"Use as reference" (``clips/``) that nobody used within ``scheduler.clips.KEEP_UNUSED_CLIP`` are deleted too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from scheduler.clips import CLIPS_DIR, KEEP_UNUSED_CLIP, sweep
 from storage import Database, Job, JobRepository
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,8 @@ async def run_maintenance(
         await asyncio.to_thread(path.unlink, missing_ok=True)
         removed.append(path)
         freed += size
+    clips_cutoff = (clock() - KEEP_UNUSED_CLIP).timestamp()
+    removed += await asyncio.to_thread(sweep, audio_dir / CLIPS_DIR, clips_cutoff)
     wal = db.path.with_name(db.path.name + "-wal")
     before = await asyncio.to_thread(_size, wal)
     await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -178,6 +178,8 @@ class Studio:
     async def regenerate(self, who: Requester, job_id: int) -> Submission:
         """The same prompt and parameters with a new seed (costs a credit like any generation)."""
         job = await self.owned(who, job_id)
+        if job.params.get("reference_clip"):  # the clip was deleted once that job had used it
+            raise Gone("listen.clip_gone")
         params = {**job.params, "seed": secrets.randbelow(2**31)}
         params.pop("continue_job", None)
         return await self._submit(who, job.prompt, params, offer=self._offer_of(job), lyrics=job.lyrics)
@@ -211,7 +213,7 @@ class Studio:
             raise Gone("track.cannot_extend")
         if not job.has_audio:
             raise Gone()
-        params = {k: v for k, v in job.params.items() if k != "seed"} | {"continue_job": job.id}
+        params = {k: v for k, v in job.params.items() if k not in ("seed", "reference_clip")} | {"continue_job": job.id}
         return await self._submit(who, job.prompt, params, offer=offer, lyrics=job.lyrics)
 
     async def share(self, who: Requester, job_id: int) -> bool:
@@ -380,6 +382,6 @@ class Studio:
             lyrics=lyrics,
         )
         takes = 1 if offer is None else offer.takes
-        if takes > 1 and "continue_job" not in params:
+        if takes > 1 and "continue_job" not in params and "reference_clip" not in params:  # one clip, one job
             return await self._submit_takes(who, spec, takes)
         return await self.queue.submit(spec, banned=who.banned)

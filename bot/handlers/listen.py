@@ -10,12 +10,14 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
 from bot.handlers.common import answer_submission, requester
-from engines.analysis import AnalysisError
+from bot.texts import Texts
+from engines.analysis import AnalysisError, Features
+from engines.recommend import Reason, ReasonValue
 from scheduler.intake import IntakeError
 from scheduler.listening import DownloadFailed, Heard, ListenError, Mode, TooBig
 from scheduler.studio import Requester
 
-_MODES: dict[str, Mode] = {"m": "match", "s": "same"}
+_MODES: dict[str, Mode] = {"m": "match", "s": "same", "r": "reference"}
 
 
 def _attachment(message: Message) -> tuple[str, int | None]:
@@ -37,7 +39,7 @@ async def listen_message(update: Update, context: BotContext) -> None:
         await _say(context, who, language, exc.key, **getattr(exc, "values", {}))
         return
     left = await context.services.listening.left_today(who)
-    caption, buttons = _caption(context, language, heard, left), _buttons(context, language, heard.run_id)
+    caption, buttons = _caption(context, language, heard, left), _buttons(context, language, heard)
     await context.bot.send_photo(who.chat_id, heard.picture, caption, parse_mode=ParseMode.HTML, reply_markup=buttons)
 
 
@@ -52,7 +54,8 @@ async def _download(context: BotContext, file_id: str) -> bytes:
 
 
 async def listen_button(update: Update, context: BotContext) -> None:
-    """Composes from a stored analysis: "Compose to match" or "Same tempo & key" (costs like any track)."""
+    """Composes from a stored analysis: "Compose to match", "Same tempo & key" or "Use as reference" (costs like any
+    track)."""
     query = update.callback_query
     assert query is not None and query.data is not None
     _, mode, raw = query.data.split(":")
@@ -72,40 +75,100 @@ async def _say(context: BotContext, who: Requester, language: str, key: str, **v
     await context.bot.send_message(who.chat_id, context.services.texts.get(language, key, **values))
 
 
-def _buttons(context: BotContext, language: str, run_id: int) -> InlineKeyboardMarkup:
-    texts = context.services.texts
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(texts.get(language, "button.listen_match"), callback_data=f"ls:m:{run_id}")],
-            [InlineKeyboardButton(texts.get(language, "button.listen_same"), callback_data=f"ls:s:{run_id}")],
-        ]
-    )
+def _buttons(context: BotContext, language: str, heard: Heard) -> InlineKeyboardMarkup:
+    texts, run_id = context.services.texts, heard.run_id
+    rows = [
+        [InlineKeyboardButton(texts.get(language, "button.listen_match"), callback_data=f"ls:m:{run_id}")],
+        [InlineKeyboardButton(texts.get(language, "button.listen_same"), callback_data=f"ls:s:{run_id}")],
+    ]
+    if heard.can_reference:  # an offered model follows a clip's melody, and the clip is kept for it
+        rows.append(
+            [InlineKeyboardButton(texts.get(language, "button.listen_reference"), callback_data=f"ls:r:{run_id}")]
+        )
+    return InlineKeyboardMarkup(rows)
 
 
 def _caption(context: BotContext, language: str, heard: Heard, left: int) -> str:
     f, r = heard.features, heard.recommendation
     limit = context.services.listening.daily_limit if context.services.listening else 0
-    return context.services.texts.get(
+    texts = context.services.texts
+
+    def label(name: str, value: ReasonValue) -> str:
+        return html.escape(render_value(texts, language, name, value))
+
+    def why(choice: str) -> str:
+        reason = r.reasons.get(choice)
+        return "" if reason is None else html.escape(render_reason(texts, language, reason))
+
+    return texts.get(
         language,
         "listen.heard",
-        description=html.escape(f.description),
+        description=html.escape(describe(texts, language, f)),
         bpm=f"{f.bpm:.0f}",
-        key=f.key,
+        key=label("key", f.key),
         lufs=f"{f.lufs:.1f}",
-        energy=f.energy,
-        shape=f.energy_shape,
-        brightness=f.brightness,
+        energy=label("energy", f.energy),
+        shape=label("shape", f.energy_shape),
+        brightness=label("brightness", f.brightness),
         centroid=f"{f.brightness_hz:.0f}",
-        genre=r.genre,
-        why_genre=html.escape(r.reasons["genre"]),
-        mood=r.mood,
-        why_mood=html.escape(r.reasons["mood"]),
-        intensity=r.intensity,
-        why_intensity=html.escape(r.reasons["intensity"]),
+        genre=label("genre", r.genre),
+        why_genre=why("genre"),
+        mood=label("mood", r.mood),
+        why_mood=why("mood"),
+        intensity=label("energy", r.intensity),
+        why_intensity=why("intensity"),
         rec_bpm=f"{r.bpm:g}",
-        why_tempo=html.escape(r.reasons["tempo"]),
+        why_tempo=why("tempo"),
         length=f"{r.duration:g}",
-        why_length=html.escape(r.reasons["length"]),
+        why_length=why("length"),
         left=left,
         limit=limit,
     )
+
+
+#: Reason values that hold a label code, and the catalog prefix of their labels.
+_LABELS = {
+    "genre": "listen.genre.",
+    "mood": "listen.mood.",
+    "energy": "listen.level.",
+    "brightness": "listen.brightness.",
+    "shape": "listen.shape.",
+    "mode": "listen.mode.",
+    "feel": "listen.feel.",
+}
+
+
+def label_key(name: str, code: str) -> str:
+    """The catalog key of label ``code`` of kind ``name`` (``genre``, ``mood``, ``energy``…)."""
+    return _LABELS[name] + code.replace(" ", "_")
+
+
+def render_value(texts: Texts, language: str, name: str, value: ReasonValue) -> str:
+    """One value of a reason (or a feature) as a person reads it: labels translated, numbers without a trailing .0."""
+    if name == "key" and isinstance(value, str) and " " in value:
+        note, mode = value.split(" ", 1)
+        return texts.get(language, "listen.key", note=note, mode=texts.get(language, label_key("mode", mode)))
+    if name in _LABELS and isinstance(value, str):
+        return texts.get(language, label_key(name, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def render_reason(texts: Texts, language: str, reason: Reason) -> str:
+    """A recommendation's reason in ``language`` (its code names the sentence, its values fill it in)."""
+    values = {name: render_value(texts, language, name, value) for name, value in reason.values.items()}
+    return texts.get(language, f"listen.reason.{reason.code}", **values)
+
+
+def describe(texts: Texts, language: str, features: Features) -> str:
+    """The one-line summary ("≈124 BPM, A minor, energetic, bright") in ``language``."""
+    line = texts.get(
+        language,
+        "listen.description",
+        bpm=f"{features.bpm:.0f}",
+        key=render_value(texts, language, "key", features.key),
+        feel=render_value(texts, language, "feel", features.energy),
+        brightness=render_value(texts, language, "brightness", features.brightness),
+    )
+    if features.energy_shape != "steady":
+        line += ", " + render_value(texts, language, "shape", features.energy_shape)
+    return line

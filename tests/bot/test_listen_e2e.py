@@ -164,3 +164,14 @@ async def test_a_clip_sent_as_a_generic_document_is_recognised_by_its_extension(
     details = {"file_name": "beat.MP3", "mime_type": "application/octet-stream"}
     message = await analysed(live_bot, ADA, "document", clip, **details)
     assert "A minor" in message.content
+
+
+async def test_a_german_speaker_reads_the_reasons_and_labels_in_german(live_bot: LiveBot) -> None:
+    assert live_bot.standin.world.users[BOB].get("language_code") == "de"
+    message = await analysed(
+        live_bot, BOB, "audio", await synth_mp3(124.0, "A minor"), file_name="idee.mp3", duration=8
+    )
+    assert "A-Moll" in message.content and "liegen im Bereich von" in message.content, message.content
+    assert "die üblichen 30 s" in message.content and "LUFS und" in message.content, message.content
+    for english in ("sits in", "range (", "the clip's own tempo", "a standard", "strong onsets", " minor"):
+        assert english not in message.content, (english, message.content)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from engines.analysis import Features
-from engines.recommend import Recommendation, playable_bpm, recommend
+from engines.recommend import GENRES, MOODS, REASONS, Reason, Recommendation, playable_bpm, recommend
 
 CLIP = Features(
     duration=42.4,
@@ -31,7 +31,11 @@ def test_a_124_bpm_minor_clip_gets_dark_house_at_its_tempo_key_and_length_with_a
     assert (advice.genre, advice.mood, advice.intensity) == ("house", "dark", "high")
     assert (advice.bpm, advice.key, advice.duration, advice.fade_out) == (124.0, "A minor", 42.0, False)
     assert set(advice.reasons) == {"genre", "mood", "intensity", "tempo", "length"}
-    assert all(reason and "\n" not in reason for reason in advice.reasons.values())
+    assert advice.reasons["genre"] == Reason(
+        "genre.range", {"bpm": 124.0, "genre": "house", "low": 118.0, "high": 135.0}
+    )
+    assert advice.reasons["mood"] == Reason("mood.minor", {"key": "A minor", "brightness": "warm"})
+    assert advice.reasons["length"] == Reason("length.clip", {"seconds": 42.0})
     assert advice.prompt == "dark house, high intensity"
     assert Recommendation.from_dict(advice.as_dict()) == advice
 
@@ -53,3 +57,36 @@ def test_tempo_picks_the_genre_and_low_energy_calms_the_mood() -> None:
 
 def test_tempos_outside_what_engines_take_move_by_octaves() -> None:
     assert playable_bpm(236.0) == 118.0 and playable_bpm(35.0) == 70.0 and playable_bpm(128.0) == 128.0
+
+
+def test_reasons_are_codes_with_values_no_sentences_so_the_chat_can_translate_them() -> None:
+    variants = [
+        CLIP,
+        replace(CLIP, bpm=172.0),
+        replace(CLIP, bpm=124.0, brightness="dark"),
+        replace(CLIP, bpm=70.0, energy="low", key="C major"),
+        replace(CLIP, bpm=88.0, energy="low", brightness="dark"),
+        replace(CLIP, energy_shape="rising"),
+        replace(CLIP, key="C major", energy="medium"),
+        replace(CLIP, bpm=236.0),
+        replace(CLIP, has_video=True, duration=17.36),
+        replace(CLIP, duration=6.0),
+    ]
+    seen: set[str] = set()
+    for features in variants:
+        advice = recommend(features)
+        assert advice.genre in GENRES and advice.mood in MOODS
+        for reason in advice.reasons.values():
+            assert reason.code in REASONS, reason
+            assert tuple(reason.values) == REASONS[reason.code], reason
+            assert all(isinstance(v, float) or v in (*GENRES, "minor", "major", "low", "medium", "high",
+                                                      "dark", "warm", "bright") or v.endswith(("major", "minor"))
+                       for v in reason.values.values()), reason  # fmt: skip
+            seen.add(reason.code)
+        assert Recommendation.from_dict(advice.as_dict()) == advice
+    assert seen == set(REASONS), f"never produced: {set(REASONS) - seen}"
+
+
+def test_an_analysis_stored_with_sentence_reasons_still_composes() -> None:
+    stored = {**recommend(CLIP).as_dict(), "reasons": {"genre": "124 BPM sits in house's range (118–135)"}}
+    assert Recommendation.from_dict(stored).reasons == {} and Recommendation.from_dict(stored).bpm == 124.0

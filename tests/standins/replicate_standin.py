@@ -20,7 +20,10 @@ renamed or mistyped input in the engine fails a test instead of a production cal
 Replicate's real limits that the stand-in enforces: a ``data:`` URI input over 256 kB is refused (422), as
 Replicate's OpenAPI tells callers to send files over 256 kB as HTTP URLs (``PredictionRequestInput``: "Use an HTTP
 URL when you have a large file > 256kb"), e.g. through the files API; and a prediction whose deadline passed before
-it ran ends ``aborted`` (a status replicate 1.0.7's pydantic ``Prediction`` model does not accept).
+it ran ends ``aborted`` (a status replicate 1.0.7's pydantic ``Prediction`` model does not accept). Inputs with
+``choices`` in the model's cog schema take only those values (422 otherwise), and MusicGen's predictions fail the
+way its ``predict.py`` fails them (``_musicgen_checks``: a melody reference on a model without melody input, a
+continuation without audio, an ``input_audio`` that is not audio).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import math
 import re
 import socket
 import wave
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Self
@@ -68,6 +71,38 @@ class ModelSchema:
     output_is_list: bool = False  # the output schema is an array of file URIs (one per ``batch_size`` item)
     ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # name → (minimum, maximum)
     text_output: bool = False  # an LLM: the output is a list of string tokens (Scenario.text, split up)
+    # name → the values cog's ``Input(choices=[...])`` allows (anything else is refused with 422 before it runs)
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The checks the model's own ``predict()`` makes before it generates: given the inputs and the bytes of
+    # ``input_audio`` (None when absent or unreadable here), the error the prediction fails with, or None.
+    predict_checks: Callable[[Mapping[str, Any], bytes | None], str | None] | None = None
+
+
+#: replicate/cog-musicgen ``predict.py`` (github, commit 647e795), ``Predictor.predict``: with ``input_audio`` and
+#: ``continuation`` False the output "will mimic the audio file's melody" (``generate_with_chroma``), which only
+#: the melody models can do; these are the errors it raises (a ValueError fails the prediction).
+MUSICGEN_NO_PROMPT_ERROR = "ValueError: Must provide either prompt or input_audio"
+MUSICGEN_NO_MELODY_ERROR = (
+    "ValueError: `stereo-large` and `large` model does not support melody input. Set "
+    "`model_version='stereo-melody-large'` or `model_version='melody-large'` to condition on audio input."
+)
+#: What ``torchaudio.load`` says when ``input_audio`` is not audio it can open.
+UNREADABLE_AUDIO_ERROR = "RuntimeError: Failed to open the input (Invalid data found when processing input)."
+
+
+def _musicgen_checks(inputs: Mapping[str, Any], audio: bytes | None) -> str | None:
+    """The checks of cog-musicgen's ``predict()`` before it generates (see MUSICGEN_NO_MELODY_ERROR)."""
+    model_version = inputs.get("model_version", "stereo-melody-large")
+    has_audio = bool(inputs.get("input_audio"))
+    if inputs.get("prompt") is None and not has_audio:
+        return MUSICGEN_NO_PROMPT_ERROR
+    if inputs.get("continuation") and not has_audio:
+        return INVALID_INPUT_ERROR
+    if model_version in ("stereo-large", "large") and has_audio and not inputs.get("continuation"):
+        return MUSICGEN_NO_MELODY_ERROR
+    if has_audio and (audio is None or audio[:4] != b"RIFF" or audio[8:12] != b"WAVE"):
+        return UNREADABLE_AUDIO_ERROR  # every input_audio we send is a WAV
+    return None
 
 
 MODELS: tuple[ModelSchema, ...] = (
@@ -93,6 +128,12 @@ MODELS: tuple[ModelSchema, ...] = (
         },
         duration_input="duration",
         sample_rate=32_000,
+        choices={
+            "model_version": ("stereo-melody-large", "stereo-large", "melody-large", "large"),
+            "normalization_strategy": ("loudness", "clip", "peak", "rms"),
+            "output_format": ("wav", "mp3"),
+        },
+        predict_checks=_musicgen_checks,
     ),
     ModelSchema(
         owner_name="lucataco/ace-step",
@@ -226,6 +267,7 @@ class _Prediction:
     failed_polls: int = 0
     output: Any = None
     error: str | None = None
+    fails_with: str | None = None  # the model's own predict() refuses these inputs (ModelSchema.predict_checks)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     completed_at: str | None = None
 
@@ -259,6 +301,7 @@ class ReplicateStandIn:
         self.files: dict[str, bytes] = {}
         self.uploads: dict[str, bytes] = {}  # files API: id → content
         self.deleted_uploads: list[str] = []
+        self.uploaded: dict[str, bytes] = {}  # every upload ever made, kept after its deletion (for assertions)
         self._scenarios: dict[str | None, Scenario] = {None: Scenario()}
         self._create_failures_left: dict[str | None, int] = {}
         self._predictions: dict[str, _Prediction] = {}
@@ -402,6 +445,8 @@ class ReplicateStandIn:
                 invalid_fields=[{"type": "invalid", "field": f"input.{n}", "description": w} for n, w in problems],
             )
         prediction = _Prediction(id=f"standin{next(self._ids):04d}", schema=schema, input=inputs, scenario=scenario)
+        if schema.predict_checks is not None:
+            prediction.fails_with = schema.predict_checks(inputs, self._audio_of(inputs.get("input_audio")))
         self._predictions[prediction.id] = prediction
         if scenario.create_delay_s:
             await asyncio.sleep(scenario.create_delay_s)
@@ -456,6 +501,7 @@ class ReplicateStandIn:
         data = content.file.read()
         file_id = f"file{next(self._ids):04d}"
         self.uploads[file_id] = data
+        self.uploaded[file_id] = data
         url = f"{self.base_url}/v1/files/{file_id}"
         now = datetime.now(UTC)
         body = {
@@ -505,6 +551,17 @@ class ReplicateStandIn:
     def _upload_of(self, url: str) -> bytes | None:
         return self.uploads.get(url.rstrip("/").rsplit("/", 1)[-1])
 
+    def _audio_of(self, uri: Any) -> bytes | None:
+        """The bytes an ``input_audio`` value points at (a data URI or an upload), None when there are none."""
+        if not isinstance(uri, str):
+            return None
+        if uri.startswith("data:"):
+            try:
+                return base64.b64decode(uri.split(",", 1)[1])
+            except (ValueError, IndexError):
+                return None
+        return self._upload_of(uri)
+
     async def _file(self, request: web.Request) -> web.Response:
         await self._record(request)
         data = self.files.get(request.match_info["name"])
@@ -520,7 +577,9 @@ class ReplicateStandIn:
             prediction.status = "processing"
             return
         prediction.completed_at = datetime.now(UTC).isoformat()
-        if scenario.outcome == "failed":
+        if prediction.fails_with is not None:
+            prediction.status, prediction.error = "failed", prediction.fails_with
+        elif scenario.outcome == "failed":
             prediction.status, prediction.error = "failed", scenario.error
         elif scenario.outcome in ("canceled", "aborted"):
             prediction.status = scenario.outcome
@@ -593,6 +652,8 @@ def _validate(schema: ModelSchema, inputs: Mapping[str, Any]) -> list[tuple[str,
         elif (isinstance(value, bool) and bool not in accepted) or not isinstance(value, accepted):
             expected = "/".join(t.__name__ for t in accepted)
             problems.append((name, f"Invalid type. Expected: {expected}, given: {type(value).__name__}"))
+        elif name in schema.choices and value not in schema.choices[name]:
+            problems.append((name, f"{name} must be one of the following: {', '.join(schema.choices[name])}"))
         elif name in schema.ranges and isinstance(value, int | float) and not _within(value, schema.ranges[name]):
             low, high = schema.ranges[name]
             problems.append((name, f"Must be between {low:g} and {high:g}, given: {value}"))
