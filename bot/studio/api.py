@@ -145,7 +145,6 @@ class StudioApi:
             except ApiError as exc:
                 answer = self._problem(exc, language)
             answer.headers.setdefault("Cache-Control", "no-store")
-            answer.headers.setdefault("X-Content-Type-Options", "nosniff")
             return answer
 
         return handle
