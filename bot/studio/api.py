@@ -27,6 +27,7 @@ from bot.studio.auth import Authenticator, Caller
 from bot.studio.errors import ApiError, rate_limited
 from bot.studio.limits import RateLimiter
 from bot.studio.models import (
+    Engines,
     InvoiceLink,
     InvoiceRequest,
     Library,
@@ -40,6 +41,7 @@ from bot.studio.models import (
     Track,
     TrackRequest,
 )
+from bot.studio.offers import EngineRoutes
 from bot.studio.openapi import openapi_document
 from bot.studio.tracks import BASE, PAGE_MAX, TrackRoutes
 from bot.studio.web import COOKIE, COOKIE_MAX_AGE, WebVisitors
@@ -77,7 +79,8 @@ class StudioApi:
         )
         self.auth = Authenticator(services, bot_token=bot_token, web_visitors=web_visitors)
         self._secure_cookie = (settings.public_base_url or "").startswith("https://")
-        tracks, account = TrackRoutes(services), AccountRoutes(services, bot=bot, web_visitors=web_visitors)
+        offers = EngineRoutes(services)
+        tracks, account = TrackRoutes(services, offers), AccountRoutes(services, bot=bot, web_visitors=web_visitors)
         self.endpoints = (
             Endpoint("GET", "/me", "Who you are, your balance and free tracks left today", account.me, Me),
             Endpoint("POST", "/tracks", "Compose a track (spends a free track or a credit)", tracks.compose, Queued,
@@ -100,6 +103,8 @@ class StudioApi:
                      InvoiceLink, status=201, body=InvoiceRequest),
             Endpoint("POST", "/link", "Join this web session to a Telegram account with a /link code", account.link,
                      LinkResult, body=LinkRequest),
+            Endpoint("GET", "/engines", "The engines/models on offer: price, licence, capabilities", offers.engines,
+                     Engines),
             Endpoint("GET", "/packs", "The credit packs on sale", account.packs, Packs),
             Endpoint("POST", "/invoices", "A Telegram Stars invoice link for a pack (Mini App users)",
                      account.invoice, InvoiceLink, status=201, body=InvoiceRequest),

@@ -16,6 +16,7 @@ from bot.services import Services
 from bot.studio.auth import Caller
 from bot.studio.errors import ApiError, file_answer, invalid, read_body
 from bot.studio.models import Library, Queued, Shared, Track, TrackRequest
+from bot.studio.offers import EngineRoutes
 from scheduler.intake import IntakeError
 from scheduler.studio import Gone, StudioError
 from storage import Job
@@ -32,20 +33,24 @@ def not_found(key: str = "api.not_found") -> ApiError:
 class TrackRoutes:
     """Handlers of ``/tracks`` and ``/tracks/{id}/…``."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, services: Services, offers: EngineRoutes) -> None:
+        self.services, self._offers = services, offers
 
     async def compose(self, request: web.Request, caller: Caller) -> web.StreamResponse:
         """Queue the track the body asks for: 202 with its id, else why not (422, 402, 409, 403)."""
         wanted = await read_body(request, TrackRequest)
+        engine = await self._offers.engine_for(caller, wanted.engine)
         try:
-            submission = await self.services.studio.compose(caller.who, as_text(wanted))
+            submission = await self.services.studio.compose(caller.who, as_text(wanted), engine=engine)
         except IntakeError as exc:
             raise invalid(self.services.texts.get(caller.language, exc.key, **exc.values)) from None
-        decision = submission.admission.decision
+        admission = submission.admission
+        decision = admission.decision
         if submission.job is None:
             if decision is Decision.BLOCK_QUOTA:
-                raise ApiError(402, "quota", "api.quota", quota=submission.admission.balance.free_quota)
+                raise ApiError(402, "quota", "api.quota", quota=admission.balance.free_quota)
+            if decision is Decision.BLOCK_PAID_ONLY:  # a model costing more than 1: bought credits only, as in chat
+                raise ApiError(402, "paid_only", "quota.paid_only", cost=admission.cost, paid=admission.balance.paid)
             if decision is Decision.BLOCK_BUSY:
                 raise ApiError(409, "busy", "api.busy")
             raise ApiError(403, "banned", "error.banned")
@@ -162,6 +167,7 @@ def track_model(job: Job) -> Track:
         key=job.music_key,
         seed=job.seed,
         audio_url=f"{BASE}/tracks/{job.id}/audio" if job.status == "delivered" else None,
+        engine=str(job.params["model"]).rsplit("/", 1)[-1] if job.params.get("model") else job.engine,
     )
 
 
