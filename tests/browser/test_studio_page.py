@@ -226,3 +226,36 @@ async def test_the_sandbox_menu_button_opens_the_studio_for_the_selected_person(
     assert [m for m in sandbox_bot.standin.transcript(1002) if m.from_bot and m.kind == "audio"]
     await page.get_by_role("button", name="Close the studio").click()
     await expect(page.locator("#studio-panel")).to_be_hidden()
+
+
+async def test_in_the_sandbox_panel_buying_with_stars_runs_the_stand_ins_payment_and_the_page_hears_the_outcome(
+    browser: BrowserContext, sandbox_bot: Runtime
+) -> None:
+    """The panel plays Telegram's client for the Mini App (web_app_open_invoice → a payment sheet → invoice_closed
+    with paid/cancelled), offline, with the studio's own WebApp shim."""
+    assert sandbox_bot.standin is not None
+    page = browser.pages[0] if browser.pages else await browser.new_page()
+    await page.route(TELEGRAM_JS, lambda route: route.abort())  # offline: the studio's own shim is the WebApp
+    await page.goto(sandbox_bot.http.url + "/")
+    await page.locator("#user-select").select_option("1002")
+    await page.get_by_role("button", name="Studio").click()
+    studio = page.frame_locator("#studio-frame")
+    await expect(studio.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
+    pack = studio.locator("#packs button").first
+    credits = int((await pack.inner_text()).split(" credits")[0])
+    sheet = page.get_by_role("dialog", name="Pay with Telegram Stars")
+
+    await pack.click()
+    await expect(sheet).to_contain_text("⭐")
+    await sheet.get_by_role("button", name="Cancel").click()
+    await expect(studio.locator("#progress")).to_contain_text("Payment cancelled")
+    await expect(sheet).to_have_count(0)
+    assert not sandbox_bot.standin.commerce.charges, "a cancelled payment charges nothing"
+
+    await pack.click()
+    await sheet.get_by_role("button", name="Pay", exact=False).first.click()
+    await expect(studio.locator("#progress")).to_contain_text(f"{credits} credits added")
+    await expect(studio.locator("#balance")).to_have_text(f"4 of 4 free today · {credits} credits")
+    (charge,) = sandbox_bot.standin.commerce.charges.values()
+    assert charge.user_id == 1002
+    await expect(page.locator("#studio-panel")).to_be_visible()
