@@ -259,3 +259,32 @@ async def test_in_the_sandbox_panel_buying_with_stars_runs_the_stand_ins_payment
     (charge,) = sandbox_bot.standin.commerce.charges.values()
     assert charge.user_id == 1002
     await expect(page.locator("#studio-panel")).to_be_visible()
+
+
+async def test_the_advanced_form_offers_the_engines_with_price_licence_and_capabilities(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    offer = {"engines": "mock,synth", "model_costs": "synth=3", "takes_per_prompt": "mock=1"}
+    async with sandbox_with(tmp_path, **offer) as runtime:
+        page = await open_studio(browser, runtime)
+        await expect(page.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
+        await page.get_by_role("button", name="Advanced").click()
+        engine = page.get_by_label("Engine")
+        await expect(engine.locator("option")).to_have_text(["mock — 1 credit", "synth — 3 credits (bought only)"])
+        await expect(engine).to_have_value("mock")
+        await engine.select_option("synth")
+        info = page.locator("#engine-info")
+        await expect(info).to_contain_text("CC0 1.0")
+        await expect(info).to_contain_text("commercial use allowed")
+        await expect(info).to_contain_text("up to 300 s")
+        await expect(info).to_contain_text("stems")
+        await page.locator("#prompt").fill("dreamy synthwave")
+        await page.locator("#duration").fill("5")
+        await page.locator("#advanced").get_by_role("button", name="Compose").click()
+        await expect(page.locator("#error")).to_contain_text("costs 3 credits")
+        await expect(page.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
+
+        await engine.select_option("mock")
+        await page.locator("#advanced").get_by_role("button", name="Compose").click()
+        await expect(page.locator("#progress")).to_contain_text("Done", timeout=30_000)
+        await expect(page.locator("#balance")).to_have_text("3 of 4 free today · 0 credits")

@@ -105,6 +105,34 @@
     $("balance").textContent = me.free_left + " of " + me.free_quota + " free today · " + me.paid_credits + " credits";
   }
 
+  let engines = []; // GET /engines: the offer, the default first
+
+  function engineLabel(offer) {
+    return offer.key + " — " + offer.cost + (offer.cost === 1 ? " credit" : " credits (bought only)");
+  }
+
+  function describeEngine() {
+    const offer = engines.find((e) => e.key === $("engine").value);
+    if (!offer) return;
+    const caps = offer.capabilities;
+    const can = [caps.can_loop && "loops", caps.stems && "stems", caps.vocals && "vocals",
+      caps.can_continue && "continues tracks"].filter(Boolean);
+    $("engine-info").textContent = offer.description + " · " + offer.license.name + " ("
+      + (offer.license.commercial_use ? "commercial use allowed" : "non-commercial use only") + ") · up to "
+      + caps.max_duration + " s" + (can.length ? " · " + can.join(", ") : "")
+      + (offer.takes > 1 ? " · " + offer.takes + " takes a prompt" : "");
+    $("duration").max = String(caps.max_duration);
+    $("loop").disabled = !caps.can_loop;
+  }
+
+  async function loadEngines() {
+    const offer = await call("GET", "/engines");
+    engines = offer.engines;
+    const select = $("engine");
+    select.replaceChildren(...engines.map((e) => new Option(engineLabel(e), e.key, false, e.key === offer.chosen)));
+    describeEngine();
+  }
+
   function setMode(advanced) {
     $("mode-guided").setAttribute("aria-pressed", String(!advanced));
     $("mode-advanced").setAttribute("aria-pressed", String(advanced));
@@ -373,14 +401,16 @@
       if (duration !== null) request.duration = duration;
       if (seed !== null) request.seed = seed;
       if ($("key").value.trim()) request.key = $("key").value.trim();
+      if ($("engine").value) request.engine = $("engine").value;
       compose(request);
     });
     $("search").addEventListener("submit", (event) => { event.preventDefault(); loadLibrary().catch((e) => showError(e.message)); });
     $("q").addEventListener("input", () => loadLibrary().catch(() => {}));
     $("link-form").addEventListener("submit", link);
+    $("engine").addEventListener("change", describeEngine);
     refreshBalance().then(() => {
       $("web-note").hidden = !(me.kind === "web" && me.user_id < 0);
-      return Promise.all([loadLibrary(), loadPacks()]);
+      return Promise.all([loadLibrary(), loadPacks(), loadEngines()]);
     }).catch((error) => {
       if (error.status === 401 && !initData) { // the public web studio is off (WEB_STUDIO=false)
         $("signin").hidden = false;
