@@ -133,7 +133,9 @@ async def test_keyboard_only_compose_in_advanced_mode_with_a_clear_error(
     await page.locator("#prompt").press("Tab")
     await page.keyboard.press("Shift+Tab")
     await page.locator("#loop").focus()
-    await page.keyboard.press("Tab")
+    await page.keyboard.press("Tab")  # the engine
+    await expect(page.locator("#engine")).to_be_focused()
+    await page.keyboard.press("Tab")  # Compose
     await page.keyboard.press("Enter")
     await expect(page.locator("#error")).to_contain_text("Add a few words describing the music")
     await expect(page.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
