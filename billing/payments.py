@@ -5,7 +5,8 @@ are written in one transaction, so a repeated ``successful_payment`` or a replay
 A Stripe event id is recorded in that same transaction, never before it: if crediting fails, nothing is recorded
 and Stripe's retry credits. A refund (an admin's ``/refund``, Telegram's ``refunded_payment``, or Stripe's
 ``charge.refunded`` / ``charge.dispute.created``) takes back the pack's credits that are still unspent, the ones
-running jobs hold included (never driving the balance below zero), and says how many were already spent.
+running jobs hold included (never driving the balance below zero), and says how many were already spent. A web
+session's credits that ``/link`` moved to a Telegram account are taken back from that account.
 
 Errors::
 
@@ -30,6 +31,7 @@ from billing.packs import CreditPack
 from billing.stripe_checkout import CURRENCY as USD
 from billing.stripe_checkout import StripeCheckout, StripeEvent, StripeSession
 from storage import Database, LedgerEntry, LedgerRepository, Payment, PaymentRepository, Provider
+from storage.web_sessions import linked_fingerprint
 
 log = logging.getLogger(__name__)
 STARS = "XTR"
@@ -350,27 +352,37 @@ class Payments:
         Unspent means the paid balance plus the credits that running or queued jobs hold: the balance is debited
         now (never below zero) and each held credit is claimed with a ``refund-hold`` row on its job, so that when
         the job releases the credit it is taken back in the same transaction (``Credits.settle``) instead of
-        returning to the buyer; a job that delivers has spent its credit and keeps it.
+        returning to the buyer; a job that delivers has spent its credit and keeps it. When ``/link`` moved the
+        buyer's (a web session's) credits to a Telegram account, that account's balance and jobs count as well.
         """
         current = await self.records.find_in(conn, payment.id) or payment
         if current.status == "refunded":
             return Refunded(current, 0, 0, already_refunded=True)
-        balance = await self._ledger.paid_balance_in(conn, payment.fingerprint)
-        debit = max(0, min(payment.credits, balance))
-        held = await self._ledger.held_paid_jobs(conn, payment.fingerprint)
-        claimed = held[: payment.credits - debit]
-        taken = debit + len(claimed)
+        # A web session's credits may have moved to a Telegram account with /link: take them back from there too.
+        moved_to = await linked_fingerprint(conn, payment.fingerprint)
+        holders = [payment.fingerprint] + ([moved_to] if moved_to is not None else [])
+        debits: list[tuple[str, int]] = []
+        remaining = payment.credits
+        for holder in holders:
+            debit = max(0, min(remaining, await self._ledger.paid_balance_in(conn, holder)))
+            if debit:
+                debits.append((holder, debit))
+                remaining -= debit
+        held = [(holder, job) for holder in holders for job in await self._ledger.held_paid_jobs(conn, holder)]
+        claimed = held[:remaining]
+        taken = payment.credits - remaining + len(claimed)
         await self.records.mark_refunded(conn, payment.id, taken, now)
         note = f"{payment.credits - taken} of {payment.credits} credits were already spent"
-        if debit:
+        for holder, debit in debits:  # one row per holder: the ledger's (kind, reference) is unique
+            where = reference if holder == payment.fingerprint else f"{reference}:linked"
             await self._ledger.append(
-                conn, LedgerEntry(payment.fingerprint, "paid", "refund", -debit, now, reference=reference, note=note)
+                conn, LedgerEntry(holder, "paid", "refund", -debit, now, reference=where, note=note)
             )
-        for job_id in claimed:
+        for holder, job_id in claimed:
             await self._ledger.append(
                 conn,
                 LedgerEntry(
-                    payment.fingerprint,
+                    holder,
                     "paid",
                     "refund-hold",
                     0,

@@ -44,6 +44,7 @@ from bot.settings import (
 )
 from bot.studio.api import StudioApi
 from bot.studio.delivery import WebAwareDelivery
+from bot.studio.headers import security_headers
 from bot.studio.page import StudioPage
 from bot.studio.telegram import mini_app_url, set_menu_button
 from bot.texts import Texts
@@ -318,6 +319,7 @@ async def running_bot(
         sandbox_token: str | None = None
         StudioApi(services, bot_token=token, bot=bot).mount(http.app)  # /api/v1 (the studio page and third parties)
         StudioPage().mount(http.app)  # /app/, the studio page (a Telegram Mini App)
+        http.app.middlewares.append(security_headers(settings.trusted_proxies))  # on every /app and /api/ answer
         if standin is not None:  # the browser chat page at http://HTTP_HOST:HTTP_PORT/, sandbox mode only
             from bot.sandbox.web import SandboxPage, sandbox_cast
 

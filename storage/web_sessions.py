@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiosqlite
+
 from storage.database import Database
 from storage.ledger import LedgerEntry, LedgerRepository
 
@@ -112,3 +114,17 @@ class WebSessionRepository:
                     entry = LedgerEntry(fingerprint, "paid", kind, amount, now, reference=reference, note=note)
                     await LedgerRepository.append(conn, entry)
             return Linked(int(code["telegram_id"]), moved)
+
+
+async def linked_fingerprint(conn: aiosqlite.Connection, fingerprint: str) -> str | None:
+    """Inside the caller's transaction: the ledger key ``/link`` moved this web session's paid credits to (the
+    Telegram account's), or None when they never moved."""
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT i.fingerprint FROM credit_ledger AS o JOIN credit_ledger AS i"
+            " ON i.reference = o.reference AND i.kind = 'link-in'"
+            " WHERE o.fingerprint = ? AND o.kind = 'link-out' ORDER BY i.id",
+            (fingerprint,),
+        )
+    )
+    return str(rows[0][0]) if rows else None

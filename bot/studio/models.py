@@ -21,6 +21,13 @@ class TrackRequest(BaseModel):
     duration: float | None = Field(default=None, gt=0, le=600, description="Length in seconds.")
     seed: int | None = Field(default=None, ge=0, lt=2**31, description="Same seed and prompt, same track.")
     loop: bool = Field(default=False, description="A seamless loop, where the engine can make one.")
+    engine: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_./:-]+$",
+        description="An engine/model key from GET /engines (default: your /engine choice in the chat, else the first"
+        " offered). A model costing more than 1 credit is paid from bought credits only.",
+    )
 
 
 class Me(BaseModel):
@@ -59,6 +66,7 @@ class Track(BaseModel):
     key: str | None = None
     seed: int | None = None
     audio_url: str | None = Field(default=None, description="The MP3, once delivered (add ?format=wav for WAV).")
+    engine: str | None = Field(default=None, description="The engine that makes it (see GET /engines)")
 
 
 class Library(BaseModel):
@@ -124,3 +132,47 @@ class Shared(BaseModel):
 
     shared: bool
     already: bool = Field(description="True when consent had been given before")
+
+
+class EngineLicense(BaseModel):
+    """The licence of a model's output."""
+
+    id: str = Field(description="SPDX-like id, e.g. CC-BY-NC-4.0")
+    name: str
+    url: str
+    commercial_use: bool
+
+
+class EngineCapabilities(BaseModel):
+    """What a model can do."""
+
+    max_duration: float = Field(description="Longest track, in seconds")
+    min_duration: float = Field(description="Shortest track, in seconds")
+    can_loop: bool
+    can_continue: bool
+    stems: bool
+    vocals: bool
+    commercial_use: bool
+
+
+class EngineOffer(BaseModel):
+    """One engine/model on offer, with its price."""
+
+    key: str = Field(description="What to send as TrackRequest.engine")
+    engine: str
+    model: str
+    description: str
+    cost: int = Field(description="Credits a prompt; above 1, paid from bought credits only")
+    takes: int = Field(description="Takes composed for one prompt (one charge)")
+    default: bool = Field(description="Used when nobody picked one")
+    license: EngineLicense
+    capabilities: EngineCapabilities
+
+
+class Engines(BaseModel):
+    """The engines/models on offer, the default first, and the caller's pick."""
+
+    engines: list[EngineOffer]
+    chosen: str = Field(
+        description="The key a request without an engine goes to: your /engine choice, else the default"
+    )

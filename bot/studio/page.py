@@ -1,5 +1,6 @@
-"""The studio page at ``/app/``: plain HTML, CSS and JS from ``bot/studio/static`` (no CDN, no build step), with
-security headers: a CSP without inline scripts whose ``frame-ancestors`` lets Telegram's web clients embed it."""
+"""The studio page at ``/app/``: plain HTML, CSS and JS from ``bot/studio/static`` (no CDN, no build step). Its
+security headers (a CSP without inline scripts that lets Telegram's web clients embed it) come from
+:mod:`bot.studio.headers`, like every other studio answer's."""
 
 from __future__ import annotations
 
@@ -9,30 +10,6 @@ from aiohttp import web
 
 #: Files the page is made of, and their types (anything else under /app/ is 404).
 FILES = {"index.html": "text/html", "studio.css": "text/css", "studio.js": "text/javascript"}
-
-#: Telegram's Mini App script comes from telegram.org (it is the bridge to the Telegram client, so it cannot be
-#: vendored); Telegram Web (web.telegram.org) shows Mini Apps in an iframe, so it may frame the page.
-CSP = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self' https://telegram.org",
-        "style-src 'self'",
-        "img-src 'self' blob: data:",
-        "media-src 'self' blob:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'self' https://web.telegram.org https://*.telegram.org",
-    )
-)
-HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
 
 
 class StudioPage:
@@ -57,10 +34,10 @@ class StudioPage:
     async def _file(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         if name not in self._files:
-            raise web.HTTPNotFound(headers=HEADERS)
+            raise web.HTTPNotFound()
         return self._answer(name)
 
     def _answer(self, name: str) -> web.Response:
-        answer = web.Response(body=self._files[name], content_type=FILES[name], charset="utf-8", headers=HEADERS)
+        answer = web.Response(body=self._files[name], content_type=FILES[name], charset="utf-8")
         answer.headers["Cache-Control"] = "no-cache"
         return answer

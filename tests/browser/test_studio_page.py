@@ -133,7 +133,9 @@ async def test_keyboard_only_compose_in_advanced_mode_with_a_clear_error(
     await page.locator("#prompt").press("Tab")
     await page.keyboard.press("Shift+Tab")
     await page.locator("#loop").focus()
-    await page.keyboard.press("Tab")
+    await page.keyboard.press("Tab")  # the engine
+    await expect(page.locator("#engine")).to_be_focused()
+    await page.keyboard.press("Tab")  # Compose
     await page.keyboard.press("Enter")
     await expect(page.locator("#error")).to_contain_text("Add a few words describing the music")
     await expect(page.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
@@ -226,3 +228,65 @@ async def test_the_sandbox_menu_button_opens_the_studio_for_the_selected_person(
     assert [m for m in sandbox_bot.standin.transcript(1002) if m.from_bot and m.kind == "audio"]
     await page.get_by_role("button", name="Close the studio").click()
     await expect(page.locator("#studio-panel")).to_be_hidden()
+
+
+async def test_in_the_sandbox_panel_buying_with_stars_runs_the_stand_ins_payment_and_the_page_hears_the_outcome(
+    browser: BrowserContext, sandbox_bot: Runtime
+) -> None:
+    """The panel plays Telegram's client for the Mini App (web_app_open_invoice → a payment sheet → invoice_closed
+    with paid/cancelled), offline, with the studio's own WebApp shim."""
+    assert sandbox_bot.standin is not None
+    page = browser.pages[0] if browser.pages else await browser.new_page()
+    await page.route(TELEGRAM_JS, lambda route: route.abort())  # offline: the studio's own shim is the WebApp
+    await page.goto(sandbox_bot.http.url + "/")
+    await page.locator("#user-select").select_option("1002")
+    await page.get_by_role("button", name="Studio").click()
+    studio = page.frame_locator("#studio-frame")
+    await expect(studio.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
+    pack = studio.locator("#packs button").first
+    credits = int((await pack.inner_text()).split(" credits")[0])
+    sheet = page.get_by_role("dialog", name="Pay with Telegram Stars")
+
+    await pack.click()
+    await expect(sheet).to_contain_text("⭐")
+    await sheet.get_by_role("button", name="Cancel").click()
+    await expect(studio.locator("#progress")).to_contain_text("Payment cancelled")
+    await expect(sheet).to_have_count(0)
+    assert not sandbox_bot.standin.commerce.charges, "a cancelled payment charges nothing"
+
+    await pack.click()
+    await sheet.get_by_role("button", name="Pay", exact=False).first.click()
+    await expect(studio.locator("#progress")).to_contain_text(f"{credits} credits added")
+    await expect(studio.locator("#balance")).to_have_text(f"4 of 4 free today · {credits} credits")
+    (charge,) = sandbox_bot.standin.commerce.charges.values()
+    assert charge.user_id == 1002
+    await expect(page.locator("#studio-panel")).to_be_visible()
+
+
+async def test_the_advanced_form_offers_the_engines_with_price_licence_and_capabilities(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    offer = {"engines": "mock,synth", "model_costs": "synth=3", "takes_per_prompt": "mock=1"}
+    async with sandbox_with(tmp_path, **offer) as runtime:
+        page = await open_studio(browser, runtime)
+        await expect(page.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
+        await page.get_by_role("button", name="Advanced").click()
+        engine = page.get_by_label("Engine")
+        await expect(engine.locator("option")).to_have_text(["mock — 1 credit", "synth — 3 credits (bought only)"])
+        await expect(engine).to_have_value("mock")
+        await engine.select_option("synth")
+        info = page.locator("#engine-info")
+        await expect(info).to_contain_text("CC0 1.0")
+        await expect(info).to_contain_text("commercial use allowed")
+        await expect(info).to_contain_text("up to 300 s")
+        await expect(info).to_contain_text("stems")
+        await page.locator("#prompt").fill("dreamy synthwave")
+        await page.locator("#duration").fill("5")
+        await page.locator("#advanced").get_by_role("button", name="Compose").click()
+        await expect(page.locator("#error")).to_contain_text("costs 3 credits")
+        await expect(page.locator("#balance")).to_have_text("4 of 4 free today · 0 credits")
+
+        await engine.select_option("mock")
+        await page.locator("#advanced").get_by_role("button", name="Compose").click()
+        await expect(page.locator("#progress")).to_contain_text("Done", timeout=30_000)
+        await expect(page.locator("#balance")).to_have_text("3 of 4 free today · 0 credits")

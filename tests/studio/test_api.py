@@ -245,7 +245,7 @@ async def test_the_openapi_document_is_generated_from_the_validating_models(
     assert set(document["paths"]) == {
         "/api/v1/me", "/api/v1/tracks", "/api/v1/tracks/{id}", "/api/v1/tracks/{id}/audio", "/api/v1/tracks/{id}/cover",
         "/api/v1/packs", "/api/v1/invoices", "/api/v1/checkout", "/api/v1/link", "/api/v1/tracks/{id}/stems",
-        "/api/v1/tracks/{id}/share",
+        "/api/v1/tracks/{id}/share", "/api/v1/engines",
     }  # fmt: skip
     assert set(document["paths"]["/api/v1/tracks"]) == {"get", "post"}
     request = document["components"]["schemas"]["TrackRequest"]

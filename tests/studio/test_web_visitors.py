@@ -43,6 +43,7 @@ class Visitor:
         self.session = session
 
         self.cookie: str | None = None  # sent by hand: over plain http a browser would not send a Secure cookie
+        self.cookie_session_id = 0  # the web session's id, once known
 
     def headers(self) -> dict[str, str]:
         return {"Cookie": f"{COOKIE}={self.cookie}"} if self.cookie else {}
@@ -203,3 +204,74 @@ class TestCardsAndLinking:
             "SELECT kind, amount FROM credit_ledger WHERE kind LIKE 'link-%' ORDER BY id"
         )
         assert [tuple(r) for r in rows] == [("link-out", -10), ("link-in", 10)]
+
+    async def test_a_stripe_refund_after_link_takes_the_credits_back_from_the_telegram_account_once(
+        self, live_bot: LiveBot, stripe_standin: StripeStandIn, browsers: Callable[..., aiohttp.ClientSession]
+    ) -> None:
+        services = live_bot.runtime.services
+        ada = services.fingerprint(ADA)
+        await services.studio.credits.add_paid(ada, 3, kind="grant", reference="own-credits")
+        visitor, session_id = await buy_ten_and_link_to_ada(live_bot, stripe_standin, browsers)
+        assert (await visitor.me())["paid_credits"] == 13
+
+        refund = stripe_standin.dashboard_refund(session_id, event_id="evt_refund_linked")
+        assert (await post_webhook(live_bot, visitor, refund))["result"] == "reversed"
+
+        assert (await visitor.me())["paid_credits"] == 3, "the 10 moved credits went back; Ada's own 3 stay"
+        assert (await services.studio.credits.balance(visitor_fingerprint(live_bot, visitor))).paid == 0
+        again = stripe_standin.charge_refunded_event(session_id, event_id="evt_refund_linked_again")
+        assert (await post_webhook(live_bot, visitor, again))["result"] == "duplicate", "once per refund id"
+        assert (await post_webhook(live_bot, visitor, refund))["result"] == "duplicate", "and once per event"
+        assert (await visitor.me())["paid_credits"] == 3
+
+    async def test_a_stripe_refund_after_link_never_takes_the_account_below_zero(
+        self, live_bot: LiveBot, stripe_standin: StripeStandIn, browsers: Callable[..., aiohttp.ClientSession]
+    ) -> None:
+        services = live_bot.runtime.services
+        visitor, session_id = await buy_ten_and_link_to_ada(live_bot, stripe_standin, browsers)
+        await services.studio.credits.add_paid(services.fingerprint(ADA), -8, kind="debit", reference="spent-8")
+        assert (await visitor.me())["paid_credits"] == 2
+
+        refund = stripe_standin.dashboard_refund(session_id, event_id="evt_refund_spent")
+        assert (await post_webhook(live_bot, visitor, refund))["result"] == "reversed"
+
+        assert (await visitor.me())["paid_credits"] == 0
+        payment = await services.payments.records.find_stripe(stripe_standin.sessions[session_id]["payment_intent"])
+        assert payment is not None and (payment.status, payment.refunded_credits) == ("refunded", 2)
+        rows = await services.db.fetchall(
+            "SELECT fingerprint, amount FROM credit_ledger WHERE kind = 'refund' ORDER BY id"
+        )
+        assert [tuple(r) for r in rows] == [(services.fingerprint(ADA), -2)]
+
+
+def visitor_fingerprint(live_bot: LiveBot, visitor: Visitor) -> str:
+    """The ledger key of the visitor's web session (where card credits land before /link)."""
+    return live_bot.runtime.services.fingerprint(-visitor.cookie_session_id)
+
+
+async def post_webhook(live_bot: LiveBot, visitor: Visitor, event: tuple[bytes, str]) -> dict[str, Any]:
+    body, signature = event
+    async with visitor.session.post(
+        live_bot.runtime.http.url + "/stripe/webhook", data=body, headers={"Stripe-Signature": signature}
+    ) as answer:
+        assert answer.status == 200
+        return dict(await answer.json())
+
+
+async def buy_ten_and_link_to_ada(
+    live_bot: LiveBot, stripe_standin: StripeStandIn, browsers: Callable[..., aiohttp.ClientSession]
+) -> tuple[Visitor, str]:
+    """A visitor buys the 10-credit pack by card (webhook credits the session), then /link joins it to Ada."""
+    visitor = Visitor(live_bot, browsers())
+    visitor.cookie_session_id = -(await visitor.me())["user_id"]
+    status, checkout = await visitor.post("/checkout", {"pack": "10"})
+    assert status == 201, checkout
+    session_id = str(next(s for s in stripe_standin.sessions.values() if s["url"] == checkout["url"])["id"])
+    completed = stripe_standin.completed_event(session_id, event_id=f"evt_paid_{session_id}")
+    assert (await post_webhook(live_bot, visitor, completed))["result"] == "credited"
+    told = await live_bot.ask(ADA, "/link", "link code")
+    code = re.search(r"code: ([A-Z0-9]{4}-[A-Z0-9]{4})", told.content)
+    assert code, told.content
+    status, linked = await visitor.post("/link", {"code": code[1]})
+    assert status == 200 and linked == {"telegram_id": ADA, "moved": 10}
+    return visitor, session_id

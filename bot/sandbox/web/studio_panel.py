@@ -3,6 +3,13 @@
 Telegram opens a Mini App at its URL with the launch parameters in the fragment (``#tgWebAppData=<initData>&…``,
 which Telegram's ``telegram-web-app.js`` reads); the sandbox does the same, signing ``initData`` with the sandbox
 bot's token exactly as Telegram does (:func:`bot.studio.initdata.sign_init_data`), so the studio's own check runs.
+
+The panel also plays Telegram's client for ``Telegram.WebApp.openInvoice``: the Mini App posts
+``web_app_open_invoice`` with the invoice link's slug, the client shows a payment form and answers
+``invoice_closed`` with ``paid``/``cancelled``/``failed``/``pending`` (Telegram's WebApp protocol, as in
+https://telegram.org/js/telegram-web-app.js and https://core.telegram.org/bots/webapps#initializing-mini-apps).
+``GET /sandbox/api/studio/invoice?slug=`` gives the form its terms (from the bot's ``createInvoiceLink``) and
+``POST /sandbox/api/studio/pay`` runs the stand-in's payment flow for the person (pre-checkout, then the receipt).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.sandbox.standin import TelegramStandIn
+from bot.sandbox.web.api import PAYMENT_WAIT_S
 from bot.sandbox.web.cast import Cast
 from bot.studio.initdata import sign_init_data
 
@@ -27,6 +35,8 @@ class StudioPanel:
     def mount(self, app: web.Application) -> None:
         """Add the route to ``app``."""
         app.router.add_get("/sandbox/api/studio", self.launch)
+        app.router.add_get("/sandbox/api/studio/invoice", self.invoice)
+        app.router.add_post("/sandbox/api/studio/pay", self.pay)
 
     async def launch(self, request: web.Request) -> web.Response:
         """The studio's launch URL for the person in ``?user=``; 400 for anyone not in the cast."""
@@ -43,3 +53,28 @@ class StudioPanel:
         init_data = sign_init_data(fields, self._standin.world.token)
         launch = urlencode({"tgWebAppData": init_data, "tgWebAppVersion": "8.0", "tgWebAppPlatform": "web"})
         return web.json_response({"url": f"/app/#{launch}"}, headers={"Cache-Control": "no-store"})
+
+    async def invoice(self, request: web.Request) -> web.Response:
+        """The terms of the invoice link ``?slug=`` for the payment form; 404 for a link the bot never made."""
+        terms = self._standin.commerce.links.get(request.query.get("slug", ""))
+        if terms is None:
+            return web.json_response({"error": "no such invoice link"}, status=404)
+        total = sum(int(price["amount"]) for price in terms["prices"])
+        summary = {"title": terms["title"], "description": terms["description"], "currency": terms["currency"]}
+        return web.json_response({**summary, "total_amount": total}, headers={"Cache-Control": "no-store"})
+
+    async def pay(self, request: web.Request) -> web.Response:
+        """``{user_id, slug}``: the person pays the invoice link; ``{"status": "paid"}`` or ``"failed"`` (and why)."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        user_id = body.get("user_id") if isinstance(body, dict) else None
+        slug = body.get("slug") if isinstance(body, dict) else None
+        if not isinstance(user_id, int) or self._cast.person(user_id) is None or not isinstance(slug, str):
+            return web.json_response({"error": "user_id (a person of the cast) and slug are required"}, status=400)
+        if slug not in self._standin.commerce.links:
+            return web.json_response({"status": "failed", "error_message": "no such invoice link"})
+        outcome = await self._standin.pay_invoice_link(user_id, f"https://t.me/${slug}", timeout=PAYMENT_WAIT_S)
+        status = "paid" if outcome.approved else "failed"
+        return web.json_response({"status": status, "error_message": outcome.error_message})

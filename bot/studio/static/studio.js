@@ -10,11 +10,51 @@
     }
   }
 
-  // Telegram's script sets Telegram.WebApp from the launch parameters in the URL fragment; where it could not load
-  // (the offline sandbox), read the same fragment: #tgWebAppData=<initData>&tgWebAppThemeParams=<JSON>.
+  // Where Telegram's script could not load (the offline sandbox), a small WebApp speaking the same protocol to the
+  // client that framed the page (telegram-web-app.js: JSON {eventType, eventData} messages with window.parent):
+  // openInvoice(url[, callback]) posts web_app_open_invoice {slug}; the client's invoice_closed {slug, status}
+  // calls the callback with paid/cancelled/failed/pending and fires the invoiceClosed event {url, status}
+  // (https://core.telegram.org/bots/webapps#initializing-mini-apps).
+  function shimWebApp(initData, themeParams) {
+    const handlers = {};
+    const invoices = {};
+    const post = (eventType, eventData) => {
+      if (window.parent !== window) window.parent.postMessage(JSON.stringify({ eventType, eventData }), "*");
+    };
+    window.addEventListener("message", (event) => {
+      if (event.source !== window.parent) return;
+      const data = parseJson(typeof event.data === "string" ? event.data : "");
+      if (data.eventType !== "invoice_closed" || !data.eventData) return;
+      const invoice = invoices[data.eventData.slug];
+      if (!invoice) return;
+      delete invoices[data.eventData.slug];
+      if (invoice.callback) invoice.callback(data.eventData.status);
+      for (const handler of handlers.invoiceClosed || []) handler({ url: invoice.url, status: data.eventData.status });
+    });
+    return {
+      initData, themeParams,
+      ready() { post("web_app_ready"); },
+      expand() { post("web_app_expand"); },
+      onEvent(name, handler) { (handlers[name] = handlers[name] || []).push(handler); },
+      offEvent(name, handler) { handlers[name] = (handlers[name] || []).filter((h) => h !== handler); },
+      openInvoice(url, callback) {
+        const link = new URL(url, location.href);
+        const match = link.pathname.match(/^\/(\$|invoice\/)([A-Za-z0-9\-_=]+)$/);
+        if (!/^https?:$/.test(link.protocol) || !["t.me", "telegram.me"].includes(link.hostname.toLowerCase()) || !match) {
+          throw new Error("WebAppInvoiceUrlInvalid");
+        }
+        if (invoices[match[2]]) throw new Error("WebAppInvoiceOpened");
+        invoices[match[2]] = { url, callback };
+        post("web_app_open_invoice", { slug: match[2] });
+      },
+    };
+  }
+
+  // Telegram's script sets Telegram.WebApp from the launch parameters in the URL fragment; where it could not load,
+  // read the same fragment: #tgWebAppData=<initData>&tgWebAppThemeParams=<JSON>.
   const launch = new URLSearchParams(location.hash.slice(1));
-  const fromHash = launch.get("tgWebAppData") ? { initData: launch.get("tgWebAppData"),
-    themeParams: parseJson(launch.get("tgWebAppThemeParams")), ready() {} } : null;
+  const fromHash = launch.get("tgWebAppData")
+    ? shimWebApp(launch.get("tgWebAppData"), parseJson(launch.get("tgWebAppThemeParams"))) : null;
   const tg = window.Telegram && window.Telegram.WebApp && window.Telegram.WebApp.initData ? window.Telegram.WebApp
     : fromHash || (window.Telegram && window.Telegram.WebApp) || null;
   const initData = tg && tg.initData ? tg.initData : "";
@@ -63,6 +103,34 @@
     csrf = me.csrf_token || "";
     $("link-section").hidden = !(me.kind === "web" && !me.linked);
     $("balance").textContent = me.free_left + " of " + me.free_quota + " free today · " + me.paid_credits + " credits";
+  }
+
+  let engines = []; // GET /engines: the offer, the default first
+
+  function engineLabel(offer) {
+    return offer.key + " — " + offer.cost + (offer.cost === 1 ? " credit" : " credits (bought only)");
+  }
+
+  function describeEngine() {
+    const offer = engines.find((e) => e.key === $("engine").value);
+    if (!offer) return;
+    const caps = offer.capabilities;
+    const can = [caps.can_loop && "loops", caps.stems && "stems", caps.vocals && "vocals",
+      caps.can_continue && "continues tracks"].filter(Boolean);
+    $("engine-info").textContent = offer.description + " · " + offer.license.name + " ("
+      + (offer.license.commercial_use ? "commercial use allowed" : "non-commercial use only") + ") · up to "
+      + caps.max_duration + " s" + (can.length ? " · " + can.join(", ") : "")
+      + (offer.takes > 1 ? " · " + offer.takes + " takes a prompt" : "");
+    $("duration").max = String(caps.max_duration);
+    $("loop").disabled = !caps.can_loop;
+  }
+
+  async function loadEngines() {
+    const offer = await call("GET", "/engines");
+    engines = offer.engines;
+    const select = $("engine");
+    select.replaceChildren(...engines.map((e) => new Option(engineLabel(e), e.key, false, e.key === offer.chosen)));
+    describeEngine();
   }
 
   function setMode(advanced) {
@@ -283,11 +351,32 @@
     try {
       const { url } = await call("POST", "/invoices", { pack: pack.id });
       if (!tg || !tg.openInvoice) throw new Error("Buying with Stars works inside Telegram.");
-      tg.openInvoice(url, (status) => {
-        if (status === "paid") setTimeout(() => refreshBalance().catch(() => {}), 1500);
-      });
+      const before = me ? me.paid_credits : 0;
+      tg.openInvoice(url, (status) => invoiceClosed(status, pack, before).catch((error) => showError(error.message)));
     } catch (error) {
       showError(error.message);
+    }
+  }
+
+  // Telegram's invoiceClosed statuses: paid, cancelled, failed, pending.
+  async function invoiceClosed(status, pack, before) {
+    if (status === "cancelled") {
+      $("progress").textContent = "Payment cancelled: nothing was charged.";
+    } else if (status === "failed") {
+      showError("The payment did not go through. Nothing was charged.");
+    } else if (status === "pending") {
+      $("progress").textContent = "⏳ Payment pending: your credits arrive as soon as it completes.";
+    } else if (status === "paid") {
+      $("progress").textContent = "⭐ Paid: adding your credits…";
+      for (let tries = 0; tries < 40; tries++) { // the bot credits on Telegram's successful_payment: wait for it
+        await refreshBalance();
+        if (me.paid_credits > before) {
+          $("progress").textContent = "⭐ Paid: " + pack.credits + " credits added.";
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      $("progress").textContent = "⭐ Paid: your credits will show up in a moment.";
     }
   }
 
@@ -312,14 +401,16 @@
       if (duration !== null) request.duration = duration;
       if (seed !== null) request.seed = seed;
       if ($("key").value.trim()) request.key = $("key").value.trim();
+      if ($("engine").value) request.engine = $("engine").value;
       compose(request);
     });
     $("search").addEventListener("submit", (event) => { event.preventDefault(); loadLibrary().catch((e) => showError(e.message)); });
     $("q").addEventListener("input", () => loadLibrary().catch(() => {}));
     $("link-form").addEventListener("submit", link);
+    $("engine").addEventListener("change", describeEngine);
     refreshBalance().then(() => {
       $("web-note").hidden = !(me.kind === "web" && me.user_id < 0);
-      return Promise.all([loadLibrary(), loadPacks()]);
+      return Promise.all([loadLibrary(), loadPacks(), loadEngines()]);
     }).catch((error) => {
       if (error.status === 401 && !initData) { // the public web studio is off (WEB_STUDIO=false)
         $("signin").hidden = false;
