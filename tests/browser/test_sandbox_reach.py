@@ -10,7 +10,7 @@ import aiohttp
 from bot.__main__ import Runtime
 from bot.sandbox.web.guard import TOKEN_HEADER
 
-ADA, BOB = 1001, 1002
+ADA, BOB, ADMIN = 1001, 1002, 1003
 
 
 async def _call(runtime: Runtime, path: str, body: Any = None) -> tuple[int, Any]:
@@ -20,6 +20,23 @@ async def _call(runtime: Runtime, path: str, body: Any = None) -> tuple[int, Any
         request = session.get(url) if body is None else session.post(url, data=json.dumps(body))
         async with request as response:
             return response.status, await response.json()
+
+
+async def test_sandbox_people_start_in_their_own_languages_and_are_greeted_in_them(
+    shipped_sandbox: Runtime,
+) -> None:
+    """As the issue asks: Ada speaks Brazilian Portuguese and Bob Spanish; each /start is answered in that language."""
+    standin = shipped_sandbox.standin
+    assert standin is not None
+    _, users = await _call(shipped_sandbox, "users")
+    assert {p["name"]: p["language"] for p in users["people"]} == {"Ada": "pt-br", "Bob": "es", "Admin": "en"}
+    for person, greeting in ((ADA, "Oi, Ada!"), (BOB, "¡Hola, Bob!"), (ADMIN, "Hi Admin!")):
+        await standin.send_text(person, "/start")
+        await standin.wait_for(person, lambda m, greeting=greeting: greeting in m.content)
+
+
+async def test_the_sandbox_bot_has_inline_mode_on_from_its_first_get_me(shipped_sandbox: Runtime) -> None:
+    assert shipped_sandbox.application.bot.supports_inline_queries is True
 
 
 async def test_a_persons_language_is_switched_and_the_bot_answers_in_it(sandbox_bot: Runtime) -> None:
