@@ -70,3 +70,42 @@ async def test_typing_the_bots_name_lists_the_persons_tracks(sandbox_bot: Runtim
     assert ada["results"] == []
     status, refused = await _call(sandbox_bot, "inline", {"user_id": ADA, "query": "x" * 300})
     assert status == 400 and "256" in refused["error"]
+
+
+async def test_the_sandbox_page_gets_its_texts_and_command_menu_in_the_persons_language(
+    shipped_sandbox: Runtime,
+) -> None:
+    status, pt = await _call(shipped_sandbox, "strings?language=pt-br")
+    assert status == 200 and pt["language"] == "pt"
+    assert pt["strings"]["sandbox.page.talk_as"] == "Falar como"
+    assert {c["command"] for c in pt["commands"]} >= {"start", "help"}
+    start = next(c for c in pt["commands"] if c["command"] == "start")
+    _, en = await _call(shipped_sandbox, "strings?language=en")
+    english_start = next(c for c in en["commands"] if c["command"] == "start")
+    assert start["description"] != english_start["description"], "the menu published for pt (setMyCommands)"
+    _, unknown = await _call(shipped_sandbox, "strings?language=ja")
+    assert unknown["language"] == "en" and unknown["strings"] == en["strings"]
+    assert unknown["commands"] == en["commands"], "no Japanese menu: the default one, as Telegram shows"
+    status, refused = await _call(shipped_sandbox, "strings?language=" + "x" * 40)
+    assert status == 400 and "35" in refused["error"]
+
+
+async def _studio_strings(runtime: Runtime, query: str = "", accept: str | None = None) -> tuple[int, Any]:
+    headers = {} if accept is None else {"Accept-Language": accept}
+    url = f"{runtime.http.url}/app/strings.json{query}"
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as response:
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        return response.status, await response.json()
+
+
+async def test_the_studio_page_gets_its_texts_in_the_telegram_language_else_the_browsers(
+    shipped_sandbox: Runtime,
+) -> None:
+    status, es = await _studio_strings(shipped_sandbox, "?lang=es", accept="de-DE,de;q=0.9")
+    assert status == 200 and es["language"] == "es", "the Telegram user's language comes first"
+    assert es["strings"]["studio.page.compose"] == "Componer"
+    _, de = await _studio_strings(shipped_sandbox, accept="de-DE,de;q=0.9,en;q=0.5")
+    assert de["language"] == "de" and de["strings"]["studio.page.library"] == "Bibliothek"
+    _, plain = await _studio_strings(shipped_sandbox)
+    assert plain["language"] == "en" and plain["strings"]["studio.page.library"] == "Library"
+    assert all(key.startswith("studio.page.") for key in plain["strings"])

@@ -19,11 +19,13 @@ from bot.sandbox.records import JSON
 from bot.sandbox.standin import TelegramStandIn
 from bot.sandbox.web.cast import Cast
 from bot.sandbox.web.views import message_view
+from bot.texts import default_texts
 
 CALLBACK_WAIT_S = 3.0  # how long a press waits for the bot's answerCallbackQuery (its toast) before returning
 INLINE_WAIT_S = 5.0  # how long an inline query waits for the bot's answerInlineQuery
 #: The Telegram app languages the page offers per person (the bot has catalogs for these).
 LANGUAGES = ["en", "pt-br", "es", "ru", "de"]
+PAGE_KEYS = "sandbox.page."  # the catalogs' keys for the page's own words
 PAYMENT_WAIT_S = 10.0  # Telegram gives the bot 10 s to answer a pre-checkout query
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -51,6 +53,7 @@ class SandboxApi:
             web.get("/sandbox/api/files/{file_id}", guarded(self.file)),
             web.post("/sandbox/api/language", guarded(self.language)),
             web.post("/sandbox/api/inline", guarded(self.inline)),
+            web.get("/sandbox/api/strings", guarded(self.strings)),
         ]
 
     async def users(self, request: web.Request) -> web.Response:
@@ -197,6 +200,30 @@ class SandboxApi:
         ]
         return web.json_response(
             {"results": results, "next_offset": answer.get("next_offset", ""), "button": answer.get("button")}
+        )
+
+    async def strings(self, request: web.Request) -> web.Response:
+        """``?language=<code>``: the page's texts and the bot's command menu in that app language.
+
+        Texts are the catalogs' ``sandbox.page.*`` keys (English where a catalog lacks one); commands are those the
+        bot published for the language with setMyCommands, else its default list, as a Telegram app shows them.
+        """
+        code = request.query.get("language", "")
+        if len(code) > 35:
+            _reject("language is at most 35 characters")
+        texts = default_texts()
+        language = texts.language_for(code)
+        base = code.lower().split("-")[0]
+        messaging = self._standin.messaging
+        commands = (await messaging.get_my_commands({"language_code": base}) if base else []) or (
+            await messaging.get_my_commands({})
+        )
+        return web.json_response(
+            {
+                "language": language,
+                "strings": texts.page_strings(language, PAGE_KEYS),
+                "commands": [{"command": c["command"], "description": c["description"]} for c in commands],
+            }
         )
 
     def _language_of(self, user_id: int) -> str | None:
