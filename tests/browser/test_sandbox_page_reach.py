@@ -54,6 +54,13 @@ async def test_the_page_speaks_each_persons_language_and_so_does_their_studio(
     await expect(start.locator(".desc")).to_have_text(default_texts().get(pt, "command.start"))
     await page.locator("#menu-button").click()
 
+    await page.locator("#input").fill("@CloudMusicBot " + "x" * 300)  # too long for an inline query
+    await page.locator("#input").press("Enter")
+    await expect(page.locator("#toast")).to_have_text(
+        default_texts().get(pt, "sandbox.page.error_inline_long", limit=256)
+    )
+    await page.locator("#input").fill("")
+
     await page.get_by_role("button", name=_text(pt, "studio")).click()
     studio = page.frame_locator("#studio-frame")
     await expect(studio.locator("#compose-title")).to_have_text(default_texts().get(pt, "studio.page.compose"))

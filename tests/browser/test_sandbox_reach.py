@@ -109,3 +109,16 @@ async def test_the_studio_page_gets_its_texts_in_the_telegram_language_else_the_
     _, plain = await _studio_strings(shipped_sandbox)
     assert plain["language"] == "en" and plain["strings"]["studio.page.library"] == "Library"
     assert all(key.startswith("studio.page.") for key in plain["strings"])
+
+
+async def test_a_problem_a_person_meets_names_its_text_for_the_page_in_their_language(
+    shipped_sandbox: Runtime,
+) -> None:
+    status, answer = await _call(shipped_sandbox, "send", {"user_id": ADA, "text": "x" * 4097})
+    assert status == 400 and "at most 4096" in answer["error"], "the API's own message stays for its callers"
+    assert answer["error_key"] == "sandbox.page.error_text_long"
+    assert answer["error_values"] == {"length": 4097, "limit": 4096}
+    _, strings = await _call(shipped_sandbox, "strings?language=pt-br")
+    assert "4097" in strings["strings"][answer["error_key"]].format(**answer["error_values"])
+    status, answer = await _call(shipped_sandbox, "send", {"user_id": "1001", "text": "hi"})
+    assert status == 400 and "error_key" not in answer, "a malformed call is the caller's bug, not the person's"

@@ -17,10 +17,13 @@ from bot import locales_check
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = ROOT / "bot" / "sandbox" / "static"
 STUDIO = ROOT / "bot" / "studio" / "static"
+SANDBOX_WEB = ROOT / "bot" / "sandbox" / "web"
 PAGES = {  # page → (its HTML, its scripts, the prefix its keys carry in the catalogs)
     "sandbox": (SANDBOX / "index.html", [SANDBOX / "app.js", SANDBOX / "studio-panel.js"], "sandbox.page."),
     "studio": (STUDIO / "index.html", [STUDIO / "studio.js"], "studio.page."),
 }
+#: Server modules whose error answers name a page text (``error_key``) for the page to show.
+SERVERS = {"sandbox": [SANDBOX_WEB / "api.py", SANDBOX_WEB / "upload.py"], "studio": []}
 LANGUAGES = ["en", "pt", "es", "ru", "de"]
 TRANSLATED_ATTRIBUTES = ("aria-label", "placeholder", "title")
 #: Names and symbols that read the same in every language (the product's name, units, formats).
@@ -80,6 +83,11 @@ def _script_keys(script: Path, prefix: str) -> set[str]:
     return {key if key.startswith(prefix) else prefix + key for key in _T_CALL.findall(script.read_text("utf-8"))}
 
 
+def _server_keys(module: Path, prefix: str) -> set[str]:
+    """Every page key a server module names in a string literal."""
+    return set(re.findall(rf"""["']({re.escape(prefix)}\w+)["']""", module.read_text("utf-8")))
+
+
 def _code(script: str) -> str:
     """The script without its comments (whole-line ``//`` comments and trailing `` // `` ones)."""
     lines = (line.split(" // ", 1)[0] for line in script.splitlines())
@@ -90,6 +98,7 @@ def _code(script: str) -> str:
 def test_every_page_string_key_exists_in_every_catalog(page: str) -> None:
     html, scripts, prefix = PAGES[page]
     keys = set(_read(html).keys) | set().union(*(_script_keys(script, prefix) for script in scripts))
+    keys |= set().union(set(), *(_server_keys(module, prefix) for module in SERVERS[page]))
     assert len(keys) > 20 and all(key.startswith(prefix) for key in keys), sorted(keys)
     catalogs = locales_check.load_catalogs()
     missing = {language: sorted(keys - set(catalogs[language])) for language in LANGUAGES}

@@ -88,8 +88,14 @@ async function api(path, body) {
   } catch (_) {
     data = { error: t("sandbox.page.unexpected_answer", { status: response.status }) };
   }
-  if (!response.ok) throw new Error(data.error || t("sandbox.page.request_failed", { status: response.status }));
+  if (!response.ok) throw new Error(problem(data, response.status));
   return data;
+}
+
+/** What went wrong, from an API error answer: its catalog text in the person's language when it has one. */
+function problem(data, status) {
+  if (data.error_key && STRINGS[data.error_key]) return t(data.error_key, data.error_values || {});
+  return data.error || t("sandbox.page.request_failed", { status });
 }
 
 function connect() {
@@ -522,8 +528,8 @@ function wireAttach() {
       const response = await fetch(`${API}/send_file`, { method: "POST", body: form, headers: { "X-Sandbox-Token": TOKEN } });
       if (!response.ok) {
         const data = await response.json().catch(() => ({}));
-        throw new Error(data.error || (response.status === 413 ? t("sandbox.page.file_too_large")
-          : t("sandbox.page.upload_failed", { status: response.status })));
+        throw new Error(response.status === 413 ? t("sandbox.page.file_too_large")
+          : data.error ? problem(data, response.status) : t("sandbox.page.upload_failed", { status: response.status }));
       }
     } catch (error) {
       toast(error.message, true);
