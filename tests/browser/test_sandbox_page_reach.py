@@ -80,3 +80,16 @@ async def test_the_page_speaks_each_persons_language_and_so_does_their_studio(
 
 def _text(language: str, key: str) -> str:
     return default_texts().get(language, f"sandbox.page.{key}")
+
+
+async def test_a_web_visitor_gets_the_studio_in_the_browsers_language(page: Page, shipped_sandbox: Runtime) -> None:
+    """Outside Telegram there is no language_code: the studio reads the browser's Accept-Language."""
+    await page.route(TELEGRAM_JS, lambda route: route.fulfill(body="", content_type="text/javascript"))
+    await page.set_extra_http_headers({"Accept-Language": "de-AT,de;q=0.9,en;q=0.5"})
+    await page.goto(shipped_sandbox.http.url + "/app/")
+    await expect(page.locator("html")).to_have_attribute("lang", "de")
+    await expect(page.locator("#web-note")).to_have_text(default_texts().get("de", "studio.page.web_note"))
+    await expect(page.locator("#balance")).to_have_text("4 von 4 heute gratis · 0 Credits")
+    await expect(page.locator("#mood option[value=dark]")).to_have_text("düster")
+    await expect(page.locator("#prompt")).to_have_attribute("placeholder", "verträumter Synthwave für eine Nachtfahrt")
+    await expect(page.locator("#library li")).to_have_text(default_texts().get("de", "studio.page.empty_library"))
