@@ -207,7 +207,8 @@ function renderMessage(m, audios) {
   else if (m.kind === "photo" && m.file) bubble.append(el("img", { className: "photo", src: m.file.url, alt: t("sandbox.page.photo") }));
   else if (m.kind === "invoice") bubble.append(...renderInvoice(m));
   if (m.text) bubble.append(el("div", { className: "text" }, m.text));
-  const time = new Date(m.date * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const time = new Date(m.date * 1000).toLocaleTimeString(document.documentElement.lang || [],
+    { hour: "2-digit", minute: "2-digit" });
   const meta = el("span", { className: "meta" }, m.edited ? t("sandbox.page.edited", { time }) : time);
   bubble.append(meta);
   const item = el("li", {
