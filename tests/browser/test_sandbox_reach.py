@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
@@ -122,3 +123,15 @@ async def test_a_problem_a_person_meets_names_its_text_for_the_page_in_their_lan
     assert "4097" in strings["strings"][answer["error_key"]].format(**answer["error_values"])
     status, answer = await _call(shipped_sandbox, "send", {"user_id": "1001", "text": "hi"})
     assert status == 400 and "error_key" not in answer, "a malformed call is the caller's bug, not the person's"
+
+
+async def test_the_studio_panel_launches_with_the_persons_current_app_language(shipped_sandbox: Runtime) -> None:
+    async def launch_language() -> str:
+        _, launch = await _call(shipped_sandbox, f"studio?user={BOB}")
+        fragment = parse_qs(urlsplit(launch["url"]).fragment)
+        return str(json.loads(parse_qs(fragment["tgWebAppData"][0])["user"][0])["language_code"])
+
+    assert await launch_language() == "es"
+    status, _ = await _call(shipped_sandbox, "language", {"user_id": BOB, "language_code": "ru"})
+    assert status == 200
+    assert await launch_language() == "ru", "initData carries the app's language as it is now"
