@@ -127,7 +127,7 @@ async def running_bot(
         if settings.sandbox:
             from bot.sandbox import TelegramStandIn
 
-            standin = TelegramStandIn(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME)
+            standin = TelegramStandIn(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME, inline_mode=True)
             await standin.start()
             stack.push_async_callback(standin.stop)
             token, api_url, file_url = SANDBOX_TOKEN, standin.base_url, standin.file_base_url

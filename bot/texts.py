@@ -58,6 +58,34 @@ class Texts:
         """Every key of one catalog."""
         return set(self._catalogs[language])
 
+    def page_strings(self, language: str | None, prefix: str) -> dict[str, str]:
+        """Every text under ``prefix`` (a web page's strings, e.g. ``sandbox.page.``) in ``language``, unfilled.
+
+        A key missing from the language's catalog comes in English, so a page never shows a bare key.
+        """
+        english = self._catalogs[DEFAULT_LANGUAGE]
+        catalog = self._catalogs.get(self.language_for(language), {})
+        return {key: catalog.get(key) or text for key, text in english.items() if key.startswith(prefix)}
+
+    def language_for_header(self, accept_language: str | None) -> str:
+        """The catalog a browser's ``Accept-Language`` header asks for first (by q-value), else English."""
+        wanted: list[tuple[float, int, str]] = []
+        for position, part in enumerate((accept_language or "")[:500].split(",")):
+            tag, _, params = part.strip().partition(";")
+            quality = 1.0
+            if params.strip().startswith("q="):
+                try:
+                    quality = float(params.strip()[2:])
+                except ValueError:
+                    continue
+            if tag and tag != "*" and quality > 0:
+                wanted.append((-quality, position, tag))
+        for _, _, tag in sorted(wanted):
+            language = self.language_for(tag)
+            if language != DEFAULT_LANGUAGE or tag.lower().split("-")[0] == DEFAULT_LANGUAGE:
+                return language
+        return DEFAULT_LANGUAGE
+
 
 @cache
 def default_texts() -> Texts:

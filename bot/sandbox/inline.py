@@ -40,10 +40,18 @@ class InlineMode:
 
     def __init__(self, world: World) -> None:
         self.world = world
-        self.enabled = False  # @BotFather /setinline
         self.descriptions: dict[str, str] = {}  # language code ("" = default) → description
         self.short_descriptions: dict[str, str] = {}
         self._answers: dict[str, asyncio.Future[JSON]] = {}
+
+    @property
+    def enabled(self) -> bool:
+        """Whether inline mode is on (@BotFather /setinline); getMe reports the same flag."""
+        return self.world.inline_mode
+
+    @enabled.setter
+    def enabled(self, on: bool) -> None:
+        self.world.inline_mode = on
 
     def handlers(self) -> dict[str, Handler]:
         """Return the handlers by Bot API method name."""

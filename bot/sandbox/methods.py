@@ -61,9 +61,18 @@ class Messaging:
         }
 
     async def get_me(self, p: dict[str, Any]) -> JSON:
-        """The bot's User, with the capability flags getMe adds."""
-        flags = ("can_read_all_group_messages", "supports_inline_queries", "can_connect_to_business")
-        return {**self.world.bot_user, "can_join_groups": True, **dict.fromkeys(flags, False)}
+        """The bot's User, with the capability flags getMe adds.
+
+        ``supports_inline_queries`` is true once inline mode is on (Bot API, User.supports_inline_queries: "True, if
+        the bot supports inline queries. Returned only in getMe"; Telegram turns it on with @BotFather /setinline).
+        """
+        flags = ("can_read_all_group_messages", "can_connect_to_business")
+        return {
+            **self.world.bot_user,
+            "can_join_groups": True,
+            **dict.fromkeys(flags, False),
+            "supports_inline_queries": self.world.inline_mode,
+        }
 
     async def nothing(self, p: dict[str, Any]) -> bool:
         """Accepted and ignored (logOut, close)."""

@@ -44,10 +44,14 @@ class TelegramStandIn:
         bot_name: str = "CloudMusic",
         host: str = "127.0.0.1",
         port: int = 0,
+        *,
+        inline_mode: bool = False,
     ) -> None:
+        """``inline_mode``: the bot has inline mode on from the start (as after @BotFather's /setinline)."""
         self.token = token
         self.host = host
         self.world = World(token, bot_username, bot_name)
+        self.world.inline_mode = inline_mode
         self.messaging = Messaging(self.world)
         self.commerce = Commerce(self.world)
         self.people = People(self.world, self.messaging, self.commerce)
@@ -190,7 +194,7 @@ class TelegramStandIn:
         return user
 
     def enable_inline(self) -> None:
-        """Switch inline mode on, as @BotFather's /setinline does."""
+        """Switch inline mode on, as @BotFather's /setinline does (getMe then reports supports_inline_queries)."""
         self.inline.enabled = True
 
     async def ask_inline(

@@ -46,6 +46,7 @@ class World:
         self._file_numbers = itertools.count()
         self.last_seq = 0
         self.user_seq: dict[int, int] = {}  # per chat: the sequence number of the person's latest action
+        self.inline_mode = False  # @BotFather's /setinline: getMe's supports_inline_queries, inline queries allowed
 
     def add_user(self, user_id: int, first_name: str, language_code: str | None, username: str | None) -> JSON:
         """Register a person (and their private chat with the bot); return the User JSON."""

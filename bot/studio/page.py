@@ -8,6 +8,9 @@ from importlib import resources
 
 from aiohttp import web
 
+from bot.texts import default_texts
+
+PAGE_KEYS = "studio.page."  # the catalogs' keys for the page's own words (served as /app/strings.json)
 #: Files the page is made of, and their types (anything else under /app/ is 404).
 FILES = {"index.html": "text/html", "studio.css": "text/css", "studio.js": "text/javascript"}
 
@@ -23,6 +26,7 @@ class StudioPage:
         """Add ``/app`` (redirects to ``/app/``), ``/app/`` and ``/app/<file>`` to ``app``."""
         app.router.add_get("/app", self._redirect)
         app.router.add_get("/app/", self._index)
+        app.router.add_get("/app/strings.json", self._strings)  # before /app/{name}, which would take it
         app.router.add_get("/app/{name}", self._file)
 
     async def _redirect(self, request: web.Request) -> web.StreamResponse:
@@ -30,6 +34,21 @@ class StudioPage:
 
     async def _index(self, request: web.Request) -> web.StreamResponse:
         return self._answer("index.html")
+
+    async def _strings(self, request: web.Request) -> web.StreamResponse:
+        """The page's texts (catalog keys ``studio.page.*``) in ``?lang=`` (the Telegram user's language_code, which
+        the page reads from initData), else in the browser's ``Accept-Language``, else English."""
+        texts = default_texts()
+        wanted = request.query.get("lang", "")[:35]
+        language = (
+            texts.language_for(wanted) if wanted else texts.language_for_header(request.headers.get("Accept-Language"))
+        )
+        answer = web.json_response(
+            {"language": language, "strings": texts.page_strings(language, PAGE_KEYS)}, headers=HEADERS
+        )
+        answer.headers["Cache-Control"] = "no-cache"
+        answer.headers["Vary"] = "Accept-Language"
+        return answer
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]

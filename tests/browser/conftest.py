@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from bot.__main__ import Runtime, running_bot
+from bot.sandbox.web.cast import ADA as SANDBOX_ADA
+from bot.sandbox.web.cast import BOB as SANDBOX_BOB
 from bot.settings import Settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -86,9 +88,21 @@ def sandbox_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-async def sandbox_bot(tmp_path: Path) -> AsyncIterator[Runtime]:
-    """The whole bot in sandbox mode, in-process, with its chat page on ``runtime.http.url``."""
+async def shipped_sandbox(tmp_path: Path) -> AsyncIterator[Runtime]:
+    """The whole bot in sandbox mode exactly as ``make run`` starts it (Ada speaks pt-br, Bob es, the Admin en)."""
     async with running_bot(sandbox_settings(tmp_path / "data"), poll_timeout=1) as runtime:
         assert runtime.standin is not None
         yield runtime
         assert not runtime.standin.violations, f"the bot made invalid Bot API calls: {runtime.standin.violations}"
+
+
+@pytest.fixture
+async def sandbox_bot(shipped_sandbox: Runtime) -> Runtime:
+    """The sandbox with every simulated person's app in English, so tests can read the bot's English texts.
+
+    Their languages as shipped are tested through ``shipped_sandbox``.
+    """
+    assert shipped_sandbox.standin is not None
+    for person in (SANDBOX_ADA, SANDBOX_BOB):
+        shipped_sandbox.standin.set_language(person, "en")
+    return shipped_sandbox

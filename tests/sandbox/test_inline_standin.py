@@ -107,3 +107,24 @@ async def test_descriptions_are_stored_per_language_within_their_limits(standin:
     await bot.set_my_description("", language_code="pt")  # an empty text removes the dedicated one
     assert (await bot.get_my_description(language_code="pt")).description == "Default"
     standin.violations.clear()
+
+
+async def test_get_me_reports_inline_support_only_once_inline_mode_is_on(standin: TelegramStandIn, bot: Bot) -> None:
+    """The Bot API's User.supports_inline_queries ("True, if the bot supports inline queries. Returned only in
+    getMe") follows @BotFather's /setinline, as the stand-in's enable_inline() does."""
+    assert (await bot.get_me()).supports_inline_queries is False
+    standin.enable_inline()
+    assert (await bot.get_me()).supports_inline_queries is True
+
+
+async def test_a_standin_built_with_inline_mode_reports_it_from_the_first_get_me() -> None:
+    async with TelegramStandIn(token="123456:TEST-TOKEN", inline_mode=True) as running:
+        running.add_user(ADA, first_name="Ada")
+        async with Bot(running.token, base_url=running.base_url) as bot:
+            assert (await bot.get_me()).supports_inline_queries is True
+        asking = asyncio.ensure_future(running.ask_inline(ADA, "x", timeout=5))
+        while not running.pending_updates:  # inline queries are sent without enable_inline(): the mode is on
+            await asyncio.sleep(0.01)
+        asking.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asking

@@ -38,6 +38,41 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// --- the page's words, in the selected person's app language (bot/locales/*.json, keys sandbox.page.*) ---------
+
+let STRINGS = {}; // key → text, from /sandbox/api/strings for the selected person's language
+
+/** The page text `key` with its {placeholders} filled from `values` (the key itself if it is unknown). */
+function t(key, values = {}) {
+  const template = STRINGS[key] || key;
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+/** Put the texts into every element marked data-i18n (its text) or data-i18n-<attribute> (that attribute). */
+function applyStrings() {
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const attribute of ["aria-label", "placeholder", "title"]) {
+    for (const node of document.querySelectorAll(`[data-i18n-${attribute}]`)) {
+      node.setAttribute(attribute, t(node.getAttribute(`data-i18n-${attribute}`)));
+    }
+  }
+}
+
+/** Load the page's texts and the bot's command menu in the selected person's language, and redraw with them. */
+async function loadStrings() {
+  const person = state.people.find((p) => p.id === state.user);
+  const answer = await api(`/strings?language=${encodeURIComponent((person && person.language) || "en")}`);
+  STRINGS = answer.strings;
+  state.commands = answer.commands;
+  document.documentElement.lang = answer.language;
+  applyStrings();
+  fillPeopleNames();
+  renderCommands();
+  if (state.channel) $("channel-about").textContent = t("sandbox.page.channel_about", { username: state.channel.username });
+  for (const chatId of state.chats.keys()) renderChat(chatId);
+  showUnread();
+}
+
 // --- talking to the server ---------------------------------------------------------------------------------
 
 async function api(path, body) {
@@ -51,10 +86,16 @@ async function api(path, body) {
   try {
     data = await response.json();
   } catch (_) {
-    data = { error: `unexpected answer (${response.status})` };
+    data = { error: t("sandbox.page.unexpected_answer", { status: response.status }) };
   }
-  if (!response.ok) throw new Error(data.error || `request failed (${response.status})`);
+  if (!response.ok) throw new Error(problem(data, response.status));
   return data;
+}
+
+/** What went wrong, from an API error answer: its catalog text in the person's language when it has one. */
+function problem(data, status) {
+  if (data.error_key && STRINGS[data.error_key]) return t(data.error_key, data.error_values || {});
+  return data.error || t("sandbox.page.request_failed", { status });
 }
 
 function connect() {
@@ -64,16 +105,16 @@ function connect() {
   if (state.channel) params.append("chat", String(state.channel.id));
   const source = new EventSource(`${API}/events?${params}`);
   state.source = source;
-  setSubtitle("connecting…", false);
-  source.addEventListener("open", () => setSubtitle("bot · sandbox", true));
-  source.addEventListener("error", () => setSubtitle("reconnecting…", false));
+  setSubtitle(t("sandbox.page.connecting"), false);
+  source.addEventListener("open", () => setSubtitle(t("sandbox.page.online"), true));
+  source.addEventListener("error", () => setSubtitle(t("sandbox.page.reconnecting"), false));
   source.addEventListener("snapshot", (event) => {
     const { chats } = JSON.parse(event.data);
     for (const [chatId, messages] of Object.entries(chats)) {
       state.chats.set(Number(chatId), new Map(messages.map((m) => [m.id, m])));
       renderChat(Number(chatId));
     }
-    setSubtitle("bot · sandbox", true);
+    setSubtitle(t("sandbox.page.online"), true);
   });
   for (const kind of ["message", "edit", "delete", "payment", "refund"]) {
     source.addEventListener(kind, (event) => upsert(JSON.parse(event.data).message));
@@ -82,7 +123,8 @@ function connect() {
 
 function setSubtitle(text, online) {
   const subtitle = $("chat-subtitle");
-  subtitle.textContent = state.view === "channel" && state.channel ? `@${state.channel.username} · channel` : text;
+  subtitle.textContent = state.view === "channel" && state.channel
+    ? t("sandbox.page.channel_subtitle", { username: state.channel.username }) : text;
   subtitle.classList.toggle("online", online);
 }
 
@@ -106,8 +148,8 @@ function renderChat(chatId) {
 
 function emptyNote(chatId) {
   const text = state.channel && chatId === state.channel.id
-    ? "No posts yet. Teasers of shared tracks appear here."
-    : "Say hi: send /start, or describe the music you want.";
+    ? t("sandbox.page.channel_empty")
+    : t("sandbox.page.chat_empty");
   return el("li", { className: "empty" }, text);
 }
 
@@ -162,20 +204,21 @@ function renderMessage(m, audios) {
   const bubble = el("div", { className: "bubble" });
   if (m.kind === "audio") bubble.append(...renderAudio(m, audios));
   else if (m.kind === "document" || sentFile) bubble.append(renderDocument(m));
-  else if (m.kind === "photo" && m.file) bubble.append(el("img", { className: "photo", src: m.file.url, alt: "Photo" }));
+  else if (m.kind === "photo" && m.file) bubble.append(el("img", { className: "photo", src: m.file.url, alt: t("sandbox.page.photo") }));
   else if (m.kind === "invoice") bubble.append(...renderInvoice(m));
   if (m.text) bubble.append(el("div", { className: "text" }, m.text));
-  const time = new Date(m.date * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  const meta = el("span", { className: "meta" }, m.edited ? `edited ${time}` : time);
+  const time = new Date(m.date * 1000).toLocaleTimeString(document.documentElement.lang || [],
+    { hour: "2-digit", minute: "2-digit" });
+  const meta = el("span", { className: "meta" }, m.edited ? t("sandbox.page.edited", { time }) : time);
   bubble.append(meta);
   const item = el("li", {
     className: classes.join(" "),
     "data-key": m.id,
     "data-kind": m.kind,
-    "aria-label": `${m.from_bot ? state.bot.name : "You"}, ${m.kind}`,
+    "aria-label": `${m.from_bot ? state.bot.name : t("sandbox.page.you")}, ${m.kind}`,
   }, bubble);
   if (m.from_bot && m.chat_id === state.user) {
-    const reply = el("button", { type: "button", className: "reply-button", "aria-label": "Reply to this message" }, "↩");
+    const reply = el("button", { type: "button", className: "reply-button", "aria-label": t("sandbox.page.reply") }, "↩");
     reply.addEventListener("click", () => setReply(m));
     meta.append(reply);
   }
@@ -186,9 +229,9 @@ function renderMessage(m, audios) {
 
 function renderAudio(m, audios) {
   const info = m.audio || {};
-  const title = info.title || (m.file && m.file.name) || "Track";
+  const title = info.title || (m.file && m.file.name) || t("sandbox.page.track");
   const cover = m.thumbnail
-    ? el("img", { className: "cover", src: m.thumbnail.url, alt: `Cover of ${title}`, width: 56, height: 56 })
+    ? el("img", { className: "cover", src: m.thumbnail.url, alt: t("sandbox.page.cover_of", { title }), width: 56, height: 56 })
     : el("div", { className: "cover", "aria-hidden": "true" });
   const sub = [info.performer, info.duration ? formatDuration(info.duration) : null].filter(Boolean).join(" · ");
   const parts = [el("div", { className: "track" }, cover,
@@ -196,7 +239,7 @@ function renderAudio(m, audios) {
       el("div", { className: "track-sub" }, sub)))];
   if (m.file) {
     const player = audios.get(m.file.url) ||
-      el("audio", { controls: true, preload: "metadata", src: m.file.url, "aria-label": `Play ${title}` });
+      el("audio", { controls: true, preload: "metadata", src: m.file.url, "aria-label": t("sandbox.page.play", { title }) });
     parts.push(player, downloadLink(m.file, "MP3"));
   }
   return parts;
@@ -204,7 +247,7 @@ function renderAudio(m, audios) {
 
 function renderDocument(m) {
   const file = m.file;
-  if (!file) return el("div", { className: "doc" }, "(file)");
+  if (!file) return el("div", { className: "doc" }, t("sandbox.page.file"));
   return el("div", { className: "doc" },
     el("span", { className: "doc-icon", "aria-hidden": "true" }, "📄"),
     el("div", {}, el("div", { className: "doc-name" }, file.name),
@@ -216,14 +259,14 @@ function downloadLink(file, label) {
     className: "file-link",
     href: `${file.url}?download=1`,
     download: file.name,
-    "aria-label": `Download ${file.name}`,
-  }, `⬇ Download ${label}`);
+    "aria-label": t("sandbox.page.download_label", { name: file.name }),
+  }, t("sandbox.page.download", { label }));
 }
 
 function renderInvoice(m) {
   const invoice = m.invoice || {};
   return [
-    el("div", { className: "invoice-title" }, invoice.title || "Invoice"),
+    el("div", { className: "invoice-title" }, invoice.title || t("sandbox.page.invoice")),
     invoice.description ? el("div", { className: "invoice-desc" }, invoice.description) : null,
     el("div", { className: "invoice-amount" }, formatAmount(invoice.total_amount, invoice.currency)),
   ].filter(Boolean);
@@ -233,11 +276,11 @@ function renderKeyboard(m) {
   const rows = m.buttons.map((row) => row.map((button) => renderButton(m, button)).filter(Boolean));
   if (m.kind === "invoice" && !m.buttons.some((row) => row.some((b) => b.pay))) {
     // Telegram draws a Pay button under an invoice sent without a keyboard.
-    rows.unshift([payButton(m, `Pay ${formatAmount(m.invoice?.total_amount, m.invoice?.currency)}`)]);
+    rows.unshift([payButton(m, t("sandbox.page.pay", { amount: formatAmount(m.invoice?.total_amount, m.invoice?.currency) }))]);
   }
   const filled = rows.filter((row) => row.length);
   if (!filled.length) return null;
-  return el("div", { className: "keyboard", role: "group", "aria-label": "Message buttons" },
+  return el("div", { className: "keyboard", role: "group", "aria-label": t("sandbox.page.buttons_label") },
     ...filled.map((row) => el("div", { className: "kb-row" }, ...row)));
 }
 
@@ -313,15 +356,15 @@ async function pay(m, node) {
   const label = node.textContent;
   node.disabled = true;
   node.setAttribute("aria-busy", "true");
-  node.textContent = "Paying…";
+  node.textContent = t("sandbox.page.paying");
   let note;
   try {
     const outcome = await api("/pay", { user_id: state.user, message_id: m.id });
     note = outcome.approved
-      ? localNote(`Payment approved: ${formatAmount(outcome.total_amount, m.invoice?.currency)}`, true)
-      : localNote(`Payment declined: ${outcome.error_message || "the bot said no"}`, false);
+      ? localNote(t("sandbox.page.payment_approved", { amount: formatAmount(outcome.total_amount, m.invoice?.currency) }), true)
+      : localNote(t("sandbox.page.payment_declined", { reason: outcome.error_message || t("sandbox.page.declined_reason") }), false);
   } catch (error) {
-    note = localNote(`Payment failed: ${error.message}`, false);
+    note = localNote(t("sandbox.page.payment_failed", { error: error.message }), false);
   }
   node.textContent = label;
   node.disabled = false;
@@ -359,7 +402,7 @@ function showView(view) {
   $("composer").hidden = channel;
   $("channel-footer").hidden = !channel;
   $("chat-title").textContent = channel && state.channel ? state.channel.title : state.bot.name;
-  setSubtitle("bot · sandbox", true);
+  setSubtitle(t("sandbox.page.online"), true);
   if (channel) {
     state.unread = 0;
     showUnread();
@@ -374,7 +417,7 @@ function showUnread() {
   const badge = $("channel-unread");
   badge.textContent = String(state.unread);
   badge.hidden = state.unread === 0;
-  badge.setAttribute("aria-label", `${state.unread} new`);
+  badge.setAttribute("aria-label", t("sandbox.page.unread", { count: state.unread }));
 }
 
 /** Make the next message a reply to bot message `m` (null: no reply); the bar above the composer says so. */
@@ -390,28 +433,45 @@ function switchUser(userId) {
   state.user = userId;
   $("chat-messages").replaceChildren();
   connect(); // a fresh snapshot of this person's chat
+  loadStrings().catch((error) => toast(error.message, true)); // the page speaks this person's language
 }
 
 function fillPeople() {
   const select = $("user-select");
-  select.replaceChildren(...state.people.map((person) =>
-    el("option", { value: String(person.id) }, `${person.name} · ${person.id}${person.admin ? " (admin)" : ""}`)));
+  select.replaceChildren(...state.people.map((person) => el("option", { value: String(person.id) })));
+  fillPeopleNames();
   select.value = String(state.user);
   select.addEventListener("change", () => switchUser(Number(select.value)));
 }
 
-function fillCommands() {
-  const menu = $("command-menu");
-  const button = $("menu-button");
-  const commands = state.commands.length ? state.commands : [{ command: "start", description: "Start" }];
-  menu.replaceChildren(...commands.map((c) => {
+function fillPeopleNames() {
+  for (const option of $("user-select").options) {
+    const person = state.people.find((p) => String(p.id) === option.value);
+    if (person) option.textContent = t(person.admin ? "sandbox.page.person_admin" : "sandbox.page.person", person);
+  }
+}
+
+function closeMenu() {
+  $("command-menu").hidden = true;
+  $("menu-button").setAttribute("aria-expanded", "false");
+}
+
+/** The command menu's items: the bot's commands (setMyCommands) in the selected person's language. */
+function renderCommands() {
+  const commands = state.commands.length ? state.commands : [{ command: "start", description: t("sandbox.page.start") }];
+  $("command-menu").replaceChildren(...commands.map((c) => {
     const item = el("button", { type: "button", role: "menuitem" },
       el("span", { className: "cmd" }, `/${c.command}`), el("span", { className: "desc" }, c.description));
     item.addEventListener("click", () => { closeMenu(); send(`/${c.command}`); });
     return el("li", { role: "none" }, item);
   }));
+}
+
+function fillCommands() {
+  const menu = $("command-menu");
+  const button = $("menu-button");
+  renderCommands();
   menu.setAttribute("role", "menu");
-  const closeMenu = () => { menu.hidden = true; button.setAttribute("aria-expanded", "false"); };
   button.addEventListener("click", () => {
     const open = menu.hidden;
     menu.hidden = !open;
@@ -469,7 +529,8 @@ function wireAttach() {
       const response = await fetch(`${API}/send_file`, { method: "POST", body: form, headers: { "X-Sandbox-Token": TOKEN } });
       if (!response.ok) {
         const data = await response.json().catch(() => ({}));
-        throw new Error(data.error || (response.status === 413 ? "That file is too large to send." : `upload failed (${response.status})`));
+        throw new Error(response.status === 413 ? t("sandbox.page.file_too_large")
+          : data.error ? problem(data, response.status) : t("sandbox.page.upload_failed", { status: response.status }));
       }
     } catch (error) {
       toast(error.message, true);
@@ -490,6 +551,7 @@ function fillLanguages() {
     try {
       await api("/language", { user_id: state.user, language_code: select.value });
       if (current()) current().language = select.value;
+      await loadStrings();
     } catch (error) {
       toast(error.message, true);
     }
@@ -546,9 +608,9 @@ async function showInline(query) {
 function serviceText(m) {
   const service = m.service || {};
   const amount = formatAmount(service.total_amount, service.currency);
-  if (service.kind === "successful_payment") return `You paid ${amount} to ${state.bot.name}`;
-  if (service.kind === "refunded_payment") return `${state.bot.name} refunded ${amount}`;
-  return m.text || service.kind || "service message";
+  if (service.kind === "successful_payment") return t("sandbox.page.paid", { amount, bot: state.bot.name });
+  if (service.kind === "refunded_payment") return t("sandbox.page.refunded", { amount, bot: state.bot.name });
+  return m.text || service.kind || t("sandbox.page.service");
 }
 
 function formatAmount(amount, currency) {
@@ -584,7 +646,7 @@ async function start() {
   state.languages = info.languages;
   state.user = info.people[0].id;
   $("chat-title").textContent = state.bot.name;
-  $("channel-about").textContent = `@${state.channel.username} — the bot's teaser channel (read-only).`;
+  await loadStrings();
   fillPeople();
   fillCommands();
   wireComposer();
@@ -597,4 +659,4 @@ async function start() {
   $("input").focus();
 }
 
-start().catch((error) => toast(`The sandbox page could not start: ${error.message}`, true));
+start().catch((error) => toast(t("sandbox.page.start_failed", { error: error.message }), true));

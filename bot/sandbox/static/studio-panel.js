@@ -15,7 +15,7 @@
     const user = $("user-select").value;
     const answer = await fetch("/sandbox/api/studio?user=" + encodeURIComponent(user));
     const data = await answer.json();
-    if (!answer.ok) throw new Error(data.error || "the studio could not open");
+    if (!answer.ok) throw new Error(data.error || (typeof t === "function" ? t("sandbox.page.studio_failed") : "…"));
     $("studio-frame").src = data.url;
     $("studio-panel").hidden = false;
     $("studio-button").setAttribute("aria-expanded", "true");

@@ -19,18 +19,29 @@ from bot.sandbox.records import JSON
 from bot.sandbox.standin import TelegramStandIn
 from bot.sandbox.web.cast import Cast
 from bot.sandbox.web.views import message_view
+from bot.texts import default_texts
 
 CALLBACK_WAIT_S = 3.0  # how long a press waits for the bot's answerCallbackQuery (its toast) before returning
 INLINE_WAIT_S = 5.0  # how long an inline query waits for the bot's answerInlineQuery
 #: The Telegram app languages the page offers per person (the bot has catalogs for these).
 LANGUAGES = ["en", "pt-br", "es", "ru", "de"]
+PAGE_KEYS = "sandbox.page."  # the catalogs' keys for the page's own words
 PAYMENT_WAIT_S = 10.0  # Telegram gives the bot 10 s to answer a pre-checkout query
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class BadInput(ValueError):
-    """The request cannot be acted on; the message says why and is safe to show."""
+    """The request cannot be acted on; the message says why and is safe to show.
+
+    ``key`` and ``values``: for a problem a person can meet through the page, the catalog text (``sandbox.page.*``)
+    the page shows instead, in the person's language; the answer carries them as ``error_key``/``error_values``.
+    """
+
+    def __init__(self, problem: str, key: str | None = None, **values: str | int) -> None:
+        super().__init__(problem)
+        self.key = key
+        self.values = values
 
 
 class SandboxApi:
@@ -51,6 +62,7 @@ class SandboxApi:
             web.get("/sandbox/api/files/{file_id}", guarded(self.file)),
             web.post("/sandbox/api/language", guarded(self.language)),
             web.post("/sandbox/api/inline", guarded(self.inline)),
+            web.get("/sandbox/api/strings", guarded(self.strings)),
         ]
 
     async def users(self, request: web.Request) -> web.Response:
@@ -85,14 +97,19 @@ class SandboxApi:
         user_id = self._person(body)
         text = body.get("text")
         if not isinstance(text, str) or not text.strip():
-            _reject("text must be a non-empty string")
+            _reject("text must be a non-empty string", "sandbox.page.error_text_empty")
         if len(text) > MAX_TEXT:
-            _reject(f"text is {len(text)} characters long; Telegram allows at most {MAX_TEXT}")
+            _reject(
+                f"text is {len(text)} characters long; Telegram allows at most {MAX_TEXT}",
+                "sandbox.page.error_text_long",
+                length=len(text),
+                limit=MAX_TEXT,
+            )
         reply_to = _int(body, "reply_to") if "reply_to" in body else None
         try:
             raw = await self._standin.send_text(user_id, text, reply_to)
         except AssertionError as exc:  # the stand-in's way of saying "no such bot message"
-            _reject(str(exc))
+            _reject(str(exc), "sandbox.page.error_message_gone")
         return web.json_response({"message_id": raw["message_id"]})
 
     async def press(self, request: web.Request) -> web.Response:
@@ -105,7 +122,7 @@ class SandboxApi:
         try:
             query_id = await self._standin.press_button(user_id, message_id, data)
         except AssertionError as exc:  # the stand-in's way of saying "no such message or button"
-            _reject(str(exc))
+            _reject(str(exc), "sandbox.page.error_button_gone")
         answer = await self._callback_answer(query_id)
         toast = None
         if answer is not None:
@@ -120,7 +137,7 @@ class SandboxApi:
         try:
             outcome = await self._standin.pay_invoice(user_id, message_id, timeout=PAYMENT_WAIT_S)
         except AssertionError as exc:  # not an invoice, or no such message
-            _reject(str(exc))
+            _reject(str(exc), "sandbox.page.error_message_gone")
         return web.json_response(
             {
                 "approved": outcome.approved,
@@ -186,17 +203,45 @@ class SandboxApi:
         body = await _body(request)
         user_id, query, offset = self._person(body), body.get("query", ""), body.get("offset", "")
         if not isinstance(query, str) or len(query) > 256 or not isinstance(offset, str) or len(offset) > 64:
-            _reject("query must be text of at most 256 characters and offset at most 64")
+            _reject(
+                "query must be text of at most 256 characters and offset at most 64",
+                "sandbox.page.error_inline_long",
+                limit=256,
+            )
         try:
             answer = await self._standin.ask_inline(user_id, query, offset, timeout=INLINE_WAIT_S)
         except AssertionError as exc:  # the bot did not answer in time
-            _reject(str(exc))
+            _reject(str(exc), "sandbox.page.error_inline_timeout")
         results = [
             {"id": r.get("id"), "file_id": r.get("audio_file_id"), "caption": r.get("caption", "")}
             for r in answer.get("results", [])
         ]
         return web.json_response(
             {"results": results, "next_offset": answer.get("next_offset", ""), "button": answer.get("button")}
+        )
+
+    async def strings(self, request: web.Request) -> web.Response:
+        """``?language=<code>``: the page's texts and the bot's command menu in that app language.
+
+        Texts are the catalogs' ``sandbox.page.*`` keys (English where a catalog lacks one); commands are those the
+        bot published for the language with setMyCommands, else its default list, as a Telegram app shows them.
+        """
+        code = request.query.get("language", "")
+        if len(code) > 35:
+            _reject("language is at most 35 characters")
+        texts = default_texts()
+        language = texts.language_for(code)
+        base = code.lower().split("-")[0]
+        messaging = self._standin.messaging
+        commands = (await messaging.get_my_commands({"language_code": base}) if base else []) or (
+            await messaging.get_my_commands({})
+        )
+        return web.json_response(
+            {
+                "language": language,
+                "strings": texts.page_strings(language, PAGE_KEYS),
+                "commands": [{"command": c["command"], "description": c["description"]} for c in commands],
+            }
         )
 
     def _language_of(self, user_id: int) -> str | None:
@@ -219,13 +264,16 @@ class SandboxApi:
 
 
 def guarded(handler: Handler) -> Handler:
-    """``handler`` with ``BadInput`` answered as a 400 ``{"error": ...}``."""
+    """``handler`` with ``BadInput`` answered as a 400 ``{"error": ...}`` (plus ``error_key``/``error_values``)."""
 
     async def checked(request: web.Request) -> web.StreamResponse:
         try:
             return await handler(request)
         except BadInput as exc:
-            return web.json_response({"error": str(exc)}, status=400)
+            answer: JSON = {"error": str(exc)}
+            if exc.key is not None:
+                answer |= {"error_key": exc.key, "error_values": exc.values}
+            return web.json_response(answer, status=400)
 
     return checked
 
@@ -247,8 +295,8 @@ def _int(body: JSON, name: str) -> int:
     return value
 
 
-def _reject(problem: str) -> NoReturn:
-    raise BadInput(problem)
+def _reject(problem: str, key: str | None = None, **values: str | int) -> NoReturn:
+    raise BadInput(problem, key, **values)
 
 
 def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:

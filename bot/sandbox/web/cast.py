@@ -54,14 +54,16 @@ class Cast:
 def sandbox_cast(admin_ids: Iterable[int], teaser_channel: str | None) -> Cast:
     """Ada (1001), Bob (1002) and an Admin (the first ``ADMIN_IDS`` entry, else 1003), plus the teaser channel.
 
-    Everyone starts in English; the page switches a person's app language (pt-br, es, ru, de) at any time.
+    Ada's Telegram app runs in Brazilian Portuguese (``pt-br``), Bob's in Spanish (``es``) and the Admin's in
+    English, as issue 20 asks, so the bot's languages show from the first ``/start``; the page switches a person's
+    app language (en, pt-br, es, ru, de) at any time.
 
     The Admin is flagged as one only when its id is in ``ADMIN_IDS``. The channel keeps ``TEASER_CHANNEL``'s
     ``@username`` (or its numeric id, so the teaser job's posts land in it) and otherwise gets a default one.
     """
     admins = sorted(admin_ids)
     admin_id = admins[0] if admins else ADMIN_FALLBACK
-    people = [Person(ADA, "Ada"), Person(BOB, "Bob")]
+    people = [Person(ADA, "Ada", language_code="pt-br"), Person(BOB, "Bob", language_code="es")]
     if admin_id not in (ADA, BOB):
         people.append(Person(admin_id, "Admin", admin=admin_id in admins))
     people = [Person(p.user_id, p.name, p.user_id in admins, p.language_code) for p in people]

@@ -44,7 +44,9 @@ class StudioPanel:
         person = self._cast.person(int(raw)) if raw.isdigit() and len(raw) < 16 else None
         if person is None:
             return web.json_response({"error": f"unknown user {raw[:20]!r}"}, status=400)
-        user = {"id": person.user_id, "first_name": person.name, "language_code": person.language_code or "en"}
+        # The person's app language as it is now (the page may have switched it), as Telegram puts it in initData.
+        language = self._standin.world.users.get(person.user_id, {}).get("language_code") or person.language_code
+        user = {"id": person.user_id, "first_name": person.name, "language_code": language or "en"}
         fields = {
             "query_id": f"SANDBOX{person.user_id}",
             "user": json.dumps(user, separators=(",", ":")),

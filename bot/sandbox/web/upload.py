@@ -52,7 +52,7 @@ class FileUpload:
         if user_id is None or self._cast.person(user_id) is None:
             raise BadInput(f"unknown user {user_id}; the sandbox has {[p.user_id for p in self._cast.people]}")
         if not data:
-            raise BadInput("file is missing or empty")
+            raise BadInput("file is missing or empty", "sandbox.page.error_file_empty")
         kind: IncomingKind = "document"
         if mime.startswith(("audio/", "video/")):
             kind = "audio" if mime.startswith("audio/") else "video"

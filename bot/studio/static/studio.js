@@ -63,6 +63,40 @@
   let me = null; // the last GET /me answer
   let csrf = ""; // web visitors: sent with every POST
   let playingUrl = null;
+  let strings = {}; // the page's texts (bot/locales/*.json, keys studio.page.*) in the person's language
+
+  /** The page text `key` with its {placeholders} filled from `values` (the key itself if it is unknown). */
+  function t(key, values = {}) {
+    const template = strings["studio.page." + key] || key;
+    return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  /** The Telegram app's language from initData's user (shown by Telegram, so only a display choice), else "". */
+  function telegramLanguage() {
+    try {
+      const user = JSON.parse(new URLSearchParams(initData).get("user") || "{}");
+      return typeof user.language_code === "string" ? user.language_code : "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  /** Load the texts (in the Telegram user's language, else the browser's Accept-Language) and put them in place. */
+  async function loadStrings() {
+    const language = telegramLanguage();
+    const answer = await fetch("strings.json" + (language ? "?lang=" + encodeURIComponent(language) : ""),
+      { credentials: "same-origin" });
+    if (!answer.ok) return; // the page keeps its English
+    const data = await answer.json();
+    strings = data.strings || {};
+    document.documentElement.lang = data.language || "en";
+    for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n.slice(12));
+    for (const attribute of ["aria-label", "placeholder"]) {
+      for (const node of document.querySelectorAll("[data-i18n-" + attribute + "]")) {
+        node.setAttribute(attribute, t(node.getAttribute("data-i18n-" + attribute).slice(12)));
+      }
+    }
+  }
 
   function applyTheme() {
     if (!tg) return;
@@ -91,7 +125,7 @@
     const type = answer.headers.get("Content-Type") || "";
     const data = type.includes("application/json") ? await answer.json() : await answer.blob();
     if (!answer.ok) {
-      const error = new Error(data && data.message ? data.message : "Something went wrong (" + answer.status + ").");
+      const error = new Error(data && data.message ? data.message : t("error", { status: answer.status }));
       error.status = answer.status;
       throw error;
     }
@@ -102,25 +136,25 @@
     me = await call("GET", "/me");
     csrf = me.csrf_token || "";
     $("link-section").hidden = !(me.kind === "web" && !me.linked);
-    $("balance").textContent = me.free_left + " of " + me.free_quota + " free today · " + me.paid_credits + " credits";
+    $("balance").textContent = t("balance", { free: me.free_left, quota: me.free_quota, credits: me.paid_credits });
   }
 
   let engines = []; // GET /engines: the offer, the default first
 
   function engineLabel(offer) {
-    return offer.key + " — " + offer.cost + (offer.cost === 1 ? " credit" : " credits (bought only)");
+    return t(offer.cost === 1 ? "engine_label_one" : "engine_label_paid", { key: offer.key, cost: offer.cost });
   }
 
   function describeEngine() {
     const offer = engines.find((e) => e.key === $("engine").value);
     if (!offer) return;
     const caps = offer.capabilities;
-    const can = [caps.can_loop && "loops", caps.stems && "stems", caps.vocals && "vocals",
-      caps.can_continue && "continues tracks"].filter(Boolean);
+    const can = [caps.can_loop && t("cap_loops"), caps.stems && t("cap_stems"), caps.vocals && t("cap_vocals"),
+      caps.can_continue && t("cap_continue")].filter(Boolean);
     $("engine-info").textContent = offer.description + " · " + offer.license.name + " ("
-      + (offer.license.commercial_use ? "commercial use allowed" : "non-commercial use only") + ") · up to "
-      + caps.max_duration + " s" + (can.length ? " · " + can.join(", ") : "")
-      + (offer.takes > 1 ? " · " + offer.takes + " takes a prompt" : "");
+      + t(offer.license.commercial_use ? "engine_commercial" : "engine_noncommercial") + ") · "
+      + t("engine_up_to", { seconds: caps.max_duration }) + (can.length ? " · " + can.join(", ") : "")
+      + (offer.takes > 1 ? " · " + t("engine_takes", { takes: offer.takes }) : "");
     $("duration").max = String(caps.max_duration);
     $("loop").disabled = !caps.can_loop;
   }
@@ -150,7 +184,7 @@
     try {
       const queued = await call("POST", "/tracks", request);
       watching = queued.id;
-      $("progress").textContent = "Queued (#" + queued.id + ")…";
+      $("progress").textContent = t("queued", { id: queued.id });
       follow(queued.id);
       refreshBalance().catch(() => {});
     } catch (error) {
@@ -172,20 +206,20 @@
         return;
       }
       if (track.status === "delivered") {
-        $("progress").textContent = "✅ Done: " + (track.title || track.prompt);
+        $("progress").textContent = t("done", { title: track.title || track.prompt });
         watching = null;
         await play(track);
         await loadLibrary();
         return;
       }
       if (track.status === "failed" || track.status === "canceled") {
-        $("progress").textContent = "This track could not be made (" + track.status + "). Nothing was charged.";
+        $("progress").textContent = t("not_made", { status: track.status });
         watching = null;
         refreshBalance().catch(() => {});
         return;
       }
-      $("progress").textContent = track.status === "running" ? "🎛 Composing “" + track.prompt + "”…"
-        : "⏳ Waiting in the queue: “" + track.prompt + "”";
+      $("progress").textContent = track.status === "running" ? t("composing", { prompt: track.prompt })
+        : t("waiting", { prompt: track.prompt });
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
@@ -257,8 +291,8 @@
     showError("");
     try {
       const answer = await call("POST", "/tracks/" + track.id + "/share");
-      $("progress").textContent = answer.already ? "You already shared “" + (track.title || track.prompt) + "”."
-        : "📢 Thanks! “" + (track.title || track.prompt) + "” may be featured in our channel.";
+      const title = track.title || track.prompt;
+      $("progress").textContent = answer.already ? t("already_shared", { title }) : t("shared", { title });
     } catch (error) {
       showError(error.message);
     }
@@ -281,7 +315,7 @@
     if (!library.tracks.length) {
       const empty = document.createElement("li");
       empty.className = "hint";
-      empty.textContent = q ? "No track matches “" + q + "”." : "Your tracks will appear here.";
+      empty.textContent = q ? t("no_match", { query: q }) : t("empty_library");
       list.appendChild(empty);
     }
     for (const track of library.tracks) {
@@ -290,13 +324,13 @@
       const name = document.createElement("span");
       name.className = "name";
       const title = track.title || track.prompt;
-      name.textContent = title + (track.duration ? " · " + Math.round(track.duration) + " s" : "");
+      name.textContent = title + (track.duration ? " · " + t("seconds", { count: Math.round(track.duration) }) : "");
       item.append(name,
-        button("▶ Play", "Play " + title, () => play(track)),
-        button("MP3", "Download " + title + " as MP3", () => download(track, "mp3")),
-        button("WAV", "Download " + title + " as WAV", () => download(track, "wav")),
-        button("Stems", "Download the stems of " + title, () => download(track, "stems")),
-        button("Share", "Let " + title + " be featured in the channel", () => share(track)));
+        button(t("play"), t("play_label", { title }), () => play(track)),
+        button("MP3", t("download_label", { title, format: "MP3" }), () => download(track, "mp3")),
+        button("WAV", t("download_label", { title, format: "WAV" }), () => download(track, "wav")),
+        button(t("stems"), t("stems_label", { title }), () => download(track, "stems")),
+        button(t("share"), t("share_label", { title }), () => share(track)));
       list.appendChild(item);
     }
   }
@@ -309,16 +343,14 @@
     if (byCard && !me.card_payments) {
       const note = document.createElement("p");
       note.className = "hint";
-      note.textContent = "Buying credits on the web is not available here; open the bot in Telegram to buy with Stars.";
+      note.textContent = t("no_card");
       box.appendChild(note);
       return;
     }
     for (const pack of packs) {
       box.appendChild(byCard
-        ? button(pack.credits + " credits · $" + pack.usd, "Buy " + pack.credits + " credits for $" + pack.usd + " by card",
-          () => buyByCard(pack))
-        : button(pack.credits + " credits · " + pack.stars + " ⭐", "Buy " + pack.credits + " credits for "
-          + pack.stars + " Stars", () => buy(pack)));
+        ? button(t("pack_card", pack), t("pack_card_label", pack), () => buyByCard(pack))
+        : button(t("pack_stars", pack), t("pack_stars_label", pack), () => buy(pack)));
     }
   }
 
@@ -337,8 +369,7 @@
     showError("");
     try {
       const linked = await call("POST", "/link", { code: $("link-code").value });
-      $("progress").textContent = "🔗 Linked to your Telegram account" + (linked.moved ? " (" + linked.moved
-        + " credits moved)." : ".");
+      $("progress").textContent = linked.moved ? t("linked_moved", { moved: linked.moved }) : t("linked");
       await Promise.all([refreshBalance(), loadLibrary()]);
       await loadPacks();
     } catch (error) {
@@ -350,7 +381,7 @@
     showError("");
     try {
       const { url } = await call("POST", "/invoices", { pack: pack.id });
-      if (!tg || !tg.openInvoice) throw new Error("Buying with Stars works inside Telegram.");
+      if (!tg || !tg.openInvoice) throw new Error(t("stars_in_telegram"));
       const before = me ? me.paid_credits : 0;
       tg.openInvoice(url, (status) => invoiceClosed(status, pack, before).catch((error) => showError(error.message)));
     } catch (error) {
@@ -361,22 +392,22 @@
   // Telegram's invoiceClosed statuses: paid, cancelled, failed, pending.
   async function invoiceClosed(status, pack, before) {
     if (status === "cancelled") {
-      $("progress").textContent = "Payment cancelled: nothing was charged.";
+      $("progress").textContent = t("payment_cancelled");
     } else if (status === "failed") {
-      showError("The payment did not go through. Nothing was charged.");
+      showError(t("payment_failed"));
     } else if (status === "pending") {
-      $("progress").textContent = "⏳ Payment pending: your credits arrive as soon as it completes.";
+      $("progress").textContent = t("payment_pending");
     } else if (status === "paid") {
-      $("progress").textContent = "⭐ Paid: adding your credits…";
+      $("progress").textContent = t("paid_adding");
       for (let tries = 0; tries < 40; tries++) { // the bot credits on Telegram's successful_payment: wait for it
         await refreshBalance();
         if (me.paid_credits > before) {
-          $("progress").textContent = "⭐ Paid: " + pack.credits + " credits added.";
+          $("progress").textContent = t("paid_added", { credits: pack.credits });
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      $("progress").textContent = "⭐ Paid: your credits will show up in a moment.";
+      $("progress").textContent = t("paid_soon");
     }
   }
 
@@ -408,7 +439,7 @@
     $("q").addEventListener("input", () => loadLibrary().catch(() => {}));
     $("link-form").addEventListener("submit", link);
     $("engine").addEventListener("change", describeEngine);
-    refreshBalance().then(() => {
+    loadStrings().catch(() => {}).then(refreshBalance).then(() => {
       $("web-note").hidden = !(me.kind === "web" && me.user_id < 0);
       return Promise.all([loadLibrary(), loadPacks(), loadEngines()]);
     }).catch((error) => {
