@@ -64,7 +64,7 @@
     sheet.className = "invoice-sheet";
     sheet.setAttribute("role", "dialog");
     sheet.setAttribute("aria-modal", "true");
-    sheet.setAttribute("aria-label", "Pay with Telegram Stars");
+    sheet.setAttribute("aria-label", t("sandbox.page.invoice_label"));
     const title = document.createElement("strong");
     title.textContent = terms.title;
     const description = document.createElement("p");
@@ -72,11 +72,11 @@
     const payButton = document.createElement("button");
     payButton.type = "button";
     payButton.className = "studio-button";
-    payButton.textContent = "Pay " + terms.total_amount + " ⭐";
+    payButton.textContent = t("sandbox.page.invoice_pay", { amount: terms.total_amount });
     payButton.addEventListener("click", () => pay(slug, payButton));
     const cancel = document.createElement("button");
     cancel.type = "button";
-    cancel.textContent = "Cancel";
+    cancel.textContent = t("sandbox.page.invoice_cancel");
     cancel.addEventListener("click", () => invoiceClosed(slug, "cancelled"));
     sheet.addEventListener("keydown", (event) => {
       if (event.key !== "Escape") return;
