@@ -43,9 +43,7 @@ class StudioPage:
         language = (
             texts.language_for(wanted) if wanted else texts.language_for_header(request.headers.get("Accept-Language"))
         )
-        answer = web.json_response(
-            {"language": language, "strings": texts.page_strings(language, PAGE_KEYS)}, headers=HEADERS
-        )
+        answer = web.json_response({"language": language, "strings": texts.page_strings(language, PAGE_KEYS)})
         answer.headers["Cache-Control"] = "no-cache"
         answer.headers["Vary"] = "Accept-Language"
         return answer
