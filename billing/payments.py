@@ -21,15 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
 from billing import invoices
 from billing.credits import Credits
 from billing.invoices import BadPayload, InvoicePayload
 from billing.packs import CreditPack
 from billing.stripe_checkout import CURRENCY as USD
 from billing.stripe_checkout import StripeCheckout, StripeEvent, StripeSession
-from storage import Database, LedgerEntry, LedgerRepository, Payment, PaymentRepository, Provider
+from storage import Connection, Database, LedgerEntry, LedgerRepository, Payment, PaymentRepository, Provider
 
 log = logging.getLogger(__name__)
 STARS = "XTR"
@@ -344,7 +342,7 @@ class Payments:
         async with self._db.transaction() as conn:
             return await self._take_back(conn, payment, now, f"refund:{payment.provider}:{payment.external_id}")
 
-    async def _take_back(self, conn: aiosqlite.Connection, payment: Payment, now: datetime, reference: str) -> Refunded:
+    async def _take_back(self, conn: Connection, payment: Payment, now: datetime, reference: str) -> Refunded:
         """Inside the caller's transaction: take back the pack's unspent credits, held ones included, once.
 
         Unspent means the paid balance plus the credits that running or queued jobs hold: the balance is debited

@@ -164,7 +164,7 @@ class Health:
     async def _database(self) -> Check:
         try:
             answers = await self._db.ping()
-        except Exception as exc:  # aiosqlite raises ValueError on a closed connection, not sqlite3.Error
+        except Exception as exc:  # a closed SQLite connection raises ValueError, not StorageError
             return Check(False, f"unreachable ({type(exc).__name__})")
         return Check(True) if answers else Check(False, "unreachable")
 

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database, Row
 
 JobStatus = Literal["queued", "running", "delivered", "failed", "canceled"]
 Funding = Literal["free", "paid", "house"]
@@ -57,7 +55,7 @@ class Job:
     lyrics: str | None = None  # the words to sing, as the user wrote them; None for an instrumental
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Job:
+    def from_row(cls, row: Row) -> Job:
         """Build a Job from a ``jobs`` row."""
         values: dict[str, Any] = {f.name: row[f.name] for f in fields(cls)}
         for name in _TIMES:
@@ -91,7 +89,7 @@ class JobRepository:
 
     async def insert(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         *,
         telegram_id: int,
         fingerprint: str,
@@ -110,6 +108,7 @@ class JobRepository:
             INSERT INTO jobs (telegram_id, fingerprint, chat_id, prompt, params, engine, funding, priority,
                               created_at, lyrics)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            RETURNING id
             """,
             (
                 telegram_id,
@@ -124,7 +123,9 @@ class JobRepository:
                 lyrics,
             ),
         )
-        return int(cursor.lastrowid or 0)
+        row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
 
     async def get(self, job_id: int) -> Job | None:
         """The job with this id, or None."""
@@ -177,11 +178,14 @@ class JobRepository:
 
     async def claim_next(self, engine: str, now: datetime) -> Job | None:
         """Atomically move the next queued job for ``engine`` (paid first, then oldest) to running."""
+        # PostgreSQL runs concurrent claims side by side: without SKIP LOCKED two workers pick the same row and the
+        # loser waits, then finds it taken; SQLite's single writer makes them queue, and knows no FOR UPDATE.
+        skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.backend == "postgresql" else ""
         rows = await self._db.write_returning(
-            """
+            f"""
             UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
-            WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND engine = ?
-                        ORDER BY priority DESC, id LIMIT 1)
+            WHERE status = 'queued' AND id = (SELECT id FROM jobs WHERE status = 'queued' AND engine = ?
+                                              ORDER BY priority DESC, id LIMIT 1{skip_locked})
             RETURNING *
             """,
             (now.isoformat(), engine),

@@ -42,9 +42,11 @@ class WebSessionRepository:
         stamp = now.isoformat()
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT INTO web_sessions (token_hash, created_at) VALUES (?, ?)", (token_hash, stamp)
+                "INSERT INTO web_sessions (token_hash, created_at) VALUES (?, ?) RETURNING id", (token_hash, stamp)
             )
-            session_id = int(cursor.lastrowid or 0)
+            created = await cursor.fetchone()
+            assert created is not None
+            session_id = int(created[0])
             await cursor.close()
             await conn.execute(
                 "INSERT INTO users (telegram_id, fingerprint, first_name, language, created_at, last_seen_at,"
