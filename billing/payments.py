@@ -350,6 +350,7 @@ class Payments:
         the job releases the credit it is taken back in the same transaction (``Credits.settle``) instead of
         returning to the buyer; a job that delivers has spent its credit and keeps it.
         """
+        await conn.lock_key(payment.fingerprint)  # one money decision per fingerprint at a time (PostgreSQL)
         current = await self.records.find_in(conn, payment.id) or payment
         if current.status == "refunded":
             return Refunded(current, 0, 0, already_refunded=True)

@@ -131,9 +131,11 @@ def bot_settings() -> dict[str, Any]:
 
 @pytest.fixture
 async def live_bot(
-    tmp_path: Path, standin: TelegramStandIn, clock: Clock, bot_settings: dict[str, Any]
+    tmp_path: Path, standin: TelegramStandIn, clock: Clock, bot_settings: dict[str, Any], request: pytest.FixtureRequest
 ) -> AsyncIterator[LiveBot]:
-    """The whole bot, polling the stand-in."""
+    """The whole bot, polling the stand-in (on a fresh PostgreSQL database when the test is marked ``postgresql``)."""
+    if request.node.get_closest_marker("postgresql") is not None:
+        bot_settings = {**bot_settings, "database_url": request.getfixturevalue("postgres_url")}
     settings = make_settings(tmp_path / "data", standin, **bot_settings)
     async with running_bot(settings, clock=clock, poll_timeout=1) as runtime:
         yield LiveBot(standin, runtime, clock)
@@ -208,6 +210,11 @@ async def any_db(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``postgresql`` marker: ``live_bot`` runs such a test's bot on a fresh PostgreSQL database."""
+    config.addinivalue_line("markers", "postgresql: run live_bot on a throwaway PostgreSQL database")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
