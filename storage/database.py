@@ -163,7 +163,8 @@ class Database(abc.ABC):
 
     @abc.abstractmethod
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one write statement in its own transaction; returns how many rows it changed."""
+        """Run one write statement in its own transaction; after an INSERT into a table with an ``id`` column,
+        returns the new row's id (0 when nothing was inserted or the table has none)."""
 
     @abc.abstractmethod
     async def write_returning(self, sql: str, params: Params = ()) -> list[Row]:
@@ -402,9 +403,11 @@ class SqliteDatabase(Database):
                     raise sqlite_error(exc) from exc
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one write statement in its own transaction; returns how many rows it changed."""
+        """Run one write statement in its own transaction; returns the new row's id after an INSERT."""
         async with self._write_lock:
-            return (await _SqliteConnection(self._writer).execute(sql, params)).rowcount
+            with _sqlite_errors():
+                cursor = await self._writer.execute(sql, params)
+                return cursor.lastrowid or 0
 
     async def write_returning(self, sql: str, params: Params = ()) -> list[Row]:
         """Run one write statement with ``RETURNING`` in its own (implicit) transaction; returns its rows.

@@ -180,17 +180,26 @@ class JobRepository:
         """Atomically move the next queued job for ``engine`` (paid first, then oldest) to running."""
         # PostgreSQL runs concurrent claims side by side: without SKIP LOCKED two workers pick the same row and the
         # loser waits, then finds it taken; SQLite's single writer makes them queue, and knows no FOR UPDATE.
-        skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.backend == "postgresql" else ""
-        rows = await self._db.write_returning(
-            f"""
+        postgres = self._db.backend == "postgresql"
+        skip_locked = " FOR UPDATE SKIP LOCKED" if postgres else ""
+        sql = f"""
             UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
             WHERE status = 'queued' AND id = (SELECT id FROM jobs WHERE status = 'queued' AND engine = ?
                                               ORDER BY priority DESC, id LIMIT 1{skip_locked})
             RETURNING *
-            """,
-            (now.isoformat(), engine),
-        )
-        return Job.from_row(rows[0]) if rows else None
+            """
+        for _attempt in range(20):
+            rows = await self._db.write_returning(sql, (now.isoformat(), engine))
+            if rows:
+                return Job.from_row(rows[0])
+            # Under READ COMMITTED a LIMIT 1 … FOR UPDATE can come back empty when the row it found was claimed
+            # (and committed) by another worker after this statement's snapshot (PostgreSQL docs, SELECT, "The
+            # Locking Clause"): look again while queued work is left, so no worker goes idle beside waiting jobs.
+            if not postgres or not await self._db.scalar(
+                "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND engine = ?", (engine,)
+            ):
+                return None
+        return None
 
     async def queue_position(self, job: Job) -> int:
         """1 for the next job to run on its engine, 2 for the one after, …; 0 when it is not queued."""

@@ -276,10 +276,14 @@ class PostgresDatabase(Database):
                 yield _PgConnection(conn)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one write statement (autocommit); returns how many rows it changed."""
+        """Run one write statement (autocommit); after an INSERT, the new row's ``id`` (SQLite's last row id)."""
+        inserting = sql.lstrip().upper().startswith("INSERT") and "RETURNING" not in sql.upper()
         with _pg_errors():
             async with self._pool.connection() as conn:
-                return (await _run(conn, sql, params)).rowcount
+                result = await _run(conn, sql + " RETURNING *" if inserting else sql, params)
+        rows = await result.fetchall()
+        # keys(): a row iterates over its values, so `"id" in row` would search the values
+        return int(rows[0]["id"]) if inserting and rows and "id" in rows[0].keys() else 0  # noqa: SIM118
 
     async def write_returning(self, sql: str, params: Params = ()) -> list[Row]:
         """Run one write statement with ``RETURNING`` (autocommit); returns its rows."""

@@ -122,11 +122,13 @@ async def test_the_queue_hands_out_paid_work_first_and_each_job_once(any_db: Dat
     await store.move_paid(LedgerEntry(FP, "paid", "purchase", 5, NOW, reference="grant:1"))
     free = await store.queue_house(_job("free"), NOW)
     _, paid = await store.reserve(_job("paid"), quota_fingerprint=FP, day=DAY, now=NOW, decide=_paid_first)
-    claimed = await asyncio.gather(*(jobs.claim_next("mock", NOW) for _ in range(3)))
+    first, second = await jobs.claim_next("mock", NOW), await jobs.claim_next("mock", NOW)
+    assert (first and first.id, second and second.id) == (paid, free), "paid work first"
+    queued = {await store.queue_house(_job(f"j{n}"), NOW) for n in range(10)}
+    claimed = await asyncio.gather(*(jobs.claim_next("mock", NOW) for _ in range(15)))
     ids = [job.id for job in claimed if job is not None]
-    assert ids == [paid, free] or sorted(ids) == sorted([paid, free]), "each job handed out once"
-    assert claimed[0] is not None and claimed[0].id == paid, "paid work first"
-    assert await jobs.count_by_status() == {"running": 2}
+    assert sorted(ids) == sorted(queued), "concurrent workers get each job exactly once"
+    assert await jobs.count_by_status() == {"running": 12}
 
 
 async def test_two_hundred_concurrent_requests_of_one_user_admit_exactly_the_credits_they_have(
@@ -181,3 +183,16 @@ async def test_the_backend_names_itself_and_answers_a_ping(any_db: Database, dat
     assert any_db.backend == database_url.split(":", 1)[0]
     assert await any_db.ping() is True
     assert "@" not in any_db.location or ":***@" in any_db.location or "postgres@" in any_db.location
+
+
+async def test_a_single_insert_returns_the_new_rows_id(any_db: Database) -> None:
+    first = await any_db.execute(
+        "INSERT INTO song_drafts (telegram_id, style, lyrics, offer, created_at) VALUES (?, ?, ?, ?, ?)",
+        (1, "jazz", None, "mock", NOW.isoformat()),
+    )
+    second = await any_db.execute(
+        "INSERT INTO song_drafts (telegram_id, style, lyrics, offer, created_at) VALUES (?, ?, ?, ?, ?)",
+        (1, "folk", None, "mock", NOW.isoformat()),
+    )
+    assert first > 0 and second == first + 1
+    assert await any_db.scalar("SELECT style FROM song_drafts WHERE id = ?", (second,)) == "folk"
