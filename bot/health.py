@@ -2,7 +2,7 @@
 
 The checks::
 
-    database     the SQLite database answers ``SELECT 1``
+    database     the database answers ``SELECT 1`` (``database_backend`` names it: ``sqlite`` or ``postgresql``)
     event_loop   the loop's heartbeat (a task that sleeps ``TICK_S`` and measures how late it woke) is late by
                  less than ``LOOP_LAG_LIMIT_S``, and has ticked within that limit
     updates      the transport that brings updates is alive (polling: the updater runs; webhook: registered,
@@ -149,6 +149,7 @@ class Health:
         body: dict[str, object] = {"status": "ok" if ok else "unhealthy"}
         body.update({name: check.reason for name, check in checks.items()})
         body.update(
+            database_backend=self._db.backend,
             queue_depth=depth,
             worker_states=states,
             loop_lag_s=round(lag, 4),

@@ -188,6 +188,14 @@ class Database(abc.ABC):
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    @abc.abstractmethod
+    async def tables(self) -> list[str]:
+        """The names of the application's tables (not the migrations record), sorted."""
+
+    async def after_copy(self, table: str) -> None:
+        """Called after rows with explicit ids were copied into ``table`` (PostgreSQL moves its id sequence on)."""
+        return None  # SQLite's AUTOINCREMENT follows the largest id inserted by itself
+
     async def checkpoint(self) -> tuple[int, int]:
         """Fold the write-ahead log back into the database where the backend keeps one in a file; returns its size
         in bytes before and after (0, 0 where the server manages its own log)."""
@@ -375,6 +383,14 @@ class SqliteDatabase(Database):
     def location(self) -> str:
         """The database file."""
         return str(self.path)
+
+    async def tables(self) -> list[str]:
+        """Every table but SQLite's own and the migrations record."""
+        rows = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+            "AND name <> 'schema_migrations' ORDER BY name"
+        )
+        return [str(r[0]) for r in rows]
 
     async def checkpoint(self) -> tuple[int, int]:
         """``PRAGMA wal_checkpoint(TRUNCATE)``; the ``-wal`` file's size before and after."""

@@ -268,6 +268,27 @@ class PostgresDatabase(Database):
         self._closed = True
         await self._pool.close()
 
+    async def tables(self) -> list[str]:
+        """The tables of the connection's schema, but the migrations record."""
+        rows = await self.fetchall(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY table_name"
+        )
+        return [str(r[0]) for r in rows]
+
+    async def after_copy(self, table: str) -> None:
+        """Move an identity column's sequence past the ids copied in (else the next insert would collide)."""
+        sequence = await self.scalar(
+            "SELECT pg_get_serial_sequence(table_name, 'id') FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? AND column_name = 'id'",
+            (table,),
+        )
+        if sequence is not None:
+            await self.execute(
+                f"SELECT setval(?, COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)",  # table: from the catalog
+                (sequence,),
+            )
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         """``BEGIN`` … ``COMMIT`` (READ COMMITTED) on one pooled connection; rolls back on any exception."""

@@ -10,6 +10,7 @@ import asyncio
 import signal
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.sandbox import TelegramStandIn
@@ -21,7 +22,7 @@ from tests.bot.test_generation_e2e import (
     test_the_fifth_prompt_of_the_day_is_blocked_until_midnight,
 )
 from tests.bot.test_process import bot_env, bot_process, read_until
-from tests.conftest import ADA, TOKEN
+from tests.conftest import ADA, TOKEN, LiveBot
 
 pytestmark = pytest.mark.postgresql
 
@@ -70,3 +71,9 @@ async def test_on_postgresql_a_job_cut_off_by_sigterm_is_delivered_once_by_the_n
         assert not standin.violations
     assert not (tmp_path / "data" / "cloudmusic.db").exists(), "no SQLite file beside a PostgreSQL database"
     assert await _ledger_kinds(postgres_url, tmp_path) == ("delivered", ["reserve", "commit"])
+
+
+async def test_healthz_names_the_postgresql_backend(live_bot: LiveBot) -> None:
+    async with aiohttp.ClientSession() as session, session.get(live_bot.runtime.http.url + "/healthz") as response:
+        body = await response.json()
+    assert response.status == 200 and body["database"] == "ok" and body["database_backend"] == "postgresql"

@@ -1,0 +1,13 @@
+"""``/healthz`` names the database backend (the PostgreSQL case is in test_e2e_postgres.py)."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from tests.conftest import LiveBot
+
+
+async def test_healthz_names_the_sqlite_backend(live_bot: LiveBot) -> None:
+    async with aiohttp.ClientSession() as session, session.get(live_bot.runtime.http.url + "/healthz") as response:
+        body = await response.json()
+    assert response.status == 200 and body["database"] == "ok" and body["database_backend"] == "sqlite"
