@@ -33,8 +33,8 @@ from storage.backends import connect
 from tests.pg_server import PostgresServer, binaries
 
 CONCURRENCY, DECISIONS, FINGERPRINTS, FREE, PAID = 200, 2000, 400, 4, 2
-ROUNDS = 3
-USERS = 100
+ROUNDS = 2
+USERS = 50
 
 
 async def _admissions(url: str, data_dir: Path) -> tuple[float, int]:

@@ -134,7 +134,8 @@ async def live_bot(
     tmp_path: Path, standin: TelegramStandIn, clock: Clock, bot_settings: dict[str, Any], request: pytest.FixtureRequest
 ) -> AsyncIterator[LiveBot]:
     """The whole bot, polling the stand-in (on a fresh PostgreSQL database when the test is marked ``postgresql``)."""
-    if request.node.get_closest_marker("postgresql") is not None:
+    on_postgres = os.environ.get("CLOUDMUSIC_TEST_DATABASE") == "postgresql"  # every live_bot on PostgreSQL
+    if on_postgres or request.node.get_closest_marker("postgresql") is not None:
         bot_settings = {**bot_settings, "database_url": request.getfixturevalue("postgres_url")}
     settings = make_settings(tmp_path / "data", standin, **bot_settings)
     async with running_bot(settings, clock=clock, poll_timeout=1) as runtime:

@@ -27,6 +27,7 @@ from storage import (
     Refused,
     ReservationStore,
     Snapshot,
+    StatsRepository,
     UserRepository,
 )
 from storage.backends import connect
@@ -196,3 +197,17 @@ async def test_a_single_insert_returns_the_new_rows_id(any_db: Database) -> None
     )
     assert first > 0 and second == first + 1
     assert await any_db.scalar("SELECT style FROM song_drafts WHERE id = ?", (second,)) == "folk"
+
+
+async def test_stats_count_new_and_active_users_generations_and_genres(any_db: Database) -> None:
+    users = UserRepository(any_db)
+    await users.seen(telegram_id=1, fingerprint=FP, first_name="A", username=None, language="en", now=NOW)
+    await users.seen(
+        telegram_id=2, fingerprint="b" * 64, first_name="B", username=None, language="en", now=NOW - timedelta(days=3)
+    )
+    store = ReservationStore(any_db)
+    await store.queue_house(_job("dark techno 128 bpm"), NOW)
+    stats = await StatsRepository(any_db).snapshot(NOW + timedelta(hours=1))
+    assert (stats.users_total, stats.users_new_24h, stats.active_24h, stats.active_7d) == (2, 1, 1, 2)
+    assert stats.generations == {("mock", "queued"): 1} and stats.queue_depth == {"mock": 1}
+    assert ("techno", 1) in stats.top_genres
