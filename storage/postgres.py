@@ -92,7 +92,8 @@ _TOKEN = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|\?|%|\bLIKE\b", re.IGNORECASE)
 
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
-    """Portable SQL with ``?`` placeholders → psycopg's ``%s`` (``%`` doubled, ``LIKE`` → ``ILIKE``)."""
+    """Portable SQL with ``?`` placeholders → psycopg's ``%s`` (every ``%`` doubled, string literals included;
+    ``LIKE`` → ``ILIKE``). A ``?`` inside a string literal stays a question mark."""
 
     def swap(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -102,7 +103,7 @@ def translate(sql: str) -> str:
             return "%%"
         if token.upper() == "LIKE":
             return "ILIKE"  # SQLite's LIKE ignores ASCII case; PostgreSQL's does not
-        return token  # a quoted string or identifier, kept as written
+        return token.replace("%", "%%")  # a quoted string or identifier: psycopg parses % placeholders there too
 
     return _TOKEN.sub(swap, sql)
 

@@ -211,3 +211,9 @@ async def test_stats_count_new_and_active_users_generations_and_genres(any_db: D
     assert (stats.users_total, stats.users_new_24h, stats.active_24h, stats.active_7d) == (2, 1, 1, 2)
     assert stats.generations == {("mock", "queued"): 1} and stats.queue_depth == {"mock": 1}
     assert ("techno", 1) in stats.top_genres
+
+
+async def test_percent_signs_and_question_marks_in_sql_literals_are_text(any_db: Database) -> None:
+    await _user(any_db)
+    assert await any_db.scalar("SELECT COUNT(*) FROM users WHERE first_name LIKE '%d%' AND ? = 1", (1,)) == 1
+    assert await any_db.scalar("SELECT '50% off?' || ?", ("!",)) == "50% off?!"
