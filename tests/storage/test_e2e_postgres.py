@@ -53,19 +53,19 @@ async def test_on_postgresql_a_job_cut_off_by_sigterm_is_delivered_once_by_the_n
         )
         env.update(SHUTDOWN_GRACE="0", DATABASE_URL=postgres_url)
         async with bot_process(env) as first:
-            await read_until(first, "CloudMusic is running")
-            await standin.send_text(ADA, "[slow:3] come back to me 2s")
-            await read_until(first, "started on engine", within=20)
+            await read_until(first, "CloudMusic is running", within=90)
+            await standin.send_text(ADA, "[slow:8] come back to me 2s")
+            await read_until(first, "started on engine", within=60)
             first.send_signal(signal.SIGTERM)
-            await read_until(first, "interrupted by shutdown; re-queued", within=10)
-            async with asyncio.timeout(20):
+            await read_until(first, "interrupted by shutdown; re-queued", within=60)
+            async with asyncio.timeout(60):
                 assert await first.wait() == 0
         assert await _ledger_kinds(postgres_url, tmp_path) == ("queued", ["reserve"])
         async with bot_process(env) as second:
-            await read_until(second, "CloudMusic is running")
-            await standin.wait_for(ADA, lambda m: m.content.startswith("✅ Done"), timeout=20, since=0)
+            await read_until(second, "CloudMusic is running", within=90)
+            await standin.wait_for(ADA, lambda m: m.content.startswith("✅ Done"), timeout=60, since=0)
             second.send_signal(signal.SIGTERM)
-            async with asyncio.timeout(20):
+            async with asyncio.timeout(60):
                 assert await second.wait() == 0
         assert len([m for m in standin.transcript(ADA) if m.from_bot and m.kind == "audio"]) == 1
         assert not standin.violations
