@@ -18,7 +18,7 @@ from pathlib import Path
 
 import telegram
 
-from bench import analysis, broadcast, chat, engines, memory, quota, synth_quality
+from bench import analysis, backends, broadcast, chat, engines, memory, quota, synth_quality
 from bench.harness import Figure, load_average
 
 HERE = Path(__file__).resolve().parent
@@ -58,6 +58,7 @@ def main() -> None:
     figures: list[Figure] = []
     figures += _timed("quota decisions", lambda: [asyncio.run(quota.measure())])
     figures += _timed("synth render + MP3", lambda: [engines.synth_figure()])
+    figures += _timed("SQLite vs PostgreSQL: quota decisions, generations", lambda: asyncio.run(backends.measure()))
     figures += _timed(
         "chat: throughput, generations, loop lag, RSS, start-up", lambda: asyncio.run(chat.measure(raw_cost))
     )
@@ -67,7 +68,16 @@ def main() -> None:
     figures += _timed("broadcast (≈ 40 s: 1 000 messages at ≤ 30/s)", lambda: [asyncio.run(broadcast.measure())])
     figures += _timed("synth quality: 40 prompts × 5 seeds, librosa/pyloudnorm (≈ 10 min)", synth_quality.measure)
     figures += _timed("clip analysis: accuracy on synth tracks, a 3-minute MP3", analysis.measure)
-    order = ["throughput", "generations/s", "quota", "`synth`", "broadcast", "event-loop", "RSS idle"]
+    order = [
+        "throughput",
+        "generations/s end to end, `",
+        "generations/s end to end on",
+        "quota",
+        "`synth`",
+        "broadcast",
+        "event-loop",
+        "RSS idle",
+    ]
     order += ["process start", "synth "]
     figures.sort(key=lambda f: next((i for i, key in enumerate(order) if key in f.name), len(order)))
     load_end = load_average()

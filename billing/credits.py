@@ -28,15 +28,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
-from storage import Database, JobRepository, LedgerEntry, LedgerRepository
+from storage import Database, LedgerEntry, NotFound
+from storage.reservations import Claim, Holdings, NewJob, ReservationStore, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +119,7 @@ class Credits:
         max_active_jobs: int = 1,
         on_decision: Callable[[Decision], None] | None = None,
     ) -> None:
-        self._db = db
-        self._ledger = LedgerRepository(db)
-        self._jobs = JobRepository(db)
+        self._store = ReservationStore(db)
         self.free_daily_quota = free_daily_quota
         self.zone = zone
         self._clock = clock
@@ -145,19 +142,18 @@ class Credits:
     async def balance(self, fingerprint: str, quota_fingerprint: str | None = None) -> Balance:
         """The user's balance now (free tracks counted under ``quota_fingerprint`` when given)."""
         now = self._clock()
-        row = await self._db.fetchone(_BALANCE_SQL, (self.quota_day(now).isoformat(), fingerprint))
-        balance = self._balance(row, now)
+        day = self.quota_day(now).isoformat()
+        own = await self._store.holdings(fingerprint, day)
+        quota = own
         if quota_fingerprint is not None and quota_fingerprint != fingerprint:
-            quota_row = await self._db.fetchone(_BALANCE_SQL, (self.quota_day(now).isoformat(), quota_fingerprint))
-            balance = replace(balance, free_left=self._balance(quota_row, now).free_left)
-        return balance
+            quota = await self._store.holdings(quota_fingerprint, day)
+        return self._balance(own, quota, now)
 
-    def _balance(self, row: aiosqlite.Row | None, now: datetime) -> Balance:
-        free_used, paid = (0, 0) if row is None else (int(row[0] or 0), int(row[1] or 0))
+    def _balance(self, own: Holdings, quota: Holdings, now: datetime) -> Balance:
         return Balance(
-            free_left=max(0, self.free_daily_quota - free_used),
+            free_left=max(0, self.free_daily_quota - quota.free_used),
             free_quota=self.free_daily_quota,
-            paid=paid,
+            paid=own.paid,
             resets_at=self.resets_at(now),
         )
 
@@ -166,47 +162,30 @@ class Credits:
     async def admit(self, spec: JobSpec, *, banned: bool) -> Admission:
         """Atomically decide, and when allowed create the queued job and reserve its credit (free first)."""
         now = self._clock()
-        day = self.quota_day(now).isoformat()
-        async with self._db.transaction() as conn:
-            # execute_fetchall: one trip to the connection's thread instead of three (execute, fetch, close); the
-            # writer is the bottleneck of every decision, so each trip saved is throughput (bench/quota.py).
-            rows = list(await conn.execute_fetchall(_BALANCE_SQL, (day, spec.fingerprint)))
-            balance = self._balance(rows[0] if rows else None, now)
-            quota_fingerprint = spec.quota_fingerprint or spec.fingerprint
-            if quota_fingerprint != spec.fingerprint:
-                rows = list(await conn.execute_fetchall(_BALANCE_SQL, (day, quota_fingerprint)))
-                balance = replace(balance, free_left=self._balance(rows[0] if rows else None, now).free_left)
-            active = await _active_jobs(conn, spec.telegram_id)
-            if banned:
-                decision = Decision.BLOCK_BANNED
-            elif len(active) >= self.max_active_jobs:
-                decision = Decision.BLOCK_BUSY
-            elif spec.cost > 1:
-                decision = Decision.ALLOW_PAID if balance.paid >= spec.cost else Decision.BLOCK_PAID_ONLY
-            elif balance.free_left > 0:
-                decision = Decision.ALLOW_FREE
-            elif balance.paid > 0:
-                decision = Decision.ALLOW_PAID
-            else:
-                decision = Decision.BLOCK_QUOTA
-            job_id = None
-            if decision in (Decision.ALLOW_FREE, Decision.ALLOW_PAID):
-                bucket: Literal["free", "paid"] = "free" if decision is Decision.ALLOW_FREE else "paid"
-                job_id = await self._insert_job(conn, spec, bucket, now)
-                await self._ledger.append(
-                    conn,
-                    LedgerEntry(
-                        quota_fingerprint if bucket == "free" else spec.fingerprint,
-                        bucket,
-                        "reserve",
-                        -spec.cost,
-                        now,
-                        job_id=job_id,
-                        reference=f"job:{job_id}",
-                        day=day if bucket == "free" else None,
-                    ),
-                )
-                balance = _after_reserve(balance, bucket, spec.cost)
+        outcome: list[Decision] = []
+
+        def decide(snapshot: Snapshot) -> Claim | None:
+            decision = decide_admission(
+                self._balance(snapshot.own, snapshot.quota, now),
+                active_jobs=len(snapshot.active_job_ids),
+                max_active_jobs=self.max_active_jobs,
+                cost=spec.cost,
+                banned=banned,
+            )
+            outcome.append(decision)
+            return claim_for(decision, spec.cost)
+
+        snapshot, job_id = await self._store.reserve(
+            _new_job(spec),
+            quota_fingerprint=spec.quota_fingerprint or spec.fingerprint,
+            day=self.quota_day(now).isoformat(),
+            now=now,
+            decide=decide,
+        )
+        decision = outcome[0]
+        balance = self._balance(snapshot.own, snapshot.quota, now)
+        if job_id is not None:
+            balance = _after_reserve(balance, "free" if decision is Decision.ALLOW_FREE else "paid", spec.cost)
         log.info(
             "%s fingerprint=%s job=%s",
             decision.value,
@@ -216,7 +195,7 @@ class Credits:
         )
         if self._on_decision is not None:
             self._on_decision(decision)
-        return Admission(decision, balance, job_id, tuple(active), spec.cost)
+        return Admission(decision, balance, job_id, snapshot.active_job_ids, spec.cost)
 
     # --- settling ---------------------------------------------------------------------------------------------
 
@@ -228,84 +207,14 @@ class Credits:
         Returns False when the job was already settled, or is not in ``expect_status`` when that is given (a worker
         claimed it meanwhile): nothing changes then. Safe to call again after a crash.
         """
-        now = self._clock()
-        kind = "commit" if outcome == "delivered" else "release"
-        async with self._db.transaction() as conn:
-            if expect_status is not None:
-                cursor = await conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,))
-                row = await cursor.fetchone()
-                await cursor.close()
-                if row is None or row[0] != expect_status:
-                    return False
-            cursor = await conn.execute(
-                "SELECT bucket, day, fingerprint, kind, amount FROM credit_ledger WHERE reference = ? ORDER BY id",
-                (f"job:{job_id}",),
-            )
-            rows = list(await cursor.fetchall())
-            await cursor.close()
-            if not rows:
-                return await self._settle_house(conn, job_id, outcome, error, now)
-            if any(r["kind"] in ("commit", "release") for r in rows):
-                return False
-            reserve = rows[0]
-            amount = 0 if kind == "commit" else -int(reserve["amount"])  # every credit the reserve took
-            await self._ledger.append(
-                conn,
-                LedgerEntry(
-                    reserve["fingerprint"],
-                    reserve["bucket"],
-                    kind,
-                    amount,
-                    now,
-                    job_id=job_id,
-                    reference=f"job:{job_id}",
-                    day=reserve["day"],
-                    note=error,
-                ),
-            )
-            if kind == "release" and any(r["kind"] == "refund-hold" for r in rows):
-                # The payment this credit came from was refunded while the job held it: it goes back to nobody.
-                await self._ledger.append(
-                    conn,
-                    LedgerEntry(
-                        reserve["fingerprint"],
-                        "paid",
-                        "refund",
-                        -1,
-                        now,
-                        job_id=job_id,
-                        reference=f"job:{job_id}",
-                        note="held credit of a refunded payment",
-                    ),
-                )
-            await conn.execute(
-                "UPDATE jobs SET status = ?, error = ?, finished_at = ? WHERE id = ?",
-                (outcome, error, now.isoformat(), job_id),
-            )
-        return True
-
-    async def _insert_job(
-        self, conn: aiosqlite.Connection, spec: JobSpec, funding: Literal["free", "paid", "house"], now: datetime
-    ) -> int:
-        return await self._jobs.insert(
-            conn,
-            telegram_id=spec.telegram_id,
-            fingerprint=spec.fingerprint,
-            chat_id=spec.chat_id,
-            prompt=spec.prompt,
-            engine=spec.engine,
-            funding=funding,
-            now=now,
-            params=spec.params,
-            priority=1 if funding == "paid" else 0,  # paid work goes ahead of free work
-            lyrics=spec.lyrics,
-        )
+        try:
+            return await self._store.settle(job_id, outcome, self._clock(), error=error, expect_status=expect_status)
+        except NotFound as exc:
+            raise BillingError(str(exc)) from exc
 
     async def admit_house(self, spec: JobSpec) -> int:
         """Queue a job the house pays for (admin batches, teasers): no quota, no credit; returns its id."""
-        now = self._clock()
-        async with self._db.transaction() as conn:
-            job_id = await self._insert_job(conn, spec, "house", now)
+        job_id = await self._store.queue_house(_new_job(spec), self._clock())
         log.info(
             "ALLOW house fingerprint=%s job=%s",
             spec.fingerprint[:12],
@@ -313,24 +222,6 @@ class Credits:
             extra={"decision": "ALLOW house", "fingerprint": spec.fingerprint, "job_id": job_id},
         )
         return job_id
-
-    @staticmethod
-    async def _settle_house(
-        conn: aiosqlite.Connection, job_id: int, outcome: Outcome, error: str | None, now: datetime
-    ) -> bool:
-        cursor = await conn.execute(
-            "UPDATE jobs SET status = ?, error = ?, finished_at = ? "
-            "WHERE id = ? AND funding = 'house' AND status IN ('queued', 'running')",
-            (outcome, error, now.isoformat(), job_id),
-        )
-        if cursor.rowcount == 1:
-            return True
-        cursor = await conn.execute("SELECT funding FROM jobs WHERE id = ?", (job_id,))
-        row = await cursor.fetchone()
-        await cursor.close()
-        if row is None or row[0] != "house":
-            raise BillingError(f"job {job_id} has no reservation")
-        return False  # a house job that was already settled
 
     # --- paid credits -----------------------------------------------------------------------------------------
 
@@ -345,30 +236,39 @@ class Credits:
     ) -> int:
         """Add (or with a negative amount take) paid credits; returns the new paid balance.
 
-        With a ``reference`` the movement happens at most once: a repeat raises ``sqlite3.IntegrityError``.
+        With a ``reference`` the movement happens at most once: a repeat raises ``storage.Duplicate``.
         """
         now = self._clock()
-        async with self._db.transaction() as conn:
-            await self._ledger.append(
-                conn, LedgerEntry(fingerprint, "paid", kind, amount, now, reference=reference, note=note)
-            )
+        await self._store.move_paid(LedgerEntry(fingerprint, "paid", kind, amount, now, reference=reference, note=note))
         return (await self.balance(fingerprint)).paid
 
 
-_BALANCE_SQL = """
-    SELECT
-        COALESCE(-SUM(CASE WHEN bucket = 'free' AND day = ? THEN amount END), 0) AS free_used,
-        COALESCE(SUM(CASE WHEN bucket = 'paid' THEN amount END), 0) AS paid
-    FROM credit_ledger WHERE fingerprint = ?
-"""
+def decide_admission(balance: Balance, *, active_jobs: int, max_active_jobs: int, cost: int, banned: bool) -> Decision:
+    """The quota rule: banned and busy users wait; a dearer model needs paid credits; else free first, then paid."""
+    if banned:
+        return Decision.BLOCK_BANNED
+    if active_jobs >= max_active_jobs:
+        return Decision.BLOCK_BUSY
+    if cost > 1:
+        return Decision.ALLOW_PAID if balance.paid >= cost else Decision.BLOCK_PAID_ONLY
+    if balance.free_left > 0:
+        return Decision.ALLOW_FREE
+    if balance.paid > 0:
+        return Decision.ALLOW_PAID
+    return Decision.BLOCK_QUOTA
 
 
-async def _active_jobs(conn: aiosqlite.Connection, telegram_id: int) -> list[int]:
-    rows = await conn.execute_fetchall(
-        "SELECT id FROM jobs WHERE telegram_id = ? AND status IN ('queued', 'running') ORDER BY id",
-        (telegram_id,),
-    )
-    return [int(r[0]) for r in rows]
+def claim_for(decision: Decision, cost: int) -> Claim | None:
+    """What an allowing decision takes: one free track, or ``cost`` paid credits at the front of the queue."""
+    if decision is Decision.ALLOW_FREE:
+        return Claim("free", cost, priority=0)
+    if decision is Decision.ALLOW_PAID:
+        return Claim("paid", cost, priority=1)  # paid work goes ahead of free work
+    return None
+
+
+def _new_job(spec: JobSpec) -> NewJob:
+    return NewJob(spec.telegram_id, spec.fingerprint, spec.chat_id, spec.prompt, spec.engine, spec.params, spec.lyrics)
 
 
 def _after_reserve(balance: Balance, bucket: str, cost: int = 1) -> Balance:

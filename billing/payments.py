@@ -22,15 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
 from billing import invoices
 from billing.credits import Credits
 from billing.invoices import BadPayload, InvoicePayload
 from billing.packs import CreditPack
 from billing.stripe_checkout import CURRENCY as USD
 from billing.stripe_checkout import StripeCheckout, StripeEvent, StripeSession
-from storage import Database, LedgerEntry, LedgerRepository, Payment, PaymentRepository, Provider
+from storage import Connection, Database, LedgerEntry, LedgerRepository, Payment, PaymentRepository, Provider
 from storage.web_sessions import linked_fingerprint
 
 log = logging.getLogger(__name__)
@@ -346,7 +344,7 @@ class Payments:
         async with self._db.transaction() as conn:
             return await self._take_back(conn, payment, now, f"refund:{payment.provider}:{payment.external_id}")
 
-    async def _take_back(self, conn: aiosqlite.Connection, payment: Payment, now: datetime, reference: str) -> Refunded:
+    async def _take_back(self, conn: Connection, payment: Payment, now: datetime, reference: str) -> Refunded:
         """Inside the caller's transaction: take back the pack's unspent credits, held ones included, once.
 
         Unspent means the paid balance plus the credits that running or queued jobs hold: the balance is debited
@@ -355,6 +353,7 @@ class Payments:
         returning to the buyer; a job that delivers has spent its credit and keeps it. When ``/link`` moved the
         buyer's (a web session's) credits to a Telegram account, that account's balance and jobs count as well.
         """
+        await conn.lock_key(payment.fingerprint)  # one money decision per fingerprint at a time (PostgreSQL)
         current = await self.records.find_in(conn, payment.id) or payment
         if current.status == "refunded":
             return Refunded(current, 0, 0, already_refunded=True)

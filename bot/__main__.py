@@ -60,8 +60,9 @@ from scheduler.songs import LyricsDesk, LyricWriter
 from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
-from storage import Database, InboxError, JobRepository, PaymentInbox, StorageError, TeaserRepository, UserRepository
+from storage import InboxError, JobRepository, PaymentInbox, StorageError, TeaserRepository, UserRepository
 from storage.analyses import AnalysisRepository
+from storage.backends import connect as connect_database
 from storage.owner import claim as claim_database
 from storage.songs import LyricWriteRepository
 
@@ -140,7 +141,8 @@ async def running_bot(
             # The Bot API serves files under /file/bot<token>/… beside /bot<token>/… (a Local Bot API server too).
             file_url = api_url.replace("/bot", "/file/bot", 1)
 
-        db = await Database.open(settings.database_path)
+        db = await connect_database(settings.database_url_value, settings.state_dir)
+        log.info("database: %s (%s)", db.backend, db.location)
         stack.push_async_callback(db.close)
         # The sandbox lets anyone on its page act as any user: it must never run on a real bot's data, nor a real
         # bot on the sandbox's made-up users and payments.

@@ -2,7 +2,7 @@
 
 The checks::
 
-    database     the SQLite database answers ``SELECT 1``
+    database     the database answers ``SELECT 1`` (``database_backend`` names it: ``sqlite`` or ``postgresql``)
     event_loop   the loop's heartbeat (a task that sleeps ``TICK_S`` and measures how late it woke) is late by
                  less than ``LOOP_LAG_LIMIT_S``, and has ticked within that limit
     updates      the transport that brings updates is alive (polling: the updater runs; webhook: registered,
@@ -149,6 +149,7 @@ class Health:
         body: dict[str, object] = {"status": "ok" if ok else "unhealthy"}
         body.update({name: check.reason for name, check in checks.items()})
         body.update(
+            database_backend=self._db.backend,
             queue_depth=depth,
             worker_states=states,
             loop_lag_s=round(lag, 4),
@@ -164,7 +165,7 @@ class Health:
     async def _database(self) -> Check:
         try:
             answers = await self._db.ping()
-        except Exception as exc:  # aiosqlite raises ValueError on a closed connection, not sqlite3.Error
+        except Exception as exc:  # a closed SQLite connection raises ValueError, not StorageError
             return Check(False, f"unreachable ({type(exc).__name__})")
         return Check(True) if answers else Check(False, "unreachable")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -227,7 +226,7 @@ class StarsDesk:
         except (PaymentError, BadPayload) as exc:  # paid, yet no pack to credit: a person must look at it
             rejected = f"{type(exc).__name__}: {exc}"
             self._alarm(note, "was paid but cannot be credited", exc)
-        except (sqlite3.Error, StorageError, OSError) as exc:  # the main database is locked or unwritable
+        except (StorageError, OSError) as exc:  # the main database is locked or unwritable
             if entry is None:
                 self._alarm(note, "is in no inbox and could not be credited", exc)
                 return False

@@ -21,6 +21,8 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from billing.packs import DEFAULT_PACKS, CreditPack, parse_packs
+from storage import StorageError
+from storage.backends import backend_of, sqlite_path
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -96,6 +98,20 @@ class Settings(BaseSettings):
     model_costs: str = ""
     takes_per_prompt: str = ""
     lyrics_daily_limit: int = Field(default=3, ge=0, le=100)  # free AI lyric writes per user per day
+    #: Where the data lives: unset → DATA_DIR/cloudmusic.db (SQLite); sqlite:///path; postgresql://… (storage.backends)
+    database_url: SecretStr | None = None
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        try:
+            backend_of(text.strip())
+        except StorageError as exc:
+            raise ValueError(str(exc)) from None
+        return text.strip()
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -276,14 +292,26 @@ class Settings(BaseSettings):
         return self.data_dir / "sandbox" if self.sandbox else self.data_dir
 
     @property
+    def database_url_value(self) -> str | None:
+        """DATABASE_URL as text (it may hold a password: never log it), or None for the default SQLite file."""
+        return None if self.database_url is None else self.database_url.get_secret_value()
+
+    @property
+    def database_backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return backend_of(self.database_url_value)
+
+    @property
     def database_path(self) -> Path:
-        """The SQLite file."""
-        return self.state_dir / "cloudmusic.db"
+        """The SQLite file (DATA_DIR/cloudmusic.db unless DATABASE_URL names another; unused with PostgreSQL)."""
+        url = self.database_url_value
+        return sqlite_path(url if self.database_backend == "sqlite" else None, self.state_dir)
 
     @property
     def payment_inbox_path(self) -> Path:
-        """The payment inbox: its own small SQLite file beside the database (whose lock never blocks it)."""
-        return self.database_path.parent / "payments-inbox.db"
+        """The payment inbox: its own small SQLite file in the state dir (the main database's lock never blocks
+        it; it is the local landing place for payments even when the database is PostgreSQL)."""
+        return self.state_dir / "payments-inbox.db"
 
     @property
     def audio_dir(self) -> Path:

@@ -66,10 +66,7 @@ async def run_maintenance(
         freed += size
     clips_cutoff = (clock() - KEEP_UNUSED_CLIP).timestamp()
     removed += await asyncio.to_thread(sweep, audio_dir / CLIPS_DIR, clips_cutoff)
-    wal = db.path.with_name(db.path.name + "-wal")
-    before = await asyncio.to_thread(_size, wal)
-    await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    after = await asyncio.to_thread(_size, wal)
+    before, after = await db.checkpoint()
     report = MaintenanceReport(tuple(removed), freed, kept, before, after)
     log.info(
         "maintenance: removed %s audio file(s) older than %s days (%.1f MB): %s; kept %s old file(s) Telegram has no "
@@ -100,10 +97,3 @@ def _old_files(audio_dir: Path, cutoff: float) -> list[tuple[Path, int, str, int
         if stat.st_mtime < cutoff:
             found.append((Path(entry.path), int(match[1]), match[2], stat.st_size))
     return found
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0

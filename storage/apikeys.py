@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Database, Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +20,7 @@ class ApiKey:
     revoked_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> ApiKey:
+    def from_row(cls, row: Row) -> ApiKey:
         """Build an ApiKey from an ``api_keys`` row."""
         revoked = row["revoked_at"]
         return cls(

@@ -1,35 +1,270 @@
-"""The SQLite database: one file, WAL, a single writer, a separate reader, always closed.
+"""The database seam: one abstract ``Database`` (the port) and its embedded SQLite implementation.
 
-Errors::
+``Database`` is what every repository talks to: reads of committed data (``fetchall``/``fetchone``/``scalar``),
+single write statements (``execute``/``write_returning``) and multi-statement transactions (``transaction()``,
+which yields a ``Connection``). Repositories write portable SQL with ``?`` placeholders (no ``INSERT OR IGNORE``:
+``ON CONFLICT DO NOTHING``); a backend translates it for its driver. Two backends implement the port:
+
+    SqliteDatabase     one file under DATA_DIR, WAL, a single writer and a separate reader (the default)
+    PostgresDatabase   PostgreSQL through psycopg 3 with a connection pool (``storage.postgres``)
+
+``storage.connect(url, data_dir)`` picks one from ``DATABASE_URL``. Driver errors never leave ``storage/``: they
+are translated into the tree in ``storage.errors``::
 
     StorageError           base; the database could not be opened or used
-    └── MigrationError     the file was written by a newer CloudMusic, or a migration step failed
+    ├── MigrationError     the database was written by a newer CloudMusic, or a migration step failed
+    ├── Unavailable        locked, unreachable, read-only or full: try again later
+    ├── Refused            a constraint or trigger refused the write (append-only ledger, foreign key, check)
+    │   └── Duplicate      a unique key was already recorded (a payment id, an idempotency reference)
+    ├── NotFound           the row an operation needs does not exist
+    └── Conflict           the row exists but is not in the state the operation expects
 """
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import aiosqlite
+
+from storage.errors import (
+    Conflict,
+    Duplicate,
+    MigrationError,
+    NotFound,
+    Refused,
+    StorageError,
+    Unavailable,
+)
 
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
 
+__all__ = [
+    "Conflict",
+    "Connection",
+    "Database",
+    "Duplicate",
+    "MigrationError",
+    "NotFound",
+    "Refused",
+    "Result",
+    "Row",
+    "SqliteDatabase",
+    "StorageError",
+    "Unavailable",
+]
 
-class StorageError(Exception):
-    """The database could not be opened or used."""
+
+class Row(Protocol):
+    """One result row: by position (``row[0]``) or by column name (``row["id"]``)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> list[str]: ...
 
 
-class MigrationError(StorageError):
-    """A migration step failed, or the database is from a newer version."""
+class Result:
+    """What one statement gave: its rows (already fetched) and how many rows it changed.
+
+    There is no ``lastrowid`` (PostgreSQL has none): an insert that needs its id says ``RETURNING id``.
+    """
+
+    __slots__ = ("_rows", "rowcount")
+
+    def __init__(self, rows: list[Row], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    async def fetchone(self) -> Row | None:
+        """The first row, or None."""
+        return self._rows[0] if self._rows else None
+
+    async def fetchall(self) -> list[Row]:
+        """Every row."""
+        return list(self._rows)
+
+    async def close(self) -> None:
+        """Nothing to release (the rows were fetched with the statement); kept so callers may close a cursor."""
+
+
+class Connection(abc.ABC):
+    """The connection of one open transaction (``Database.transaction()``); statements run inside it, in order.
+
+    Errors are storage's (``Duplicate`` for a unique key, ``Refused`` for another constraint or a trigger,
+    ``Unavailable`` for a busy or unreachable database); the caller's transaction is rolled back by ``transaction``.
+    """
+
+    dialect: ClassVar[str]
+
+    @abc.abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> Result:
+        """Run one statement (``?`` placeholders) and return its rows and row count."""
+
+    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run one statement and return its rows."""
+        return await (await self.execute(sql, params)).fetchall()
+
+    @abc.abstractmethod
+    async def run_script(self, sql: str) -> None:
+        """Run a schema step of several statements (written in SQLite's DDL; a backend translates it)."""
+
+    @abc.abstractmethod
+    async def lock_user(self, telegram_id: int) -> None:
+        """Hold the user's row until the transaction ends, so concurrent decisions for one user run one at a time.
+
+        SQLite's ``BEGIN IMMEDIATE`` already serialises every writer, so there it does nothing; PostgreSQL takes
+        ``SELECT … FOR UPDATE`` on the user's row (READ COMMITTED would otherwise let two transactions read the same
+        balance and both spend it).
+        """
+
+    @abc.abstractmethod
+    async def lock_key(self, key: str) -> None:
+        """Like ``lock_user`` for a key with no user row (an anonymous visitor's quota fingerprint)."""
+
+
+class Database(abc.ABC):
+    """An open database (the storage port). Reads see committed data; writes are atomic per call or transaction."""
+
+    #: "sqlite" or "postgresql": what /healthz and the logs name.
+    backend: ClassVar[str]
+
+    @classmethod
+    async def open(cls, path: Path) -> SqliteDatabase:
+        """Open (creating if needed) the SQLite database at ``path`` and bring its schema up to date."""
+        return await SqliteDatabase.open_file(path)
+
+    @property
+    @abc.abstractmethod
+    def location(self) -> str:
+        """Where the data lives, without secrets (a file path, or a PostgreSQL URL without its password)."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Close every connection. Safe to call twice."""
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
+        """A write transaction: commits when the block ends, rolls back on any exception."""
+
+    @abc.abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one write statement in its own transaction; after an INSERT into a table with an ``id`` column,
+        returns the new row's id (0 when nothing was inserted or the table has none)."""
+
+    @abc.abstractmethod
+    async def write_returning(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run one write statement with ``RETURNING`` in its own transaction; returns its rows."""
+
+    @abc.abstractmethod
+    async def executescript(self, sql: str) -> None:
+        """Run several statements (schema work, no parameters)."""
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """One row of committed data, or None (meant for queries that select one row)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    @abc.abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of committed data, as of the moment the query runs."""
+
+    async def scalar(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    @abc.abstractmethod
+    async def tables(self) -> list[str]:
+        """The names of the application's tables (not the migrations record), sorted."""
+
+    async def after_copy(self, table: str) -> None:
+        """Called after rows with explicit ids were copied into ``table`` (PostgreSQL moves its id sequence on)."""
+        return None  # SQLite's AUTOINCREMENT follows the largest id inserted by itself
+
+    async def checkpoint(self) -> tuple[int, int]:
+        """Fold the write-ahead log back into the database where the backend keeps one in a file; returns its size
+        in bytes before and after (0, 0 where the server manages its own log)."""
+        return 0, 0
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            return bool(await self.scalar("SELECT 1") == 1)
+        except (StorageError, ValueError):  # aiosqlite raises ValueError on a closed connection
+            return False
+
+
+def sqlite_error(exc: sqlite3.Error) -> StorageError:
+    """Storage's exception for a sqlite3 error (the caller raises it ``from`` the original)."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.IntegrityError):
+        return Duplicate(text) if "UNIQUE constraint failed" in text else Refused(text)
+    if isinstance(exc, sqlite3.OperationalError) and any(
+        word in text for word in ("locked", "busy", "readonly", "read-only", "disk", "unable to open")
+    ):
+        return Unavailable(text)
+    return StorageError(text)
+
+
+@contextmanager
+def _sqlite_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise sqlite_error(exc) from exc
+
+
+class _SqliteConnection(Connection):
+    """A transaction on the SQLite writer."""
+
+    dialect = "sqlite"
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> Result:
+        raw = self._conn
+
+        def run() -> Result:
+            # One trip to aiosqlite's thread (execute, fetch and counts together) instead of four: the writer is
+            # the bottleneck of every quota decision (bench/quota.py). aiosqlite has no public call for this.
+            cursor = raw._conn.execute(sql, params)
+            try:
+                rows = cursor.fetchall()
+                return Result(rows, cursor.rowcount)
+            finally:
+                cursor.close()
+
+        with _sqlite_errors():
+            result: Result = await raw._execute(run)  # type: ignore[no-untyped-call]
+            return result
+
+    async def run_script(self, sql: str) -> None:
+        from storage.migrations import statements
+
+        for statement in statements(sql):
+            await self.execute(statement)
+
+    async def lock_user(self, telegram_id: int) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` holds SQLite's single write lock for the whole transaction."""
+
+    async def lock_key(self, key: str) -> None:
+        """Nothing to do (see ``lock_user``)."""
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
@@ -48,6 +283,13 @@ async def _connect(path: Path) -> aiosqlite.Connection:
         await conn.close()  # its thread is not a daemon: left open, it would keep the process from exiting
         raise
     return conn
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _create_private(path: Path) -> None:
@@ -73,8 +315,8 @@ async def _worker_finished(conn: aiosqlite.Connection) -> None:
         await asyncio.to_thread(worker.join, 10.0)
 
 
-class Database:
-    """An open database. Writes go through one connection, one transaction at a time; reads use another.
+class SqliteDatabase(Database):
+    """An open SQLite database. Writes go through one connection, one transaction at a time; reads use another.
 
     Coroutines sharing a connection share its transaction, so writes are serialised with a lock and a reader
     connection only ever sees committed data (WAL lets it read while the writer writes).
@@ -87,8 +329,10 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._closed = False
 
+    backend = "sqlite"
+
     @classmethod
-    async def open(cls, path: Path) -> Database:
+    async def open_file(cls, path: Path) -> SqliteDatabase:
         """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
         from storage.migrations import MIGRATIONS, apply_migrations
 
@@ -135,68 +379,74 @@ class Database:
                 log.warning("WAL checkpoint on close failed: %s", exc)
             await self._writer.close()
 
-    async def __aenter__(self) -> Database:
-        return self
+    @property
+    def location(self) -> str:
+        """The database file."""
+        return str(self.path)
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+    async def tables(self) -> list[str]:
+        """Every table but SQLite's own and the migrations record."""
+        rows = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+            "AND name <> 'schema_migrations' ORDER BY name"
+        )
+        return [str(r[0]) for r in rows]
+
+    async def checkpoint(self) -> tuple[int, int]:
+        """``PRAGMA wal_checkpoint(TRUNCATE)``; the ``-wal`` file's size before and after."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        before = await asyncio.to_thread(_file_size, wal)
+        await self.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return before, await asyncio.to_thread(_file_size, wal)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT`` on the writer; rolls back on any exception."""
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            with _sqlite_errors():
+                await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self._writer
+                yield _SqliteConnection(self._writer)
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
             else:
-                await self._writer.execute("COMMIT")
+                try:
+                    await self._writer.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    with suppress(sqlite3.Error):
+                        await self._writer.execute("ROLLBACK")
+                    raise sqlite_error(exc) from exc
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one write statement in its own transaction; returns the last row id."""
+        """Run one write statement in its own transaction; returns the new row's id after an INSERT."""
         async with self._write_lock:
-            cursor = await self._writer.execute(sql, params)
-            return cursor.lastrowid or 0
+            with _sqlite_errors():
+                cursor = await self._writer.execute(sql, params)
+                return cursor.lastrowid or 0
 
-    async def write_returning(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+    async def write_returning(self, sql: str, params: Params = ()) -> list[Row]:
         """Run one write statement with ``RETURNING`` in its own (implicit) transaction; returns its rows.
 
         A single statement is atomic in SQLite, so this needs no BEGIN/COMMIT: one trip to the writer thread
         instead of three, on paths every job takes.
         """
         async with self._write_lock:
-            return list(await self._writer.execute_fetchall(sql, params))
+            with _sqlite_errors():
+                return list(await self._writer.execute_fetchall(sql, params))
 
     async def executescript(self, sql: str) -> None:
         """Run several statements (schema work); not wrapped in a transaction."""
         async with self._write_lock:
-            await self._writer.executescript(sql)
+            with _sqlite_errors():
+                await self._writer.executescript(sql)
 
-    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        """One row of committed data, or None (meant for queries that select one row)."""
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Every row of committed data, as of the moment the query runs.
 
         The statement runs to completion in one trip to the connection's thread. Stepping a cursor across awaits
         (execute, then fetch, then close) would let concurrent queries overlap on the reader, and an unfinished
         statement keeps SQLite's read snapshot open: the next query would not see rows committed meanwhile.
         """
-        rows: Iterable[aiosqlite.Row] = await self._reader.execute_fetchall(sql, params)
-        return list(rows)
-
-    async def scalar(self, sql: str, params: Params = ()) -> Any:
-        """The first column of the first row, or None."""
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
-
-    async def ping(self) -> bool:
-        """True when the database answers a trivial query."""
-        try:
-            return bool(await self.scalar("SELECT 1") == 1)
-        except sqlite3.Error:
-            return False
+        with _sqlite_errors():
+            return list(await self._reader.execute_fetchall(sql, params))

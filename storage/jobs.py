@@ -7,9 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database, Row
 
 JobStatus = Literal["queued", "running", "delivered", "failed", "canceled"]
 Funding = Literal["free", "paid", "house"]
@@ -57,7 +55,7 @@ class Job:
     lyrics: str | None = None  # the words to sing, as the user wrote them; None for an instrumental
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Job:
+    def from_row(cls, row: Row) -> Job:
         """Build a Job from a ``jobs`` row."""
         values: dict[str, Any] = {f.name: row[f.name] for f in fields(cls)}
         for name in _TIMES:
@@ -91,7 +89,7 @@ class JobRepository:
 
     async def insert(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         *,
         telegram_id: int,
         fingerprint: str,
@@ -110,6 +108,7 @@ class JobRepository:
             INSERT INTO jobs (telegram_id, fingerprint, chat_id, prompt, params, engine, funding, priority,
                               created_at, lyrics)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            RETURNING id
             """,
             (
                 telegram_id,
@@ -124,7 +123,9 @@ class JobRepository:
                 lyrics,
             ),
         )
-        return int(cursor.lastrowid or 0)
+        row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
 
     async def get(self, job_id: int) -> Job | None:
         """The job with this id, or None."""
@@ -177,16 +178,28 @@ class JobRepository:
 
     async def claim_next(self, engine: str, now: datetime) -> Job | None:
         """Atomically move the next queued job for ``engine`` (paid first, then oldest) to running."""
-        rows = await self._db.write_returning(
-            """
+        # PostgreSQL runs concurrent claims side by side: without SKIP LOCKED two workers pick the same row and the
+        # loser waits, then finds it taken; SQLite's single writer makes them queue, and knows no FOR UPDATE.
+        postgres = self._db.backend == "postgresql"
+        skip_locked = " FOR UPDATE SKIP LOCKED" if postgres else ""
+        sql = f"""
             UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
-            WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND engine = ?
-                        ORDER BY priority DESC, id LIMIT 1)
+            WHERE status = 'queued' AND id = (SELECT id FROM jobs WHERE status = 'queued' AND engine = ?
+                                              ORDER BY priority DESC, id LIMIT 1{skip_locked})
             RETURNING *
-            """,
-            (now.isoformat(), engine),
-        )
-        return Job.from_row(rows[0]) if rows else None
+            """
+        for _attempt in range(20):
+            rows = await self._db.write_returning(sql, (now.isoformat(), engine))
+            if rows:
+                return Job.from_row(rows[0])
+            # Under READ COMMITTED a LIMIT 1 … FOR UPDATE can come back empty when the row it found was claimed
+            # (and committed) by another worker after this statement's snapshot (PostgreSQL docs, SELECT, "The
+            # Locking Clause"): look again while queued work is left, so no worker goes idle beside waiting jobs.
+            if not postgres or not await self._db.scalar(
+                "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND engine = ?", (engine,)
+            ):
+                return None
+        return None
 
     async def queue_position(self, job: Job) -> int:
         """1 for the next job to run on its engine, 2 for the one after, …; 0 when it is not queued."""

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database
 
 Bucket = Literal["free", "paid"]
 
@@ -40,16 +38,17 @@ class LedgerRepository:
         self._db = db
 
     @staticmethod
-    async def append(conn: aiosqlite.Connection, entry: LedgerEntry) -> int:
+    async def append(conn: Connection, entry: LedgerEntry) -> int:
         """Append one row inside the caller's transaction; returns its id.
 
-        Raises ``sqlite3.IntegrityError`` when ``(kind, reference)`` was already recorded.
+        Raises ``storage.Duplicate`` when ``(kind, reference)`` was already recorded.
         """
         cursor = await conn.execute(
             """
             INSERT INTO credit_ledger (fingerprint, bucket, kind, amount, job_id, reference, day, note,
                                        created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            RETURNING id
             """,
             (
                 entry.fingerprint,
@@ -63,10 +62,12 @@ class LedgerRepository:
                 entry.created_at.isoformat(),
             ),
         )
-        return int(cursor.lastrowid or 0)
+        row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
 
     @staticmethod
-    async def paid_balance_in(conn: aiosqlite.Connection, fingerprint: str) -> int:
+    async def paid_balance_in(conn: Connection, fingerprint: str) -> int:
         """The paid balance inside the caller's transaction (reserved credits already subtracted)."""
         rows = list(
             await conn.execute_fetchall(
@@ -77,7 +78,7 @@ class LedgerRepository:
         return int(rows[0][0]) if rows else 0
 
     @staticmethod
-    async def held_paid_jobs(conn: aiosqlite.Connection, fingerprint: str) -> list[int]:
+    async def held_paid_jobs(conn: Connection, fingerprint: str) -> list[int]:
         """Jobs holding one of this fingerprint's paid credits (reserved, not yet committed or released), newest
         first, leaving out any a refund has already claimed."""
         rows = await conn.execute_fetchall(

@@ -22,7 +22,8 @@ class Migration:
     """One named schema step."""
 
     name: str
-    sql: str
+    sql: str  # SQLite's DDL; PostgreSQL runs it translated (storage.postgres.postgres_ddl)…
+    postgres: str | None = None  # …unless the step must be spelled differently there
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -410,8 +411,8 @@ async def apply_migrations(db: Database, migrations: tuple[Migration, ...]) -> l
             continue
         try:
             async with db.transaction() as conn:
-                for statement in _statements(migration.sql):
-                    await conn.execute(statement)
+                own = migration.postgres if conn.dialect == "postgresql" else None
+                await conn.run_script(own or migration.sql)
                 await conn.execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     (migration.name, datetime.now(UTC).isoformat()),
@@ -423,7 +424,7 @@ async def apply_migrations(db: Database, migrations: tuple[Migration, ...]) -> l
     return applied
 
 
-def _statements(sql: str) -> list[str]:
+def statements(sql: str) -> list[str]:
     """Split a step into statements, keeping trigger bodies (BEGIN … END;) whole."""
     import sqlite3
 

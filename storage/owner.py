@@ -7,7 +7,6 @@ payments and credits are made up).
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -51,18 +50,18 @@ async def claim(db: Database, mode: Mode, bot_id: int, now: datetime) -> Owner:
                 "ON CONFLICT (id) DO NOTHING",
                 (mode, bot_id, now.isoformat(), mode),
             )
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot record who created the database {db.path}: {exc}") from exc
+        except StorageError as exc:
+            raise StorageError(f"cannot record who created the database {db.location}: {exc}") from exc
         found = await owner(db)
     if found is None:
         raise OwnerMismatch(
-            f"{db.path} already holds users but no record of who created it; the sandbox refuses it "
+            f"{db.location} already holds users but no record of who created it; the sandbox refuses it "
             "(it may be a real bot's data). Give the sandbox its own DATA_DIR."
         )
     if found.mode != mode:
         made_by = "a real bot token" if found.mode == "telegram" else "the sandbox"
         raise OwnerMismatch(
-            f"{db.path} was created by {made_by} (bot id {found.bot_id}) and is refused in {mode} mode; "
+            f"{db.location} was created by {made_by} (bot id {found.bot_id}) and is refused in {mode} mode; "
             "use a different DATA_DIR"
         )
     return found

@@ -10,9 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database, Row
 
 Provider = Literal["stars", "telegram", "stripe"]
 
@@ -37,7 +35,7 @@ class Payment:
     refunded_at: datetime | None = None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Payment:
+    def from_row(cls, row: Row) -> Payment:
         """Build a Payment from a ``payments`` row."""
         values: dict[str, Any] = {f.name: row[f.name] for f in fields(cls)}
         for name in ("created_at", "refunded_at"):
@@ -54,7 +52,7 @@ class PaymentRepository:
 
     @staticmethod
     async def insert(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         *,
         provider: Provider,
         external_id: str,
@@ -97,7 +95,7 @@ class PaymentRepository:
         return int(found[0][0]) if found else None
 
     @staticmethod
-    async def mark_refunded(conn: aiosqlite.Connection, payment_id: int, credits: int, now: datetime) -> bool:
+    async def mark_refunded(conn: Connection, payment_id: int, credits: int, now: datetime) -> bool:
         """Mark a paid payment refunded (False when it already was)."""
         cursor = await conn.execute(
             "UPDATE payments SET status = 'refunded', refunded_credits = ?, refunded_at = ? "
@@ -107,27 +105,28 @@ class PaymentRepository:
         return cursor.rowcount == 1
 
     @staticmethod
-    async def record_event(conn: aiosqlite.Connection, event_id: str, event_type: str, now: datetime) -> bool:
+    async def record_event(conn: Connection, event_id: str, event_type: str, now: datetime) -> bool:
         """Remember a Stripe event id; False when it was seen before (a redelivery)."""
         cursor = await conn.execute(
-            "INSERT OR IGNORE INTO stripe_events (id, type, received_at) VALUES (?, ?, ?)",
+            "INSERT INTO stripe_events (id, type, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (event_id, event_type, now.isoformat()),
         )
         return cursor.rowcount == 1
 
     @staticmethod
     async def record_reversal(
-        conn: aiosqlite.Connection, reversal_id: str, kind: Literal["refund", "dispute"], payment_id: int, now: datetime
+        conn: Connection, reversal_id: str, kind: Literal["refund", "dispute"], payment_id: int, now: datetime
     ) -> bool:
         """Remember a Stripe refund or dispute id; False when it was handled before."""
         cursor = await conn.execute(
-            "INSERT OR IGNORE INTO stripe_reversals (id, kind, payment_id, received_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO stripe_reversals (id, kind, payment_id, received_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
             (reversal_id, kind, payment_id, now.isoformat()),
         )
         return cursor.rowcount == 1
 
     @staticmethod
-    async def find_in(conn: aiosqlite.Connection, payment_id: int) -> Payment | None:
+    async def find_in(conn: Connection, payment_id: int) -> Payment | None:
         """A payment by id, read inside the caller's transaction."""
         rows = list(await conn.execute_fetchall("SELECT * FROM payments WHERE id = ?", (payment_id,)))
         return Payment.from_row(rows[0]) if rows else None

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +39,14 @@ class ReferralRepository:
             return False
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT OR IGNORE INTO referrals (invited_id, inviter_id, created_at) VALUES (?, ?, ?)",
+                "INSERT INTO referrals (invited_id, inviter_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (invited_id, inviter_id, now.isoformat()),
             )
             return cursor.rowcount == 1
 
     @staticmethod
     async def claim(
-        conn: aiosqlite.Connection, invited_id: int, job_id: int | None, credits: int, now: datetime
+        conn: Connection, invited_id: int, job_id: int | None, credits: int, now: datetime
     ) -> Referral | None:
         """Mark ``invited_id``'s referral rewarded by ``job_id`` inside the caller's transaction.
 

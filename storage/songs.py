@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Database, Row
 
 Stage = Literal["style", "lyrics", "theme", "ready"]
 #: The stages that wait for the user's next message.
@@ -39,7 +37,7 @@ class SongDraft:
     theme: str | None = None  # what the AI writer was asked to write about (None: the style is the theme)
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> SongDraft:
+    def from_row(cls, row: Row) -> SongDraft:
         """Build a draft from a ``song_drafts`` row."""
         return cls(
             id=int(row["id"]),

@@ -56,7 +56,10 @@ class StatsRepository:
         day, week = (now - timedelta(days=1)).isoformat(), (now - timedelta(days=7)).isoformat()
         users = await self._db.fetchone(
             """
-            SELECT COUNT(*), SUM(created_at >= ?), SUM(last_seen_at >= ?), SUM(last_seen_at >= ?) FROM users
+            SELECT COUNT(*), SUM(CASE WHEN created_at >= ? THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN last_seen_at >= ? THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN last_seen_at >= ? THEN 1 ELSE 0 END)
+            FROM users
             """,
             (day, day, week),
         )

@@ -40,8 +40,9 @@ class SupportRepository:
     async def record_copy(self, admin_id: int, admin_message_id: int, telegram_id: int, now: datetime) -> None:
         """Remember that the admin's message ``admin_message_id`` carries a message from ``telegram_id``."""
         await self._db.execute(
-            "INSERT OR REPLACE INTO support_messages (admin_id, admin_message_id, telegram_id, created_at) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT INTO support_messages (admin_id, admin_message_id, telegram_id, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (admin_id, admin_message_id) DO UPDATE "
+            "SET telegram_id = excluded.telegram_id, created_at = excluded.created_at",
             (admin_id, admin_message_id, telegram_id, now.isoformat()),
         )
 

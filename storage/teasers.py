@@ -17,14 +17,11 @@ claim over, they match nothing and the slow run learns it lost the claim instead
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Database, Duplicate, Row
 from storage.jobs import Job
 
 TeaserStatus = Literal["preparing", "sending", "posted", "failed"]
@@ -55,7 +52,7 @@ class Teaser:
     posted_at: datetime | None = None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Teaser:
+    def from_row(cls, row: Row) -> Teaser:
         """Build a Teaser from a ``teasers`` row."""
         values: dict[str, Any] = {f.name: row[f.name] for f in fields(cls)}
         for name in _TIMES:
@@ -137,7 +134,7 @@ class TeaserRepository:
                     (job_id, prompt, engine, model, seed, teaser_id, _ts(since)),
                 )
                 return "set" if cursor.rowcount == 1 else "claim_lost"
-        except sqlite3.IntegrityError:  # teasers_job_once: a concurrent run picked the same track first
+        except Duplicate:  # teasers_job_once: a concurrent run picked the same track first
             return "featured_elsewhere"
 
     async def begin_send(self, teaser_id: int, now: datetime, *, since: datetime) -> bool:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Database, Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +24,7 @@ class User:
     chosen_language: str | None = None  # picked with /language; wins over Telegram's language_code
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> User:
+    def from_row(cls, row: Row) -> User:
         """Build a User from a ``users`` row."""
         chosen = row["chosen_language"] if "chosen_language" in row.keys() else None  # noqa: SIM118 - a Row is no dict
         return cls(
@@ -74,7 +72,7 @@ class UserRepository:
                 language = excluded.language,
                 last_seen_at = excluded.last_seen_at,
                 blocked_at = NULL,
-                visits = visits + 1
+                visits = users.visits + 1
             RETURNING *
             """,
             (telegram_id, fingerprint, first_name, username, language, start_payload, stamp, stamp),

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database
 from storage.ledger import LedgerEntry, LedgerRepository
 
 
@@ -44,9 +42,11 @@ class WebSessionRepository:
         stamp = now.isoformat()
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT INTO web_sessions (token_hash, created_at) VALUES (?, ?)", (token_hash, stamp)
+                "INSERT INTO web_sessions (token_hash, created_at) VALUES (?, ?) RETURNING id", (token_hash, stamp)
             )
-            session_id = int(cursor.lastrowid or 0)
+            created = await cursor.fetchone()
+            assert created is not None
+            session_id = int(created[0])
             await cursor.close()
             await conn.execute(
                 "INSERT INTO users (telegram_id, fingerprint, first_name, language, created_at, last_seen_at,"
@@ -116,7 +116,7 @@ class WebSessionRepository:
             return Linked(int(code["telegram_id"]), moved)
 
 
-async def linked_fingerprint(conn: aiosqlite.Connection, fingerprint: str) -> str | None:
+async def linked_fingerprint(conn: Connection, fingerprint: str) -> str | None:
     """Inside the caller's transaction: the ledger key ``/link`` moved this web session's paid credits to (the
     Telegram account's), or None when they never moved."""
     rows = list(

@@ -8,17 +8,24 @@ description rejects.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import itertools
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from bot.__main__ import Runtime, running_bot
 from bot.sandbox import ChatMessage, TelegramStandIn
 from bot.settings import Settings
+from storage import Database
+from storage.backends import connect
+from tests.pg_server import REQUIRE, PostgresServer, binaries
 
 TOKEN = "123456:TEST-cloudmusic-e2e-token-0000"
 ADA, BOB = 1001, 1002
@@ -124,9 +131,94 @@ def bot_settings() -> dict[str, Any]:
 
 @pytest.fixture
 async def live_bot(
-    tmp_path: Path, standin: TelegramStandIn, clock: Clock, bot_settings: dict[str, Any]
+    tmp_path: Path, standin: TelegramStandIn, clock: Clock, bot_settings: dict[str, Any], request: pytest.FixtureRequest
 ) -> AsyncIterator[LiveBot]:
-    """The whole bot, polling the stand-in."""
+    """The whole bot, polling the stand-in (on a fresh PostgreSQL database when the test is marked ``postgresql``)."""
+    on_postgres = os.environ.get("CLOUDMUSIC_TEST_DATABASE") == "postgresql"  # every live_bot on PostgreSQL
+    if on_postgres or request.node.get_closest_marker("postgresql") is not None:
+        bot_settings = {**bot_settings, "database_url": request.getfixturevalue("postgres_url")}
     settings = make_settings(tmp_path / "data", standin, **bot_settings)
     async with running_bot(settings, clock=clock, poll_timeout=1) as runtime:
         yield LiveBot(standin, runtime, clock)
+
+
+# --- PostgreSQL: one throwaway server per session, a fresh database per test -------------------------------------
+
+TEMPLATE = "cloudmusic_template"
+_database_names = itertools.count(1)
+_postgres_missing: list[str] = []
+
+
+def _admin(server: PostgresServer, sql: str) -> None:
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        conn.execute(sql.encode())
+
+
+def _migrate(url: str) -> None:
+    async def run() -> None:
+        db = await connect(url, Path("."))
+        await db.close()
+
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own, whatever loop the calling test runs
+        pool.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | None]:
+    """A PostgreSQL server with a migrated template database; None (and a loud summary line) without binaries."""
+    bin_dir = binaries()
+    if bin_dir is None:
+        reason = "PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install postgresql"
+        if os.environ.get(REQUIRE) == "1":
+            pytest.fail(f"{REQUIRE}=1 but {reason}")
+        _postgres_missing.append(reason)
+        yield None
+        return
+    server = PostgresServer.start(bin_dir)
+    try:
+        _admin(server, f"CREATE DATABASE {TEMPLATE}")
+        _migrate(server.url(TEMPLATE))
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer | None) -> Iterator[str]:
+    """A DATABASE_URL for a fresh, migrated PostgreSQL database (copied from the template: fast)."""
+    if postgres_server is None:
+        pytest.skip(_postgres_missing[0])
+    name = f"test_{os.getpid()}_{next(_database_names)}"
+    _admin(postgres_server, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    yield postgres_server.url(name)
+    _admin(postgres_server, f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """DATABASE_URL of each backend in turn: a SQLite file in tmp_path, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cloudmusic.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+async def any_db(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """An open, migrated database of each backend in turn."""
+    db = await connect(database_url, tmp_path)
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``postgresql`` marker: ``live_bot`` runs such a test's bot on a fresh PostgreSQL database."""
+    config.addinivalue_line("markers", "postgresql: run live_bot on a throwaway PostgreSQL database")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say loudly when the PostgreSQL tests did not run."""
+    if _postgres_missing:
+        terminalreporter.write_sep("!", f"PostgreSQL tests NOT RUN: {_postgres_missing[0]}", red=True, bold=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing.credits import BillingError, Credits, Decision, JobSpec
-from storage import Database, JobRepository, LedgerRepository, UserRepository
+from storage import Database, Duplicate, JobRepository, LedgerRepository, UserRepository
 
 FP = "fp-ada"
 
@@ -136,7 +135,7 @@ async def test_fifty_concurrent_requests_never_get_more_jobs_than_credits(db: Da
 async def test_a_payment_reference_is_credited_once(db: Database) -> None:
     c = credits(db, Clock(datetime(2026, 11, 21, 12, tzinfo=UTC)))
     await c.add_paid(FP, 10, kind="purchase", reference="stars:charge-1")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(Duplicate):
         await c.add_paid(FP, 10, kind="purchase", reference="stars:charge-1")
     assert (await c.balance(FP)).paid == 10
 

@@ -25,7 +25,7 @@ from billing import (
     parse_packs,
 )
 from billing.invoices import InvoicePayload
-from storage import Database, LedgerRepository, UserRepository
+from storage import Database, LedgerRepository, StorageError, UserRepository
 
 FP = "fp-ada"
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
@@ -184,7 +184,7 @@ async def test_stars_crediting_that_fails_in_the_database_writes_nothing_and_the
             charge_id="ch-fail", payload=payload, currency="XTR", amount=50, telegram_id=1001, fingerprint=FP
         )
 
-    with pytest.raises(sqlite3.Error):  # an error, never "already credited"
+    with pytest.raises(StorageError):  # an error, never "already credited"
         await credit()
     assert await payments.records.find("stars", "ch-fail") is None
     with sqlite3.connect(tmp_path / "p.db") as outside:
@@ -205,7 +205,7 @@ async def test_a_refund_that_fails_in_the_database_leaves_the_payment_paid_and_c
             "CREATE TRIGGER test_ledger_fails BEFORE INSERT ON credit_ledger "
             "BEGIN SELECT RAISE(ABORT, 'simulated disk trouble'); END"
         )
-    with pytest.raises(sqlite3.Error):
+    with pytest.raises(StorageError):
         await payments.refund(credited.payment)
     payment = await payments.records.find("stars", "ch-r")
     assert payment is not None and payment.status == "paid"

@@ -309,7 +309,7 @@ async def test_a_locked_database_is_logged_and_the_worker_backs_off_then_resumes
     finally:
         await queue.stop()
     errors = [r for r in caplog.records if r.levelno == logging.ERROR and "worker-mock-0 failed" in r.getMessage()]
-    assert errors and "OperationalError: database is locked" in errors[0].getMessage()
+    assert errors and "Unavailable: database is locked" in errors[0].getMessage()
     assert "worker-mock-0 resumed" in caplog.text
     assert sub.job is not None and delivery.kinds(sub.job.id) == ["queued", "started", "delivered", "finished"]
 

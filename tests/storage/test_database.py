@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,11 +12,13 @@ import pytest
 from storage import (
     MIGRATIONS,
     Database,
+    Duplicate,
     JobRepository,
     LedgerEntry,
     LedgerRepository,
     Migration,
     MigrationError,
+    Refused,
     StorageError,
     UserRepository,
     apply_migrations,
@@ -105,12 +106,12 @@ async def test_the_ledger_is_append_only_and_references_are_unique(tmp_path: Pat
             await ledger.append(conn, LedgerEntry("f1", "paid", "purchase", 10, NOW, reference="charge-1"))
             await ledger.append(conn, LedgerEntry("f1", "paid", "reserve", -1, NOW))
         assert await ledger.balance("f1", "paid") == 9
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(Duplicate):
             async with db.transaction() as conn:
                 await ledger.append(conn, LedgerEntry("f1", "paid", "purchase", 10, NOW, reference="charge-1"))
         assert await ledger.balance("f1", "paid") == 9, "the duplicate was rolled back whole"
         for statement in ("UPDATE credit_ledger SET amount = 100", "DELETE FROM credit_ledger"):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            with pytest.raises(Refused, match="append-only"):
                 await db.execute(statement)
         assert [e.kind for e in await ledger.entries("f1")] == ["purchase", "reserve"]
 
@@ -118,7 +119,7 @@ async def test_the_ledger_is_append_only_and_references_are_unique(tmp_path: Pat
 async def test_jobs_reference_users_and_list_newest_first(tmp_path: Path) -> None:
     async with await Database.open(tmp_path / "a.db") as db:
         jobs = JobRepository(db)
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(Refused):
             async with db.transaction() as conn:
                 await jobs.insert(
                     conn,
