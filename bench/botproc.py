@@ -10,8 +10,8 @@ Environment (besides the bot's own settings):
 ``BENCH_MEMDEBUG=<dir>``
     find what holds memory: trace allocations (``tracemalloc`` with ``BENCH_MEMDEBUG_FRAMES`` frames, default 1;
     slower and larger) and, on SIGHUP, trim the C heap, then write ``<dir>/<n>.snap`` (a tracemalloc snapshot) and
-    ``<dir>/<n>.types`` (live objects counted by type after a full collection, and who holds each large numpy
-    array), so two dumps diff what the bot itself still holds.
+    ``<dir>/<n>.types`` (live objects counted by type after a full collection, and who holds each job, track and
+    traceback), so two dumps diff what the bot itself still holds.
 
 The probe sleeps ``PROBE_S`` and records how late it woke: the same lag every other coroutine suffers.
 """
@@ -83,8 +83,9 @@ class MemoryDumps:
                 os.close(saved)
         types = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
         lines = [f"{n} {name}" for name, n in types.most_common(200)]
-        lines += ["", "who holds each large numpy array (referrer types, nearest first):"]
-        lines += [self._holders(o) for o in gc.get_objects() if type(o).__name__ == "ndarray" and o.nbytes > 65536]
+        lines += ["", "who holds each generated track, job and traceback (referrer types, nearest first):"]
+        held = ("GeneratedTrack", "Job", "traceback")
+        lines += [self._holders(o) for o in gc.get_objects() if type(o).__name__ in held]
         tmp = self.directory / f"{self.count}.types.tmp"
         tmp.write_text("\n".join(lines))
         tmp.replace(self.directory / f"{self.count}.types")
@@ -93,7 +94,7 @@ class MemoryDumps:
     def _holders(obj: object, depth: int = 8) -> str:
         import gc
 
-        chain, seen = [f"ndarray {getattr(obj, 'nbytes', 0)} B"], {id(obj)}
+        chain, seen = [type(obj).__qualname__], {id(obj)}
         for _ in range(depth):
             referrers = [r for r in gc.get_referrers(obj) if id(r) not in seen and type(r).__name__ != "list"]
             if not referrers:
