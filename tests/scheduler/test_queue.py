@@ -431,8 +431,10 @@ async def test_an_upload_in_progress_no_longer_holds_the_rendered_samples(db: Da
     try:
         sub = await queue.submit(spec("slow network"), banned=False)
         await asyncio.wait_for(delivery.sending.wait(), 10)
-        gc.collect()
-        held = [o for o in gc.get_objects() if isinstance(o, GeneratedTrack)]
+        recorded = await queue.jobs.get(sub.job.id) if sub.job is not None else None
+        assert recorded is not None and recorded.seed is not None  # recorded before the upload starts
+        gc.collect()  # other tests' tracks may still be alive: only this job's counts
+        held = [o for o in gc.get_objects() if isinstance(o, GeneratedTrack) and o.seed == recorded.seed]
         delivery.release.set()
         await asyncio.wait_for(delivery.done.wait(), 10)
     finally:
