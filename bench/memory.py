@@ -2,9 +2,10 @@
 
 One bot process per engine (see :mod:`bench.harness`). Idle is read once the bot has started and made one
 warm-up track (what a running bot holds when nobody is asking: its modules loaded, its lookup tables built). Then
-every user sends ``/start`` and two prompts (``MAX_ACTIVE_JOBS=2`` so the second is not refused as "one at a
-time"), prompts in several genres so the synth's note caches see a realistic spread; RSS is sampled every 0.1 s
-until every track is delivered (the peak), and once more ``SETTLE_S`` after the last delivery (after the load).
+every user sends ``/start`` and two prompts of 2 s (or the engine's shortest track: 5 s for the synth;
+``MAX_ACTIVE_JOBS=2`` so the second is not refused as "one at a time"), in several genres so the synth's note
+caches see a realistic spread; RSS is sampled every 0.1 s until every track is delivered (the peak), and once
+more ``SETTLE_S`` after the last delivery (after the load).
 
 ``python -m bench.memory [users [engine ...]]`` prints the figures; a smaller user count is for exploration only.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from bench.chat import GENERATION_WORKERS, Replies, _users
 from bench.harness import TOKEN, Figure, bot_env, bot_process, first_call, prime, rss_mb, wait_until
 from bot.sandbox import TelegramStandIn
+from engines import EngineOptions, get_engine
 
 USERS = 1000
 PROMPTS = ("lofi beat", "techno", "deep house", "ambient pad", "synthwave", "drum and bass", "trap", "cinematic")
@@ -30,8 +32,14 @@ PATIENCE_S = 1500.0  # 2 000 synth tracks on two busy shared cores take minutes;
 TARGET_PEAK_MB, TARGET_IDLE_MB, TARGET_AFTER = 250.0, 150.0, 1.2
 
 
+def track_seconds(engine: str) -> float:
+    """:data:`SECONDS`, or the engine's shortest track when that is longer (the synth makes at least 5 s)."""
+    return max(SECONDS, get_engine(engine, EngineOptions()).capabilities().min_duration)
+
+
 async def measure_engine(engine: str, users: int = USERS) -> dict[str, float]:
     """Idle, peak and after-load RSS (MB) of one bot process with ``engine``, plus tracks and seconds taken."""
+    seconds = track_seconds(engine)
     with tempfile.TemporaryDirectory(prefix="cloudmusic-bench-") as tmp:
         work = Path(tmp)
         async with TelegramStandIn(token=TOKEN) as standin:
@@ -47,7 +55,7 @@ async def measure_engine(engine: str, users: int = USERS) -> dict[str, float]:
             async with bot_process("bench.botproc", bot_env(work / "data", standin, **extra), work) as proc:
                 await first_call(standin, "getUpdates", proc.spawned_at)
                 audio = Replies(standin, lambda m: m.kind == "audio")
-                await standin.send_text(people[0], f"warm-up {SECONDS}s")
+                await standin.send_text(people[0], f"warm-up {seconds:g}s")
                 if not await wait_until(lambda: audio.count >= 1, within=60):
                     raise RuntimeError(f"{engine}: the warm-up track was not delivered")
                 await asyncio.sleep(IDLE_S)
@@ -58,7 +66,7 @@ async def measure_engine(engine: str, users: int = USERS) -> dict[str, float]:
                 for index, user in enumerate(people):
                     await standin.send_text(user, "/start")
                     for turn in range(2):
-                        await standin.send_text(user, f"{PROMPTS[(index + turn) % len(PROMPTS)]} {SECONDS}s")
+                        await standin.send_text(user, f"{PROMPTS[(index + turn) % len(PROMPTS)]} {seconds:g}s")
                     if index % 50 == 0:
                         peak = max(peak, rss_mb(proc.pid))
                 wanted = 2 * users
@@ -76,7 +84,7 @@ async def measure_engine(engine: str, users: int = USERS) -> dict[str, float]:
         raise RuntimeError(f"{engine}: only {delivered} of {wanted} tracks within {PATIENCE_S:g} s")
     if problems:
         raise RuntimeError(f"{engine}: the bot logged errors: {problems[:3]}")
-    return {"idle": idle, "peak": peak, "after": after, "tracks": delivered, "seconds": took}
+    return {"idle": idle, "peak": peak, "after": after, "tracks": delivered, "seconds": took, "length": seconds}
 
 
 def figures(results: dict[str, dict[str, float]], users: int = USERS) -> list[Figure]:
@@ -92,7 +100,7 @@ def figures(results: dict[str, dict[str, float]], users: int = USERS) -> list[Fi
                 f"≤ {TARGET_IDLE_MB:.0f} / ≤ {TARGET_PEAK_MB:.0f} MB / ≤ {TARGET_AFTER}× idle",
                 met,
                 [
-                    f"`ENGINE={engine}`: {users} users each send /start and two {SECONDS} s prompts in 8 genres "
+                    f"`ENGINE={engine}`: {users} users each send /start and two {r['length']:g} s prompts in 8 genres "
                     f"(GENERATION_WORKERS={GENERATION_WORKERS}, MAX_ACTIVE_JOBS=2, PTB pacing lifted); peak sampled "
                     f"every 0.1 s until all {int(r['tracks'])} tracks were delivered ({r['seconds']:.0f} s); "
                     f"'after' read {SETTLE_S:g} s later; idle after start-up and one warm-up track"

@@ -52,7 +52,7 @@ from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
 from engines import Engine, EngineError, EngineOptions, get_engine
 from engines.catalogue import Catalogue, CatalogueError, build_catalogue, extendable
-from engines.memory import heap_trimming
+from engines.memory import heap_trimming, tune_heap
 from scheduler.demo import DemoTrack
 from scheduler.listening import Listening
 from scheduler.queue import GenerationQueue
@@ -476,6 +476,7 @@ async def _serve(settings: Settings) -> None:
 
 def main() -> int:
     """Process entry point; returns the exit code."""
+    tune_heap()  # before any thread starts: large buffers mapped whole, 2 heap arenas (engines.memory)
     try:
         settings = load_settings()
     except ValidationError as exc:

@@ -353,10 +353,12 @@ class GenerationQueue:
                     track, self._audio_dir, f"job-{job.id}", prompt=job.prompt, mood=job.params.get("mood")
                 )
             job = await self._record(job, track, files)
+            seconds = track.seconds_taken
+            del track  # the files hold it now: an upload (seconds, on a slow network) must not keep the samples
             heartbeat.cancel()
             # From here the user may get the track at any instant: sending and settling run to their end even if
             # this task is cancelled (by /cancel, which is refused from now on, or by shutdown).
-            sending = self._start_sending(job, files, track.seconds_taken)
+            sending = self._start_sending(job, files, seconds)
             await asyncio.shield(sending)
         except asyncio.CancelledError:
             if sending is not None:
