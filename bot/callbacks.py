@@ -206,7 +206,7 @@ class Example(CallbackData, prefix="try"):
 
 
 @dataclass(frozen=True)
-class Preset(CallbackData, prefix="pr"):
+class PresetChoice(CallbackData, prefix="pr"):
     """Composes a preset."""
 
     preset: Annotated[str, Match("[a-z]{1,16}")]
@@ -376,7 +376,7 @@ ALL: tuple[type[CallbackData], ...] = (
     SupportCancel,
     Language,
     Example,
-    Preset,
+    PresetChoice,
     Listen,
     SongDecision,
     SongStep,

@@ -47,7 +47,7 @@ def test_every_payload_fits_64_bytes_at_its_longest_and_round_trips(kind: type[C
         (callbacks.SupportCancel(), "sup:cancel"),
         (callbacks.Language("de"), "lang:de"),
         (callbacks.Example("lofi"), "try:lofi"),
-        (callbacks.Preset("focus"), "pr:focus"),
+        (callbacks.PresetChoice("focus"), "pr:focus"),
         (callbacks.Listen("r", 9), "ls:r:9"),
         (callbacks.SongDecision("ok", 4), "sg:ok:4"),
         (callbacks.SongStep("in", 4), "sg:in:4"),
