@@ -141,10 +141,10 @@ def build_application(
     app.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, payments.refunded_payment))
     app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=r"^gm:"))
     app.add_handler(CallbackQueryHandler(presets.preset_button, pattern=cb.PresetChoice.pattern()))
-    app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=r"^(rg|ex|wav|st|sh):"))
-    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re|hdel|ly):"))
+    app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=cb.pattern_of(*cb.TRACK)))
+    app.add_handler(CallbackQueryHandler(history.history_button, pattern=cb.pattern_of(*cb.HISTORY)))
     app.add_handler(CallbackQueryHandler(payments.buy_command, pattern=cb.Buy.pattern()))
-    app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=r"^(pack|fiat|card):"))
+    app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=cb.pattern_of(*cb.PACK)))
     app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=cb.TeaserCompose.pattern()))
     app.add_handler(CallbackQueryHandler(support.cancel_button, pattern=cb.SupportCancel.pattern()))
     if services.listening is not None:

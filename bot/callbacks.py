@@ -44,9 +44,8 @@ class CallbackData:
 
     def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not prefix:
-            raise TypeError(f"{cls.__name__} needs a prefix")
-        cls.prefix = prefix
+        if prefix:  # a base without one (JobButton) only shares fields
+            cls.prefix = prefix
 
     def pack(self) -> str:
         """The callback data string; ValueError if a field would not unpack or the result passes 64 bytes."""
@@ -151,24 +150,25 @@ class Buy(CallbackData, prefix="buy"):
 
 
 @dataclass(frozen=True)
-class StarsPack(CallbackData, prefix="pack"):
+class PackButton(CallbackData):
+    """A button buying one credit pack."""
+
+    pack_id: str
+
+
+@dataclass(frozen=True)
+class StarsPack(PackButton, prefix="pack"):
     """Buy a pack with Telegram Stars."""
 
-    pack_id: str
-
 
 @dataclass(frozen=True)
-class FiatPack(CallbackData, prefix="fiat"):
+class FiatPack(PackButton, prefix="fiat"):
     """Buy a pack with a card through Telegram's payment provider."""
 
-    pack_id: str
-
 
 @dataclass(frozen=True)
-class CardPack(CallbackData, prefix="card"):
+class CardPack(PackButton, prefix="card"):
     """Buy a pack through a Stripe Checkout link."""
-
-    pack_id: str
 
 
 @dataclass(frozen=True)
@@ -245,38 +245,35 @@ class LyricsChoice(CallbackData, prefix="lw"):
 
 
 @dataclass(frozen=True)
-class Regenerate(CallbackData, prefix="rg"):
+class JobButton(CallbackData):
+    """A button about one job (track): its id is the only field."""
+
+    job: ID
+
+
+@dataclass(frozen=True)
+class Regenerate(JobButton, prefix="rg"):
     """Composes the track again."""
 
-    job: ID
-
 
 @dataclass(frozen=True)
-class Extend(CallbackData, prefix="ex"):
+class Extend(JobButton, prefix="ex"):
     """Continues the track."""
 
-    job: ID
-
 
 @dataclass(frozen=True)
-class Wav(CallbackData, prefix="wav"):
+class Wav(JobButton, prefix="wav"):
     """Sends the track as WAV."""
 
-    job: ID
-
 
 @dataclass(frozen=True)
-class Stems(CallbackData, prefix="st"):
+class Stems(JobButton, prefix="st"):
     """Sends the track's stems."""
 
-    job: ID
-
 
 @dataclass(frozen=True)
-class Share(CallbackData, prefix="sh"):
+class Share(JobButton, prefix="sh"):
     """Shares the track to the channel."""
-
-    job: ID
 
 
 @dataclass(frozen=True)
@@ -287,24 +284,18 @@ class HistoryPage(CallbackData, prefix="hist"):
 
 
 @dataclass(frozen=True)
-class Replay(CallbackData, prefix="re"):
+class Replay(JobButton, prefix="re"):
     """Sends a track from the history again."""
 
-    job: ID
-
 
 @dataclass(frozen=True)
-class Delete(CallbackData, prefix="hdel"):
+class Delete(JobButton, prefix="hdel"):
     """Deletes a track from the history."""
 
-    job: ID
-
 
 @dataclass(frozen=True)
-class Lyrics(CallbackData, prefix="ly"):
+class Lyrics(JobButton, prefix="ly"):
     """Sends a track's lyrics."""
-
-    job: ID
 
 
 @dataclass(frozen=True)
@@ -365,9 +356,9 @@ GUIDED: tuple[type[CallbackData], ...] = (
     GuidedLength,
     GuidedCompose,
 )
-TRACK: tuple[type[CallbackData], ...] = (Regenerate, Extend, Wav, Stems, Share)
+TRACK: tuple[type[JobButton], ...] = (Regenerate, Extend, Wav, Stems, Share)
 HISTORY: tuple[type[CallbackData], ...] = (HistoryPage, Replay, Delete, Lyrics)
-PACK: tuple[type[CallbackData], ...] = (StarsPack, FiatPack, CardPack)
+PACK: tuple[type[PackButton], ...] = (StarsPack, FiatPack, CardPack)
 ALL: tuple[type[CallbackData], ...] = (
     Buy,
     *PACK,
