@@ -157,9 +157,9 @@ def build_application(
     app.add_handler(CallbackQueryHandler(language.language_button, pattern=cb.Language.pattern()))
     app.add_handler(InlineQueryHandler(inline.inline_query))
     app.add_handler(CallbackQueryHandler(demo.example_button, pattern=cb.Example.pattern()))
-    app.add_handler(CallbackQueryHandler(song.song_button, pattern=r"^sg:(ok|no):\d+$"))
-    app.add_handler(CallbackQueryHandler(song.lyrics_button, pattern=r"^lw:(use|ed|re):\d+$"))
-    app.add_handler(CallbackQueryHandler(song_steps.step_button, pattern=r"^sg:(ai|in):\d+$"))
+    app.add_handler(CallbackQueryHandler(song.song_button, pattern=cb.SongDecision.pattern()))
+    app.add_handler(CallbackQueryHandler(song.lyrics_button, pattern=cb.LyricsChoice.pattern()))
+    app.add_handler(CallbackQueryHandler(song_steps.step_button, pattern=cb.SongStep.pattern()))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))

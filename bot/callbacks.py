@@ -225,7 +225,7 @@ class SongDecision(CallbackData, prefix="sg"):
     """Composes (``ok``) or drops (``no``) a song draft."""
 
     decision: Literal["ok", "no"]
-    draft: int
+    draft: ID
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ class SongStep(CallbackData, prefix="sg"):
     """Asks the AI writer for lyrics (``ai``) or makes the song an instrumental (``in``)."""
 
     step: Literal["ai", "in"]
-    draft: int
+    draft: ID
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ class LyricsChoice(CallbackData, prefix="lw"):
     """Uses (``use``), explains editing (``ed``) or rewrites (``re``) written lyrics."""
 
     choice: Literal["use", "ed", "re"]
-    draft: int
+    draft: ID
 
 
 @dataclass(frozen=True)
