@@ -139,7 +139,7 @@ def build_application(
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))
     app.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, payments.refunded_payment))
-    app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=r"^gm:"))
+    app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=cb.pattern_of(*cb.GUIDED)))
     app.add_handler(CallbackQueryHandler(presets.preset_button, pattern=cb.PresetChoice.pattern()))
     app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=cb.pattern_of(*cb.TRACK)))
     app.add_handler(CallbackQueryHandler(history.history_button, pattern=cb.pattern_of(*cb.HISTORY)))

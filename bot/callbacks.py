@@ -334,7 +334,7 @@ class GuidedLength(CallbackData, prefix="gm:l"):
 
     genre: Annotated[int, Match("[0-9]{1,2}")]
     mood: Annotated[int, Match("[0-9]{1,2}")]
-    engine: str | None = None
+    engine: Annotated[str, Match("[^:]{1,40}")] | None = None  # a catalogue key
 
 
 @dataclass(frozen=True)
@@ -344,7 +344,7 @@ class GuidedCompose(CallbackData, prefix="gm:c"):
     genre: Annotated[int, Match("[0-9]{1,2}")]
     mood: Annotated[int, Match("[0-9]{1,2}")]
     seconds: Annotated[int, Match("[0-9]{1,4}")]
-    engine: str | None = None
+    engine: Annotated[str, Match("[^:]{1,40}")] | None = None  # a catalogue key
 
 
 GUIDED: tuple[type[CallbackData], ...] = (
