@@ -11,9 +11,10 @@ from telegram.error import BadRequest
 from bot.callbacks import HISTORY, Delete, HistoryPage, JobButton, Lyrics, Replay, unpack_any
 from bot.clip import clip_lines
 from bot.context import BotContext
+from bot.errors_map import answers_errors
 from bot.handlers.common import requester
 from bot.handlers.tracks import send_file
-from scheduler.studio import HISTORY_PAGE, StudioError
+from scheduler.studio import HISTORY_PAGE
 from storage import Job
 
 #: A search (``/history lofi``) shows this many matches; words beyond ``MAX_WORDS`` are ignored.
@@ -27,6 +28,7 @@ async def history_command(update: Update, context: BotContext) -> None:
     await _show(update, context, page=1, edit=False, words=words)
 
 
+@answers_errors  # a StudioError (not yours, gone) is answered as an alert with its text
 async def history_button(update: Update, context: BotContext) -> None:
     """A history button (:data:`bot.callbacks.HISTORY`): turns the page, sends a track or its lyrics, deletes one."""
     query = update.callback_query
@@ -43,11 +45,7 @@ async def history_button(update: Update, context: BotContext) -> None:
         await query.answer(context.services.texts.get(language, "history.deleted" if deleted else "track.gone"))
         await _show(update, context, page=1, edit=True)
         return
-    try:
-        job = await context.services.studio.owned(who, button.job)
-    except StudioError as exc:
-        await query.answer(context.services.texts.get(language, exc.key), show_alert=True)
-        return
+    job = await context.services.studio.owned(who, button.job)
     await query.answer()
     if isinstance(button, Lyrics):  # the words as the user wrote them, as plain text (no markup is read from them)
         await context.bot.send_message(who.chat_id, job.lyrics or context.services.texts.get(language, "track.gone"))

@@ -8,9 +8,10 @@ from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
 
-from billing import PaymentError, PreCheckoutRefused, StripeCheckoutError
+from billing import PreCheckoutRefused
 from bot.callbacks import PACK, CardPack, FiatPack, StarsPack, unpack_any
 from bot.context import BotContext
+from bot.errors_map import answers_errors
 from bot.handlers.common import language_of, requester
 
 
@@ -58,6 +59,7 @@ async def buy_command(update: Update, context: BotContext) -> None:
     )
 
 
+@answers_errors  # a PaymentError or StripeCheckoutError is answered as an alert with its text
 async def pack_button(update: Update, context: BotContext) -> None:
     """A Stars or fiat pack button sends an invoice; a card pack button sends a Stripe Checkout link."""
     query = update.callback_query
@@ -71,28 +73,19 @@ async def pack_button(update: Update, context: BotContext) -> None:
     if not isinstance(pressed, StarsPack) and not context.services.settings.stripe_in_telegram:
         await query.answer(t.get(language, "buy.stars_only"), show_alert=True)
         return
-    try:
-        if isinstance(pressed, CardPack):
-            session = await context.services.payments.stripe_session(
-                pack_id, who.telegram_id, who.fingerprint, query.id
-            )
-            pack = context.services.payments.pack(pack_id)
-            assert pack is not None
-            button = InlineKeyboardButton(t.get(language, "buy.card_button", usd=pack.usd), url=session.url)
-            await query.answer()
-            await context.bot.send_message(
-                who.chat_id,
-                t.get(language, "buy.card_link", usd=pack.usd, credits=pack.credits),
-                reply_markup=InlineKeyboardMarkup([[button]]),
-            )
-            return
-        invoice = context.services.payments.invoice(pack_id, who.telegram_id, method=method)
-    except PaymentError as exc:
-        await query.answer(t.get(language, exc.key), show_alert=True)
+    if isinstance(pressed, CardPack):
+        session = await context.services.payments.stripe_session(pack_id, who.telegram_id, who.fingerprint, query.id)
+        pack = context.services.payments.pack(pack_id)
+        assert pack is not None
+        button = InlineKeyboardButton(t.get(language, "buy.card_button", usd=pack.usd), url=session.url)
+        await query.answer()
+        await context.bot.send_message(
+            who.chat_id,
+            t.get(language, "buy.card_link", usd=pack.usd, credits=pack.credits),
+            reply_markup=InlineKeyboardMarkup([[button]]),
+        )
         return
-    except StripeCheckoutError:
-        await query.answer(t.get(language, "buy.card_unavailable"), show_alert=True)
-        return
+    invoice = context.services.payments.invoice(pack_id, who.telegram_id, method=method)
     await query.answer()
     token = context.services.settings.payment_provider_token
     credits = invoice.pack.credits

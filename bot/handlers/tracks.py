@@ -15,12 +15,14 @@ from telegram.error import BadRequest
 
 from bot.callbacks import TRACK, Extend, Regenerate, Share, Wav, unpack_any
 from bot.context import BotContext
+from bot.errors_map import answers_errors
 from bot.handlers.common import answer_submission, requester
 from scheduler.studio import Gone, Outgoing, Requester, StudioError
 from scheduler.tracks import UPLOAD_LIMIT
 from storage import Job
 
 
+@answers_errors  # a StudioError is answered as an alert with its text
 async def track_button(update: Update, context: BotContext) -> None:
     """Dispatches a track button (:data:`bot.callbacks.TRACK`) to the studio and answers the press."""
     query = update.callback_query
@@ -28,21 +30,18 @@ async def track_button(update: Update, context: BotContext) -> None:
     button = unpack_any(query.data, *TRACK)  # registered with their pattern, so it unpacks
     who, language = await requester(update, context)
     studio, t, job_id = context.services.studio, context.services.texts, button.job
-    try:
-        if isinstance(button, Regenerate | Extend):
-            submit = studio.regenerate if isinstance(button, Regenerate) else studio.extend
-            submission = await submit(who, job_id)  # before answering: a StudioError is answered as an alert
-            await query.answer()
-            await answer_submission(context, who.chat_id, language, submission)
-        elif isinstance(button, Share):
-            first_time = await studio.share(who, job_id)
-            await query.answer(t.get(language, "track.shared" if first_time else "track.already_shared"))
-        else:
-            job = await studio.owned(who, job_id)
-            await query.answer()
-            await send_file(context, who.chat_id, job, "wav" if isinstance(button, Wav) else "st", language)
-    except StudioError as exc:
-        await query.answer(t.get(language, exc.key), show_alert=True)
+    if isinstance(button, Regenerate | Extend):
+        submit = studio.regenerate if isinstance(button, Regenerate) else studio.extend
+        submission = await submit(who, job_id)  # before answering: a StudioError is answered as an alert
+        await query.answer()
+        await answer_submission(context, who.chat_id, language, submission)
+    elif isinstance(button, Share):
+        first_time = await studio.share(who, job_id)
+        await query.answer(t.get(language, "track.shared" if first_time else "track.already_shared"))
+    else:
+        job = await studio.owned(who, job_id)
+        await query.answer()
+        await send_file(context, who.chat_id, job, "wav" if isinstance(button, Wav) else "st", language)
 
 
 async def send_file(context: BotContext, chat_id: int, job: Job, action: str, language: str) -> None:
