@@ -152,7 +152,7 @@ async def guided_button(update: Update, context: BotContext) -> None:
         mood = MOODS[numbers[1]] if len(numbers) > 1 else ""
         genre_text = genre_label(context, language, numbers[0]) if numbers else ""
         mood_text = mood_label(context, language, numbers[1]) if len(numbers) > 1 else ""
-    except (ValueError, IndexError, IntakeError):
+    except (IndexError, IntakeError):  # an index past the lists, or a catalogue key no longer offered
         await query.answer(t.get(language, "callback.expired"))
         return
     await query.answer()
