@@ -6,9 +6,11 @@ import re
 from typing import Any
 
 import pytest
+from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks
 from bot.callbacks import ALL, CallbackData, pattern_of, unpack_any
+from tests.conftest import LiveBot
 
 
 def _longest(kind: type[CallbackData]) -> CallbackData:
@@ -117,3 +119,17 @@ def test_no_two_payload_kinds_read_the_same_data() -> None:
         sample = _longest(kind)
         readers = [k.__name__ for k in ALL if k.pattern().fullmatch(sample.pack())]
         assert readers == [kind.__name__]
+
+
+async def test_every_payload_kind_reaches_exactly_one_registered_button_handler(live_bot: LiveBot) -> None:
+    handlers = [
+        h
+        for h in live_bot.runtime.application.handlers[0]
+        if isinstance(h, CallbackQueryHandler) and h.pattern is not None
+    ]
+    for kind in ALL:
+        data = _longest(kind).pack()
+        matching = [
+            h.callback.__name__ for h in handlers if isinstance(h.pattern, re.Pattern) and h.pattern.match(data)
+        ]
+        assert len(matching) == 1, f"{kind.__name__} ({data!r}) reaches {matching}"
