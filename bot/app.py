@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot import callbacks as cb
 from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import BotContext, CloudMusicApplication
 from bot.handlers import (
@@ -134,31 +135,31 @@ def build_application(
     app.add_handler(CommandHandler("song", song.song_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("engine", song.engine_list_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("lyrics", song.lyrics_command, filters=filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:(ok|no):\d+$"))
+    app.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=cb.BroadcastDecision.pattern()))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, payments.successful_payment))
     app.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, payments.refunded_payment))
-    app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=r"^gm:"))
-    app.add_handler(CallbackQueryHandler(presets.preset_button, pattern=r"^pr:"))
-    app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=r"^(rg|ex|wav|st|sh):"))
-    app.add_handler(CallbackQueryHandler(history.history_button, pattern=r"^(hist|re|hdel|ly):"))
-    app.add_handler(CallbackQueryHandler(payments.buy_command, pattern=r"^buy$"))
-    app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=r"^(pack|fiat|card):"))
-    app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=r"^tz:\d+$"))
-    app.add_handler(CallbackQueryHandler(support.cancel_button, pattern=r"^sup:cancel$"))
+    app.add_handler(CallbackQueryHandler(guided.guided_button, pattern=cb.pattern_of(*cb.GUIDED)))
+    app.add_handler(CallbackQueryHandler(presets.preset_button, pattern=cb.PresetChoice.pattern()))
+    app.add_handler(CallbackQueryHandler(tracks.track_button, pattern=cb.pattern_of(*cb.TRACK)))
+    app.add_handler(CallbackQueryHandler(history.history_button, pattern=cb.pattern_of(*cb.HISTORY)))
+    app.add_handler(CallbackQueryHandler(payments.buy_command, pattern=cb.Buy.pattern()))
+    app.add_handler(CallbackQueryHandler(payments.pack_button, pattern=cb.pattern_of(*cb.PACK)))
+    app.add_handler(CallbackQueryHandler(teaser.compose_button, pattern=cb.TeaserCompose.pattern()))
+    app.add_handler(CallbackQueryHandler(support.cancel_button, pattern=cb.SupportCancel.pattern()))
     if services.listening is not None:
         clips = filters.AUDIO | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE
         clips |= filters.Document.AUDIO | filters.Document.VIDEO
         for extension in ("mp3", "wav", "m4a", "ogg", "oga", "opus", "flac", "aac", "mp4", "mov", "webm", "mkv"):
             clips |= filters.Document.FileExtension(extension)  # clients may send these as octet-stream
         app.add_handler(MessageHandler(clips & filters.ChatType.PRIVATE, listen.listen_message))
-        app.add_handler(CallbackQueryHandler(listen.listen_button, pattern=r"^ls:[msr]:\d+$"))
-    app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:[a-z]{2}$"))
+        app.add_handler(CallbackQueryHandler(listen.listen_button, pattern=cb.Listen.pattern()))
+    app.add_handler(CallbackQueryHandler(language.language_button, pattern=cb.Language.pattern()))
     app.add_handler(InlineQueryHandler(inline.inline_query))
-    app.add_handler(CallbackQueryHandler(demo.example_button, pattern=r"^try:[a-z]{1,16}$"))
-    app.add_handler(CallbackQueryHandler(song.song_button, pattern=r"^sg:(ok|no):\d+$"))
-    app.add_handler(CallbackQueryHandler(song.lyrics_button, pattern=r"^lw:(use|ed|re):\d+$"))
-    app.add_handler(CallbackQueryHandler(song_steps.step_button, pattern=r"^sg:(ai|in):\d+$"))
+    app.add_handler(CallbackQueryHandler(demo.example_button, pattern=cb.Example.pattern()))
+    app.add_handler(CallbackQueryHandler(song.song_button, pattern=cb.SongDecision.pattern()))
+    app.add_handler(CallbackQueryHandler(song.lyrics_button, pattern=cb.LyricsChoice.pattern()))
+    app.add_handler(CallbackQueryHandler(song_steps.step_button, pattern=cb.SongStep.pattern()))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     # Within a group the first matching handler wins, so the fallbacks go last.
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command))

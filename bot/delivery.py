@@ -14,6 +14,7 @@ from telegram.error import BadRequest, TelegramError
 
 from billing import Credited
 from billing.referrals import Referrals, Reward
+from bot.callbacks import Extend, Regenerate, Share, Stems, Wav
 from bot.studio.delivery import is_web_visitor
 from bot.texts import Texts
 from scheduler.delivery import DeliveryError, FailureReason, Receipt, TrackFiles
@@ -192,14 +193,14 @@ class TelegramDelivery:
     def track_buttons(self, job: Job, language: str) -> InlineKeyboardMarkup:
         """Regenerate, Extend (where the engine can continue), WAV, Share, Stems (where there are stems)."""
         t = self._texts
-        first = [InlineKeyboardButton(t.get(language, "button.regenerate"), callback_data=f"rg:{job.id}")]
+        first = [InlineKeyboardButton(t.get(language, "button.regenerate"), callback_data=Regenerate(job.id).pack())]
         if self._can_extend(job.engine, job.params.get("model")):
-            first.append(InlineKeyboardButton(t.get(language, "button.extend"), callback_data=f"ex:{job.id}"))
-        second = [InlineKeyboardButton(t.get(language, "button.wav"), callback_data=f"wav:{job.id}")]
+            first.append(InlineKeyboardButton(t.get(language, "button.extend"), callback_data=Extend(job.id).pack()))
+        second = [InlineKeyboardButton(t.get(language, "button.wav"), callback_data=Wav(job.id).pack())]
         if job.has_stems:
-            second.append(InlineKeyboardButton(t.get(language, "button.stems"), callback_data=f"st:{job.id}"))
+            second.append(InlineKeyboardButton(t.get(language, "button.stems"), callback_data=Stems(job.id).pack()))
         share_key = "button.shared" if job.shared_at else "button.share"
-        third = [InlineKeyboardButton(t.get(language, share_key), callback_data=f"sh:{job.id}")]
+        third = [InlineKeyboardButton(t.get(language, share_key), callback_data=Share(job.id).pack())]
         # Inline mode in a chat the person picks, typed "#<id>": that one track, sent by its file id.
         chosen_chat = SwitchInlineQueryChosenChat(
             query=f"#{job.id}",

@@ -12,6 +12,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.callbacks import BroadcastDecision
 from bot.clip import clip, clip_lines
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
@@ -178,9 +179,13 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
         [
             [
                 InlineKeyboardButton(
-                    t.get(language, "admin.broadcast_send", count=count), callback_data=f"bc:ok:{broadcast_id}"
+                    t.get(language, "admin.broadcast_send", count=count),
+                    callback_data=BroadcastDecision("ok", broadcast_id).pack(),
                 ),
-                InlineKeyboardButton(t.get(language, "admin.broadcast_cancel"), callback_data=f"bc:no:{broadcast_id}"),
+                InlineKeyboardButton(
+                    t.get(language, "admin.broadcast_cancel"),
+                    callback_data=BroadcastDecision("no", broadcast_id).pack(),
+                ),
             ]
         ]
     )
@@ -196,8 +201,11 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
         await query.answer(services.texts.get(language_of(update, context), "callback.expired"))
         return
     await audit(update, context, "broadcast-confirm")
-    _, decision, raw_id = query.data.split(":")
-    record = await BroadcastRepository(services.db).claim(int(raw_id), "sending" if decision == "ok" else "canceled")
+    payload = BroadcastDecision.unpack(query.data)  # registered with its pattern, so it unpacks
+    decision = payload.decision
+    record = await BroadcastRepository(services.db).claim(
+        payload.broadcast, "sending" if decision == "ok" else "canceled"
+    )
     await query.answer()
     if record is None:
         return  # already sent or canceled: a second press does nothing

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from billing import Balance, Decision
+from bot.callbacks import Buy
 from bot.context import BotContext
 from scheduler.queue import Submission
 from scheduler.studio import Requester
@@ -67,11 +68,15 @@ async def answer_submission(context: BotContext, chat_id: int, language: str, su
     if decision is Decision.BLOCK_QUOTA:
         values = reset_values(submission.admission.balance, services.clock(), services.settings.quota_timezone)
         text = texts.get(language, "quota.blocked", quota=submission.admission.balance.free_quota, **values)
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.get(language, "button.buy"), callback_data="buy")]])
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(texts.get(language, "button.buy"), callback_data=Buy().pack())]]
+        )
     elif decision is Decision.BLOCK_PAID_ONLY:
         admission = submission.admission
         text = texts.get(language, "quota.paid_only", cost=admission.cost, paid=admission.balance.paid)
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.get(language, "button.buy"), callback_data="buy")]])
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(texts.get(language, "button.buy"), callback_data=Buy().pack())]]
+        )
     elif decision is Decision.BLOCK_BUSY:
         position = await services.studio.active_position(submission.admission.active_job_ids)
         key = "quota.busy" if position > 0 else "quota.busy_running"

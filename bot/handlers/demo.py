@@ -7,6 +7,7 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
+from bot.callbacks import Example
 from bot.context import BotContext
 from bot.handlers.common import language_of
 from bot.handlers.compose import compose
@@ -27,7 +28,7 @@ def examples_keyboard(texts: Texts, language: str | None) -> InlineKeyboardMarku
     """One button per example; each says it costs one free track."""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.get(language, key), callback_data=f"try:{name}")]
+            [InlineKeyboardButton(texts.get(language, key), callback_data=Example(name).pack())]
             for name, (key, _) in EXAMPLES.items()
         ]
     )
@@ -73,7 +74,7 @@ async def example_button(update: Update, context: BotContext) -> None:
     """``try:<example>`` composes that example's prompt like a typed one (one free track or credit)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    example = EXAMPLES.get(query.data.removeprefix("try:"))
+    example = EXAMPLES.get(Example.unpack(query.data).name)
     if example is None:
         await query.answer(context.services.texts.get(language_of(update, context), "callback.expired"))
         return

@@ -13,6 +13,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.callbacks import (
+    GUIDED,
+    GuidedClose,
+    GuidedCompose,
+    GuidedEngine,
+    GuidedGenres,
+    GuidedLength,
+    GuidedMood,
+    GuidedSong,
+    unpack_any,
+)
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
 from bot.handlers.compose import compose
@@ -65,13 +76,13 @@ def _keyboard(
     t = context.services.texts
     if step == "genre":
         labels = [genre_label(context, language, i) for i in range(len(GENRES))]
-        rows = _rows([InlineKeyboardButton(g, callback_data=f"gm:m:{i}") for i, g in enumerate(labels)])
+        rows = _rows([InlineKeyboardButton(g, callback_data=GuidedMood(i).pack()) for i, g in enumerate(labels)])
         if context.services.studio.catalogue is not None:  # songs need the catalogue's vocal models (issue 17)
-            rows.append([InlineKeyboardButton(t.get(language, "guided.song"), callback_data="gm:s")])
+            rows.append([InlineKeyboardButton(t.get(language, "guided.song"), callback_data=GuidedSong().pack())])
     elif step == "mood":
         labels = [mood_label(context, language, i) for i in range(len(MOODS))]
-        next_step = "e" if _engine_step(context) else "l"
-        buttons = [InlineKeyboardButton(m, callback_data=f"gm:{next_step}:{genre}:{i}") for i, m in enumerate(labels)]
+        next_step = GuidedEngine if _engine_step(context) else GuidedLength
+        buttons = [InlineKeyboardButton(m, callback_data=next_step(genre, i).pack()) for i, m in enumerate(labels)]
         rows = _rows(buttons, 4)
     elif step == "engine":
         catalogue = context.services.studio.catalogue
@@ -85,26 +96,26 @@ def _keyboard(
                         key=o.key,
                         cost=o.cost,
                     ),
-                    callback_data=f"gm:l:{genre}:{mood}:{o.key}",
+                    callback_data=GuidedLength(genre, mood, o.key).pack(),
                 )
             ]
             for o in offers
         ]
     elif step == "length":
         caps = context.services.studio.capabilities if offer is None else offer.capabilities
-        suffix = "" if offer is None else f":{offer.key}"
+        key = None if offer is None else offer.key
         buttons = [
             InlineKeyboardButton(
-                t.get(language, "guided.seconds", seconds=s), callback_data=f"gm:c:{genre}:{mood}:{s}{suffix}"
+                t.get(language, "guided.seconds", seconds=s), callback_data=GuidedCompose(genre, mood, s, key).pack()
             )
             for s in lengths_for(caps.max_duration)
         ]
         rows = _rows(buttons)
     else:
         rows = []
-    nav = [InlineKeyboardButton(t.get(language, "guided.close"), callback_data="gm:x")]
+    nav = [InlineKeyboardButton(t.get(language, "guided.close"), callback_data=GuidedClose().pack())]
     if step != "genre":
-        nav.insert(0, InlineKeyboardButton(t.get(language, "guided.back"), callback_data="gm:g"))
+        nav.insert(0, InlineKeyboardButton(t.get(language, "guided.back"), callback_data=GuidedGenres().pack()))
     return InlineKeyboardMarkup([*rows, nav])
 
 
@@ -122,17 +133,26 @@ async def guided_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     language, t, studio = language_of(update, context), context.services.texts, context.services.studio
-    step, *values = query.data.split(":")[1:]
+    pressed = unpack_any(query.data, *GUIDED)  # registered with their pattern, so it unpacks
+    step, numbers = pressed.prefix.removeprefix("gm:"), list[int]()
+    key: str | None = None
+    match pressed:
+        case GuidedMood(genre=genre_index):
+            numbers = [genre_index]
+        case GuidedEngine(genre=genre_index, mood=mood_index):
+            numbers = [genre_index, mood_index]
+        case GuidedLength(genre=genre_index, mood=mood_index, engine=key):
+            numbers = [genre_index, mood_index]
+        case GuidedCompose(genre=genre_index, mood=mood_index, seconds=seconds_value, engine=key):
+            numbers = [genre_index, mood_index, seconds_value]
     try:
-        # The engine step's choice is the last value: a catalogue key, checked against what is offered now.
-        key = values.pop() if (step, len(values)) in (("l", 3), ("c", 4)) else None
+        # The engine step's choice: a catalogue key, checked against what is offered now.
         offer = studio.offer(key) if key is not None else None
-        numbers = [int(v) for v in values]
         genre = GENRES[numbers[0]] if numbers else ""
         mood = MOODS[numbers[1]] if len(numbers) > 1 else ""
         genre_text = genre_label(context, language, numbers[0]) if numbers else ""
         mood_text = mood_label(context, language, numbers[1]) if len(numbers) > 1 else ""
-    except (ValueError, IndexError, IntakeError):
+    except (IndexError, IntakeError):  # an index past the lists, or a catalogue key no longer offered
         await query.answer(t.get(language, "callback.expired"))
         return
     await query.answer()

@@ -8,11 +8,13 @@ import math
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot.callbacks import HISTORY, Delete, HistoryPage, JobButton, Lyrics, Replay, unpack_any
 from bot.clip import clip_lines
 from bot.context import BotContext
+from bot.errors_map import answers_errors
 from bot.handlers.common import requester
 from bot.handlers.tracks import send_file
-from scheduler.studio import HISTORY_PAGE, StudioError
+from scheduler.studio import HISTORY_PAGE
 from storage import Job
 
 #: A search (``/history lofi``) shows this many matches; words beyond ``MAX_WORDS`` are ignored.
@@ -26,32 +28,26 @@ async def history_command(update: Update, context: BotContext) -> None:
     await _show(update, context, page=1, edit=False, words=words)
 
 
+@answers_errors  # a StudioError (not yours, gone) is answered as an alert with its text
 async def history_button(update: Update, context: BotContext) -> None:
-    """``hist:<page>`` turns the page; ``re:<job id>`` sends that track again; ``hdel:<job id>`` deletes it."""
+    """A history button (:data:`bot.callbacks.HISTORY`): turns the page, sends a track or its lyrics, deletes one."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    kind, _, value = query.data.partition(":")
-    # ASCII digits only ("²".isdigit() is True), and no more than SQLite's integers hold.
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
-        await query.answer(context.services.texts.get(None, "callback.expired"))
-        return
-    if kind == "hist":
+    button = unpack_any(query.data, *HISTORY)  # registered with their pattern, so it unpacks
+    if isinstance(button, HistoryPage):
         await query.answer()
-        await _show(update, context, page=int(value), edit=True)
+        await _show(update, context, page=button.page, edit=True)
         return
+    assert isinstance(button, JobButton)
     who, language = await requester(update, context)
-    if kind == "hdel":
-        deleted = await context.services.tracks.delete(who.telegram_id, int(value), context.services.clock())
+    if isinstance(button, Delete):
+        deleted = await context.services.tracks.delete(who.telegram_id, button.job, context.services.clock())
         await query.answer(context.services.texts.get(language, "history.deleted" if deleted else "track.gone"))
         await _show(update, context, page=1, edit=True)
         return
-    try:
-        job = await context.services.studio.owned(who, int(value))
-    except StudioError as exc:
-        await query.answer(context.services.texts.get(language, exc.key), show_alert=True)
-        return
+    job = await context.services.studio.owned(who, button.job)
     await query.answer()
-    if kind == "ly":  # the words as the user wrote them, as plain text (no markup is read from them)
+    if isinstance(button, Lyrics):  # the words as the user wrote them, as plain text (no markup is read from them)
         await context.bot.send_message(who.chat_id, job.lyrics or context.services.texts.get(language, "track.gone"))
         return
     await send_file(context, who.chat_id, job, "re", language)
@@ -108,17 +104,19 @@ def _listing(
         else:
             line = t.get(language, "history.item", number=number, title=title, when=when)
         lines.append(line)
-        play.append(InlineKeyboardButton(f"▶️ {number}", callback_data=f"re:{job.id}"))
-        delete.append(InlineKeyboardButton(f"🗑 {number}", callback_data=f"hdel:{job.id}"))
+        play.append(InlineKeyboardButton(f"▶️ {number}", callback_data=Replay(job.id).pack()))
+        delete.append(InlineKeyboardButton(f"🗑 {number}", callback_data=Delete(job.id).pack()))
         if job.lyrics:  # a song: its words, as plain text
             lyric_buttons.append(
-                InlineKeyboardButton(t.get(language, "button.lyrics", number=number), callback_data=f"ly:{job.id}")
+                InlineKeyboardButton(
+                    t.get(language, "button.lyrics", number=number), callback_data=Lyrics(job.id).pack()
+                )
             )
     nav = []
     if page > 1:
-        nav.append(InlineKeyboardButton(t.get(language, "history.prev"), callback_data=f"hist:{page - 1}"))
+        nav.append(InlineKeyboardButton(t.get(language, "history.prev"), callback_data=HistoryPage(page - 1).pack()))
     if page < pages:
-        nav.append(InlineKeyboardButton(t.get(language, "history.next"), callback_data=f"hist:{page + 1}"))
+        nav.append(InlineKeyboardButton(t.get(language, "history.next"), callback_data=HistoryPage(page + 1).pack()))
     rows = [group[i : i + 5] for group in (play, delete, lyric_buttons) for i in range(0, len(group), 5)]
     # Whole lines: an HTML entity or tag is never cut in half.
     return clip_lines(lines), InlineKeyboardMarkup([*rows, nav] if nav else rows)

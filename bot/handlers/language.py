@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.callbacks import Language
 from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import BotContext
 from bot.handlers.common import CHOSEN_LANGUAGE, language_of, remember
@@ -25,7 +26,8 @@ async def language_command(update: Update, context: BotContext) -> None:
     await remember(update, context)
     texts = context.services.texts
     buttons = [
-        InlineKeyboardButton(texts.get(code, "language.name"), callback_data=f"lang:{code}") for code in texts.languages
+        InlineKeyboardButton(texts.get(code, "language.name"), callback_data=Language(code).pack())
+        for code in texts.languages
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     assert update.effective_message is not None
@@ -39,7 +41,7 @@ async def language_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user is not None
     texts = context.services.texts
-    code = query.data.removeprefix("lang:")
+    code = Language.unpack(query.data).code
     if code not in texts.languages:
         await query.answer(texts.get(language_of(update, context), "callback.expired"))
         return

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.callbacks import Listen
 from bot.context import BotContext
 from bot.handlers.common import answer_submission, requester
 from bot.texts import Texts
@@ -58,13 +59,13 @@ async def listen_button(update: Update, context: BotContext) -> None:
     track)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, mode, raw = query.data.split(":")
+    payload = Listen.unpack(query.data)
     who, language = await requester(update, context)
     listening = context.services.listening
     assert listening is not None
     await query.answer()
     try:
-        submission = await listening.compose(who, int(raw), _MODES[mode])
+        submission = await listening.compose(who, payload.run, _MODES[payload.mode])
     except (ListenError, IntakeError) as exc:
         await _say(context, who, language, exc.key, **getattr(exc, "values", {}))
         return
@@ -78,12 +79,16 @@ async def _say(context: BotContext, who: Requester, language: str, key: str, **v
 def _buttons(context: BotContext, language: str, heard: Heard) -> InlineKeyboardMarkup:
     texts, run_id = context.services.texts, heard.run_id
     rows = [
-        [InlineKeyboardButton(texts.get(language, "button.listen_match"), callback_data=f"ls:m:{run_id}")],
-        [InlineKeyboardButton(texts.get(language, "button.listen_same"), callback_data=f"ls:s:{run_id}")],
+        [InlineKeyboardButton(texts.get(language, "button.listen_match"), callback_data=Listen("m", run_id).pack())],
+        [InlineKeyboardButton(texts.get(language, "button.listen_same"), callback_data=Listen("s", run_id).pack())],
     ]
     if heard.can_reference:  # an offered model follows a clip's melody, and the clip is kept for it
         rows.append(
-            [InlineKeyboardButton(texts.get(language, "button.listen_reference"), callback_data=f"ls:r:{run_id}")]
+            [
+                InlineKeyboardButton(
+                    texts.get(language, "button.listen_reference"), callback_data=Listen("r", run_id).pack()
+                )
+            ]
         )
     return InlineKeyboardMarkup(rows)
 

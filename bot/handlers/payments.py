@@ -4,10 +4,14 @@ only translates."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
 
-from billing import PaymentError, PreCheckoutRefused, StripeCheckoutError
+from billing import PreCheckoutRefused
+from bot.callbacks import PACK, CardPack, FiatPack, StarsPack, unpack_any
 from bot.context import BotContext
+from bot.errors_map import answers_errors
 from bot.handlers.common import language_of, requester
 
 
@@ -18,7 +22,7 @@ def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
         row = [
             InlineKeyboardButton(
                 t.get(language, "buy.pack_stars", credits=pack.credits, stars=pack.stars),
-                callback_data=f"pack:{pack.id}",
+                callback_data=StarsPack(pack.id).pack(),
             )
         ]
         if payments.fiat_currency and settings.stripe_in_telegram:
@@ -31,14 +35,14 @@ def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
                         price=pack.usd,
                         currency=settings.payment_currency,
                     ),
-                    callback_data=f"fiat:{pack.id}",
+                    callback_data=FiatPack(pack.id).pack(),
                 )
             )
         if payments.stripe is not None and settings.stripe_in_telegram:
             row.append(
                 InlineKeyboardButton(
                     t.get(language, "buy.pack_card", credits=pack.credits, usd=pack.usd),
-                    callback_data=f"card:{pack.id}",
+                    callback_data=CardPack(pack.id).pack(),
                 )
             )
         rows.append(row)
@@ -55,40 +59,33 @@ async def buy_command(update: Update, context: BotContext) -> None:
     )
 
 
+@answers_errors  # a PaymentError or StripeCheckoutError is answered as an alert with its text
 async def pack_button(update: Update, context: BotContext) -> None:
-    """``pack:<id>`` / ``fiat:<id>`` sends an invoice; ``card:<id>`` sends a Stripe Checkout link."""
+    """A Stars or fiat pack button sends an invoice; a card pack button sends a Stripe Checkout link."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    method, _, pack_id = query.data.partition(":")
+    pressed = unpack_any(query.data, *PACK)  # registered with their pattern, so it unpacks
+    pack_id = pressed.pack_id
+    method: Literal["stars", "fiat"] = "fiat" if isinstance(pressed, FiatPack) else "stars"
     who, language = await requester(update, context)
     t = context.services.texts
-    if method != "pack" and not context.services.settings.stripe_in_telegram:  # an old button: Stars only now
+    # An old fiat or card button: Stars only now.
+    if not isinstance(pressed, StarsPack) and not context.services.settings.stripe_in_telegram:
         await query.answer(t.get(language, "buy.stars_only"), show_alert=True)
         return
-    try:
-        if method == "card":
-            session = await context.services.payments.stripe_session(
-                pack_id, who.telegram_id, who.fingerprint, query.id
-            )
-            pack = context.services.payments.pack(pack_id)
-            assert pack is not None
-            button = InlineKeyboardButton(t.get(language, "buy.card_button", usd=pack.usd), url=session.url)
-            await query.answer()
-            await context.bot.send_message(
-                who.chat_id,
-                t.get(language, "buy.card_link", usd=pack.usd, credits=pack.credits),
-                reply_markup=InlineKeyboardMarkup([[button]]),
-            )
-            return
-        invoice = context.services.payments.invoice(
-            pack_id, who.telegram_id, method="fiat" if method == "fiat" else "stars"
+    if isinstance(pressed, CardPack):
+        session = await context.services.payments.stripe_session(pack_id, who.telegram_id, who.fingerprint, query.id)
+        pack = context.services.payments.pack(pack_id)
+        assert pack is not None
+        button = InlineKeyboardButton(t.get(language, "buy.card_button", usd=pack.usd), url=session.url)
+        await query.answer()
+        await context.bot.send_message(
+            who.chat_id,
+            t.get(language, "buy.card_link", usd=pack.usd, credits=pack.credits),
+            reply_markup=InlineKeyboardMarkup([[button]]),
         )
-    except PaymentError as exc:
-        await query.answer(t.get(language, exc.key), show_alert=True)
         return
-    except StripeCheckoutError:
-        await query.answer(t.get(language, "buy.card_unavailable"), show_alert=True)
-        return
+    invoice = context.services.payments.invoice(pack_id, who.telegram_id, method=method)
     await query.answer()
     token = context.services.settings.payment_provider_token
     credits = invoice.pack.credits

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.callbacks import PresetChoice
 from bot.context import BotContext
 from bot.handlers.common import language_of
 from bot.handlers.compose import compose
@@ -35,7 +36,10 @@ BY_ID = {preset.id: preset for preset in PRESETS}
 async def presets_command(update: Update, context: BotContext) -> None:
     """Lists the templates as buttons."""
     language, t = language_of(update, context), context.services.texts
-    buttons = [[InlineKeyboardButton(t.get(language, f"preset.{p.id}"), callback_data=f"pr:{p.id}")] for p in PRESETS]
+    buttons = [
+        [InlineKeyboardButton(t.get(language, f"preset.{p.id}"), callback_data=PresetChoice(p.id).pack())]
+        for p in PRESETS
+    ]
     assert update.effective_message is not None
     await update.effective_message.reply_text(
         t.get(language, "presets.title"), reply_markup=InlineKeyboardMarkup(buttons)
@@ -46,7 +50,7 @@ async def preset_button(update: Update, context: BotContext) -> None:
     """Composes the chosen template."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    preset = BY_ID.get(query.data.removeprefix("pr:"))
+    preset = BY_ID.get(PresetChoice.unpack(query.data).preset)
     if preset is None:
         await query.answer(context.services.texts.get(language_of(update, context), "callback.expired"))
         return

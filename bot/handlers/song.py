@@ -20,6 +20,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.callbacks import LyricsChoice, SongDecision
 from bot.context import BotContext
 from bot.handlers.common import answer_submission, requester
 from engines.catalogue import Catalogue, Offer
@@ -93,7 +94,7 @@ async def start_song(context: BotContext, telegram_id: int, chat_id: int, langua
         text = t.get(language, "song.step_style", models=", ".join(o.key for o in _vocal_offers(context)))
     else:
         text = t.get(language, "song.step_style_offline")
-    cancel = InlineKeyboardButton(t.get(language, "song.button_cancel"), callback_data=f"sg:no:{draft}")
+    cancel = InlineKeyboardButton(t.get(language, "song.button_cancel"), callback_data=SongDecision("no", draft).pack())
     await context.bot.send_message(
         chat_id, text, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup([[cancel]])
     )
@@ -119,8 +120,12 @@ async def _confirm(
     label = "song.button_sing" if lyrics is not None else "song.button_instrumental"
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(t.get(language, label, cost=cost), callback_data=f"sg:ok:{draft}")],
-            [InlineKeyboardButton(t.get(language, "song.button_cancel"), callback_data=f"sg:no:{draft}")],
+            [InlineKeyboardButton(t.get(language, label, cost=cost), callback_data=SongDecision("ok", draft).pack())],
+            [
+                InlineKeyboardButton(
+                    t.get(language, "song.button_cancel"), callback_data=SongDecision("no", draft).pack()
+                )
+            ],
         ]
     )
     summary = "song.confirm_vocal" if lyrics is not None else "song.confirm_instrumental"
@@ -134,18 +139,16 @@ def _key(offer: Offer | None, context: BotContext) -> str:
 
 
 async def song_button(update: Update, context: BotContext) -> None:
-    """``sg:ok:<draft>`` composes the draft (once); ``sg:no:<draft>`` drops it."""
+    """The song confirmation (:class:`bot.callbacks.SongDecision`): composes the draft (once) or drops it."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, _, rest = query.data.partition(":")  # an empty callback reaches the first handler: read it defensively
-    action, _, value = rest.partition(":")
+    pressed = SongDecision.unpack(query.data)  # registered with its pattern, so it unpacks
+    action = pressed.decision
     who, language = await requester(update, context)
     t = context.services.texts
-    draft = None
-    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
-        draft = await SongDraftRepository(context.services.db).take(
-            int(value), who.telegram_id, ready_only=action == "ok"
-        )
+    draft = await SongDraftRepository(context.services.db).take(
+        pressed.draft, who.telegram_id, ready_only=action == "ok"
+    )
     if draft is None:
         await query.answer(t.get(language, "callback.expired"))
         return
@@ -260,9 +263,15 @@ async def write_lyrics(
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t.get(language, "lyrics.button_use"), callback_data=f"lw:use:{draft}"),
-                InlineKeyboardButton(t.get(language, "lyrics.button_edit"), callback_data=f"lw:ed:{draft}"),
-                InlineKeyboardButton(t.get(language, "lyrics.button_rewrite"), callback_data=f"lw:re:{draft}"),
+                InlineKeyboardButton(
+                    t.get(language, "lyrics.button_use"), callback_data=LyricsChoice("use", draft).pack()
+                ),
+                InlineKeyboardButton(
+                    t.get(language, "lyrics.button_edit"), callback_data=LyricsChoice("ed", draft).pack()
+                ),
+                InlineKeyboardButton(
+                    t.get(language, "lyrics.button_rewrite"), callback_data=LyricsChoice("re", draft).pack()
+                ),
             ]
         ]
     )
@@ -276,13 +285,11 @@ async def lyrics_button(update: Update, context: BotContext) -> None:
     version; ``lw:re`` writes new lyrics for the same theme."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, _, rest = query.data.partition(":")
-    action, _, value = rest.partition(":")
+    pressed = LyricsChoice.unpack(query.data)  # registered with its pattern, so it unpacks
+    action = pressed.choice
     who, language = await requester(update, context)
     t, drafts = context.services.texts, SongDraftRepository(context.services.db)
-    draft = None
-    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
-        draft = await drafts.take(int(value), who.telegram_id, ready_only=True)
+    draft = await drafts.take(pressed.draft, who.telegram_id, ready_only=True)
     if draft is None:
         await query.answer(t.get(language, "callback.expired"))
         return

@@ -14,6 +14,7 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.callbacks import SongDecision, SongStep
 from bot.context import BotContext
 from bot.handlers import generate
 from bot.handlers.common import requester
@@ -85,13 +86,23 @@ async def _ask_lyrics(context: BotContext, chat_id: int, language: str, draft: S
             line=MAX_LYRIC_LINE_CHARS,
         )
         if services.lyrics is not None and services.lyrics.available:
-            rows.append([InlineKeyboardButton(t.get(language, "song.button_write"), callback_data=f"sg:ai:{draft.id}")])
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        t.get(language, "song.button_write"), callback_data=SongStep("ai", draft.id).pack()
+                    )
+                ]
+            )
         else:
             text += "\n\n" + t.get(language, "song.step_no_writer")
     else:
         text = t.get(language, "song.step_lyrics_none", style=html.escape(draft.style))
-    rows.append([InlineKeyboardButton(t.get(language, "song.button_no_vocals"), callback_data=f"sg:in:{draft.id}")])
-    rows.append([InlineKeyboardButton(t.get(language, "song.button_cancel"), callback_data=f"sg:no:{draft.id}")])
+    rows.append(
+        [InlineKeyboardButton(t.get(language, "song.button_no_vocals"), callback_data=SongStep("in", draft.id).pack())]
+    )
+    rows.append(
+        [InlineKeyboardButton(t.get(language, "song.button_cancel"), callback_data=SongDecision("no", draft.id).pack())]
+    )
     await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -117,14 +128,15 @@ async def _take_theme(context: BotContext, chat_id: int, language: str, draft: S
 
 
 async def step_button(update: Update, context: BotContext) -> None:
-    """``sg:ai:<draft>`` asks the AI writer for a theme; ``sg:in:<draft>`` makes the song an instrumental."""
+    """A song step (:class:`bot.callbacks.SongStep`): asks the AI writer for a theme, or makes it an instrumental."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    action, _, value = query.data.removeprefix("sg:").partition(":")
+    pressed = SongStep.unpack(query.data)  # registered with its pattern, so it unpacks
+    action = pressed.step
     who, language = await requester(update, context)
     t, services = context.services.texts, context.services
     drafts = SongDraftRepository(services.db)
-    draft = await drafts.get(int(value), who.telegram_id) if value.isdigit() and int(value) < 2**63 else None
+    draft = await drafts.get(pressed.draft, who.telegram_id)
     if draft is None or draft.stage not in ("lyrics", "theme"):
         await query.answer(t.get(language, "callback.expired"))
         return

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot.callbacks import SupportCancel
 from bot.clip import clip
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 
 #: Runs after the metrics counter (group -10) and before the handlers of group 0, so it can stop a prompt.
 SUPPORT_GROUP = -1
-CANCEL_DATA = "sup:cancel"
 _LEAVE = "/cancel"
 #: Commands whose words would be composed: in support mode they are the support message instead.
 _COMPOSING = ("/generate",)
@@ -93,7 +93,7 @@ async def _open(update: Update, context: BotContext, topic: str) -> None:
 
 def _cancel_markup(context: BotContext, update: Update) -> InlineKeyboardMarkup:
     label = context.services.texts.get(language_of(update, context), "support.cancel_button")
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=CANCEL_DATA)]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=SupportCancel().pack())]])
 
 
 async def _to_admins(update: Update, context: BotContext, sender: User, topic: str, words: str) -> int:

@@ -8,6 +8,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.callbacks import TeaserCompose
 from bot.context import BotContext
 from bot.handlers.admin import audit
 from bot.handlers.common import language_of
@@ -54,7 +55,7 @@ async def offer(update: Update, context: BotContext, teaser: Teaser, language: s
     """Shows the teaser's prompt with a button that composes it."""
     texts = context.services.texts
     markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(texts.get(language, "teaser.compose"), callback_data=f"tz:{teaser.id}")]]
+        [[InlineKeyboardButton(texts.get(language, "teaser.compose"), callback_data=TeaserCompose(teaser.id).pack())]]
     )
     assert update.effective_message is not None
     await update.effective_message.reply_text(
@@ -68,8 +69,7 @@ async def compose_button(update: Update, context: BotContext) -> None:
     """The "Compose this" button under a teaser offer: composes its prompt the usual way (quota and all)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    raw = query.data.removeprefix("tz:")
-    teaser = await teaser_for(context, f"teaser_{raw}")
+    teaser = await teaser_for(context, f"teaser_{TeaserCompose.unpack(query.data).teaser}")
     if teaser is None or teaser.prompt is None:
         await query.answer(context.services.texts.get(language_of(update, context), "callback.expired"))
         return

@@ -13,46 +13,35 @@ from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.callbacks import TRACK, Extend, Regenerate, Share, Wav, unpack_any
 from bot.context import BotContext
+from bot.errors_map import answers_errors
 from bot.handlers.common import answer_submission, requester
 from scheduler.studio import Gone, Outgoing, Requester, StudioError
 from scheduler.tracks import UPLOAD_LIMIT
 from storage import Job
 
 
+@answers_errors  # a StudioError is answered as an alert with its text
 async def track_button(update: Update, context: BotContext) -> None:
-    """Dispatches ``<action>:<job id>`` presses to the studio and answers the press."""
+    """Dispatches a track button (:data:`bot.callbacks.TRACK`) to the studio and answers the press."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    action, _, raw_id = query.data.partition(":")
+    button = unpack_any(query.data, *TRACK)  # registered with their pattern, so it unpacks
     who, language = await requester(update, context)
-    studio, t = context.services.studio, context.services.texts
-    try:
-        job_id = parse_job_id(raw_id)
-        if action in ("rg", "ex"):
-            submit = studio.regenerate if action == "rg" else studio.extend
-            submission = await submit(who, job_id)  # before answering: a StudioError is answered as an alert
-            await query.answer()
-            await answer_submission(context, who.chat_id, language, submission)
-        elif action == "sh":
-            first_time = await studio.share(who, job_id)
-            await query.answer(t.get(language, "track.shared" if first_time else "track.already_shared"))
-        else:
-            job = await studio.owned(who, job_id)
-            await query.answer()
-            await send_file(context, who.chat_id, job, action, language)
-    except ValueError:
-        await query.answer(t.get(language, "callback.expired"))
-    except StudioError as exc:
-        await query.answer(t.get(language, exc.key), show_alert=True)
-
-
-def parse_job_id(raw: str) -> int:
-    """The job id in callback data; ValueError unless it is a positive integer SQLite can hold."""
-    job_id = int(raw)
-    if not 0 < job_id < 2**63:
-        raise ValueError(f"job id out of range: {raw[:24]}")
-    return job_id
+    studio, t, job_id = context.services.studio, context.services.texts, button.job
+    if isinstance(button, Regenerate | Extend):
+        submit = studio.regenerate if isinstance(button, Regenerate) else studio.extend
+        submission = await submit(who, job_id)  # before answering: a StudioError is answered as an alert
+        await query.answer()
+        await answer_submission(context, who.chat_id, language, submission)
+    elif isinstance(button, Share):
+        first_time = await studio.share(who, job_id)
+        await query.answer(t.get(language, "track.shared" if first_time else "track.already_shared"))
+    else:
+        job = await studio.owned(who, job_id)
+        await query.answer()
+        await send_file(context, who.chat_id, job, "wav" if isinstance(button, Wav) else "st", language)
 
 
 async def send_file(context: BotContext, chat_id: int, job: Job, action: str, language: str) -> None:
