@@ -172,6 +172,8 @@ class Composer:
                     self._arp(bar, voicing)
                 if section.lead and not ending:
                     self._lead(bar, section)
+                if self.style.pulse and not ending:
+                    self._pulse(bar, voicing, section)
             if section.riser and not self.loop and self.has_drums:
                 start = self.frame(max(section.end - 2, section.start), 0)
                 sweep = riser(self.frame(section.end, 0) - start, self.brief.seed & 0xFFFF)
@@ -343,6 +345,23 @@ class Composer:
             note = notes[self.arp_order[index % len(self.arp_order)] % len(notes)] + 12
             sound = tone("pluck", note, gate, self.style.brightness * 0.7)
             self.buses["lead"].place(sound, self.frame(bar, index), 0.12, 0.35 if index % 2 else -0.35)
+
+    def _pulse(self, bar: int, voicing: list[int], section: Section) -> None:
+        """The style's steady pulse (an ostinato): root, fifth, octave, fifth of the chord, accented on the beats."""
+        assert self.style.pulse is not None
+        sound, every, level = self.style.pulse
+        root = chord(self.brief.key, self.degree(bar), 4)[0] % 12
+        low = 45 + (root - 45) % 12  # the chord's root between A2 and G#3
+        cycle = (low, low + 7, low + 12, low + 7)
+        gate = self.frame(bar, every) - self.frame(bar, 0) - int(0.01 * SR)
+        level_shift, bright_shift = _SECTION_MIX[section.name]
+        brightness = float(np.clip(self.style.brightness + bright_shift, 0.1, 0.95))
+        for count, index in enumerate(range(0, 16, every)):
+            accent = 1.0 if index % 4 == 0 else 0.7
+            note = cycle[count % 4] + (12 if sound == "bell" else 0)
+            self.buses["chords"].place(
+                tone(sound, note, gate, brightness), self._nudge(self.frame(bar, index), 0.3), level * accent * level_shift
+            )
 
     # --- melody -----------------------------------------------------------------------------------------------
 
