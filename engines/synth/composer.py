@@ -29,22 +29,23 @@ _PAN = {"hat": 0.3, "roll": 0.35, "ohat": 0.35, "ride": -0.35, "shaker": 0.45, "
 _STYLE_LEVEL = {("dnb", "hat"): 2.0, ("dnb", "ohat"): 1.6}
 _LIGHT = {"kick", "hat", "shaker", "ride", "rim", "pedal", "lowtom", "brush"}
 _NO_CYMBALS = {"lofi", "jazzy", "ambient", "piano", "orchestral"}
-# Alternatives the seed may pick when the prompt names no instrument: different seeds sound different.
+# Alternatives the seed may pick when the prompt names no instrument: different seeds sound different, each within
+# its style's family of sounds (a pop seed never turns into a country fiddle tune, nor ambient into an orchestra).
 _LEADS = {
     "techno": ("saw", "pluck", "stab"),
     "house": ("pluck", "piano", "bell"),
     "lofi": ("bell", "soft", "epiano"),
-    "ambient": ("soft", "bell", "choir"),
+    "ambient": ("soft", "bell"),
     "synthwave": ("saw", "brass", "pluck"),
     "dnb": ("pluck", "soft", "bell"),
     "trap": ("bell", "pluck", "soft"),
     "cinematic": ("brass", "soft", "strings"),
     "jazzy": ("piano", "epiano", "soft"),
-    "rock": ("guitar", "power_guitar", "saw"),
-    "pop": ("pluck", "bell", "piano", "guitar"),
+    "rock": ("guitar", "power_guitar"),
+    "pop": ("pluck", "bell"),
     "funk": ("brass", "epiano", "guitar"),
-    "dubstep": ("saw", "pluck", "bell"),
-    "country": ("fiddle", "guitar", "piano"),
+    "dubstep": ("saw", "pluck"),
+    "country": ("fiddle", "guitar"),
     "piano": ("piano",),
     "orchestral": ("brass", "strings", "fiddle"),
 }
@@ -53,9 +54,9 @@ _CHORDS = {
     "lofi": ("epiano", "piano", "rhodes"),
     "jazzy": ("epiano", "piano"),
     "synthwave": ("pad", "strings"),
-    "pop": ("piano", "guitar", "epiano"),
-    "country": ("guitar", "piano"),
-    "ambient": ("pad", "choir", "strings"),
+    "pop": ("piano",),
+    "country": ("guitar",),
+    "ambient": ("pad",),
     "cinematic": ("strings", "choir", "pad"),
     "orchestral": ("strings", "choir"),
     "funk": ("epiano", "guitar"),
@@ -359,9 +360,8 @@ class Composer:
         for count, index in enumerate(range(0, 16, every)):
             accent = 1.0 if index % 4 == 0 else 0.7
             note = cycle[count % 4] + (12 if sound == "bell" else 0)
-            self.buses["chords"].place(
-                tone(sound, note, gate, brightness), self._nudge(self.frame(bar, index), 0.3), level * accent * level_shift
-            )
+            start = self._nudge(self.frame(bar, index), 0.3)
+            self.buses["chords"].place(tone(sound, note, gate, brightness), start, level * accent * level_shift)
 
     # --- melody -----------------------------------------------------------------------------------------------
 

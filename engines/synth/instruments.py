@@ -190,10 +190,27 @@ def _release_env(frames: int, gate: int, attack: float, release: float, decay: f
     return np.minimum(env, 1.0)
 
 
+_PHASOR_BLOCK = 512
+
+
+def _phasor(freq: float, frames: int, phase: float = 0.0, decay: float = 0.0) -> npt.NDArray[np.complex64]:
+    """exp((−1/decay + i·2π·freq)·t + i·phase) for ``frames`` samples (``decay`` 0: undamped), complex64.
+
+    Built as the outer product of a coarse (every 512 frames, computed in float64 from the absolute time, so long
+    notes keep their pitch and phase) and a fine (within a block) phasor: one complex multiply per sample instead
+    of a sine, and the exponential decay of a struck partial comes free.
+    """
+    rate = complex(-1.0 / (decay * SR) if decay else 0.0, 2 * np.pi * freq / SR)
+    blocks = -(-frames // _PHASOR_BLOCK)
+    coarse = np.exp(rate * _PHASOR_BLOCK * np.arange(blocks) + 1j * phase).astype(np.complex64)
+    fine = np.exp(rate * np.arange(_PHASOR_BLOCK)).astype(np.complex64)
+    out: npt.NDArray[np.complex64] = (coarse[:, None] * fine[None, :]).reshape(-1)[:frames]
+    return out
+
+
 def _sine(freq: float, frames: int, phase: float = 0.0) -> Mono:
-    """sin(2π·freq·t + phase) in float32, the phase wrapped in float64 first so long notes stay in tune."""
-    cycles = (np.arange(frames, dtype=np.float64) * (freq / SR) + phase / (2 * np.pi)) % 1.0
-    return np.asarray(np.sin(cycles.astype(np.float32) * np.float32(2 * np.pi)), dtype=np.float32)
+    """sin(2π·freq·t + phase) in float32 (the imaginary part of a :func:`_phasor`)."""
+    return np.ascontiguousarray(_phasor(freq, frames, phase).imag)
 
 
 def _ensemble(
@@ -316,12 +333,15 @@ def epiano(midi: int, gate: int, brightness: float, voice: int) -> Mono:
     freq = midi_to_hz(midi)
     t = np.arange(frames, dtype=np.float32) / np.float32(SR)
     index = np.float32(0.6 + 1.6 * brightness) * np.exp(-t / np.float32(0.35)) + np.float32(0.15)
-    modulator = _sine(freq, frames)
-    carrier = ((np.arange(frames, dtype=np.float64) * (freq / SR)) % 1.0).astype(np.float32) * np.float32(2 * np.pi)
-    body = np.sin(carrier + index * modulator)
+    # 1:1 FM: sin(c + I·sin c) = sin c · cos(I·sin c) + cos c · sin(I·sin c), with c's sine and cosine from one
+    # phasor (float32 throughout, no phase wrapping in float64)
+    carrier = _phasor(freq, frames)
+    sin_c, cos_c = carrier.imag, carrier.real
+    bend = index * sin_c
+    body = sin_c * np.cos(bend) + cos_c * np.sin(bend)
     if freq * 7 < 15_000:
         ping = min(frames, int(0.2 * SR))
-        body[:ping] += np.float32(0.25) * _sine(freq * 7.0, ping) * np.exp(-t[:ping] / np.float32(0.03))
+        body[:ping] += np.float32(0.25) * _phasor(freq * 7.0, ping, 0.0, 0.03).imag
     env = np.exp(-t / np.float32(1.6)) * _release_env(frames, gate, 0.002, 0.3)
     return np.asarray(body * env, dtype=np.float32)
 
@@ -334,9 +354,8 @@ def bell(midi: int, gate: int, brightness: float, voice: int) -> Mono:
     out = np.zeros(frames, dtype=np.float32)
     for ratio, level, decay in ((1.0, 1.0, 1.4), (2.0, 0.45, 0.9), (3.0, 0.25, 0.5), (4.16, 0.12, 0.3),
                                 (5.43, 0.08, 0.2), (0.5, 0.15, 1.0)):  # fmt: skip
-        if freq * ratio < 15_000:
-            ring = min(frames, int(decay * 16 * SR))  # past 16 time constants (−139 dB) a partial is silent
-            out[:ring] += np.float32(level) * _sine(freq * ratio, ring) * np.exp(-t[:ring] / np.float32(decay))
+        if freq * ratio < 15_000:  # a damped partial: the imaginary part of a decaying phasor
+            out += np.float32(level) * _phasor(freq * ratio, frames, 0.0, decay).imag
     out *= np.minimum(np.float32(1.0), t / np.float32(0.001))
     tail = np.clip((t - np.float32(gate / SR + 0.8)) / np.float32(0.4), 0.0, 1.0)
     return np.asarray(out * np.cos(tail * np.float32(np.pi / 2)) ** 2 / np.float32(1.6), dtype=np.float32)

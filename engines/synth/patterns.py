@@ -318,7 +318,7 @@ STYLES: dict[str, Style] = {
         sevenths=False,
         sidechain=0.3,
         reverb=0.2,
-        delay=0.14,
+        delay=0.06,  # a dotted-8th echo any louder makes the beat read at 4:3 of its tempo
         arp=True,
         brightness=0.65,
         density=0.45,
@@ -368,8 +368,8 @@ STYLES: dict[str, Style] = {
         fill={"kick": "x.........x.....", "snare": "........x.x.xxxx", "hat": "x.x.x.x.x.x.x.x."},
         bass=("R-------R---O---", "R---R---R-O-R---", "R-----R-R-------"),
         bass_sound="wobble",
-        chords=("C---------------",),
-        chord_sound="pad",
+        chords=("C--C--C-C--C--C-", "C-.C-.C-..C-.C-."),  # syncopated stabs over the half-time beat, no pad
+        chord_sound="stab",
         lead_sound="saw",
         progression="minor_dark",
         sidechain=0.5,
@@ -448,7 +448,6 @@ STYLES: dict[str, Style] = {
 }
 
 _COLORS: dict[str, tuple[tuple[str, float, float], ...]] = {
-    "techno": (("peak", 800.0, -3.0),),
     "house": (("peak", 250.0, -2.0), ("highshelf", 7000.0, 2.0)),
     "lofi": (("lowpass", 4500.0, 0.0), ("peak", 300.0, 3.0)),  # dusty tape: dark and warm
     "ambient": (("lowpass", 7000.0, 0.0), ("peak", 500.0, 2.0)),
