@@ -64,6 +64,8 @@ _CHORDS = {
 _BASSES = {"house": ("pluck_bass", "sub", "pick_bass"), "pop": ("pluck_bass", "pick_bass"),
            "synthwave": ("saw_bass", "pick_bass"), "funk": ("slap_bass", "pick_bass"),
            "rock": ("pick_bass", "saw_bass")}  # fmt: skip
+# Per-style bass level: dubstep is its bass (the wobble leads the mix).
+_BASS_LEVEL = {"dubstep": 1.5}
 _NINTHS = {"jazzy", "lofi", "funk"}
 # Section → (level, brightness shift): automation across the form — builds open up, breaks close down.
 _SECTION_MIX = {"intro": (0.8, -0.15), "build": (0.9, 0.0), "main": (1.0, 0.0), "break": (0.85, -0.2),
@@ -271,7 +273,8 @@ class Composer:
                 note = glide_808(previous if previous is not None else midi, midi, gate)
             else:
                 note = tone(sound, midi, gate, self.style.brightness)
-            bus.place(note, self._nudge(start, 0.5), 0.85 * float(self.rng.uniform(0.9, 1.0)))
+            level = 0.85 * _BASS_LEVEL.get(self.style.name, 1.0)
+            bus.place(note, self._nudge(start, 0.5), level * float(self.rng.uniform(0.9, 1.0)))
             previous = midi
         self._last_bass = previous
 

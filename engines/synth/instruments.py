@@ -404,7 +404,8 @@ def wobble(midi: int, gate: int, brightness: float, voice: int) -> Mono:
     index = np.arange(frames)
     body = stack[low, index] * (1 - frac) + stack[low + 1, index] * frac
     sub = np.sin(2 * np.pi * cycles).astype(np.float32)
-    return np.asarray((0.6 * body + 0.6 * sub) * _release_env(frames, gate, 0.003, 0.04), dtype=np.float32)
+    growl = np.tanh(np.float32(2.0) * body) / np.float32(np.tanh(2.0))  # driven: the growl's upper harmonics
+    return np.asarray((0.6 * growl + 0.6 * sub) * _release_env(frames, gate, 0.003, 0.04), dtype=np.float32)
 
 
 @lru_cache(maxsize=256)

@@ -310,7 +310,8 @@ STYLES: dict[str, Style] = {
             {"kick": _FOUR, "clap": _BACKBEAT, "hat": "..x...x...x...x."},
         ),
         fill={"kick": "x.......x.x.....", "snare": "....x.......xoxx", "hat": "x.x.x.x.x.x.x.x."},
-        bass=("R...R.R.R...R.R.", "R..R..R.R..R..F.", "R-.R-.R.R-.R-.O."),
+        # straight 8ths and quarters: a 3-3-2 bass under pop's shaker made a beat tracker hear 4:3 of the tempo
+        bass=("R...R.R.R...R.R.", "R-R-R-R-R-R-F-O-", "R---R---R---F-O-"),
         bass_sound="pluck_bass",
         chords=("C...C...C...C...", "C-..C-..C-..C-.C", "C-------C-------"),
         chord_sound="piano",
@@ -368,8 +369,8 @@ STYLES: dict[str, Style] = {
         fill={"kick": "x.........x.....", "snare": "........x.x.xxxx", "hat": "x.x.x.x.x.x.x.x."},
         bass=("R-------R---O---", "R---R---R-O-R---", "R-----R-R-------"),
         bass_sound="wobble",
-        chords=("C--C--C-C--C--C-", "C-.C-.C-..C-.C-."),  # syncopated stabs over the half-time beat, no pad
-        chord_sound="stab",
+        chords=("C---------------",),
+        chord_sound="stab",  # one short stab a bar, no pad: the wobble fills the space
         lead_sound="saw",
         progression="minor_dark",
         sidechain=0.5,
