@@ -168,7 +168,7 @@ class Composer:
                 ending = not self.loop and bar == self.bars - 1
                 if self.has_drums and section.drums > 0:
                     self._drums(bar, section, ending)
-                if section.bass or ending or not self.has_drums:
+                if section.bass or ending or not self.has_drums or "bass_always" in self.style.extras:
                     self._bass(bar, section, ending)
                 voicing = self._chords(bar, voicing, ending)
                 if section.arp and self.style.arp and not ending:

@@ -378,7 +378,7 @@ STYLES: dict[str, Style] = {
         delay=0.15,
         brightness=0.6,
         density=0.3,
-        extras={"impact": "yes"},
+        extras={"impact": "yes", "bass_always": "yes"},  # the wobble is the style: it plays in intros and breaks too
     ),
     "country": Style(
         "country",
