@@ -248,15 +248,25 @@ def presence_deviation(results: Sequence[Analysis]) -> tuple[float, float, float
 
 def timings(count: int = 20) -> tuple[float, float]:
     """Fresh 30 s render + MP3 for ``count`` different requests (new prompt, new seed): p50 and p95 seconds."""
+    wall, _ = timings_with_cpu(count)
+    return wall
+
+
+def timings_with_cpu(count: int = 20) -> tuple[tuple[float, float], tuple[float, float]]:
+    """As :func:`timings`, plus p50/p95 of the process's CPU seconds per request: on a shared machine the wall
+    clock mostly measures the other tenants, the CPU time what a render costs (an idle machine's wall clock)."""
     render(GenerationRequest(prompt="warm-up", duration=8.0, seed=0))
-    times = []
+    times, cpu = [], []
     for index, (prompt, _) in enumerate(itertools.islice(itertools.cycle(PROMPTS), count)):
         request = GenerationRequest(prompt=f"{prompt} take {index}", duration=30.0, seed=10_000 + index)
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         encode_mp3(render(request))
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    cpu.sort()
+    p95 = min(len(times) - 1, round(0.95 * (len(times) - 1)))
+    return (statistics.median(times), times[p95]), (statistics.median(cpu), cpu[p95])
 
 
 def measure(prompts: Sequence[tuple[str, str]] = PROMPTS, seeds: Sequence[int] = SEEDS) -> list[Figure]:
@@ -281,7 +291,7 @@ def measure(prompts: Sequence[tuple[str, str]] = PROMPTS, seeds: Sequence[int] =
     accuracy, misses = genre_accuracy(results)
     style_ok = sum(r.style == r.expected for r in results) / n
     presence, top, sub = presence_deviation(results)
-    p50, p95 = timings()
+    (p50, p95), (cpu50, cpu95) = timings_with_cpu()
     worst_peak = max(r.true_peak for r in results)
     lufs_range = (min(r.lufs for r in results), max(r.lufs for r in results))
     load = load_average()
@@ -311,6 +321,8 @@ def measure(prompts: Sequence[tuple[str, str]] = PROMPTS, seeds: Sequence[int] =
                f"within ±{PRESENCE_WINDOW_DB:.0f} dB", max(abs(presence), abs(top)) <= PRESENCE_WINDOW_DB, []),
         Figure("synth fresh 30 s render + MP3, 20 requests", f"p50 {p50:.2f} s, p95 {p95:.2f} s",
                f"load {load[0]:.2f} on {os.cpu_count()} cores", "≤ 0.5 s", p95 <= 0.5, []),
+        Figure("synth fresh 30 s render + MP3, CPU seconds", f"p50 {cpu50:.2f} s, p95 {cpu95:.2f} s",
+               "process CPU time per request (what an idle machine's clock would show)", "≤ 0.5 s", None, []),
     ]  # fmt: skip
 
 

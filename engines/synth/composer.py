@@ -29,22 +29,23 @@ _PAN = {"hat": 0.3, "roll": 0.35, "ohat": 0.35, "ride": -0.35, "shaker": 0.45, "
 _STYLE_LEVEL = {("dnb", "hat"): 2.0, ("dnb", "ohat"): 1.6}
 _LIGHT = {"kick", "hat", "shaker", "ride", "rim", "pedal", "lowtom", "brush"}
 _NO_CYMBALS = {"lofi", "jazzy", "ambient", "piano", "orchestral"}
-# Alternatives the seed may pick when the prompt names no instrument: different seeds sound different.
+# Alternatives the seed may pick when the prompt names no instrument: different seeds sound different, each within
+# its style's family of sounds (a pop seed never turns into a country fiddle tune, nor ambient into an orchestra).
 _LEADS = {
     "techno": ("saw", "pluck", "stab"),
     "house": ("pluck", "piano", "bell"),
     "lofi": ("bell", "soft", "epiano"),
-    "ambient": ("soft", "bell", "choir"),
+    "ambient": ("soft", "bell"),
     "synthwave": ("saw", "brass", "pluck"),
     "dnb": ("pluck", "soft", "bell"),
     "trap": ("bell", "pluck", "soft"),
     "cinematic": ("brass", "soft", "strings"),
     "jazzy": ("piano", "epiano", "soft"),
-    "rock": ("guitar", "power_guitar", "saw"),
-    "pop": ("pluck", "bell", "piano", "guitar"),
+    "rock": ("guitar", "power_guitar"),
+    "pop": ("pluck", "bell"),
     "funk": ("brass", "epiano", "guitar"),
-    "dubstep": ("saw", "pluck", "bell"),
-    "country": ("fiddle", "guitar", "piano"),
+    "dubstep": ("saw", "pluck"),
+    "country": ("fiddle", "guitar"),
     "piano": ("piano",),
     "orchestral": ("brass", "strings", "fiddle"),
 }
@@ -53,9 +54,9 @@ _CHORDS = {
     "lofi": ("epiano", "piano", "rhodes"),
     "jazzy": ("epiano", "piano"),
     "synthwave": ("pad", "strings"),
-    "pop": ("piano", "guitar", "epiano"),
-    "country": ("guitar", "piano"),
-    "ambient": ("pad", "choir", "strings"),
+    "pop": ("piano",),
+    "country": ("guitar",),
+    "ambient": ("pad",),
     "cinematic": ("strings", "choir", "pad"),
     "orchestral": ("strings", "choir"),
     "funk": ("epiano", "guitar"),
@@ -63,6 +64,8 @@ _CHORDS = {
 _BASSES = {"house": ("pluck_bass", "sub", "pick_bass"), "pop": ("pluck_bass", "pick_bass"),
            "synthwave": ("saw_bass", "pick_bass"), "funk": ("slap_bass", "pick_bass"),
            "rock": ("pick_bass", "saw_bass")}  # fmt: skip
+# Per-style bass level: dubstep is its bass (the wobble leads the mix).
+_BASS_LEVEL = {"dubstep": 1.5}
 _NINTHS = {"jazzy", "lofi", "funk"}
 # Section → (level, brightness shift): automation across the form — builds open up, breaks close down.
 _SECTION_MIX = {"intro": (0.8, -0.15), "build": (0.9, 0.0), "main": (1.0, 0.0), "break": (0.85, -0.2),
@@ -165,13 +168,15 @@ class Composer:
                 ending = not self.loop and bar == self.bars - 1
                 if self.has_drums and section.drums > 0:
                     self._drums(bar, section, ending)
-                if section.bass or ending or not self.has_drums:
+                if section.bass or ending or not self.has_drums or "bass_always" in self.style.extras:
                     self._bass(bar, section, ending)
                 voicing = self._chords(bar, voicing, ending)
                 if section.arp and self.style.arp and not ending:
                     self._arp(bar, voicing)
                 if section.lead and not ending:
                     self._lead(bar, section)
+                if self.style.pulse and not ending:
+                    self._pulse(bar, voicing, section)
             if section.riser and not self.loop and self.has_drums:
                 start = self.frame(max(section.end - 2, section.start), 0)
                 sweep = riser(self.frame(section.end, 0) - start, self.brief.seed & 0xFFFF)
@@ -268,7 +273,8 @@ class Composer:
                 note = glide_808(previous if previous is not None else midi, midi, gate)
             else:
                 note = tone(sound, midi, gate, self.style.brightness)
-            bus.place(note, self._nudge(start, 0.5), 0.85 * float(self.rng.uniform(0.9, 1.0)))
+            level = 0.85 * _BASS_LEVEL.get(self.style.name, 1.0)
+            bus.place(note, self._nudge(start, 0.5), level * float(self.rng.uniform(0.9, 1.0)))
             previous = midi
         self._last_bass = previous
 
@@ -343,6 +349,22 @@ class Composer:
             note = notes[self.arp_order[index % len(self.arp_order)] % len(notes)] + 12
             sound = tone("pluck", note, gate, self.style.brightness * 0.7)
             self.buses["lead"].place(sound, self.frame(bar, index), 0.12, 0.35 if index % 2 else -0.35)
+
+    def _pulse(self, bar: int, voicing: list[int], section: Section) -> None:
+        """The style's steady pulse (an ostinato): root, fifth, octave, fifth of the chord, accented on the beats."""
+        assert self.style.pulse is not None
+        sound, every, level = self.style.pulse
+        root = chord(self.brief.key, self.degree(bar), 4)[0] % 12
+        low = 45 + (root - 45) % 12  # the chord's root between A2 and G#3
+        cycle = (low, low + 7, low + 12, low + 7)
+        gate = self.frame(bar, every) - self.frame(bar, 0) - int(0.01 * SR)
+        level_shift, bright_shift = _SECTION_MIX[section.name]
+        brightness = float(np.clip(self.style.brightness + bright_shift, 0.1, 0.95))
+        for count, index in enumerate(range(0, 16, every)):
+            accent = 1.0 if index % 4 == 0 else 0.7
+            note = cycle[count % 4] + (12 if sound == "bell" else 0)
+            start = self._nudge(self.frame(bar, index), 0.3)
+            self.buses["chords"].place(tone(sound, note, gate, brightness), start, level * accent * level_shift)
 
     # --- melody -----------------------------------------------------------------------------------------------
 

@@ -106,13 +106,15 @@ def render(request: GenerationRequest) -> GeneratedTrack:
     if request.loop:
         buses = {name: fold_loop(audio, frames) for name, audio in buses.items()}
     else:  # a short fade so a cut never clicks; the arrangement has already come to rest on the tonic
-        fade = np.ones(frames, dtype=np.float32)
         tail = min(frames, int(0.8 * SR))
-        fade[frames - tail :] = np.linspace(1.0, 0.0, tail, dtype=np.float32) ** 2
-        buses = {name: audio[:, :frames] * fade for name, audio in buses.items()}
-    mix = master_eq(buses["drums"] + buses["bass"] + buses["chords"] + buses["lead"] + buses["fx"], request.loop)
+        fade = np.linspace(1.0, 0.0, tail, dtype=np.float32) ** 2
+        buses = {name: audio[:, :frames] for name, audio in buses.items()}
+        for audio in buses.values():  # only the last 0.8 s is touched (views: no copy of the whole bus)
+            audio[:, frames - tail :] *= fade
+    color = brief.style.color
+    mix = master_eq(buses["drums"] + buses["bass"] + buses["chords"] + buses["lead"] + buses["fx"], request.loop, color)
     if request.stems:  # the EQ is linear: equalised stems still sum to the equalised mix
-        buses = {name: master_eq(audio, request.loop) for name, audio in buses.items()}
+        buses = {name: master_eq(audio, request.loop, color) for name, audio in buses.items()}
     # −1.5 dBTP by the BS.1770-4 meter leaves room for an ideal-reconstruction meter, which can read ~0.3 dB higher.
     gain = normalize_gain(mix.T, SR, -14.0, TRUE_PEAK_DBTP, circular=request.loop)
     samples: Samples = np.ascontiguousarray((mix * gain).T)

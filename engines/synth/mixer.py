@@ -180,38 +180,52 @@ def fold_loop(audio: Stereo, frames: int) -> Stereo:
 
 
 def _biquad(kind: str, centre: float, gain_db: float, q: float) -> npt.NDArray[np.float64]:
-    """One RBJ-cookbook biquad (``peak`` or ``highshelf``) as a second-order section."""
+    """One RBJ-cookbook biquad (``peak``, ``highshelf`` or ``lowshelf``) as a second-order section."""
     gain = 10 ** (gain_db / 40)
     w = 2 * np.pi * centre / SR
     cos, alpha = np.cos(w), np.sin(w) / (2 * q)
+    root = 2 * np.sqrt(gain) * alpha
     if kind == "peak":
         b = np.array([1 + alpha * gain, -2 * cos, 1 - alpha * gain])
         a = np.array([1 + alpha / gain, -2 * cos, 1 - alpha / gain])
-    else:  # high shelf
-        root = 2 * np.sqrt(gain) * alpha
+    elif kind == "highshelf":
         b = gain * np.array([(gain + 1) + (gain - 1) * cos + root, -2 * ((gain - 1) + (gain + 1) * cos),
                              (gain + 1) + (gain - 1) * cos - root])  # fmt: skip
         a = np.array([(gain + 1) - (gain - 1) * cos + root, 2 * ((gain - 1) - (gain + 1) * cos),
                       (gain + 1) - (gain - 1) * cos - root])  # fmt: skip
+    else:  # low shelf
+        b = gain * np.array([(gain + 1) - (gain - 1) * cos + root, 2 * ((gain - 1) - (gain + 1) * cos),
+                             (gain + 1) - (gain - 1) * cos - root])  # fmt: skip
+        a = np.array([(gain + 1) + (gain - 1) * cos + root, -2 * ((gain - 1) + (gain + 1) * cos),
+                      (gain + 1) + (gain - 1) * cos - root])  # fmt: skip
     return np.concatenate([b / a[0], a / a[0]])
 
 
-@lru_cache(maxsize=1)
-def _master_sos() -> npt.NDArray[np.float64]:
-    """The master's fixed EQ: a 4th-order Butterworth high-pass at 25 Hz (also the DC blocker), a gentle +1 dB
-    presence peak at 3.2 kHz and a −3 dB high shelf from 11 kHz (no fizzy top shelf)."""
+Color = tuple[tuple[str, float, float], ...]
+
+
+@lru_cache(maxsize=32)
+def _master_sos(color: Color = ()) -> npt.NDArray[np.float64]:
+    """The master's EQ: a 4th-order Butterworth high-pass at 25 Hz (also the DC blocker), a gentle +1 dB
+    presence peak at 3.2 kHz, a −3 dB high shelf from 11 kHz (no fizzy top shelf), then the style's ``color``
+    (``lowpass``: a 2nd-order Butterworth; ``peak``/``lowshelf``/``highshelf``: RBJ biquads, Q 0.7)."""
     highpass = butter(4, 25.0, btype="highpass", fs=SR, output="sos")
-    shelves = np.vstack([_biquad("peak", 3200.0, 1.0, 0.7), _biquad("highshelf", 11_000.0, -3.0, 0.7)])
-    return np.asarray(np.vstack([highpass, shelves]), dtype=np.float64)
+    sections = [highpass, _biquad("peak", 3200.0, 1.0, 0.7)[None], _biquad("highshelf", 11_000.0, -3.0, 0.7)[None]]
+    for kind, hz, db in color:
+        if kind == "lowpass":
+            sections.append(butter(2, hz, btype="lowpass", fs=SR, output="sos"))
+        else:
+            sections.append(_biquad(kind, hz, db, 0.7)[None])
+    return np.asarray(np.vstack(sections), dtype=np.float64)
 
 
-def master_eq(audio: Stereo, loop: bool) -> Stereo:
-    """High-pass (≈ 25 Hz, removes DC and sub-sonic rumble) and presence EQ on a stereo bus.
+def master_eq(audio: Stereo, loop: bool, color: Color = ()) -> Stereo:
+    """High-pass (≈ 25 Hz, removes DC and sub-sonic rumble), presence EQ and the style's colour on a stereo bus.
 
     A loop is filtered with its own last second run in first, so the filter state at the seam is what a listener
     hears when the loop wraps: no step at the join.
     """
-    sos = _master_sos()
+    sos = _master_sos(color)
     frames = audio.shape[1]
     if loop:
         lead = min(frames, SR)

@@ -6,7 +6,7 @@ chord rhythms use ``R`` root, ``F`` fifth, ``O`` octave, ``C`` chord, ``-`` hold
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 VELOCITY = {"x": 1.0, "o": 0.65, "g": 0.35}
 
@@ -41,6 +41,13 @@ class Style:
     humanise: float = 0.2  # 0 machine-tight … 1 loose: timing and velocity spread of a live player
     lead_octave: int = 5
     extras: dict[str, str] = field(default_factory=dict)
+    # The style's tonal colour on the master, as genres are mixed and mastered differently: (kind, Hz, dB) moves,
+    # kind ∈ lowpass (dB unused) | lowshelf | highshelf | peak. Lo-fi is dusty and dark, trap sits on its 808s,
+    # dubstep growls in the mids, rock has its guitar-cabinet mids and no air, pop and drum & bass are bright.
+    color: tuple[tuple[str, float, float], ...] = ()
+    # A steady pulse for styles whose drums are sparse or absent (so the beat is heard, as an ostinato gives it in
+    # film and orchestral music or a broken-chord left hand in piano music): (sound, 16ths per note, level).
+    pulse: tuple[str, int, float] | None = None
 
 
 _FOUR = "x...x...x...x..."
@@ -120,10 +127,11 @@ STYLES: dict[str, Style] = {
         "ambient",
         72,
         None,
+        # a soft shaker in 8ths carries the pulse under the pads (without it a tempo tracker hears none)
         drums=(
-            {"shaker": "..g...g...g...g.", "rim": "o...g...o...g..."},
-            {"shaker": "g.g.g.g.g.g.g.g.", "kick": "o.......o......."},
-            {"rim": "o.....g...o.....", "ride": "..g...g...g...g."},
+            {"shaker": "x.o.x.o.x.o.x.o.", "rim": "o...g...o...g..."},
+            {"shaker": "x.o.x.o.x.o.x.o.", "kick": "o.......o......."},
+            {"rim": "o...g...o...g...", "shaker": "x.o.x.o.x.o.x.o."},
         ),
         fill={"shaker": "..g...g...g.g.gg", "rim": "o...g...o...g..."},
         bass=("R---------------",),
@@ -302,7 +310,8 @@ STYLES: dict[str, Style] = {
             {"kick": _FOUR, "clap": _BACKBEAT, "hat": "..x...x...x...x."},
         ),
         fill={"kick": "x.......x.x.....", "snare": "....x.......xoxx", "hat": "x.x.x.x.x.x.x.x."},
-        bass=("R...R.R.R...R.R.", "R..R..R.R..R..F.", "R-.R-.R.R-.R-.O."),
+        # straight 8ths and quarters: a 3-3-2 bass under pop's shaker made a beat tracker hear 4:3 of the tempo
+        bass=("R...R.R.R...R.R.", "R-R-R-R-R-R-F-O-", "R---R---R---F-O-"),
         bass_sound="pluck_bass",
         chords=("C...C...C...C...", "C-..C-..C-..C-.C", "C-------C-------"),
         chord_sound="piano",
@@ -310,7 +319,7 @@ STYLES: dict[str, Style] = {
         sevenths=False,
         sidechain=0.3,
         reverb=0.2,
-        delay=0.14,
+        delay=0.06,  # a dotted-8th echo any louder makes the beat read at 4:3 of its tempo
         arp=True,
         brightness=0.65,
         density=0.45,
@@ -361,7 +370,7 @@ STYLES: dict[str, Style] = {
         bass=("R-------R---O---", "R---R---R-O-R---", "R-----R-R-------"),
         bass_sound="wobble",
         chords=("C---------------",),
-        chord_sound="pad",
+        chord_sound="stab",  # one short stab a bar, no pad: the wobble fills the space
         lead_sound="saw",
         progression="minor_dark",
         sidechain=0.5,
@@ -369,7 +378,7 @@ STYLES: dict[str, Style] = {
         delay=0.15,
         brightness=0.6,
         density=0.3,
-        extras={"impact": "yes"},
+        extras={"impact": "yes", "bass_always": "yes"},  # the wobble is the style: it plays in intros and breaks too
     ),
     "country": Style(
         "country",
@@ -399,7 +408,8 @@ STYLES: dict[str, Style] = {
         None,
         drums=({},),
         fill={},
-        bass=("R-------F-------", "R-----------R---", "R---F---O---F---"),
+        # the left hand in broken chords (root, fifth, octave, fifth in 8ths): the pulse a piano piece is heard in
+        bass=("R-F-O-F-R-F-O-F-", "R-O-F-O-R-O-F-O-", "R-F-O-O-R-F-O-F-"),
         bass_sound="piano_bass",
         chords=("C-------C-------", "C---C---C---C---", "C-----C---C-----"),
         chord_sound="piano",
@@ -416,9 +426,10 @@ STYLES: dict[str, Style] = {
         "orchestral",
         84,
         None,
+        # timpani on the beats and a snare-drum march in 8ths: the pulse of epic orchestral music
         drums=(
-            {"lowtom": "x...............", "tom": "........x......."},
-            {"lowtom": "x.......x.......", "tom": "..............o."},
+            {"lowtom": "x...x...x...x...", "snare": "o.g.o.g.o.g.o.gg"},
+            {"lowtom": "x...x...x...x...", "snare": "o.g.o.g.o.g.o.g."},
         ),
         fill={"lowtom": "x...x...x.x.xxxx", "tom": "........x.x.x.x."},
         bass=("R---------------", "R-------F-------"),
@@ -436,6 +447,29 @@ STYLES: dict[str, Style] = {
         humanise=0.5,
     ),
 }
+
+_COLORS: dict[str, tuple[tuple[str, float, float], ...]] = {
+    "house": (("peak", 250.0, -2.0), ("highshelf", 7000.0, 2.0)),
+    "lofi": (("lowpass", 4500.0, 0.0), ("peak", 300.0, 3.0)),  # dusty tape: dark and warm
+    "ambient": (("lowpass", 7000.0, 0.0), ("peak", 500.0, 2.0)),
+    "synthwave": (("lowpass", 8000.0, 0.0), ("peak", 400.0, 2.0)),  # warm analogue, soft top
+    "dnb": (("highshelf", 5000.0, 4.0), ("peak", 400.0, -2.0)),  # the brightest: fast hats up front
+    "trap": (("lowshelf", 70.0, 2.0), ("highshelf", 6000.0, -4.0), ("peak", 1000.0, -3.0)),  # 808s, dark
+    "cinematic": (("lowshelf", 110.0, 3.0), ("peak", 2500.0, -2.0)),
+    "jazzy": (("peak", 180.0, -2.0), ("peak", 2000.0, 1.0)),
+    "rock": (("peak", 2000.0, 4.0), ("lowpass", 11_000.0, 0.0)),  # guitar-cabinet mids
+    "pop": (("highshelf", 8000.0, 4.0), ("peak", 350.0, -2.0)),  # glossy air
+    "funk": (("peak", 2500.0, 3.0), ("peak", 120.0, 2.0), ("lowpass", 12_000.0, 0.0)),
+    "dubstep": (("peak", 1200.0, 5.0), ("highshelf", 5000.0, 2.0)),  # growling mids
+    "country": (("peak", 3000.0, 2.0), ("peak", 150.0, -2.0), ("lowpass", 9000.0, 0.0)),
+    "orchestral": (("peak", 3500.0, -2.0), ("lowshelf", 150.0, 2.0)),
+}
+_PULSES: dict[str, tuple[str, int, float]] = {
+    "ambient": ("bell", 4, 0.1),  # a slow bell on the beats
+    "cinematic": ("spiccato", 1, 0.12),  # a 16th-note string ostinato, as trailers drive
+    "orchestral": ("spiccato", 2, 0.16),  # 8th-note spiccato strings
+}
+STYLES = {name: replace(style, color=_COLORS.get(name, ()), pulse=_PULSES.get(name)) for name, style in STYLES.items()}
 
 # Words that name a genre, longest first where they overlap ("drum and bass" before "bass").
 SYNONYMS: dict[str, tuple[str, ...]] = {
