@@ -135,6 +135,8 @@ def _validate(request: GenerationRequest) -> None:
         )
     if request.bpm is not None and not 20 <= request.bpm <= 300:
         raise EngineRejected(f"bpm {request.bpm} is outside [20, 300]", user_message="Tempo must be 20–300 BPM.")
+    if request.reference_audio is not None:  # CAPABILITIES.reference_audio is False: no melody conditioning
+        raise EngineRejected("the mock engine takes no reference audio")
     if request.key is not None:
         try:
             parse_key(request.key)

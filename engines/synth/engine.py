@@ -65,6 +65,8 @@ def _checked_key(request: GenerationRequest) -> Key | None:
         raise EngineRejected(f"model {request.model}", user_message="This engine only has the synth-1 model.")
     if request.continue_from is not None:
         raise EngineRejected("continuation", user_message="The synth engine cannot extend a track.")
+    if request.reference_audio is not None:  # CAPABILITIES.reference_audio is False: the synth follows no clip
+        raise EngineRejected("reference audio")
     if request.key is None:
         return None
     try:

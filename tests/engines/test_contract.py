@@ -185,6 +185,17 @@ async def test_a_continuation_is_served_where_claimed(engine: Engine) -> None:
     assert abs(track.duration - SECONDS) <= TOLERANCE
 
 
+async def test_reference_audio_is_served_where_claimed_and_refused_elsewhere(engine: Engine) -> None:
+    clip = encode_wav(await engine.generate(request_for(duration=2.0)))
+    if not engine.capabilities().reference_audio:
+        with pytest.raises(EngineRejected):
+            await engine.generate(request_for(reference_audio=clip))
+        return
+    track = await engine.generate(request_for(reference_audio=clip))
+    assert_audio(track)
+    assert abs(track.duration - SECONDS) <= TOLERANCE
+
+
 async def test_health_answers_with_engine_health(engine: Engine) -> None:
     assert isinstance(await engine.health(), EngineHealth)
 
