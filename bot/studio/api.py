@@ -147,8 +147,9 @@ class StudioApi:
                         COOKIE, caller.new_cookie, max_age=COOKIE_MAX_AGE, path="/", httponly=True,
                         samesite="Lax", secure=self._secure_cookie,
                     )  # fmt: skip
-            except ApiError as exc:
-                answer = self._problem(exc, language)
+            except ApiError as exc:  # before the caller is known (401, the per-IP limit): the browser's language
+                known = language or self.services.texts.language_for_header(request.headers.get("Accept-Language"))
+                answer = self._problem(exc, known)
             answer.headers.setdefault("Cache-Control", "no-store")
             return answer
 

@@ -144,5 +144,5 @@ class Authenticator:
             pseudo = -visitor.session.id
             quota = self.web.quota_fingerprint(self.client_ip(request), request.headers.get("User-Agent", ""))
             who = Requester(pseudo, pseudo, self.web.session_fingerprint(pseudo), False, quota_fingerprint=quota)
-            name, language = "", "en"
+            name, language = "", services.texts.language_for_header(request.headers.get("Accept-Language"))
         return Caller(who, name, language, f"web:{visitor.session.id}", kind="web", visitor=visitor, new_cookie=cookie)

@@ -125,6 +125,20 @@ async def test_a_state_change_without_the_csrf_token_or_from_another_site_is_ref
     assert await live_bot.runtime.services.db.scalar("SELECT COUNT(*) FROM jobs") == 0
 
 
+async def test_a_visitor_reads_the_apis_refusals_in_the_browsers_language(
+    live_bot: LiveBot, browsers: Callable[..., aiohttp.ClientSession]
+) -> None:
+    visitor = Visitor(live_bot, browsers())
+    await visitor.me()
+    visitor.csrf = ""
+    status, problem = await visitor.post("/tracks", {"prompt": "techno"}, **{"Accept-Language": "pt-BR,pt;q=0.9"})
+    assert status == 403 and problem["error"] == "csrf"
+    assert problem["message"] == live_bot.runtime.services.texts.get("pt", "api.csrf")
+    stranger = Api(browsers(), live_bot.runtime.http.url, None)  # no session yet: refused before any caller is known
+    status, problem, _ = await stranger.call("GET", "/tracks", headers={"Accept-Language": "pt-BR,pt;q=0.9"})
+    assert status == 401 and problem["message"] == live_bot.runtime.services.texts.get("pt", "api.unauthorized")
+
+
 async def test_a_forged_cookie_is_not_a_session(
     live_bot: LiveBot, browsers: Callable[..., aiohttp.ClientSession]
 ) -> None:
