@@ -16,63 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-import time
-from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import psycopg
 
 from bench.chat import GENERATION_WORKERS, _generate, _users
 from bench.harness import TOKEN, Figure, bot_env, bot_process, first_call, median, prime
-from billing import Credits, Decision, JobSpec
+from bench.quota import FINGERPRINTS, FREE, PAID, admissions
 from bot.sandbox import TelegramStandIn
-from storage import UserRepository
-from storage.backends import connect
 from tests.pg_server import PostgresServer, binaries
 
-CONCURRENCY, DECISIONS, FINGERPRINTS, FREE, PAID = 200, 2000, 400, 4, 2
+DECISIONS = 2000  # half of bench/quota.py's: the PostgreSQL round is the slow one
 ROUNDS = 2
 USERS = 50
-
-
-async def _admissions(url: str, data_dir: Path) -> tuple[float, int]:
-    """Decisions per second and over-grants for one round on a fresh database."""
-    clock = lambda: datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # noqa: E731 - a fixed moment
-    db = await connect(url, data_dir)
-    try:
-        credits = Credits(db, free_daily_quota=FREE, zone=ZoneInfo("UTC"), clock=clock, max_active_jobs=10**6)
-        users = UserRepository(db)
-        for n in range(FINGERPRINTS):
-            await users.seen(
-                telegram_id=n, fingerprint=f"fp-{n}", first_name="U", username=None, language="en", now=clock()
-            )
-            await credits.add_paid(f"fp-{n}", PAID, kind="grant")
-        granted: Counter[str] = Counter()
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for index in range(DECISIONS):
-            queue.put_nowait(index)
-
-        async def requester() -> None:
-            while not queue.empty():
-                index = queue.get_nowait()
-                user = index % FINGERPRINTS
-                spec = JobSpec(user, f"fp-{user}", user, "bench", "mock", {})
-                if (await credits.admit(spec, banned=False)).decision in (Decision.ALLOW_FREE, Decision.ALLOW_PAID):
-                    granted[spec.fingerprint] += 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(requester() for _ in range(CONCURRENCY)))
-        rate = DECISIONS / (time.perf_counter() - started)
-        over = sum(max(0, count - FREE - PAID) for count in granted.values())
-        negative = await db.scalar(
-            "SELECT COUNT(*) FROM (SELECT fingerprint FROM credit_ledger WHERE bucket = 'paid' "
-            "GROUP BY fingerprint HAVING SUM(amount) < 0) AS below_zero"
-        )
-        return rate, over + int(negative or 0)
-    finally:
-        await db.close()
 
 
 async def _generations(url: str | None, work: Path) -> float:
@@ -114,7 +70,7 @@ async def measure() -> list[Figure]:
                     ("sqlite", f"sqlite:///{work / f'quota-{n}.db'}"),
                     ("postgresql", _create(server, f"quota_{n}")),
                 ):
-                    rate, over_granted = await _admissions(url, work)
+                    rate, over_granted = await admissions(url, work, DECISIONS)
                     quota[backend].append(rate)
                     over += over_granted
             (work / "g1").mkdir()

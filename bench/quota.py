@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bench.harness import Figure, median
 from billing import Credits, Decision, JobSpec
 from storage import Database, UserRepository
+from storage.backends import connect
 
 CONCURRENCY = 200
 DECISIONS = 4000
@@ -26,10 +27,12 @@ FREE, PAID = 4, 2
 ROUNDS = 3
 
 
-async def _admissions(path: Path) -> tuple[float, int]:
-    """Decisions per second and over-grants for one round on a fresh database."""
+async def admissions(url: str, data_dir: Path, decisions: int = DECISIONS) -> tuple[float, int]:
+    """Decisions per second and over-grants for one round on a fresh database at ``url`` (``sqlite:///…`` or
+    ``postgresql://…``, as ``DATABASE_URL``); bench/backends.py runs the same round on both backends."""
     clock = lambda: datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # noqa: E731 - a fixed moment
-    async with await Database.open(path) as db:
+    db = await connect(url, data_dir)
+    try:
         credits = Credits(db, free_daily_quota=FREE, zone=ZoneInfo("UTC"), clock=clock, max_active_jobs=10**6)
         users = UserRepository(db)
         for n in range(FINGERPRINTS):
@@ -39,7 +42,7 @@ async def _admissions(path: Path) -> tuple[float, int]:
             await credits.add_paid(f"fp-{n}", PAID, kind="grant")
         granted: Counter[str] = Counter()
         queue: asyncio.Queue[int] = asyncio.Queue()
-        for index in range(DECISIONS):
+        for index in range(decisions):
             queue.put_nowait(index)
 
         async def requester() -> None:
@@ -53,13 +56,15 @@ async def _admissions(path: Path) -> tuple[float, int]:
 
         started = time.perf_counter()
         await asyncio.gather(*(requester() for _ in range(CONCURRENCY)))
-        rate = DECISIONS / (time.perf_counter() - started)
+        rate = decisions / (time.perf_counter() - started)
         over = sum(max(0, count - FREE - PAID) for count in granted.values())
-        ledger_over = await db.scalar(
-            "SELECT COUNT(*) FROM (SELECT fingerprint, SUM(amount) AS s FROM credit_ledger "
-            "WHERE bucket = 'paid' GROUP BY fingerprint HAVING s < 0)"
+        negative = await db.scalar(
+            "SELECT COUNT(*) FROM (SELECT fingerprint FROM credit_ledger WHERE bucket = 'paid' "
+            "GROUP BY fingerprint HAVING SUM(amount) < 0) AS below_zero"
         )
-    return rate, over + int(ledger_over or 0)
+        return rate, over + int(negative or 0)
+    finally:
+        await db.close()
 
 
 async def _inserts(path: Path) -> float:
@@ -85,7 +90,7 @@ async def measure() -> Figure:
     rates, inserts, over = [], [], 0
     with tempfile.TemporaryDirectory(prefix="cloudmusic-bench-") as tmp:
         for round_ in range(ROUNDS):
-            rate, over_granted = await _admissions(Path(tmp) / f"quota-{round_}.db")
+            rate, over_granted = await admissions(f"sqlite:///{Path(tmp) / f'quota-{round_}.db'}", Path(tmp))
             rates.append(rate)
             over += over_granted
             inserts.append(await _inserts(Path(tmp) / f"insert-{round_}.db"))

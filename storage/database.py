@@ -9,15 +9,7 @@ which yields a ``Connection``). Repositories write portable SQL with ``?`` place
     PostgresDatabase   PostgreSQL through psycopg 3 with a connection pool (``storage.postgres``)
 
 ``storage.connect(url, data_dir)`` picks one from ``DATABASE_URL``. Driver errors never leave ``storage/``: they
-are translated into the tree in ``storage.errors``::
-
-    StorageError           base; the database could not be opened or used
-    ├── MigrationError     the database was written by a newer CloudMusic, or a migration step failed
-    ├── Unavailable        locked, unreachable, read-only or full: try again later
-    ├── Refused            a constraint or trigger refused the write (append-only ledger, foreign key, check)
-    │   └── Duplicate      a unique key was already recorded (a payment id, an idempotency reference)
-    ├── NotFound           the row an operation needs does not exist
-    └── Conflict           the row exists but is not in the state the operation expects
+are translated into the tree in ``storage.errors`` (drawn in the ``storage`` package's docstring).
 """
 
 from __future__ import annotations
