@@ -1,7 +1,8 @@
-"""CloudMusic's one wiring root: read settings, open storage, build engines, ledger, queue and bot; run until stopped.
+"""CloudMusic's bot process: the core (``bot.core.build_core``) wrapped in Telegram, HTTP and the sandbox.
 
 ``python -m bot`` runs against Telegram when ``TELEGRAM_BOT_TOKEN`` is set, and otherwise in sandbox mode against
-the built-in Telegram stand-in. Everything else in the project receives its collaborators as arguments.
+the built-in Telegram stand-in. :func:`running_bot` builds the core, then each Telegram-side part in its own small
+function, and stops everything in reverse order on exit.
 """
 
 from __future__ import annotations
@@ -21,24 +22,25 @@ from pydantic import ValidationError
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from billing import Credits, Payments, StripeCheckout, fingerprint
-from billing.referrals import Referrals
+from billing import fingerprint
 from bot.alerts import AdminAlerts
 from bot.app import App, build_application, build_bot
+from bot.core import Core, CoreHooks, StartupError, build_core, utc_now
 from bot.delivery import TelegramDelivery
 from bot.health import Health, LoopMonitor, PollingStatus, TransportStatus
 from bot.http import HttpServer
 from bot.logs import configure_logging
 from bot.metrics import Metrics, QueueTelemetry
 from bot.observed_limiter import polling_error_callback
-from bot.payment_inbox import StarsDesk
-from bot.publisher import TelegramPublisher, TelegramTeaserMessenger, teaser_config
-from bot.services import Services, utc_now
+from bot.payment_inbox import InboxBot, StarsDesk
+from bot.publisher import TelegramPublisher, TelegramTeaserMessenger
+from bot.services import Services
 from bot.settings import (
-    SecretFileError,
+    SANDBOX_BOT_USERNAME,
+    SANDBOX_TOKEN,
+    HttpSection,
     Settings,
     describe_error,
-    fingerprint_secret,
     load_settings,
     secret_values,
 )
@@ -46,30 +48,23 @@ from bot.studio.api import StudioApi
 from bot.studio.delivery import WebAwareDelivery
 from bot.studio.headers import security_headers
 from bot.studio.page import StudioPage
-from bot.studio.telegram import mini_app_url, set_menu_button
+from bot.studio.telegram import set_menu_button
+from bot.studio.web import WebVisitors
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
-from engines import Engine, EngineError, EngineOptions, get_engine
-from engines.catalogue import Catalogue, CatalogueError, build_catalogue, extendable
+from engines.catalogue import extendable
 from engines.memory import heap_trimming, tune_heap
-from scheduler.demo import DemoTrack
-from scheduler.listening import Listening
 from scheduler.queue import GenerationQueue
-from scheduler.songs import LyricsDesk, LyricWriter
-from scheduler.studio import Studio
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
-from storage import InboxError, JobRepository, PaymentInbox, StorageError, TeaserRepository, UserRepository
-from storage.analyses import AnalysisRepository
-from storage.backends import connect as connect_database
-from storage.owner import claim as claim_database
-from storage.songs import LyricWriteRepository
+from storage import InboxError, PaymentInbox, StorageError, TeaserRepository
+from storage.web_sessions import WebSessionRepository
+
+__all__ = ["SANDBOX_BOT_USERNAME", "SANDBOX_TOKEN", "Runtime", "StartupError", "main", "running_bot"]
 
 log = logging.getLogger("bot")
 
-SANDBOX_TOKEN = "123456789:SANDBOX-cloudmusic-local-token"
-SANDBOX_BOT_USERNAME = "CloudMusicBot"
 TELEGRAM_WAIT_S = 300.0  # how long start-up keeps retrying an unreachable Telegram before giving up
 _BACKOFF_S = (1.0, 30.0)  # first pause, longest pause (doubling in between)
 
@@ -78,9 +73,9 @@ _BACKOFF_S = (1.0, 30.0)  # first pause, longest pause (doubling in between)
 class Runtime:
     """A running bot: what tests and the process entry point hold on to."""
 
+    core: Core  # the database, ledger, payments, engines and queue (``runtime.core.db`` in tests)
     services: Services
     application: App
-    queue: GenerationQueue
     http: HttpServer
     standin: Any | None  # bot.sandbox.TelegramStandIn in sandbox mode
     timed: TimedJobs | None = None  # the daily teaser and maintenance
@@ -90,9 +85,37 @@ class Runtime:
     webhook: TelegramWebhook | None = None  # set in webhook mode (WEBHOOK_URL)
     sandbox_token: str | None = None  # sandbox mode: the per-run token the chat page's API calls carry
 
+    @property
+    def settings(self) -> Settings:
+        """The settings the bot runs with."""
+        return self.core.settings
 
-class StartupError(Exception):
-    """Something the operator must fix before the bot can start; the message says what."""
+    @property
+    def queue(self) -> GenerationQueue:
+        """The core's generation queue."""
+        return self.core.queue
+
+
+@dataclass(frozen=True, slots=True)
+class _Endpoint:
+    """Where the Bot API is: Telegram's (or a Local Bot API server), or the sandbox stand-in's."""
+
+    token: str
+    api_url: str
+    file_url: str
+    standin: Any | None = None  # bot.sandbox.TelegramStandIn in sandbox mode
+
+
+@dataclass(frozen=True, slots=True)
+class _Chat:
+    """The Telegram side around the core: the bot, and what talks through it."""
+
+    bot: InboxBot
+    texts: Texts
+    alerts: AdminAlerts
+    stars: StarsDesk
+    teasers: TeaserDesk
+    services: Services
 
 
 @asynccontextmanager
@@ -108,252 +131,239 @@ async def running_bot(
     An unreachable Telegram at start-up is retried with backoff for up to ``telegram_wait`` seconds.
     """
     async with AsyncExitStack() as stack:
-        try:  # first, so a misconfigured engine stops start-up before anything else is started
-            engine = get_engine(settings.engine, _engine_options(settings))
-        except (KeyError, ImportError, EngineError) as exc:
-            raise StartupError(f"ENGINE: {exc}") from exc
-        if settings.engine == "replicate" and settings.replicate_api_token is None:
-            # Said here, once, rather than as "busy or unavailable" to every user who sends a prompt.
-            raise StartupError("REPLICATE_API_TOKEN is not set: ENGINE=replicate needs a Replicate API token")
-        stack.push_async_callback(engine.aclose)
-        capabilities = engine.capabilities()
-        engines = {settings.engine: engine}
-        catalogue = await _catalogue(settings, engines, stack)
-        try:
-            secret = fingerprint_secret(settings)
-        except (SecretFileError, OSError) as exc:
-            raise StartupError(str(exc)) from exc
-
-        standin = None
-        if settings.sandbox:
-            from bot.sandbox import TelegramStandIn
-
-            standin = TelegramStandIn(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME, inline_mode=True)
-            await standin.start()
-            stack.push_async_callback(standin.stop)
-            token, api_url, file_url = SANDBOX_TOKEN, standin.base_url, standin.file_base_url
-            log.info(
-                "sandbox mode: TELEGRAM_BOT_TOKEN is not set, so the bot talks to the built-in stand-in at %s", api_url
-            )
-        else:
-            assert settings.telegram_bot_token is not None
-            token, api_url = settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url
-            # The Bot API serves files under /file/bot<token>/… beside /bot<token>/… (a Local Bot API server too).
-            file_url = api_url.replace("/bot", "/file/bot", 1)
-
-        db = await connect_database(settings.database_url_value, settings.state_dir)
-        log.info("database: %s (%s)", db.backend, db.location)
-        stack.push_async_callback(db.close)
-        # The sandbox lets anyone on its page act as any user: it must never run on a real bot's data, nor a real
-        # bot on the sandbox's made-up users and payments.
-        await claim_database(db, "sandbox" if settings.sandbox else "telegram", int(token.split(":", 1)[0]), clock())
-        metrics = Metrics(list(engines), JobRepository(db).queue_depth)
+        metrics = Metrics()
+        hooks = CoreHooks(
+            on_decision=metrics.decision, on_payment=metrics.payment, queue_observer=QueueTelemetry(metrics)
+        )
+        core = await build_core(settings, clock=clock, hooks=hooks)  # first: a bad engine stops start-up early
+        stack.push_async_callback(core.close)
+        metrics.watch_queue(list(core.engines), core.queue.jobs.queue_depth)
+        endpoint = await _telegram_endpoint(settings, stack)
         loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
         await loop_monitor.start()
         stack.push_async_callback(loop_monitor.stop)
-        users, texts = UserRepository(db), Texts.load()
-        bot = build_bot(token, base_url=api_url, base_file_url=file_url, on_api_error=metrics.api_error)
-        referrals = Referrals(db, credits=settings.referral_credits, clock=clock)
-        delivery = TelegramDelivery(
-            bot,
-            texts,
-            users,
-            can_extend=extendable(catalogue, engines),
-            referrals=referrals,
-        )
-        credits = Credits(
-            db,
-            free_daily_quota=settings.free_daily_quota,
-            zone=settings.quota_zone,
-            clock=clock,
-            max_active_jobs=settings.max_active_jobs,
-            on_decision=metrics.decision,
-        )
-        queue = GenerationQueue(
-            db=db,
-            credits=credits,
-            engines=engines,
-            delivery=WebAwareDelivery(delivery),  # web visitors' tracks stay on the studio page
-            audio_dir=settings.audio_dir,
-            clock=clock,
-            concurrency={name: settings.generation_workers for name in engines},
-            timeout_s=settings.generation_timeout,
-            observer=QueueTelemetry(metrics),
-        )
-        studio = Studio(
-            queue=queue,
-            credits=credits,
-            engine=settings.engine,
-            capabilities=capabilities,
-            clock=clock,
-            catalogue=catalogue,
-        )
-        stripe = _stripe_checkout(settings)
-        if settings.stripe_in_telegram:
-            log.warning(
-                "STRIPE_IN_TELEGRAM is on: card and provider payments are offered inside Telegram, whose rules for "
-                "digital goods require Stars; the bot may be hidden from mobile users"
-            )
-        if stripe is not None:
-            stack.push_async_callback(stripe.aclose)
-        payments = Payments(
-            db,
-            credits,
-            settings.packs,
-            secret=secret,
-            clock=clock,
-            stripe=stripe,
-            fiat_currency=settings.payment_currency if settings.payment_provider_token else None,
-            on_payment=metrics.payment,
-        )
-        try:
-            inbox = await PaymentInbox.open(settings.payment_inbox_path)
-        except InboxError as exc:
-            raise StartupError(f"DATA_DIR: {exc}") from exc
-        stack.push_async_callback(inbox.close)
-        alerts = AdminAlerts(bot.send_message, texts, settings.admin_ids)
-        stars = StarsDesk(
-            inbox,
-            payments,
-            bot,
-            texts,
-            users,
-            fingerprint=functools.partial(fingerprint, secret),
-            clock=clock,
-            alerts=alerts,
-        )
-        bot.observe_updates(stars.receive)  # a polled payment is in the inbox before Telegram hears we have it
-        teasers = TeaserDesk(
-            repo=TeaserRepository(db),
-            engine=engine,
-            publisher=TelegramPublisher(bot),
-            messenger=TelegramTeaserMessenger(bot, texts, users),
-            config=teaser_config(settings),
-            clock=clock,
-        )
-        services = Services(
-            settings=settings,
-            db=db,
-            users=users,
-            texts=texts,
-            studio=studio,
-            delivery=delivery,
-            payments=payments,
-            fingerprint_secret=secret,
-            clock=clock,
-            teasers=teasers,
-            stars=stars,
-            listening=Listening(
-                runs=AnalysisRepository(db),
-                studio=studio,
-                daily_limit=settings.analyses_daily_limit,
-                zone=settings.quota_zone,
-                clock=clock,
-            ),
-            referrals=referrals,
-            demo=DemoTrack(db=db, engine=engine, audio_dir=settings.audio_dir, clock=clock),
-            lyrics=LyricsDesk(
-                next((e for e in engines.values() if isinstance(e, LyricWriter)), None),
-                LyricWriteRepository(db),
-                daily_limit=settings.lyrics_daily_limit,
-                zone=settings.quota_zone,
-                clock=clock,
-            ),
-        )
-
-        app = build_application(services, bot, error_reporter=alerts)
-        app.add_handler(metrics.update_handler(), group=-10)  # counts every update first, lets it through
-        await _initialize(app, api_url, telegram_wait)
-        stack.push_async_callback(app.shutdown)
-        stack.push_async_callback(alerts.aclose)
-        if app.post_init is not None:  # PTB calls post_init only from run_polling(); we run the parts ourselves
-            await app.post_init(app)
-        await app.start()
-        stack.push_async_callback(app.stop)
-        if (studio_app := mini_app_url(settings)) is not None:  # the menu button opens the studio Mini App
-            try:
-                await set_menu_button(bot, texts, studio_app)
-            except TelegramError as exc:
-                log.warning("could not set the menu button to the studio: %s", exc)
-        await queue.start()
-        stack.push_async_callback(queue.stop, settings.shutdown_grace)
-        await stars.start()  # settles payments an earlier run left pending, then retries any that fail
-        stack.push_async_callback(stars.stop)
-        telegram_webhook: TelegramWebhook | None = None
-        transport: TransportStatus
-        if settings.webhook_url is None:
-            updater = app.updater
-            assert updater is not None
-            await updater.start_polling(
-                timeout=poll_timeout,
-                poll_interval=0,
-                allowed_updates=Update.ALL_TYPES,
-                error_callback=polling_error_callback(metrics.api_error),
-            )
-            stack.push_async_callback(updater.stop)
-            transport = PollingStatus(lambda: updater.running)
-        else:  # webhook mode: registered below, once the HTTP server listens
-            assert settings.webhook_secret is not None
-            hook_secret = settings.webhook_secret.get_secret_value()
-            transport = telegram_webhook = TelegramWebhook(
-                app, url=settings.webhook_url, secret=hook_secret, receive=stars.receive
-            )
-        retention = timedelta(days=settings.audio_retention_days)
-        timed = TimedJobs(desk=teasers, db=db, audio_dir=settings.audio_dir, retention=retention, clock=clock)
-        await timed.start()
-        stack.push_async_callback(timed.stop, settings.shutdown_grace)
-
+        chat = await _chat(core, endpoint, metrics, stack)
+        app = await _start_application(chat, metrics, endpoint, telegram_wait, stack)
+        await core.start_workers(WebAwareDelivery(chat.services.delivery))  # web visitors' tracks stay on the page
+        stack.push_async_callback(core.stop_workers)  # before the application stops: deliveries still need it
+        await chat.stars.start()  # settles payments an earlier run left pending, then retries any that fail
+        stack.push_async_callback(chat.stars.stop)
+        transport, webhook = await _start_transport(app, settings, chat.stars, metrics, poll_timeout, stack)
+        timed = await _start_timed(core, chat.teasers, stack)
         health = Health(
-            db=db,
+            db=core.db,
             loop=loop_monitor,
             transport=transport,
-            queue_depth=queue.jobs.queue_depth,
-            worker_states=queue.worker_states,
+            queue_depth=core.queue.jobs.queue_depth,
+            worker_states=core.queue.worker_states,
         )
-        http = HttpServer(host=_http_host(settings), port=settings.http_port, health=health)
-        http.app.add_routes(metrics.routes())
-        if telegram_webhook is not None:
-            http.app.add_routes(telegram_webhook.routes())
-        if stripe is not None:
-            webhook = StripeWebhook(payments, StripeNotices(bot, texts, users, settings.admin_ids), texts)
-            http.app.add_routes(webhook.routes())
-            stack.push_async_callback(webhook.drain)
-        sandbox_token: str | None = None
-        StudioApi(services, bot_token=token, bot=bot).mount(http.app)  # /api/v1 (the studio page and third parties)
-        StudioPage().mount(http.app)  # /app/, the studio page (a Telegram Mini App)
-        http.app.middlewares.append(security_headers(settings.trusted_proxies))  # on every /app and /api/ answer
-        if standin is not None:  # the browser chat page at http://HTTP_HOST:HTTP_PORT/, sandbox mode only
-            from bot.sandbox.web import SandboxPage, sandbox_cast
-
-            cast = sandbox_cast(settings.admin_ids, settings.teaser_channel)
-            page = SandboxPage(standin, cast, public=settings.sandbox_public)
-            page.mount(http.app)
-            sandbox_token = page.guard.token
-        await http.start()
-        stack.push_async_callback(http.stop)
-        if telegram_webhook is not None:
-            stack.push_async_callback(telegram_webhook.stop)
-            try:
-                await telegram_webhook.register()
-            except TelegramError as exc:
-                raise StartupError(f"WEBHOOK_URL: Telegram refused setWebhook ({exc})") from exc
-        if standin is not None:
-            log.info("sandbox chat page: %s/ — talk to the bot from your browser", http.url)
+        http, sandbox_token = _http_server(core, chat, endpoint, metrics, health, webhook, stack)
+        await _start_http(http, webhook, endpoint, stack)
         log.info("CloudMusic is running as @%s (engine %s)", app.bot.username, settings.engine)
         yield Runtime(
-            services=services,
+            core=core,
+            services=chat.services,
             application=app,
-            queue=queue,
             http=http,
-            standin=standin,
+            standin=endpoint.standin,
             timed=timed,
             metrics=metrics,
             health=health,
-            alerts=alerts,
-            webhook=telegram_webhook,
+            alerts=chat.alerts,
+            webhook=webhook,
             sandbox_token=sandbox_token,
         )
         log.info("CloudMusic is stopping")
+
+
+async def _telegram_endpoint(settings: Settings, stack: AsyncExitStack) -> _Endpoint:
+    """Telegram's Bot API as configured, or (no token) the built-in stand-in, started here."""
+    telegram = settings.telegram
+    if not telegram.sandbox:
+        api_url = telegram.api_base_url
+        # The Bot API serves files under /file/bot<token>/… beside /bot<token>/… (a Local Bot API server too).
+        return _Endpoint(telegram.token.get_secret_value(), api_url, api_url.replace("/bot", "/file/bot", 1))
+    from bot.sandbox import TelegramStandIn
+
+    standin = TelegramStandIn(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME, inline_mode=True)
+    await standin.start()
+    stack.push_async_callback(standin.stop)
+    log.info(
+        "sandbox mode: TELEGRAM_BOT_TOKEN is not set, so the bot talks to the built-in stand-in at %s", standin.base_url
+    )
+    return _Endpoint(SANDBOX_TOKEN, standin.base_url, standin.file_base_url, standin)
+
+
+async def _chat(core: Core, endpoint: _Endpoint, metrics: Metrics, stack: AsyncExitStack) -> _Chat:
+    """The bot, its payment desk over the durable inbox, the teaser desk, and the handlers' services."""
+    settings, texts = core.settings, Texts.load()
+    bot = build_bot(
+        endpoint.token, base_url=endpoint.api_url, base_file_url=endpoint.file_url, on_api_error=metrics.api_error
+    )
+    try:
+        inbox = await PaymentInbox.open(settings.storage.payment_inbox_path)
+    except InboxError as exc:
+        raise StartupError(f"DATA_DIR: {exc}") from exc
+    stack.push_async_callback(inbox.close)
+    alerts = AdminAlerts(bot.send_message, texts, settings.telegram.admin_ids)
+    stars = StarsDesk(
+        inbox,
+        core.payments,
+        bot,
+        texts,
+        core.users,
+        fingerprint=functools.partial(fingerprint, core.fingerprint_secret),
+        clock=core.clock,
+        alerts=alerts,
+    )
+    bot.observe_updates(stars.receive)  # a polled payment is in the inbox before Telegram hears we have it
+    teasers = TeaserDesk(
+        repo=TeaserRepository(core.db),
+        engine=core.engine,
+        publisher=TelegramPublisher(bot),
+        messenger=TelegramTeaserMessenger(bot, texts, core.users),
+        config=settings.teaser,
+        clock=core.clock,
+    )
+    return _Chat(bot, texts, alerts, stars, teasers, _services(core, bot, texts, stars, teasers))
+
+
+def _services(core: Core, bot: InboxBot, texts: Texts, stars: StarsDesk, teasers: TeaserDesk) -> Services:
+    """What the handlers get: the core's desks and repositories, the Telegram delivery, and three sections."""
+    delivery = TelegramDelivery(
+        bot, texts, core.users, can_extend=extendable(core.catalogue, core.engines), referrals=core.referrals
+    )
+    settings = core.settings
+    return Services(
+        users=core.users,
+        texts=texts,
+        studio=core.studio,
+        delivery=delivery,
+        payments=core.payments,
+        admin=core.admin,
+        support=core.support,
+        api_keys=core.api_keys,
+        tracks=core.tracks,
+        drafts=core.drafts,
+        engine_choices=core.engine_choices,
+        web_visitors=WebVisitors(WebSessionRepository(core.db), core.fingerprint_secret),
+        quota=settings.quota,
+        selling=settings.payments,
+        web=settings.studio,
+        fingerprint_secret=core.fingerprint_secret,
+        clock=core.clock,
+        teasers=teasers,
+        stars=stars,
+        listening=core.listening,
+        referrals=core.referrals,
+        demo=core.demo,
+        lyrics=core.lyrics,
+    )
+
+
+async def _start_application(
+    chat: _Chat, metrics: Metrics, endpoint: _Endpoint, telegram_wait: float, stack: AsyncExitStack
+) -> App:
+    """The PTB application, initialised (Telegram reached) and started; the menu button opens the studio."""
+    app = build_application(chat.services, chat.bot, error_reporter=chat.alerts)
+    app.add_handler(metrics.update_handler(), group=-10)  # counts every update first, lets it through
+    await _initialize(app, endpoint.api_url, telegram_wait)
+    stack.push_async_callback(app.shutdown)
+    stack.push_async_callback(chat.alerts.aclose)
+    if app.post_init is not None:  # PTB calls post_init only from run_polling(); we run the parts ourselves
+        await app.post_init(app)
+    await app.start()
+    stack.push_async_callback(app.stop)
+    if (studio_app := chat.services.web.mini_app_url) is not None:
+        try:
+            await set_menu_button(chat.bot, chat.texts, studio_app)
+        except TelegramError as exc:
+            log.warning("could not set the menu button to the studio: %s", exc)
+    return app
+
+
+async def _start_transport(
+    app: App, settings: Settings, stars: StarsDesk, metrics: Metrics, poll_timeout: int, stack: AsyncExitStack
+) -> tuple[TransportStatus, TelegramWebhook | None]:
+    """Long polling; or, with WEBHOOK_URL, a webhook (registered once the HTTP server listens)."""
+    telegram = settings.telegram
+    if telegram.webhook_url is None:
+        updater = app.updater
+        assert updater is not None
+        await updater.start_polling(
+            timeout=poll_timeout,
+            poll_interval=0,
+            allowed_updates=Update.ALL_TYPES,
+            error_callback=polling_error_callback(metrics.api_error),
+        )
+        stack.push_async_callback(updater.stop)
+        return PollingStatus(lambda: updater.running), None
+    assert telegram.webhook_secret is not None
+    secret = telegram.webhook_secret.get_secret_value()
+    webhook = TelegramWebhook(app, url=telegram.webhook_url, secret=secret, receive=stars.receive)
+    return webhook, webhook
+
+
+async def _start_timed(core: Core, teasers: TeaserDesk, stack: AsyncExitStack) -> TimedJobs:
+    """The daily teaser and the maintenance (old audio removed after AUDIO_RETENTION_DAYS)."""
+    storage = core.settings.storage
+    timed = TimedJobs(
+        desk=teasers, db=core.db, audio_dir=storage.audio_dir, retention=storage.audio_retention, clock=core.clock
+    )
+    await timed.start()
+    stack.push_async_callback(timed.stop, core.settings.generation.shutdown_grace_s)
+    return timed
+
+
+def _http_server(
+    core: Core,
+    chat: _Chat,
+    endpoint: _Endpoint,
+    metrics: Metrics,
+    health: Health,
+    webhook: TelegramWebhook | None,
+    stack: AsyncExitStack,
+) -> tuple[HttpServer, str | None]:
+    """The HTTP server's routes: health, metrics, webhooks, the studio API and page, the sandbox page.
+
+    Returns the server (not yet listening) and, in sandbox mode, the chat page's per-run API token."""
+    settings = core.settings
+    http = HttpServer(host=_http_host(settings.http), port=settings.http.port, health=health)
+    http.app.add_routes(metrics.routes())
+    if webhook is not None:
+        http.app.add_routes(webhook.routes())
+    if core.stripe is not None:
+        notices = StripeNotices(chat.bot, chat.texts, core.users, settings.telegram.admin_ids)
+        stripe_webhook = StripeWebhook(core.payments, notices, chat.texts)
+        http.app.add_routes(stripe_webhook.routes())
+        stack.push_async_callback(stripe_webhook.drain)
+    StudioApi(chat.services, bot_token=endpoint.token, bot=chat.bot).mount(http.app)  # /api/v1
+    StudioPage().mount(http.app)  # /app/, the studio page (a Telegram Mini App)
+    http.app.middlewares.append(security_headers(settings.studio.trusted_proxies))  # every /app and /api/ answer
+    if endpoint.standin is None:
+        return http, None
+    from bot.sandbox.web import SandboxPage, sandbox_cast  # the browser chat page, sandbox mode only
+
+    cast = sandbox_cast(settings.telegram.admin_ids, settings.teaser_channel)
+    page = SandboxPage(endpoint.standin, cast, public=settings.telegram.sandbox_public)
+    page.mount(http.app)
+    return http, page.guard.token
+
+
+async def _start_http(
+    http: HttpServer, webhook: TelegramWebhook | None, endpoint: _Endpoint, stack: AsyncExitStack
+) -> None:
+    """Listen; then register the webhook with Telegram (it must reach us at once)."""
+    await http.start()
+    stack.push_async_callback(http.stop)
+    if webhook is not None:
+        stack.push_async_callback(webhook.stop)
+        try:
+            await webhook.register()
+        except TelegramError as exc:
+            raise StartupError(f"WEBHOOK_URL: Telegram refused setWebhook ({exc})") from exc
+    if endpoint.standin is not None:
+        log.info("sandbox chat page: %s/ — talk to the bot from your browser", http.url)
 
 
 async def _initialize(app: App, api_url: str, wait_s: float) -> None:
@@ -380,73 +390,20 @@ async def _initialize(app: App, api_url: str, wait_s: float) -> None:
         await asyncio.sleep(pause)
 
 
-def _http_host(settings: Settings) -> str:
+def _http_host(http: HttpSection) -> str:
     """HTTP_HOST, except that the sandbox listens on loopback only unless SANDBOX_PUBLIC=true."""
-    if not settings.sandbox or settings.sandbox_public:
-        return settings.http_host
+    if not http.sandbox or http.sandbox_public:
+        return http.host
     from bot.sandbox.web.guard import is_loopback
 
-    if not is_loopback(settings.http_host):
+    if not is_loopback(http.host):
         log.warning(
             "sandbox mode: listening on 127.0.0.1 instead of HTTP_HOST=%s (anyone reaching the sandbox page can act "
             "as any user; set SANDBOX_PUBLIC=true to expose it anyway)",
-            settings.http_host,
+            http.host,
         )
         return "127.0.0.1"
-    return settings.http_host
-
-
-def _stripe_checkout(settings: Settings) -> StripeCheckout | None:
-    if settings.stripe_secret_key is None:
-        return None
-    # Without a public URL, Checkout returns the buyer to the bot's chat in Telegram.
-    base = settings.public_base_url.rstrip("/") if settings.public_base_url else None
-    return StripeCheckout(
-        settings.stripe_secret_key.get_secret_value(),
-        settings.stripe_webhook_secret.get_secret_value() if settings.stripe_webhook_secret else None,
-        success_url=f"{base}/stripe/success" if base else "https://t.me/",
-        cancel_url=f"{base}/stripe/cancel" if base else "https://t.me/",
-        api_base=settings.stripe_api_base,
-    )
-
-
-async def _catalogue(settings: Settings, engines: dict[str, Engine], stack: AsyncExitStack) -> Catalogue | None:
-    """The offer ENGINES describes, building each further engine it names into ``engines`` (None when unset).
-
-    A hosted engine without its token is left out with a warning (offline, everything else still works; /song
-    says what needs the hosted model)."""
-    if not settings.engines:
-        return None
-    entries = []
-    for entry in (e.strip() for e in settings.engines.split(",") if e.strip()):
-        name = entry.split(":", 1)[0]
-        if name == "replicate" and settings.replicate_api_token is None:
-            log.warning("ENGINES: %s is left out: REPLICATE_API_TOKEN is not set", entry)
-            continue
-        if name not in engines:
-            try:
-                engines[name] = get_engine(name, _engine_options(settings))
-            except (KeyError, ImportError, EngineError) as exc:
-                raise StartupError(f"ENGINES: {exc}") from exc
-            stack.push_async_callback(engines[name].aclose)
-        entries.append(entry)
-    try:
-        return build_catalogue(
-            ",".join(entries),
-            engines,
-            default_engine=settings.engine,
-            costs=settings.model_costs,
-            takes=settings.takes_per_prompt,
-        )
-    except CatalogueError as exc:
-        raise StartupError(str(exc)) from exc
-
-
-def _engine_options(settings: Settings) -> EngineOptions:
-    token = settings.replicate_api_token.get_secret_value() if settings.replicate_api_token else None
-    return EngineOptions(
-        replicate_api_token=token, replicate_base_url=settings.replicate_base_url, timeout_s=settings.generation_timeout
-    )
+    return http.host
 
 
 async def _serve(settings: Settings) -> None:

@@ -113,7 +113,7 @@ def build_application(
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))
     # Admin commands: for anyone else they fall through to the unknown-command answer, revealing nothing.
-    admins = filters.User(user_id=services.settings.admin_ids, allow_empty=False) & filters.ChatType.PRIVATE
+    admins = filters.User(user_id=services.admins, allow_empty=False) & filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("refund", refunds.refund_command, filters=admins))
     app.add_handler(CommandHandler("teaser", teaser.teaser_command, filters=admins))
     admin_commands = {
@@ -191,7 +191,7 @@ async def _post_init(app: App) -> None:
         await app.bot.set_my_description(texts.get(code, "bot.description"), language_code=language_code)
         await app.bot.set_my_short_description(texts.get(code, "bot.short_description"), language_code=language_code)
         admin = public + [BotCommand(name, texts.get(code, f"command.{name}")) for name in ADMIN_COMMANDS]
-        for admin_id in services.settings.admin_ids:
+        for admin_id in services.admins:
             try:
                 await app.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id), language_code=language_code)
             except BadRequest as exc:  # "chat not found": the admin has not started the bot yet

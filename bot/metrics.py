@@ -39,7 +39,9 @@ GENERATION_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 30
 class Metrics:
     """The bot's instruments, their registry, and the callbacks that feed them."""
 
-    def __init__(self, engines: Iterable[str], queue_depth: Callable[[], Awaitable[dict[str, int]]]) -> None:
+    def __init__(
+        self, engines: Iterable[str] = (), queue_depth: Callable[[], Awaitable[dict[str, int]]] | None = None
+    ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._engines, self._queue_depth = tuple(engines), queue_depth
         r = self.registry
@@ -63,9 +65,17 @@ class Metrics:
         self.loop_lag = Gauge(
             "cloudmusic_event_loop_lag_seconds", "How late the event loop's last heartbeat ran.", registry=r
         )
+        self._exposition = make_aiohttp_handler(self.registry)
+        self.watch_queue(self._engines, queue_depth)
+
+    def watch_queue(self, engines: Iterable[str], queue_depth: Callable[[], Awaitable[dict[str, int]]] | None) -> None:
+        """Which engines' queues to show, and how to read their depth on each scrape.
+
+        Separate from the constructor because the metrics exist before the core whose queue they watch (the core
+        reports its decisions and payments to them as it is built)."""
+        self._engines, self._queue_depth = tuple(engines), queue_depth
         for engine in self._engines:  # so a dashboard sees zeros rather than gaps before the first job
             self.queue_depth.labels(engine).set(0)
-        self._exposition = make_aiohttp_handler(self.registry)
 
     # --- callbacks for the scheduler, billing and the transport -----------------------------------------------
 
@@ -104,7 +114,7 @@ class Metrics:
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         """The registry in the text format the scraper asks for, with the queue depth read just now."""
-        depth = await self._queue_depth()
+        depth = await self._queue_depth() if self._queue_depth is not None else {}
         for engine in {*self._engines, *depth}:
             self.queue_depth.labels(engine).set(depth.get(engine, 0))
         return await self._exposition(request)

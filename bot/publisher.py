@@ -20,26 +20,12 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.settings import Settings
 from bot.texts import Texts
 from scheduler.publisher import AudioPost, PostReceipt, PublishRejected, PublishRetryable, PublishUncertain
-from scheduler.teaser import TeaserConfig
 from scheduler.tracks import UPLOAD_LIMIT
 from storage import Job, Teaser, UserRepository
 
 CHANNEL_LANGUAGE = "en"  # the channel speaks the default catalog's language
-
-
-def teaser_config(settings: Settings) -> TeaserConfig:
-    """The teaser settings in the shape the desk takes."""
-    return TeaserConfig(
-        channel=settings.teaser_channel,
-        at=settings.teaser_time,
-        zone=settings.teaser_zone,
-        prompts=settings.teaser_prompts,
-        prepare_timeout_s=settings.generation_timeout,
-        lease=timedelta(seconds=settings.generation_timeout) + timedelta(minutes=5),
-    )
 
 
 class TelegramPublisher:

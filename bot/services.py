@@ -1,41 +1,57 @@
-"""The collaborators a handler may use, built once by ``bot/__main__.py`` and reached as ``context.services``."""
+"""The collaborators a handler may use, built once by ``bot/__main__.py`` and reached as ``context.services``.
+
+Handlers get framework-free services and the settings sections they need, never the settings as a whole nor the
+database: what they store goes through a desk (``scheduler.admin``, ``scheduler.support``) or a repository built
+here once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from billing import Payments, fingerprint
 from billing.referrals import Referrals
+from bot.core import utc_now
 from bot.delivery import TelegramDelivery
 from bot.payment_inbox import StarsDesk
-from bot.settings import Settings
+from bot.settings import PaymentsSection, QuotaSection, StudioSection
+from bot.studio.web import WebVisitors
 from bot.texts import Texts
+from scheduler.admin import AdminDesk
 from scheduler.demo import DemoTrack
 from scheduler.listening import Listening
 from scheduler.songs import LyricsDesk
 from scheduler.studio import Studio
+from scheduler.support import SupportDesk
 from scheduler.teaser import TeaserDesk
-from storage import Database, TrackRepository, UserRepository
+from storage import TrackRepository, UserRepository
+from storage.apikeys import ApiKeyRepository
+from storage.songs import EngineChoiceRepository, SongDraftRepository
+
+__all__ = ["Services", "utc_now"]
 
 
-def utc_now() -> datetime:
-    """The current time, timezone-aware."""
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Services:
     """Everything the handlers need, typed."""
 
-    settings: Settings
-    db: Database
     users: UserRepository
     texts: Texts
     studio: Studio
     delivery: TelegramDelivery
     payments: Payments
+    admin: AdminDesk  # /stats, /user, /grant, /ban, /broadcast, and the audit of every admin command
+    support: SupportDesk  # /support and /paysupport
+    api_keys: ApiKeyRepository  # the studio API's keys (/apikey issues them, the API checks them)
+    tracks: TrackRepository  # users' delivered tracks, searchable (inline mode, /history search)
+    drafts: SongDraftRepository  # /song's drafts, step by step
+    engine_choices: EngineChoiceRepository  # each person's /engine choice
+    web_visitors: WebVisitors  # /link codes and the studio page's sessions
+    quota: QuotaSection  # the free quota and its day, as users are told them
+    selling: PaymentsSection  # which payment buttons the chat offers
+    web: StudioSection  # the studio page's address (/studio, the menu button)
     fingerprint_secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
     teasers: TeaserDesk | None = None  # channel teasers: the admin's /teaser and "Make yours" deep links
@@ -43,13 +59,12 @@ class Services:
     listening: Listening | None = None  # clips sent to the bot: analysis, recommendation, compose to match
     referrals: Referrals | None = None  # /invite links and their rewards
     demo: DemoTrack | None = None  # the /start demo track
+    lyrics: LyricsDesk | None = None  # the AI lyric writer behind /lyrics (issue 17)
 
     @property
-    def tracks(self) -> TrackRepository:
-        """Users' delivered tracks, searchable (inline mode, /history search)."""
-        return TrackRepository(self.db)
-
-    lyrics: LyricsDesk | None = None  # the AI lyric writer behind /lyrics (issue 17)
+    def admins(self) -> frozenset[int]:
+        """ADMIN_IDS."""
+        return self.admin.admin_ids
 
     def fingerprint(self, telegram_id: int) -> str:
         """The quota/ledger key of a Telegram user."""

@@ -11,7 +11,8 @@ import ipaddress
 import os
 import re
 import secrets
-from datetime import time
+from dataclasses import dataclass, field
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -21,10 +22,14 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from billing.packs import DEFAULT_PACKS, CreditPack, parse_packs
+from scheduler.teaser import TeaserConfig
 from storage import StorageError
 from storage.backends import backend_of, sqlite_path
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+#: Sandbox mode (no TELEGRAM_BOT_TOKEN): the token and name of the built-in stand-in's bot.
+SANDBOX_TOKEN = "123456789:SANDBOX-cloudmusic-local-token"
+SANDBOX_BOT_USERNAME = "CloudMusicBot"
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _CHANNEL = re.compile(r"^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})$")
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
@@ -39,6 +44,122 @@ DEFAULT_TEASER_PROMPTS = (
     "funky disco groove",
     "chill acoustic guitar at sunrise",
 )
+
+
+# --- sections: typed views over the flat variables, so each consumer is handed only its part -------------------
+# The environment stays flat (the variable names are a contract); ``settings.quota`` & co. group what belongs
+# together and compute what is derived once, here, instead of in every handler.
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramSection:
+    """How to reach Telegram (or the sandbox stand-in), and who administers the bot."""
+
+    token: SecretStr = field(repr=False)  # the sandbox's made-up token in sandbox mode
+    api_base_url: str  # ignored in sandbox mode (the stand-in's own address is used)
+    webhook_url: str | None
+    webhook_secret: SecretStr | None = field(repr=False)
+    admin_ids: frozenset[int]
+    sandbox: bool
+    sandbox_public: bool
+
+    @property
+    def bot_id(self) -> int:
+        """The bot's numeric id, the token's first part (the database is claimed for it)."""
+        return int(self.token.get_secret_value().split(":", 1)[0])
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSection:
+    """Where the data lives."""
+
+    database_url: str | None = field(repr=False)  # may hold a password: never log it
+    state_dir: Path
+    backend: str
+    database_path: Path  # the SQLite file (unused with PostgreSQL)
+    audio_dir: Path
+    payment_inbox_path: Path
+    audio_retention: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationSection:
+    """The engines and the queue's workers."""
+
+    engine: str  # the default engine
+    engines: str | None  # ENGINES: the catalogue, unset for the default engine alone
+    model_costs: str
+    takes_per_prompt: str
+    workers: int  # per engine
+    timeout_s: float
+    shutdown_grace_s: float
+    replicate_api_token: SecretStr | None = field(repr=False)
+    replicate_base_url: str | None
+    analyses_daily_limit: int
+    lyrics_daily_limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaSection:
+    """The free quota and its day."""
+
+    free_daily: int
+    timezone: str  # the IANA name, as users are told it
+    zone: ZoneInfo
+    max_active_jobs: int
+    referral_credits: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentsSection:
+    """What is sold, and through which providers."""
+
+    packs: tuple[CreditPack, ...]
+    currency: str  # the Telegram payment provider's currency
+    provider_token: SecretStr | None = field(repr=False)
+    stripe_secret_key: SecretStr | None = field(repr=False)
+    stripe_webhook_secret: SecretStr | None = field(repr=False)
+    stripe_api_base: str | None
+    in_telegram: bool  # STRIPE_IN_TELEGRAM: card and provider buttons inside the chat
+    public_base_url: str | None  # where Stripe Checkout sends the buyer back
+
+
+@dataclass(frozen=True, slots=True)
+class StudioSection:
+    """The studio page and its API."""
+
+    public_base_url: str | None
+    web_studio: bool  # web visitors too, not only Mini App users and API keys
+    auth_max_age: timedelta  # how long a Mini App's initData stays valid
+    rate_limit: int  # requests a minute per caller
+    ip_rate_limit: int  # requests a minute per client IP
+    trusted_proxies: frozenset[str]
+
+    @property
+    def page_url(self) -> str | None:
+        """The studio page's public URL, or None without a PUBLIC_BASE_URL."""
+        return None if self.public_base_url is None else self.public_base_url.rstrip("/") + "/app/"
+
+    @property
+    def mini_app_url(self) -> str | None:
+        """The page's URL when Telegram can open it as a Mini App (WebAppInfo.url must be HTTPS), else None."""
+        url = self.page_url
+        return url if url is not None and url.startswith("https://") else None
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Session cookies are marked Secure when the public address is https."""
+        return (self.public_base_url or "").startswith("https://")
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSection:
+    """The bot's own HTTP server (health, metrics, webhooks, the studio)."""
+
+    host: str  # as configured; the sandbox narrows it to loopback unless sandbox_public
+    port: int
+    sandbox: bool
+    sandbox_public: bool
 
 
 class Settings(BaseSettings):
@@ -327,6 +448,108 @@ class Settings(BaseSettings):
     def teaser_zone(self) -> ZoneInfo:
         """The time zone of ``teaser_time``."""
         return ZoneInfo(self.teaser_timezone or self.quota_timezone)
+
+    # --- sections -----------------------------------------------------------------------------------------
+
+    @property
+    def telegram(self) -> TelegramSection:
+        """How to reach Telegram, and the admins."""
+        token = self.telegram_bot_token or SecretStr(SANDBOX_TOKEN)
+        return TelegramSection(
+            token=token,
+            api_base_url=self.telegram_api_base_url,
+            webhook_url=self.webhook_url,
+            webhook_secret=self.webhook_secret,
+            admin_ids=self.admin_ids,
+            sandbox=self.sandbox,
+            sandbox_public=self.sandbox_public,
+        )
+
+    @property
+    def storage(self) -> StorageSection:
+        """Where the data lives."""
+        return StorageSection(
+            database_url=self.database_url_value,
+            state_dir=self.state_dir,
+            backend=self.database_backend,
+            database_path=self.database_path,
+            audio_dir=self.audio_dir,
+            payment_inbox_path=self.payment_inbox_path,
+            audio_retention=timedelta(days=self.audio_retention_days),
+        )
+
+    @property
+    def generation(self) -> GenerationSection:
+        """The engines and the queue's workers."""
+        return GenerationSection(
+            engine=self.engine,
+            engines=self.engines,
+            model_costs=self.model_costs,
+            takes_per_prompt=self.takes_per_prompt,
+            workers=self.generation_workers,
+            timeout_s=self.generation_timeout,
+            shutdown_grace_s=self.shutdown_grace,
+            replicate_api_token=self.replicate_api_token,
+            replicate_base_url=self.replicate_base_url,
+            analyses_daily_limit=self.analyses_daily_limit,
+            lyrics_daily_limit=self.lyrics_daily_limit,
+        )
+
+    @property
+    def quota(self) -> QuotaSection:
+        """The free quota and its day."""
+        return QuotaSection(
+            free_daily=self.free_daily_quota,
+            timezone=self.quota_timezone,
+            zone=self.quota_zone,
+            max_active_jobs=self.max_active_jobs,
+            referral_credits=self.referral_credits,
+        )
+
+    @property
+    def payments(self) -> PaymentsSection:
+        """What is sold, and through which providers."""
+        return PaymentsSection(
+            packs=self.packs,
+            currency=self.payment_currency,
+            provider_token=self.payment_provider_token,
+            stripe_secret_key=self.stripe_secret_key,
+            stripe_webhook_secret=self.stripe_webhook_secret,
+            stripe_api_base=self.stripe_api_base,
+            in_telegram=self.stripe_in_telegram,
+            public_base_url=self.public_base_url,
+        )
+
+    @property
+    def studio(self) -> StudioSection:
+        """The studio page and its API."""
+        return StudioSection(
+            public_base_url=self.public_base_url,
+            web_studio=self.web_studio,
+            auth_max_age=timedelta(seconds=self.webapp_auth_max_age),
+            rate_limit=self.api_rate_limit,
+            ip_rate_limit=self.api_ip_rate_limit,
+            trusted_proxies=self.trusted_proxies,
+        )
+
+    @property
+    def http(self) -> HttpSection:
+        """The bot's own HTTP server."""
+        return HttpSection(
+            host=self.http_host, port=self.http_port, sandbox=self.sandbox, sandbox_public=self.sandbox_public
+        )
+
+    @property
+    def teaser(self) -> TeaserConfig:
+        """The daily channel teaser, in the shape the desk (scheduler.teaser) takes."""
+        return TeaserConfig(
+            channel=self.teaser_channel,
+            at=self.teaser_time,
+            zone=self.teaser_zone,
+            prompts=self.teaser_prompts,
+            prepare_timeout_s=self.generation_timeout,
+            lease=timedelta(seconds=self.generation_timeout) + timedelta(minutes=5),
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -80,3 +80,57 @@ class Delivery(Protocol):
     async def canceled(self, job: Job) -> None:
         """Tell the user the job was canceled and that their credit was returned."""
         ...
+
+
+class DeliveryRelay:
+    """A ``Delivery`` that forwards to the one attached later.
+
+    The core (queue, ledger, studio) is built before the messenger that delivers, which needs the core's users and
+    referrals; and a process that never delivers (a migration command) attaches none. Until one is attached, every
+    call raises :class:`DeliveryError`, which the queue treats like any failed notification.
+    """
+
+    def __init__(self) -> None:
+        self._target: Delivery | None = None
+
+    def attach(self, delivery: Delivery) -> None:
+        """From now on, calls go to ``delivery``."""
+        self._target = delivery
+
+    @property
+    def attached(self) -> bool:
+        """Whether a delivery is attached."""
+        return self._target is not None
+
+    def _to(self) -> Delivery:
+        if self._target is None:
+            raise DeliveryError("no delivery is attached in this process")
+        return self._target
+
+    async def queued(self, job: Job, position: int) -> int | None:
+        """Forwarded."""
+        return await self._to().queued(job, position)
+
+    async def started(self, job: Job) -> None:
+        """Forwarded."""
+        await self._to().started(job)
+
+    async def working(self, job: Job) -> None:
+        """Forwarded."""
+        await self._to().working(job)
+
+    async def deliver(self, job: Job, files: TrackFiles) -> Receipt:
+        """Forwarded."""
+        return await self._to().deliver(job, files)
+
+    async def finished(self, job: Job) -> None:
+        """Forwarded."""
+        await self._to().finished(job)
+
+    async def failed(self, job: Job, reason: FailureReason) -> None:
+        """Forwarded."""
+        await self._to().failed(job, reason)
+
+    async def canceled(self, job: Job) -> None:
+        """Forwarded."""
+        await self._to().canceled(job)

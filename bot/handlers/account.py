@@ -18,7 +18,7 @@ async def balance_command(update: Update, context: BotContext) -> None:
     who, language = await requester(update, context)
     services = context.services
     balance = await services.studio.balance(who)
-    values = reset_values(balance, services.clock(), services.settings.quota_timezone)
+    values = reset_values(balance, services.clock(), services.quota.timezone)
     text = services.texts.get(
         language,
         "balance.text",

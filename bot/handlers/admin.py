@@ -17,10 +17,9 @@ from bot.clip import clip, clip_lines
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
 from bot.messenger import TelegramMessenger
+from scheduler.admin import MAX_GRANT
 from scheduler.broadcast import broadcast
 from scheduler.intake import IntakeError
-from storage import AuditRepository, BroadcastRepository, PaymentRepository, StatsRepository
-from storage.stats import jobs_by_status
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 10
@@ -31,9 +30,7 @@ async def audit(update: Update, context: BotContext, action: str) -> None:
     """Write who did what, when, with which arguments."""
     assert update.effective_user is not None
     arguments = " ".join(context.args or []) if update.callback_query is None else (update.callback_query.data or "")
-    await AuditRepository(context.services.db).record(
-        update.effective_user.id, action, arguments, context.services.clock()
-    )
+    await context.services.admin.audit(update.effective_user.id, action, arguments)
 
 
 async def _reply(update: Update, context: BotContext, key: str, **values: object) -> None:
@@ -59,7 +56,7 @@ def _number(text: str) -> int | None:
 async def stats_command(update: Update, context: BotContext) -> None:
     """Users, generations by engine and outcome, failure rate, revenue, cost, queue depth, popular genres."""
     await audit(update, context, "stats")
-    s = await StatsRepository(context.services.db).snapshot(context.services.clock())
+    s = await context.services.admin.stats()
     none = context.services.texts.get(language_of(update, context), "admin.none")
     generations = ", ".join(f"{engine}/{status} {n}" for (engine, status), n in sorted(s.generations.items()))
     by_card = context.services.texts.get(language_of(update, context), "admin.stripe_none")
@@ -92,14 +89,12 @@ async def user_command(update: Update, context: BotContext) -> None:
     if telegram_id is None:
         await _reply(update, context, "admin.usage.user")
         return
-    user = await services.users.get(telegram_id)
-    if user is None:
+    report = await services.admin.user_report(telegram_id)
+    if report is None:
         await _reply(update, context, "admin.unknown_user", id=telegram_id)
         return
     t, language = services.texts, language_of(update, context)
-    balance = await services.studio.credits.balance(user.fingerprint)
-    jobs = await jobs_by_status(services.db, telegram_id)
-    payments = await PaymentRepository(services.db).for_user(telegram_id, limit=5)
+    user, balance, jobs, payments = report.user, report.balance, report.jobs, report.payments
     await _reply(
         update,
         context,
@@ -129,21 +124,17 @@ async def grant_command(update: Update, context: BotContext) -> None:
     args, services = context.args or [], context.services
     telegram_id = _user_id(context)
     amount = _number(args[1]) if len(args) >= 2 else None
-    if telegram_id is None or amount is None or not 1 <= amount <= 100_000:
+    if telegram_id is None or amount is None or not 1 <= amount <= MAX_GRANT:
         await _reply(update, context, "admin.usage.grant")
         return
-    user = await services.users.get(telegram_id)
-    if user is None:
+    credits, reason = amount, " ".join(args[2:])[:200]
+    assert update.effective_user is not None
+    granted = await services.admin.grant(telegram_id, credits, by=update.effective_user.id, reason=reason)
+    if granted is None:
         await _reply(update, context, "admin.unknown_user", id=telegram_id)
         return
-    credits, reason = amount, " ".join(args[2:])[:200]
-    balance = await services.studio.credits.add_paid(
-        user.fingerprint,
-        credits,
-        kind="grant",
-        note=f"by {update.effective_user.id if update.effective_user else '?'}: {reason}",
-    )
-    await _reply(update, context, "admin.granted", credits=credits, id=telegram_id, balance=balance)
+    user = granted.user
+    await _reply(update, context, "admin.granted", credits=credits, id=telegram_id, balance=granted.balance)
     suffix = f" ({reason})" if reason else ""
     await context.bot.send_message(
         telegram_id, services.texts.get(user.language, "admin.granted_user", credits=credits, reason=suffix)
@@ -158,7 +149,7 @@ async def ban_command(update: Update, context: BotContext) -> None:
     telegram_id = _user_id(context)
     if telegram_id is None:
         await _reply(update, context, "admin.usage.ban")
-    elif not await context.services.users.set_banned(telegram_id, banning):
+    elif not await context.services.admin.set_banned(telegram_id, banning):
         await _reply(update, context, "admin.unknown_user", id=telegram_id)
     else:
         await _reply(update, context, "admin.banned" if banning else "admin.unbanned", id=telegram_id)
@@ -173,8 +164,8 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     if not text or len(text) > MAX_BROADCAST:
         await _reply(update, context, "admin.usage.broadcast")
         return
-    broadcast_id = await BroadcastRepository(services.db).create(update.effective_user.id, text, services.clock())
-    count, t, language = len(await services.users.reachable()), services.texts, language_of(update, context)
+    broadcast_id, count = await services.admin.prepare_broadcast(update.effective_user.id, text)
+    t, language = services.texts, language_of(update, context)
     buttons = InlineKeyboardMarkup(
         [
             [
@@ -197,15 +188,13 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     """Confirms (sends in the background, then reports) or cancels a prepared broadcast, once."""
     query, services = update.callback_query, context.services
     assert query is not None and query.data is not None
-    if query.from_user.id not in services.settings.admin_ids:
+    if not services.admin.is_admin(query.from_user.id):
         await query.answer(services.texts.get(language_of(update, context), "callback.expired"))
         return
     await audit(update, context, "broadcast-confirm")
     payload = BroadcastDecision.unpack(query.data)  # registered with its pattern, so it unpacks
     decision = payload.decision
-    record = await BroadcastRepository(services.db).claim(
-        payload.broadcast, "sending" if decision == "ok" else "canceled"
-    )
+    record = await services.admin.decide_broadcast(payload.broadcast, send=decision == "ok")
     await query.answer()
     if record is None:
         return  # already sent or canceled: a second press does nothing
@@ -213,7 +202,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     if decision != "ok":
         await query.edit_message_text(t.get(language, "admin.broadcast_canceled"))
         return
-    recipients = await services.users.reachable()
+    recipients = await services.admin.recipients()
     await query.edit_message_text(t.get(language, "admin.broadcast_sending", count=len(recipients)))
     context.application.create_task(_send_broadcast(context, record.id, record.text, recipients, query.from_user.id))
 
@@ -221,13 +210,8 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
 async def _send_broadcast(context: BotContext, broadcast_id: int, text: str, recipients: list[int], admin: int) -> None:
     services = context.services
 
-    async def blocked(chat_id: int) -> None:
-        await services.users.mark_blocked(chat_id, services.clock())
-
-    report = await broadcast(TelegramMessenger(context.bot), recipients, text, on_blocked=blocked)
-    await BroadcastRepository(services.db).finish(
-        broadcast_id, report.sent, report.blocked, report.failed, services.clock()
-    )
+    report = await broadcast(TelegramMessenger(context.bot), recipients, text, on_blocked=services.admin.mark_blocked)
+    await services.admin.finish_broadcast(broadcast_id, sent=report.sent, blocked=report.blocked, failed=report.failed)
     admin_user = await services.users.get(admin)
     await context.bot.send_message(
         admin,

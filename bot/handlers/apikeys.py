@@ -9,14 +9,13 @@ from telegram import Update
 from bot.context import BotContext
 from bot.handlers.admin import _reply, audit
 from bot.studio.keys import issue_key
-from storage.apikeys import ApiKeyRepository
 
 
 async def apikey_command(update: Update, context: BotContext) -> None:
     """Issue, revoke or list a user's API keys; each use is audited (the key itself is never written down)."""
     await audit(update, context, "apikey")
     args, services = context.args or [], context.services
-    repo, now = ApiKeyRepository(services.db), services.clock()
+    repo, now = services.api_keys, services.clock()
     action, number = (args[0].lower() if args else ""), (args[1] if len(args) > 1 else "")
     if action == "new" and number.isdigit() and len(args) > 2:
         assert update.effective_user is not None

@@ -66,7 +66,7 @@ async def answer_submission(context: BotContext, chat_id: int, language: str, su
         return
     markup = None
     if decision is Decision.BLOCK_QUOTA:
-        values = reset_values(submission.admission.balance, services.clock(), services.settings.quota_timezone)
+        values = reset_values(submission.admission.balance, services.clock(), services.quota.timezone)
         text = texts.get(language, "quota.blocked", quota=submission.admission.balance.free_quota, **values)
         markup = InlineKeyboardMarkup(
             [[InlineKeyboardButton(texts.get(language, "button.buy"), callback_data=Buy().pack())]]

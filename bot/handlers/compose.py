@@ -9,7 +9,6 @@ from telegram import Update
 from bot.context import BotContext
 from bot.handlers.common import answer_submission, requester
 from scheduler.intake import IntakeError
-from storage.songs import EngineChoiceRepository
 
 
 async def compose(update: Update, context: BotContext, text: str | None, **overrides: Any) -> None:
@@ -17,7 +16,7 @@ async def compose(update: Update, context: BotContext, text: str | None, **overr
     who, language = await requester(update, context)
     studio = context.services.studio
     if overrides.get("engine") is None and studio.catalogue is not None:  # the user's /engine choice, if offered
-        chosen = await EngineChoiceRepository(context.services.db).chosen(who.telegram_id)
+        chosen = await context.services.engine_choices.chosen(who.telegram_id)
         overrides["engine"] = chosen if chosen is not None and studio.catalogue.find(chosen) else None
     try:
         submission = await studio.compose(who, text, **overrides)

@@ -90,7 +90,7 @@ async def _put(
 def _listing(
     context: BotContext, language: str, jobs: list[Job], page: int, pages: int
 ) -> tuple[str, InlineKeyboardMarkup]:
-    t, zone = context.services.texts, context.services.settings.quota_zone
+    t, zone = context.services.texts, context.services.quota.zone
     first = (page - 1) * HISTORY_PAGE + 1
     lines = [t.get(language, "history.title", page=page, pages=pages)]
     play, delete, lyric_buttons = [], [], []

@@ -57,7 +57,7 @@ async def language_button(update: Update, context: BotContext) -> None:
 
 async def publish_menu(context: BotContext, chat_id: int, language: str) -> None:
     """This person's own command menu in their chosen language (a per-chat scope; admins keep their commands)."""
-    texts, admins = context.services.texts, context.services.settings.admin_ids
+    texts, admins = context.services.texts, context.services.admins
     names = PUBLIC_COMMANDS + (ADMIN_COMMANDS if chat_id in admins else ())
     commands = [BotCommand(name, texts.get(language, f"command.{name}")) for name in names]
     await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))

@@ -16,7 +16,7 @@ from bot.handlers.common import language_of, requester
 
 
 def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
-    t, payments, settings = context.services.texts, context.services.payments, context.services.settings
+    t, payments, selling = context.services.texts, context.services.payments, context.services.selling
     rows = []
     for pack in payments.packs:
         row = [
@@ -25,7 +25,7 @@ def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
                 callback_data=StarsPack(pack.id).pack(),
             )
         ]
-        if payments.fiat_currency and settings.stripe_in_telegram:
+        if payments.fiat_currency and selling.in_telegram:
             row.append(
                 InlineKeyboardButton(
                     t.get(
@@ -33,12 +33,12 @@ def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
                         "buy.pack_fiat",
                         credits=pack.credits,
                         price=pack.usd,
-                        currency=settings.payment_currency,
+                        currency=selling.currency,
                     ),
                     callback_data=FiatPack(pack.id).pack(),
                 )
             )
-        if payments.stripe is not None and settings.stripe_in_telegram:
+        if payments.stripe is not None and selling.in_telegram:
             row.append(
                 InlineKeyboardButton(
                     t.get(language, "buy.pack_card", credits=pack.credits, usd=pack.usd),
@@ -70,7 +70,7 @@ async def pack_button(update: Update, context: BotContext) -> None:
     who, language = await requester(update, context)
     t = context.services.texts
     # An old fiat or card button: Stars only now.
-    if not isinstance(pressed, StarsPack) and not context.services.settings.stripe_in_telegram:
+    if not isinstance(pressed, StarsPack) and not context.services.selling.in_telegram:
         await query.answer(t.get(language, "buy.stars_only"), show_alert=True)
         return
     if isinstance(pressed, CardPack):
@@ -87,7 +87,7 @@ async def pack_button(update: Update, context: BotContext) -> None:
         return
     invoice = context.services.payments.invoice(pack_id, who.telegram_id, method=method)
     await query.answer()
-    token = context.services.settings.payment_provider_token
+    token = context.services.selling.provider_token
     credits = invoice.pack.credits
     await context.bot.send_invoice(
         who.chat_id,

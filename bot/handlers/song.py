@@ -27,7 +27,7 @@ from engines.catalogue import Catalogue, Offer
 from scheduler import intake as intake_rules
 from scheduler.intake import IntakeError
 from scheduler.songs import check_lyrics, split_song
-from storage.songs import EngineChoiceRepository, SongDraft, SongDraftRepository
+from storage.songs import SongDraft
 
 
 def _vocal_offers(context: BotContext) -> tuple[Offer, ...]:
@@ -41,7 +41,7 @@ async def preferred_offer(context: BotContext, telegram_id: int, *, vocal: bool)
     catalogue = context.services.studio.catalogue
     if catalogue is None:
         return None
-    chosen = await EngineChoiceRepository(context.services.db).chosen(telegram_id)
+    chosen = await context.services.engine_choices.chosen(telegram_id)
     if vocal:
         return catalogue.singer(chosen)
     return (catalogue.find(chosen) if chosen else None) or catalogue.default
@@ -56,7 +56,7 @@ async def song_command(update: Update, context: BotContext) -> None:
     t, studio = context.services.texts, context.services.studio
     style, lyrics = split_song(message.text)
     vocal = _vocal_offers(context)
-    drafts = SongDraftRepository(context.services.db)
+    drafts = context.services.drafts
     if not style:
         await start_song(context, who.telegram_id, who.chat_id, language)
         return
@@ -85,7 +85,7 @@ async def start_song(context: BotContext, telegram_id: int, chat_id: int, langua
     """Step 1 of ``/song`` step by step: a draft waiting for the style, and the question (with the one-message
     form explained, and the vocal models offered — or that vocals need the hosted model)."""
     t, services = context.services.texts, context.services
-    drafts = SongDraftRepository(services.db)
+    drafts = services.drafts
     await drafts.drop_waiting(telegram_id)
     singer = await preferred_offer(context, telegram_id, vocal=True)
     offer = singer or await preferred_offer(context, telegram_id, vocal=False)
@@ -146,9 +146,7 @@ async def song_button(update: Update, context: BotContext) -> None:
     action = pressed.decision
     who, language = await requester(update, context)
     t = context.services.texts
-    draft = await SongDraftRepository(context.services.db).take(
-        pressed.draft, who.telegram_id, ready_only=action == "ok"
-    )
+    draft = await context.services.drafts.take(pressed.draft, who.telegram_id, ready_only=action == "ok")
     if draft is None:
         await query.answer(t.get(language, "callback.expired"))
         return
@@ -180,9 +178,7 @@ async def engine_list_command(update: Update, context: BotContext) -> None:
             await context.bot.send_message(who.chat_id, t.get(language, exc.key, **exc.values))
             return
         if offer is not None:
-            await EngineChoiceRepository(context.services.db).choose(
-                who.telegram_id, offer.key, context.services.clock()
-            )
+            await context.services.engine_choices.choose(who.telegram_id, offer.key, context.services.clock())
         key = offer.key if offer is not None else studio.engine
         cost = offer.cost if offer is not None else 1
         await context.bot.send_message(who.chat_id, t.get(language, "engines.chosen", key=html.escape(key), cost=cost))
@@ -252,7 +248,7 @@ async def write_lyrics(
     except IntakeError as exc:
         await context.bot.send_message(chat_id, t.get(language, exc.key, **exc.values))
         return False
-    draft = await SongDraftRepository(context.services.db).create(
+    draft = await context.services.drafts.create(
         telegram_id,
         style if style is not None else theme.strip(),
         lyrics,
@@ -288,7 +284,7 @@ async def lyrics_button(update: Update, context: BotContext) -> None:
     pressed = LyricsChoice.unpack(query.data)  # registered with its pattern, so it unpacks
     action = pressed.choice
     who, language = await requester(update, context)
-    t, drafts = context.services.texts, SongDraftRepository(context.services.db)
+    t, drafts = context.services.texts, context.services.drafts
     draft = await drafts.take(pressed.draft, who.telegram_id, ready_only=True)
     if draft is None:
         await query.answer(t.get(language, "callback.expired"))

@@ -22,7 +22,7 @@ from bot.handlers.song import confirm_draft, preferred_offer, write_lyrics
 from scheduler import intake as intake_rules
 from scheduler.intake import IntakeError
 from scheduler.songs import MAX_LYRIC_LINE_CHARS, MAX_LYRIC_LINES, MAX_LYRICS_CHARS, MAX_THEME_CHARS, check_lyrics
-from storage.songs import SongDraft, SongDraftRepository
+from storage.songs import SongDraft
 
 #: How long a step waits for its answer before the user's messages are prompts again.
 STEP_TTL = timedelta(hours=1)
@@ -33,7 +33,7 @@ async def typed_answer(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     sender = update.effective_user
-    drafts = SongDraftRepository(context.services.db)
+    drafts = context.services.drafts
     draft = await drafts.waiting(sender.id) if sender is not None else None
     if draft is not None and context.services.clock() - draft.created_at > STEP_TTL:
         await drafts.drop_waiting(draft.telegram_id)
@@ -60,7 +60,7 @@ async def _take_style(context: BotContext, chat_id: int, language: str, draft: S
     studio = context.services.studio
     offer = studio.offer(parsed.engine) if parsed.engine is not None else studio.offer(draft.offer)
     intake_rules.check(parsed, offer.capabilities if offer is not None else studio.capabilities)
-    moved = await SongDraftRepository(context.services.db).advance(
+    moved = await context.services.drafts.advance(
         draft, "lyrics", style=style, offer=offer.key if offer is not None else None, now=context.services.clock()
     )
     if moved is None:  # a second message raced this one and took the step
@@ -114,15 +114,13 @@ async def _take_lyrics(context: BotContext, chat_id: int, language: str, draft: 
     offer = studio.offer(draft.offer)
     if offer is None or not offer.capabilities.vocals:
         raise IntakeError("song.not_vocal", model=draft.offer)
-    ready = await SongDraftRepository(context.services.db).advance(
-        draft, "ready", lyrics=lyrics, now=context.services.clock()
-    )
+    ready = await context.services.drafts.advance(draft, "ready", lyrics=lyrics, now=context.services.clock())
     if ready is not None:
         await confirm_draft(context, chat_id, language, ready, offer)
 
 
 async def _take_theme(context: BotContext, chat_id: int, language: str, draft: SongDraft, theme: str) -> None:
-    drafts = SongDraftRepository(context.services.db)
+    drafts = context.services.drafts
     if await write_lyrics(context, draft.telegram_id, chat_id, language, theme, style=draft.style):
         await drafts.take(draft.id, draft.telegram_id)  # the written lyrics carry the draft on (✅ Use)
 
@@ -135,7 +133,7 @@ async def step_button(update: Update, context: BotContext) -> None:
     action = pressed.step
     who, language = await requester(update, context)
     t, services = context.services.texts, context.services
-    drafts = SongDraftRepository(services.db)
+    drafts = services.drafts
     draft = await drafts.get(pressed.draft, who.telegram_id)
     if draft is None or draft.stage not in ("lyrics", "theme"):
         await query.answer(t.get(language, "callback.expired"))

@@ -21,14 +21,14 @@ async def start(update: Update, context: BotContext) -> None:
     user, first_time = await remember(update, context, start_payload=payload)
     if context.services.referrals is not None:  # an invitation counts only on a first contact
         await context.services.referrals.record(user.telegram_id, payload, first_contact=first_time)
-    texts, settings = context.services.texts, context.services.settings
+    texts, quota = context.services.texts, context.services.quota
     key = "start.welcome" if first_time or payload else "start.returning"
     reply = texts.get(
         user.language,
         key,
         name=html.escape(user.first_name),
-        quota=settings.free_daily_quota,
-        zone=settings.quota_timezone,
+        quota=quota.free_daily,
+        zone=quota.timezone,
     )
     from_teaser = await teaser.teaser_for(context, payload)  # "Make yours" under a channel teaser
     if payload and from_teaser is None and not payload.startswith(PAYLOAD_PREFIX) and payload != START_PARAMETER:
@@ -46,7 +46,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     texts, language = context.services.texts, language_of(update, context)
     lines = [f"/{name} — {html.escape(texts.get(language, f'command.{name}'))}" for name in PUBLIC_COMMANDS]
     body = texts.get(language, "help.text", commands="\n".join(lines)) + "\n\n" + texts.get(language, "help.params")
-    if update.effective_user is not None and update.effective_user.id in context.services.settings.admin_ids:
+    if update.effective_user is not None and update.effective_user.id in context.services.admins:
         admin = [f"/{name} — {html.escape(texts.get(language, f'command.{name}'))}" for name in ADMIN_COMMANDS]
         body += "\n\n" + texts.get(language, "help.admin", commands="\n".join(admin))
     assert update.effective_message is not None

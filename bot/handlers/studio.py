@@ -6,14 +6,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppI
 
 from bot.context import BotContext
 from bot.handlers.common import requester
-from bot.studio.telegram import mini_app_url, studio_url
 
 
 async def studio_command(update: Update, context: BotContext) -> None:
     """Sends a web_app button (https), a plain link (http), or says the studio is not set up."""
     who, language = await requester(update, context)
-    texts, settings = context.services.texts, context.services.settings
-    app_url, page_url = mini_app_url(settings), studio_url(settings)
+    texts, web = context.services.texts, context.services.web
+    app_url, page_url = web.mini_app_url, web.page_url
     if app_url is not None:
         button = InlineKeyboardButton(texts.get(language, "studio.open"), web_app=WebAppInfo(app_url))
     elif page_url is not None:

@@ -16,8 +16,6 @@ from bot.callbacks import SupportCancel
 from bot.clip import clip
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
-from storage.payments import PaymentRepository
-from storage.support import SupportRepository
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +40,7 @@ async def cancel_button(update: Update, context: BotContext) -> None:
     """Leaves support mode."""
     query = update.callback_query
     assert query is not None and update.effective_user is not None
-    await SupportRepository(context.services.db).take(update.effective_user.id)
+    await context.services.support.take(update.effective_user.id)
     texts, language = context.services.texts, language_of(update, context)
     await query.answer()
     if isinstance(query.message, Message):
@@ -54,13 +52,13 @@ async def intake(update: Update, context: BotContext) -> None:
     message, sender = update.effective_message, update.effective_user
     if message is None or sender is None:
         return
-    repo = SupportRepository(context.services.db)
-    if sender.id in context.services.settings.admin_ids and message.reply_to_message is not None:
-        author = await repo.author(sender.id, message.reply_to_message.message_id)
+    desk = context.services.support
+    if desk.is_admin(sender.id) and message.reply_to_message is not None:
+        author = await desk.author(sender.id, message.reply_to_message.message_id)
         if author is not None:
             await _answer_user(context, message, author)
             raise ApplicationHandlerStop
-    if await repo.pending(sender.id) is None:
+    if await desk.pending(sender.id) is None:
         return
     first = (message.text or "").split(maxsplit=1)
     command = first[0].split("@")[0].lower() if first else ""
@@ -68,14 +66,14 @@ async def intake(update: Update, context: BotContext) -> None:
         return  # /terms, /balance, /support…: answered as usual, support mode stays open
     texts, language = context.services.texts, language_of(update, context)
     if command == _LEAVE:
-        await repo.take(sender.id)
+        await desk.take(sender.id)
         await message.reply_text(texts.get(language, "support.canceled"))
         raise ApplicationHandlerStop
     words = message.text or message.caption
     if not words or not words.strip():
         await message.reply_text(texts.get(language, "support.text_only"), reply_markup=_cancel_markup(context, update))
         raise ApplicationHandlerStop
-    topic = await repo.take(sender.id)
+    topic = await desk.take(sender.id)
     if topic is None:  # a second message raced the first and lost: the first one went to support
         return
     delivered = await _to_admins(update, context, sender, topic, words)
@@ -86,7 +84,7 @@ async def intake(update: Update, context: BotContext) -> None:
 async def _open(update: Update, context: BotContext, topic: str) -> None:
     who, language = await requester(update, context)
     services = context.services
-    await SupportRepository(services.db).open(who.telegram_id, topic, services.clock())
+    await services.support.open(who.telegram_id, topic)
     text = services.texts.get(language, f"support.ask_{topic}")
     await context.bot.send_message(who.chat_id, text, reply_markup=_cancel_markup(context, update))
 
@@ -101,7 +99,7 @@ async def _to_admins(update: Update, context: BotContext, sender: User, topic: s
     services = context.services
     user, _ = await requester(update, context)
     balance = await services.studio.credits.balance(user.fingerprint)
-    payments = await PaymentRepository(services.db).for_user(sender.id, limit=3)
+    payments = await services.support.recent_payments(sender.id)
     listed = "; ".join(
         f"#{p.id} {p.provider} {p.amount} {p.currency} {p.status} {p.created_at:%Y-%m-%d}" for p in payments
     )
@@ -118,18 +116,16 @@ async def _to_admins(update: Update, context: BotContext, sender: User, topic: s
     )
     text = clip(f"{header}\n\n{words}")
     delivered = 0
-    for admin_id in sorted(services.settings.admin_ids):
+    for admin_id in sorted(services.support.admin_ids):
         try:
             sent = await context.bot.send_message(admin_id, text)
         except TelegramError as exc:
             log.warning("support message from %s not delivered to admin %s: %s", sender.id, admin_id, exc)
             continue
-        await SupportRepository(services.db).record_copy(admin_id, sent.message_id, sender.id, services.clock())
+        await services.support.record_copy(admin_id, sent.message_id, sender.id)
         delivered += 1
     if not delivered:
-        log.error(
-            "support message from user %s reached no admin (ADMIN_IDS=%s)", sender.id, services.settings.admin_ids
-        )
+        log.error("support message from user %s reached no admin (ADMIN_IDS=%s)", sender.id, services.support.admin_ids)
     return delivered
 
 

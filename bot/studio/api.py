@@ -44,8 +44,7 @@ from bot.studio.models import (
 from bot.studio.offers import EngineRoutes
 from bot.studio.openapi import openapi_document
 from bot.studio.tracks import BASE, PAGE_MAX, TrackRoutes
-from bot.studio.web import COOKIE, COOKIE_MAX_AGE, WebVisitors
-from storage.web_sessions import WebSessionRepository
+from bot.studio.web import COOKIE, COOKIE_MAX_AGE
 
 Handler = Callable[[web.Request, Caller], Awaitable[web.StreamResponse]]
 
@@ -70,15 +69,12 @@ class StudioApi:
 
     def __init__(self, services: Services, *, bot_token: str, bot: Bot) -> None:
         self.services = services
-        settings = services.settings
-        minute = timedelta(minutes=1)
-        self._per_ip = RateLimiter(settings.api_ip_rate_limit, window=minute, clock=services.clock)
-        self._per_caller = RateLimiter(settings.api_rate_limit, window=minute, clock=services.clock)
-        web_visitors = (
-            WebVisitors(WebSessionRepository(services.db), services.fingerprint_secret) if settings.web_studio else None
-        )
+        web_page, minute = services.web, timedelta(minutes=1)
+        self._per_ip = RateLimiter(web_page.ip_rate_limit, window=minute, clock=services.clock)
+        self._per_caller = RateLimiter(web_page.rate_limit, window=minute, clock=services.clock)
+        web_visitors = services.web_visitors if web_page.web_studio else None
         self.auth = Authenticator(services, bot_token=bot_token, web_visitors=web_visitors)
-        self._secure_cookie = (settings.public_base_url or "").startswith("https://")
+        self._secure_cookie = web_page.secure_cookies
         offers = EngineRoutes(services)
         tracks, account = TrackRoutes(services, offers), AccountRoutes(services, bot=bot, web_visitors=web_visitors)
         self.endpoints = (

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Literal
 
 from aiohttp import web
@@ -18,7 +17,6 @@ from bot.studio.initdata import InvalidInitData, validate_init_data
 from bot.studio.keys import key_hash
 from bot.studio.web import COOKIE, Visitor, WebVisitors
 from scheduler.studio import Requester
-from storage.apikeys import ApiKeyRepository
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +44,9 @@ class Authenticator:
 
     def __init__(self, services: Services, *, bot_token: str, web_visitors: WebVisitors | None) -> None:
         self.services, self._token, self.web = services, bot_token, web_visitors
-        self._max_age = timedelta(seconds=services.settings.webapp_auth_max_age)
-        self._keys = ApiKeyRepository(services.db)
-        self._trusted = services.settings.trusted_proxies
+        self._max_age = services.web.auth_max_age
+        self._keys = services.api_keys
+        self._trusted = services.web.trusted_proxies
 
     def client_ip(self, request: web.Request) -> str:
         """The client's address: the last hop not in TRUSTED_PROXIES when the peer is one, else the peer."""
@@ -83,7 +81,7 @@ class Authenticator:
         assert self.web is not None and caller.visitor is not None
         origin = request.headers.get("Origin")
         own = f"{request.scheme}://{request.host}"
-        public = (self.services.settings.public_base_url or "").rstrip("/")
+        public = (self.services.web.public_base_url or "").rstrip("/")
         if origin is not None and origin not in (own, public):
             raise ApiError(403, "csrf", "api.csrf")
         if not self.web.csrf_ok(caller.visitor, request.headers.get("X-CSRF-Token", "")):

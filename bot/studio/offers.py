@@ -9,7 +9,6 @@ from bot.services import Services
 from bot.studio.auth import Caller
 from bot.studio.models import EngineCapabilities, EngineLicense, EngineOffer, Engines
 from engines.catalogue import Catalogue, Offer, build_catalogue
-from storage.songs import EngineChoiceRepository
 
 
 class EngineRoutes:
@@ -17,7 +16,7 @@ class EngineRoutes:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._choices = EngineChoiceRepository(services.db)
+        self._choices = services.engine_choices
         self._single: Catalogue | None = None
 
     def catalogue(self) -> Catalogue:

@@ -5,21 +5,7 @@ from __future__ import annotations
 from telegram import Bot, LabeledPrice, MenuButtonWebApp, WebAppInfo
 
 from billing import Payments
-from bot.settings import Settings
 from bot.texts import Texts
-
-
-def studio_url(settings: Settings) -> str | None:
-    """The studio page's public URL, or None without a PUBLIC_BASE_URL."""
-    if settings.public_base_url is None:
-        return None
-    return settings.public_base_url.rstrip("/") + "/app/"
-
-
-def mini_app_url(settings: Settings) -> str | None:
-    """The studio's URL when Telegram can open it as a Mini App (WebAppInfo.url must be HTTPS), else None."""
-    url = studio_url(settings)
-    return url if url is not None and url.startswith("https://") else None
 
 
 async def set_menu_button(bot: Bot, texts: Texts, url: str) -> None:

@@ -28,7 +28,7 @@ async def admin(live_bot: LiveBot) -> LiveBot:
 
 
 async def audit_actions(live_bot: LiveBot) -> list[tuple[int, str, str]]:
-    entries = await AuditRepository(live_bot.runtime.services.db).recent(100)
+    entries = await AuditRepository(live_bot.runtime.core.db).recent(100)
     return [(e.admin_id, e.action, e.arguments) for e in reversed(entries)]
 
 
@@ -62,7 +62,7 @@ async def test_user_grant_ban_and_unban(admin: LiveBot) -> None:
     told = await admin.standin.wait_for(ADA, lambda m: "received 5 free credits" in m.content, since=0)
     assert "contest winner" in told.content
     services = admin.runtime.services
-    assert await LedgerRepository(services.db).balance(services.fingerprint(ADA), "paid") == 5
+    assert await LedgerRepository(admin.runtime.core.db).balance(services.fingerprint(ADA), "paid") == 5
 
     await admin.ask(ADMIN, "/ban 1001", "is banned")
     refused = await admin.ask(ADA, "calm piano 2s", "can't use CloudMusic")
@@ -96,7 +96,7 @@ async def test_broadcast_confirms_paces_skips_blocked_users_and_survives_a_429(a
     assert user is not None and user.blocked_at is not None
     (confirmation,) = [m for m in admin.standin.transcript(ADMIN) if m.message_id == prompt.message_id]
     assert confirmation.buttons == [], "the buttons are gone once it is sending"
-    assert await BroadcastRepository(admin.runtime.services.db).claim(1, "sending") is None, "a double tap sends once"
+    assert await BroadcastRepository(admin.runtime.core.db).claim(1, "sending") is None, "a double tap sends once"
     again = await admin.ask(ADMIN, "/broadcast second", "Send this message to 13 users")
     assert again.buttons
 
@@ -116,7 +116,7 @@ async def test_batch_queues_house_generations_and_reports_each(admin: LiveBot) -
     jobs = await admin.runtime.services.studio.jobs.for_user(ADMIN)
     assert {j.funding for j in jobs} == {"house"} and {j.status for j in jobs} == {"delivered"}
     services = admin.runtime.services
-    assert await LedgerRepository(services.db).entries(services.fingerprint(ADMIN)) == [], "the house paid"
+    assert await LedgerRepository(admin.runtime.core.db).entries(services.fingerprint(ADMIN)) == [], "the house paid"
     assert (await services.studio.credits.balance(services.fingerprint(ADMIN))).free_left == 4
 
 

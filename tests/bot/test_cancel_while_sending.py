@@ -27,5 +27,5 @@ async def test_cancel_during_send_audio_is_refused_and_the_track_is_delivered_an
     assert not [m for m in live_bot.standin.transcript(ADA) if m.from_bot and "Canceled" in m.content]
     (job,) = await jobs.for_user(ADA)
     assert job.id == sending[0].id and job.status == "delivered"
-    kinds = [e.kind for e in await LedgerRepository(live_bot.runtime.services.db).entries(job.fingerprint)]
+    kinds = [e.kind for e in await LedgerRepository(live_bot.runtime.core.db).entries(job.fingerprint)]
     assert kinds == ["reserve", "commit"], "charged for the track the user has; nothing returned"

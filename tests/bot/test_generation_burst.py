@@ -22,6 +22,6 @@ async def test_fifty_prompts_at_once_never_make_more_tracks_than_credits(live_bo
     await live_bot.settled()  # every prompt has had its answer; a fifth track would need a fifth reserve (below)
     blocked = [m for m in live_bot.standin.transcript(ADA) if m.from_bot and "used today's" in m.content]
     assert len(live_bot.audio_messages(ADA)) == 4 and len(blocked) == 46
-    ledger = LedgerRepository(live_bot.runtime.services.db)
+    ledger = LedgerRepository(live_bot.runtime.core.db)
     fingerprint = live_bot.runtime.services.fingerprint(ADA)
     assert [e.kind for e in await ledger.entries(fingerprint)].count("reserve") == 4

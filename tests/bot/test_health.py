@@ -31,7 +31,7 @@ async def test_a_running_bot_is_healthy_and_says_why(live_bot: LiveBot) -> None:
 
 
 async def test_a_closed_database_makes_it_unhealthy_with_the_reason(live_bot: LiveBot) -> None:
-    await live_bot.runtime.services.db.close()
+    await live_bot.runtime.core.db.close()
     status, body = await healthz(live_bot)
     assert status == 503
     assert body["status"] == "unhealthy"
@@ -65,7 +65,7 @@ async def test_stopped_polling_makes_it_unhealthy(live_bot: LiveBot) -> None:
 
 
 async def test_no_live_worker_for_an_engine_makes_it_unhealthy_until_the_database_is_free(live_bot: LiveBot) -> None:
-    db = live_bot.runtime.services.db
+    db = live_bot.runtime.core.db
     await db.execute("PRAGMA busy_timeout = 100")  # the bot's writer gives up on a lock after 0.1 s, not 10 s
     locker = sqlite3.connect(db.path, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")  # a real lock, as another process holding the database would take

@@ -48,7 +48,7 @@ async def test_an_invited_persons_first_track_pays_both_sides_once(live_bot: Liv
     await live_bot.reply(CARA, lambda m: "2 créditos de bônus" in m.content, 5)
     await live_bot.reply(ADA, lambda m: "2 credits were added" in m.content, 5)
     assert await _paid(live_bot, ADA) == 2 and await _paid(live_bot, CARA) == 2
-    ledger = LedgerRepository(live_bot.runtime.services.db)
+    ledger = LedgerRepository(live_bot.runtime.core.db)
     rows = [e for e in await ledger.entries(live_bot.runtime.services.fingerprint(ADA)) if e.kind == "referral"]
     assert [(r.amount, r.note) for r in rows] == [(2, f"invited {CARA}")]
     # The second track pays nothing more (it spends a free track as usual).

@@ -25,7 +25,7 @@ HOOK_URL = "https://bot.example.com/telegram/hook"
 @contextmanager
 def inbox_locked(live_bot: LiveBot) -> Iterator[None]:
     """Another process holds the payment inbox: every write to it fails after its busy timeout."""
-    holder = sqlite3.connect(live_bot.runtime.services.settings.payment_inbox_path, isolation_level=None)
+    holder = sqlite3.connect(live_bot.runtime.settings.payment_inbox_path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
         yield
@@ -35,7 +35,7 @@ def inbox_locked(live_bot: LiveBot) -> Iterator[None]:
 
 
 def inbox_rows(live_bot: LiveBot) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(live_bot.runtime.services.settings.payment_inbox_path) as inbox:
+    with sqlite3.connect(live_bot.runtime.settings.payment_inbox_path) as inbox:
         return list(inbox.execute("SELECT kind, charge_id, status FROM inbox ORDER BY id"))
 
 
@@ -47,7 +47,7 @@ async def invoice_for(live_bot: LiveBot) -> ChatMessage:
 
 async def paid_balance(live_bot: LiveBot) -> int:
     services = live_bot.runtime.services
-    return await LedgerRepository(services.db).balance(services.fingerprint(ADA), "paid")
+    return await LedgerRepository(live_bot.runtime.core.db).balance(services.fingerprint(ADA), "paid")
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ async def test_in_webhook_mode_telegram_is_answered_only_after_the_inbox_write(l
     await live_bot.standin.wait_for(ADA, lambda m: "Payment received" in m.content, since=0)
     assert await post_update(live_bot, paid) == 200  # Telegram's redelivery changes nothing
     assert await paid_balance(live_bot) == 10
-    payments = await PaymentRepository(live_bot.runtime.services.db).for_user(ADA)
+    payments = await PaymentRepository(live_bot.runtime.core.db).for_user(ADA)
     assert [p.external_id for p in payments] == [outcome.charge_id]
 
 
@@ -137,8 +137,8 @@ async def test_a_payment_that_finds_the_main_database_locked_stays_pending_and_i
     live_bot: LiveBot,
 ) -> None:
     invoice = await invoice_for(live_bot)
-    inbox_path = live_bot.runtime.services.settings.payment_inbox_path
-    holder = sqlite3.connect(live_bot.runtime.services.settings.database_path, isolation_level=None)
+    inbox_path = live_bot.runtime.settings.payment_inbox_path
+    holder = sqlite3.connect(live_bot.runtime.settings.database_path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # longer than the bot's 10 s busy timeout: its credit attempt gives up
     try:
         outcome = await live_bot.standin.pay_invoice(ADA, invoice.message_id)

@@ -27,7 +27,7 @@ async def invoice_for(live_bot: LiveBot, user_id: int, pack: str = "10") -> Chat
 
 async def paid_balance(live_bot: LiveBot, user_id: int) -> int:
     services = live_bot.runtime.services
-    return await LedgerRepository(services.db).balance(services.fingerprint(user_id), "paid")
+    return await LedgerRepository(live_bot.runtime.core.db).balance(services.fingerprint(user_id), "paid")
 
 
 async def test_buy_shows_every_pack_in_stars(live_bot: LiveBot) -> None:
@@ -50,7 +50,7 @@ async def test_a_stars_purchase_credits_once_and_confirms_the_balance(live_bot: 
     assert await paid_balance(live_bot, ADA) == 10
     confirmations = [m for m in live_bot.standin.transcript(ADA) if "Payment received" in m.content]
     assert len(confirmations) == 1
-    payments = await PaymentRepository(live_bot.runtime.services.db).for_user(ADA)
+    payments = await PaymentRepository(live_bot.runtime.core.db).for_user(ADA)
     assert [(p.provider, p.external_id, p.credits) for p in payments] == [("stars", outcome.charge_id, 10)]
 
 
@@ -127,7 +127,7 @@ async def test_concurrent_payments_and_spending_keep_the_ledger_consistent(live_
         while await services.studio.jobs.active_for_user(ADA):
             await asyncio.sleep(0.05)
     fingerprint = services.fingerprint(ADA)
-    entries = await LedgerRepository(services.db).entries(fingerprint)
+    entries = await LedgerRepository(live_bot.runtime.core.db).entries(fingerprint)
     bought = sum(e.amount for e in entries if e.kind == "purchase")
     held = sum(e.amount for e in entries if e.bucket == "paid" and e.kind in ("reserve", "release"))
     balance = await paid_balance(live_bot, ADA)

@@ -66,7 +66,7 @@ async def post(live_bot: LiveBot, body: bytes, signature: str | None) -> tuple[i
 
 async def paid_balance(live_bot: LiveBot) -> int:
     services = live_bot.runtime.services
-    return await LedgerRepository(services.db).balance(services.fingerprint(ADA), "paid")
+    return await LedgerRepository(live_bot.runtime.core.db).balance(services.fingerprint(ADA), "paid")
 
 
 async def test_card_checkout_creates_a_session_with_the_right_contract(
@@ -282,7 +282,7 @@ async def test_a_crediting_failure_records_nothing_answers_5xx_and_stripes_retry
     live_bot: LiveBot, stripe_standin: StripeStandIn
 ) -> None:
     session_id = await checkout(live_bot, stripe_standin)
-    path = live_bot.runtime.services.db.path
+    path = live_bot.runtime.core.db.path
     with sqlite3.connect(path) as outside:  # a real database failure on the ledger insert, not a patched function
         outside.execute(
             "CREATE TRIGGER test_ledger_fails BEFORE INSERT ON credit_ledger "
@@ -291,7 +291,7 @@ async def test_a_crediting_failure_records_nothing_answers_5xx_and_stripes_retry
     event = stripe_standin.completed_event(session_id, event_id="evt_retry")
     status, answer = await post(live_bot, *event)
     assert status == 500 and answer["error"] == "temporary failure"
-    db = live_bot.runtime.services.db
+    db = live_bot.runtime.core.db
     assert await db.scalar("SELECT COUNT(*) FROM stripe_events") == 0
     assert await db.scalar("SELECT COUNT(*) FROM payments") == 0
     with sqlite3.connect(path) as outside:
@@ -304,7 +304,7 @@ async def test_a_stripe_refund_that_fails_in_the_database_records_nothing_and_it
     live_bot: LiveBot, stripe_standin: StripeStandIn
 ) -> None:
     session_id = await paid_session(live_bot, stripe_standin)
-    path, db = live_bot.runtime.services.db.path, live_bot.runtime.services.db
+    path, db = live_bot.runtime.core.db.path, live_bot.runtime.core.db
     with sqlite3.connect(path) as outside:
         outside.execute(
             "CREATE TRIGGER test_refund_fails BEFORE INSERT ON credit_ledger WHEN NEW.kind = 'refund' "

@@ -19,7 +19,7 @@ def bot_settings() -> dict[str, Any]:
 
 
 async def job_count(live_bot: LiveBot) -> int:
-    return int(await live_bot.runtime.services.db.scalar("SELECT COUNT(*) FROM jobs"))
+    return int(await live_bot.runtime.core.db.scalar("SELECT COUNT(*) FROM jobs"))
 
 
 async def test_admin_numbers_that_int_refuses_get_the_usage_not_a_crash(live_bot: LiveBot) -> None:

@@ -57,7 +57,7 @@ async def test_song_alone_asks_the_style_then_the_lyrics_and_ends_in_a_confirm_b
     step = await live_bot.ask(ADA, "bittersweet fado pop 6s", "2/3")
     assert "[verse]" in step.content and "3000" in step.content, "section tags kept, limits told"
     assert button(step, "sg:ai:") and button(step, "sg:in:") and button(step, "sg:no:")
-    waiting = await SongDraftRepository(live_bot.runtime.services.db).waiting(ADA)
+    waiting = await SongDraftRepository(live_bot.runtime.core.db).waiting(ADA)
     assert waiting is not None and waiting.stage == "lyrics" and waiting.style == "bittersweet fado pop 6s"
 
     draft = await live_bot.ask(ADA, LYRICS, "Compose it?")
@@ -70,7 +70,7 @@ async def test_song_alone_asks_the_style_then_the_lyrics_and_ends_in_a_confirm_b
     assert create.json["version"] == ACE_STEP_15 and create.json["input"]["lyrics"] == LYRICS
     assert "bittersweet fado pop" in create.json["input"]["caption"] and create.json["input"]["duration"] == 6
     assert await balance(live_bot) == (4, 0)
-    assert await SongDraftRepository(live_bot.runtime.services.db).waiting(ADA) is None
+    assert await SongDraftRepository(live_bot.runtime.core.db).waiting(ADA) is None
 
 
 async def test_the_step_a_user_is_at_survives_a_restart_of_the_bot(
@@ -95,7 +95,7 @@ async def test_a_step_left_for_over_an_hour_is_forgotten_and_the_next_message_is
     await live_bot.say(ADA, "calm ambient 1s engine=mock")
     await live_bot.standin.wait_for(ADA, lambda m: m.kind == "audio" and "calm ambient" in m.content, timeout=20)
 
-    assert await SongDraftRepository(live_bot.runtime.services.db).waiting(ADA) is None
+    assert await SongDraftRepository(live_bot.runtime.core.db).waiting(ADA) is None
 
 
 async def test_a_plain_message_after_the_steps_is_a_prompt_again(live_bot: LiveBot) -> None:

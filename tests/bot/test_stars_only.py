@@ -88,7 +88,7 @@ async def test_the_stripe_webhook_still_credits_with_stripe_hidden_in_telegram(
     ):
         assert response.status == 200 and (await response.json())["result"] == "credited"
     await live_bot.standin.wait_for(ADA, lambda m: "Payment received" in m.content, since=0)
-    assert await LedgerRepository(services.db).balance(services.fingerprint(ADA), "paid") == 10
+    assert await LedgerRepository(live_bot.runtime.core.db).balance(services.fingerprint(ADA), "paid") == 10
 
 
 async def test_the_opt_in_shows_card_and_provider_buttons_and_warns_at_start_up(

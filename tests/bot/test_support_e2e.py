@@ -28,7 +28,7 @@ async def chat(live_bot: LiveBot) -> LiveBot:
 
 
 async def job_count(live_bot: LiveBot) -> int:
-    return int(await live_bot.runtime.services.db.scalar("SELECT COUNT(*) FROM jobs"))
+    return int(await live_bot.runtime.core.db.scalar("SELECT COUNT(*) FROM jobs"))
 
 
 def from_support(message: ChatMessage) -> bool:
@@ -100,7 +100,7 @@ async def test_support_mode_survives_a_restart(tmp_path: Path, standin: Telegram
         await standin.wait_for(ADA, lambda m: "Sent to the CloudMusic team" in m.content)
         copy = await standin.wait_for(ADMINS[0], from_support)
         assert copy.content.endswith("still waiting for my credits")
-        assert await runtime.services.db.scalar("SELECT COUNT(*) FROM jobs") == 0
+        assert await runtime.core.db.scalar("SELECT COUNT(*) FROM jobs") == 0
 
 
 async def test_other_commands_answer_as_usual_and_support_mode_stays_open(chat: LiveBot) -> None:
@@ -142,4 +142,4 @@ async def test_without_reachable_admins_the_user_is_told_and_nothing_is_composed
         await standin.wait_for(ADA, lambda m: "next message goes to an admin" in m.content)
         await standin.send_text(ADA, "hello?")
         await standin.wait_for(ADA, lambda m: "no one could be reached" in m.content)
-        assert await runtime.services.db.scalar("SELECT COUNT(*) FROM jobs") == 0
+        assert await runtime.core.db.scalar("SELECT COUNT(*) FROM jobs") == 0

@@ -172,7 +172,7 @@ async def test_admin_teaser_posts_now_outside_the_daily_slot_and_is_unknown_to_o
     assert CHANNEL in done.content and "house track" in done.content
     assert (await post_daily(live_bot)).outcome == "posted", "the daily slot was still free"
     assert len(channel_audio(live_bot.standin)) == 2
-    audit = await AuditRepository(live_bot.runtime.services.db).recent()
+    audit = await AuditRepository(live_bot.runtime.core.db).recent()
     assert [(e.admin_id, e.action) for e in audit] == [(ADA, "teaser")], "only the admin's use is audited"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.publisher import teaser_config
 from bot.settings import DEFAULT_TEASER_PROMPTS, Settings, describe_error
 
 
@@ -34,7 +33,7 @@ def test_defaults_give_house_prompts_and_a_30_day_retention(monkeypatch: pytest.
     s = settings()
     assert s.teaser_prompts == DEFAULT_TEASER_PROMPTS and len(DEFAULT_TEASER_PROMPTS) >= 5
     assert s.audio_retention_days == 30
-    config = teaser_config(s)
+    config = s.teaser
     assert config.channel is None and config.prompts == DEFAULT_TEASER_PROMPTS and config.teaser_seconds == 20.0
 
 

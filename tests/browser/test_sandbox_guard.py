@@ -100,7 +100,7 @@ async def test_the_sandbox_listens_on_loopback_whatever_http_host_says(tmp_path:
 async def test_the_sandbox_keeps_its_own_database_and_audio_under_data_dir_sandbox(tmp_path: Path) -> None:
     data = tmp_path / "data"
     async with running_bot(sandbox_settings(data), poll_timeout=1) as runtime:
-        assert runtime.services.db.path == data / "sandbox" / "cloudmusic.db"
+        assert runtime.core.db.path == data / "sandbox" / "cloudmusic.db"
         assert runtime.standin is not None
         await runtime.standin.send_text(ADA, "soft piano 1s")
         await runtime.standin.wait_for(ADA, lambda m: m.kind == "audio", timeout=15)

@@ -23,7 +23,7 @@ from tests.conftest import ADA, LiveBot
 
 async def _ledger_kinds(live_bot: LiveBot) -> list[str]:
     (job,) = await live_bot.runtime.queue.jobs.for_user(ADA)
-    return [e.kind for e in await LedgerRepository(live_bot.runtime.services.db).entries(job.fingerprint)]
+    return [e.kind for e in await LedgerRepository(live_bot.runtime.core.db).entries(job.fingerprint)]
 
 
 async def test_a_flood_limit_on_send_audio_is_waited_out_and_the_track_delivered_once(live_bot: LiveBot) -> None:

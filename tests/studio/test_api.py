@@ -169,7 +169,7 @@ async def test_an_admin_issues_a_key_that_spends_its_owners_credits_and_revokes_
     done = live_bot.runtime.services.texts.get(language, "status.done", prompt="").split(":")[0]
     await live_bot.reply(BOB, lambda m: m.content.startswith(done), 15)
     assert (await api.call("GET", "/me"))[1]["free_left"] == 3
-    assert "cm_" not in str(await live_bot.runtime.services.db.fetchall("SELECT * FROM api_keys")), "stored hashed"
+    assert "cm_" not in str(await live_bot.runtime.core.db.fetchall("SELECT * FROM api_keys")), "stored hashed"
     usage = await live_bot.ask(ADMIN, "/apikey", "/apikey new")  # HTML: the placeholders must be escaped
     assert "/apikey new <user id> <name>" in usage.content
     await live_bot.ask(ADMIN, f"/apikey revoke {key_id}", "revoked")
@@ -188,7 +188,7 @@ async def test_apikey_is_for_admins_only(live_bot: LiveBot) -> None:
     await live_bot.ask(ADA, "/start")
     answer = await live_bot.ask(ADA, f"/apikey new {ADA} mine")
     assert "cm_" not in answer.content
-    assert not await live_bot.runtime.services.db.fetchall("SELECT * FROM api_keys")
+    assert not await live_bot.runtime.core.db.fetchall("SELECT * FROM api_keys")
 
 
 class TestLimits:

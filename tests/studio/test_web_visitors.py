@@ -90,7 +90,7 @@ async def test_an_anonymous_visitor_gets_four_free_tracks_a_day_then_the_buy_ans
     status, mp3, _ = await visitor.api.call("GET", f"/tracks/{tracks[0]['id']}/audio")
     assert status == 200 and mp3[:3] == b"ID3"
     assert not [c for c in live_bot.standin.calls if c.method in ("sendAudio", "sendMessage")], "no Telegram chat"
-    rows = await live_bot.runtime.services.db.fetchall("SELECT * FROM web_sessions")
+    rows = await live_bot.runtime.core.db.fetchall("SELECT * FROM web_sessions")
     assert len(rows) == 1 and "127.0.0.1" not in str([tuple(r) for r in rows])
 
 
@@ -104,7 +104,7 @@ async def test_the_free_quota_follows_ip_and_user_agent_not_the_cookie(
     assert (await fresh_cookie_same_browser.me())["free_left"] == 3
     other_browser = Visitor(live_bot, browsers("Agent/2"))
     assert (await other_browser.me())["free_left"] == 4
-    ledger = await live_bot.runtime.services.db.fetchall("SELECT fingerprint FROM credit_ledger")
+    ledger = await live_bot.runtime.core.db.fetchall("SELECT fingerprint FROM credit_ledger")
     assert all(re.fullmatch(r"[0-9a-f]{64}", r[0]) for r in ledger), "only keyed hashes, never the raw IP"
 
 
@@ -122,7 +122,7 @@ async def test_a_state_change_without_the_csrf_token_or_from_another_site_is_ref
     status, problem = await visitor.post("/tracks", {"prompt": "techno"}, Origin="https://evil.example")
     assert status == 403 and problem["error"] == "csrf"
     assert (await visitor.me())["free_left"] == 4
-    assert await live_bot.runtime.services.db.scalar("SELECT COUNT(*) FROM jobs") == 0
+    assert await live_bot.runtime.core.db.scalar("SELECT COUNT(*) FROM jobs") == 0
 
 
 async def test_a_visitor_reads_the_apis_refusals_in_the_browsers_language(
@@ -164,7 +164,7 @@ class TestWebStudioOff:
     ) -> None:
         status, problem, answer = await Api(browsers(), live_bot.runtime.http.url, None).call("GET", "/me")
         assert status == 401 and problem["error"] == "unauthorized" and "Set-Cookie" not in answer.headers
-        assert await live_bot.runtime.services.db.scalar("SELECT COUNT(*) FROM web_sessions") == 0
+        assert await live_bot.runtime.core.db.scalar("SELECT COUNT(*) FROM web_sessions") == 0
 
 
 class TestCardsAndLinking:
@@ -214,7 +214,7 @@ class TestCardsAndLinking:
         await another.me()
         status, problem = await another.post("/link", {"code": code[1]})
         assert status == 422 and "already used" in problem["message"]
-        rows = await live_bot.runtime.services.db.fetchall(
+        rows = await live_bot.runtime.core.db.fetchall(
             "SELECT kind, amount FROM credit_ledger WHERE kind LIKE 'link-%' ORDER BY id"
         )
         assert [tuple(r) for r in rows] == [("link-out", -10), ("link-in", 10)]
@@ -252,7 +252,7 @@ class TestCardsAndLinking:
         assert (await visitor.me())["paid_credits"] == 0
         payment = await services.payments.records.find_stripe(stripe_standin.sessions[session_id]["payment_intent"])
         assert payment is not None and (payment.status, payment.refunded_credits) == ("refunded", 2)
-        rows = await services.db.fetchall(
+        rows = await live_bot.runtime.core.db.fetchall(
             "SELECT fingerprint, amount FROM credit_ledger WHERE kind = 'refund' ORDER BY id"
         )
         assert [tuple(r) for r in rows] == [(services.fingerprint(ADA), -2)]

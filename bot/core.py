@@ -1,0 +1,336 @@
+"""The composition core: everything CloudMusic is without Telegram, built from settings by :func:`build_core`.
+
+Database (migrations applied under the storage lock), credits, payments, engines and their catalogue, the
+generation queue and the framework-free desks the handlers call. The bot process wraps it in Telegram, HTTP and
+the sandbox (``bot/__main__.py``); a worker or a migration command can build the same core and nothing else. This
+module must never import ``telegram`` (tests/bot/test_core.py checks it in a fresh interpreter).
+
+Lifecycle: ``core = await build_core(settings)`` opens everything and starts nothing; ``await
+core.start_workers(delivery)`` runs the queue's workers delivering through ``delivery``; ``await core.close()``
+stops the workers (if running) and closes what was opened, in reverse order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from billing import Credits, Decision, Payments, StripeCheckout
+from billing.referrals import Referrals
+from bot.settings import GenerationSection, PaymentsSection, SecretFileError, Settings, fingerprint_secret
+from engines import Engine, EngineError, EngineOptions, get_engine
+from engines.catalogue import Catalogue, CatalogueError, build_catalogue
+from scheduler.admin import AdminDesk
+from scheduler.delivery import Delivery, DeliveryRelay
+from scheduler.demo import DemoTrack
+from scheduler.listening import Listening
+from scheduler.observe import QueueObserver
+from scheduler.queue import GenerationQueue
+from scheduler.songs import LyricsDesk, LyricWriter
+from scheduler.studio import Studio
+from scheduler.support import SupportDesk
+from storage import Database, Provider, TrackRepository, UserRepository
+from storage.analyses import AnalysisRepository
+from storage.apikeys import ApiKeyRepository
+from storage.backends import connect as connect_database
+from storage.owner import claim as claim_database
+from storage.songs import EngineChoiceRepository, LyricWriteRepository, SongDraftRepository
+
+log = logging.getLogger("bot.core")
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class StartupError(Exception):
+    """Something the operator must fix before CloudMusic can start; the message says what."""
+
+
+@dataclass(frozen=True, slots=True)
+class CoreHooks:
+    """Where the core reports what it does (the bot's metrics); all optional, so a command needs none."""
+
+    on_decision: Callable[[Decision], None] | None = None
+    on_payment: Callable[[Provider], None] | None = None
+    queue_observer: QueueObserver | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Core:
+    """The built core: storage, ledger, payments, engines, queue and desks, plus how to stop them."""
+
+    settings: Settings
+    clock: Callable[[], datetime]
+    db: Database
+    fingerprint_secret: bytes = field(repr=False)
+    users: UserRepository
+    credits: Credits
+    payments: Payments
+    stripe: StripeCheckout | None
+    referrals: Referrals
+    engine: Engine  # ENGINE, the default
+    engines: dict[str, Engine]  # every engine built (ENGINE and those ENGINES names)
+    catalogue: Catalogue | None  # None when ENGINES is unset
+    queue: GenerationQueue
+    studio: Studio
+    listening: Listening
+    demo: DemoTrack
+    lyrics: LyricsDesk
+    admin: AdminDesk
+    support: SupportDesk
+    drafts: SongDraftRepository
+    engine_choices: EngineChoiceRepository
+    tracks: TrackRepository
+    api_keys: ApiKeyRepository
+    _delivery: DeliveryRelay = field(repr=False)
+    _stack: AsyncExitStack = field(repr=False)
+
+    async def start_workers(self, delivery: Delivery) -> None:
+        """Deliver through ``delivery`` and start the queue's workers (recovering jobs an earlier run left)."""
+        self._delivery.attach(delivery)
+        await self.queue.start()
+        self._stack.push_async_callback(self.stop_workers)
+
+    async def stop_workers(self) -> None:
+        """Stop the workers, letting running jobs finish within SHUTDOWN_GRACE (safe to call twice)."""
+        await self.queue.stop(self.settings.generation.shutdown_grace_s)
+
+    async def close(self) -> None:
+        """Stop the workers if running, then close the engines, Stripe's client and the database."""
+        await self._stack.aclose()
+
+
+async def build_core(
+    settings: Settings, *, clock: Callable[[], datetime] = utc_now, hooks: CoreHooks | None = None
+) -> Core:
+    """Open and build the core ``settings`` describes; ``StartupError``/``StorageError`` when it cannot start.
+
+    Nothing runs yet: the queue's workers start with :meth:`Core.start_workers`. On failure, whatever was already
+    opened is closed again.
+    """
+    hooks = hooks or CoreHooks()
+    stack = AsyncExitStack()
+    try:
+        return await _build(settings, clock, hooks, stack)
+    except BaseException:
+        await stack.aclose()
+        raise
+
+
+async def _build(settings: Settings, clock: Callable[[], datetime], hooks: CoreHooks, stack: AsyncExitStack) -> Core:
+    engine, engines, catalogue = _engines(settings.generation, stack)  # first: a bad engine stops start-up early
+    secret = _secret(settings)
+    db = await _database(settings, clock, stack)
+    quota, admins = settings.quota, settings.telegram.admin_ids
+    credits = Credits(
+        db,
+        free_daily_quota=quota.free_daily,
+        zone=quota.zone,
+        clock=clock,
+        max_active_jobs=quota.max_active_jobs,
+        on_decision=hooks.on_decision,
+    )
+    payments = _payments(settings.payments, db, credits, secret, clock, hooks, stack)
+    delivery = DeliveryRelay()
+    queue = _queue(settings, db, credits, engines, delivery, clock, hooks)
+    studio = Studio(
+        queue=queue,
+        credits=credits,
+        engine=settings.generation.engine,
+        capabilities=engine.capabilities(),
+        clock=clock,
+        catalogue=catalogue,
+    )
+    users = UserRepository(db)
+    return Core(
+        settings=settings,
+        clock=clock,
+        db=db,
+        fingerprint_secret=secret,
+        users=users,
+        credits=credits,
+        payments=payments,
+        stripe=payments.stripe,
+        referrals=Referrals(db, credits=quota.referral_credits, clock=clock),
+        engine=engine,
+        engines=engines,
+        catalogue=catalogue,
+        queue=queue,
+        studio=studio,
+        listening=_listening(settings, db, studio, clock),
+        demo=DemoTrack(db=db, engine=engine, audio_dir=settings.storage.audio_dir, clock=clock),
+        lyrics=_lyrics(settings, db, engines, clock),
+        admin=AdminDesk(db, users=users, credits=credits, admin_ids=admins, clock=clock),
+        support=SupportDesk(db, admin_ids=admins, clock=clock),
+        drafts=SongDraftRepository(db),
+        engine_choices=EngineChoiceRepository(db),
+        tracks=TrackRepository(db),
+        api_keys=ApiKeyRepository(db),
+        _delivery=delivery,
+        _stack=stack,
+    )
+
+
+def _engines(
+    generation: GenerationSection, stack: AsyncExitStack
+) -> tuple[Engine, dict[str, Engine], Catalogue | None]:
+    """ENGINE, every engine by name, and the catalogue ENGINES describes."""
+    try:
+        engine = get_engine(generation.engine, _engine_options(generation))
+    except (KeyError, ImportError, EngineError) as exc:
+        raise StartupError(f"ENGINE: {exc}") from exc
+    if generation.engine == "replicate" and generation.replicate_api_token is None:
+        # Said here, once, rather than as "busy or unavailable" to every user who sends a prompt.
+        raise StartupError("REPLICATE_API_TOKEN is not set: ENGINE=replicate needs a Replicate API token")
+    stack.push_async_callback(engine.aclose)
+    engines = {generation.engine: engine}
+    return engine, engines, _catalogue(generation, engines, stack)
+
+
+def _catalogue(generation: GenerationSection, engines: dict[str, Engine], stack: AsyncExitStack) -> Catalogue | None:
+    """The offer ENGINES describes, building each further engine it names into ``engines`` (None when unset).
+
+    A hosted engine without its token is left out with a warning (offline, everything else still works; /song
+    says what needs the hosted model)."""
+    if not generation.engines:
+        return None
+    entries = []
+    for entry in (e.strip() for e in generation.engines.split(",") if e.strip()):
+        name = entry.split(":", 1)[0]
+        if name == "replicate" and generation.replicate_api_token is None:
+            log.warning("ENGINES: %s is left out: REPLICATE_API_TOKEN is not set", entry)
+            continue
+        if name not in engines:
+            try:
+                engines[name] = get_engine(name, _engine_options(generation))
+            except (KeyError, ImportError, EngineError) as exc:
+                raise StartupError(f"ENGINES: {exc}") from exc
+            stack.push_async_callback(engines[name].aclose)
+        entries.append(entry)
+    try:
+        return build_catalogue(
+            ",".join(entries),
+            engines,
+            default_engine=generation.engine,
+            costs=generation.model_costs,
+            takes=generation.takes_per_prompt,
+        )
+    except CatalogueError as exc:
+        raise StartupError(str(exc)) from exc
+
+
+def _engine_options(generation: GenerationSection) -> EngineOptions:
+    token = generation.replicate_api_token.get_secret_value() if generation.replicate_api_token else None
+    return EngineOptions(
+        replicate_api_token=token, replicate_base_url=generation.replicate_base_url, timeout_s=generation.timeout_s
+    )
+
+
+def _secret(settings: Settings) -> bytes:
+    try:
+        return fingerprint_secret(settings)
+    except (SecretFileError, OSError) as exc:
+        raise StartupError(str(exc)) from exc
+
+
+async def _database(settings: Settings, clock: Callable[[], datetime], stack: AsyncExitStack) -> Database:
+    """The database, migrated, and claimed for this bot (or the sandbox)."""
+    storage, telegram = settings.storage, settings.telegram
+    db = await connect_database(storage.database_url, storage.state_dir)
+    stack.push_async_callback(db.close)
+    log.info("database: %s (%s)", db.backend, db.location)
+    # The sandbox lets anyone on its page act as any user: it must never run on a real bot's data, nor a real
+    # bot on the sandbox's made-up users and payments.
+    await claim_database(db, "sandbox" if telegram.sandbox else "telegram", telegram.bot_id, clock())
+    return db
+
+
+def _payments(
+    section: PaymentsSection,
+    db: Database,
+    credits: Credits,
+    secret: bytes,
+    clock: Callable[[], datetime],
+    hooks: CoreHooks,
+    stack: AsyncExitStack,
+) -> Payments:
+    stripe = _stripe_checkout(section)
+    if section.in_telegram:
+        log.warning(
+            "STRIPE_IN_TELEGRAM is on: card and provider payments are offered inside Telegram, whose rules for "
+            "digital goods require Stars; the bot may be hidden from mobile users"
+        )
+    if stripe is not None:
+        stack.push_async_callback(stripe.aclose)
+    return Payments(
+        db,
+        credits,
+        section.packs,
+        secret=secret,
+        clock=clock,
+        stripe=stripe,
+        fiat_currency=section.currency if section.provider_token else None,
+        on_payment=hooks.on_payment,
+    )
+
+
+def _stripe_checkout(section: PaymentsSection) -> StripeCheckout | None:
+    if section.stripe_secret_key is None:
+        return None
+    # Without a public URL, Checkout returns the buyer to the bot's chat in Telegram.
+    base = section.public_base_url.rstrip("/") if section.public_base_url else None
+    return StripeCheckout(
+        section.stripe_secret_key.get_secret_value(),
+        section.stripe_webhook_secret.get_secret_value() if section.stripe_webhook_secret else None,
+        success_url=f"{base}/stripe/success" if base else "https://t.me/",
+        cancel_url=f"{base}/stripe/cancel" if base else "https://t.me/",
+        api_base=section.stripe_api_base,
+    )
+
+
+def _queue(
+    settings: Settings,
+    db: Database,
+    credits: Credits,
+    engines: dict[str, Engine],
+    delivery: Delivery,
+    clock: Callable[[], datetime],
+    hooks: CoreHooks,
+) -> GenerationQueue:
+    generation = settings.generation
+    return GenerationQueue(
+        db=db,
+        credits=credits,
+        engines=engines,
+        delivery=delivery,
+        audio_dir=settings.storage.audio_dir,
+        clock=clock,
+        concurrency={name: generation.workers for name in engines},
+        timeout_s=generation.timeout_s,
+        observer=hooks.queue_observer,
+    )
+
+
+def _listening(settings: Settings, db: Database, studio: Studio, clock: Callable[[], datetime]) -> Listening:
+    return Listening(
+        runs=AnalysisRepository(db),
+        studio=studio,
+        daily_limit=settings.generation.analyses_daily_limit,
+        zone=settings.quota.zone,
+        clock=clock,
+    )
+
+
+def _lyrics(settings: Settings, db: Database, engines: dict[str, Engine], clock: Callable[[], datetime]) -> LyricsDesk:
+    return LyricsDesk(
+        next((e for e in engines.values() if isinstance(e, LyricWriter)), None),
+        LyricWriteRepository(db),
+        daily_limit=settings.generation.lyrics_daily_limit,
+        zone=settings.quota.zone,
+        clock=clock,
+    )
