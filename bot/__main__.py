@@ -131,23 +131,14 @@ async def running_bot(
     An unreachable Telegram at start-up is retried with backoff for up to ``telegram_wait`` seconds.
     """
     async with AsyncExitStack() as stack:
-        metrics = Metrics()
-        hooks = CoreHooks(
-            on_decision=metrics.decision, on_payment=metrics.payment, queue_observer=QueueTelemetry(metrics)
-        )
-        core = await build_core(settings, clock=clock, hooks=hooks)  # first: a bad engine stops start-up early
-        stack.push_async_callback(core.close)
-        metrics.watch_queue(list(core.engines), core.queue.jobs.queue_depth)
+        core, metrics = await _core_with_metrics(settings, clock, stack)  # first: a bad engine stops start-up early
         endpoint = await _telegram_endpoint(settings, stack)
         loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
         await loop_monitor.start()
         stack.push_async_callback(loop_monitor.stop)
         chat = await _chat(core, endpoint, metrics, stack)
         app = await _start_application(chat, metrics, endpoint, telegram_wait, stack)
-        await core.start_workers(WebAwareDelivery(chat.services.delivery))  # web visitors' tracks stay on the page
-        stack.push_async_callback(core.stop_workers)  # before the application stops: deliveries still need it
-        await chat.stars.start()  # settles payments an earlier run left pending, then retries any that fail
-        stack.push_async_callback(chat.stars.stop)
+        await _start_work(core, chat, stack)
         transport, webhook = await _start_transport(app, settings, chat.stars, metrics, poll_timeout, stack)
         timed = await _start_timed(core, chat.teasers, stack)
         health = Health(
@@ -174,6 +165,26 @@ async def running_bot(
             sandbox_token=sandbox_token,
         )
         log.info("CloudMusic is stopping")
+
+
+async def _core_with_metrics(
+    settings: Settings, clock: Callable[[], datetime], stack: AsyncExitStack
+) -> tuple[Core, Metrics]:
+    """The core, reporting its quota decisions, payments and jobs to the bot's metrics."""
+    metrics = Metrics()
+    hooks = CoreHooks(on_decision=metrics.decision, on_payment=metrics.payment, queue_observer=QueueTelemetry(metrics))
+    core = await build_core(settings, clock=clock, hooks=hooks)
+    stack.push_async_callback(core.close)
+    metrics.watch_queue(list(core.engines), core.queue.jobs.queue_depth)
+    return core, metrics
+
+
+async def _start_work(core: Core, chat: _Chat, stack: AsyncExitStack) -> None:
+    """The queue's workers (delivering through the chat) and the Stars desk."""
+    await core.start_workers(WebAwareDelivery(chat.services.delivery))  # web visitors' tracks stay on the page
+    stack.push_async_callback(core.stop_workers)  # before the application stops: deliveries still need it
+    await chat.stars.start()  # settles payments an earlier run left pending, then retries any that fail
+    stack.push_async_callback(chat.stars.stop)
 
 
 async def _telegram_endpoint(settings: Settings, stack: AsyncExitStack) -> _Endpoint:

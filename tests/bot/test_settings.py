@@ -122,3 +122,31 @@ def test_an_empty_fingerprint_secret_file_stops_start_up_with_one_line(tmp_path:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "fingerprint.secret is empty" in lines[0], result.stderr
     assert secret.read_text() == "\n", "the file is left for the operator to restore"
+
+
+def test_sections_group_the_same_variables_and_keep_secrets_out_of_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``settings.quota`` & co. are views: the variable names stay; derived values are computed there once."""
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("ADMIN_IDS", "42,7")
+    monkeypatch.setenv("QUOTA_TIMEZONE", "Europe/Berlin")
+    monkeypatch.setenv("FREE_DAILY_QUOTA", "6")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://music.example.com/")
+    monkeypatch.setenv("PAYMENT_PROVIDER_TOKEN", "provider-secret-123")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_secret_456")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot:pg-password-789@db:5432/cloudmusic")
+    monkeypatch.setenv("AUDIO_RETENTION_DAYS", "7")
+    s = settings()
+    assert (s.telegram.admin_ids, s.telegram.bot_id, s.telegram.sandbox) == (frozenset({42, 7}), 123456, False)
+    assert (s.quota.free_daily, s.quota.timezone, str(s.quota.zone)) == (6, "Europe/Berlin", "Europe/Berlin")
+    assert s.studio.page_url == s.studio.mini_app_url == "https://music.example.com/app/" and s.studio.secure_cookies
+    assert s.storage.backend == "postgresql" and s.storage.audio_retention.days == 7
+    assert s.teaser.zone == s.quota.zone, "the teaser's zone defaults to the quota's"
+    shown = repr((s.telegram, s.storage, s.generation, s.quota, s.payments, s.studio, s.http))
+    for secret in (TOKEN, "provider-secret-123", "sk_test_secret_456", "pg-password-789"):
+        assert secret not in shown
+
+
+def test_a_plain_http_address_gives_a_link_but_no_mini_app() -> None:
+    studio = settings(public_base_url="http://localhost:8080").studio
+    assert (studio.page_url, studio.mini_app_url, studio.secure_cookies) == ("http://localhost:8080/app/", None, False)
+    assert settings().studio.page_url is None
