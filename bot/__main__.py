@@ -62,6 +62,7 @@ from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
 from storage import InboxError, JobRepository, PaymentInbox, StorageError, TeaserRepository, UserRepository
 from storage.analyses import AnalysisRepository
+from storage.audio import open_audio_store
 from storage.backends import connect as connect_database
 from storage.owner import claim as claim_database
 from storage.songs import LyricWriteRepository
@@ -143,6 +144,10 @@ async def running_bot(
 
         db = await connect_database(settings.database_url_value, settings.state_dir)
         log.info("database: %s (%s)", db.backend, db.location)
+        audio = open_audio_store(
+            settings.audio_store, local_dir=settings.audio_dir, endpoint_url=settings.s3_endpoint_url
+        )
+        log.info("audio store: %s", audio.where)
         stack.push_async_callback(db.close)
         # The sandbox lets anyone on its page act as any user: it must never run on a real bot's data, nor a real
         # bot on the sandbox's made-up users and payments.
@@ -175,6 +180,7 @@ async def running_bot(
             engines=engines,
             delivery=WebAwareDelivery(delivery),  # web visitors' tracks stay on the studio page
             audio_dir=settings.audio_dir,
+            audio_store=audio,
             clock=clock,
             concurrency={name: settings.generation_workers for name in engines},
             timeout_s=settings.generation_timeout,
@@ -230,6 +236,7 @@ async def running_bot(
             messenger=TelegramTeaserMessenger(bot, texts, users),
             config=teaser_config(settings),
             clock=clock,
+            audio_store=audio,
         )
         services = Services(
             settings=settings,
@@ -251,7 +258,7 @@ async def running_bot(
                 clock=clock,
             ),
             referrals=referrals,
-            demo=DemoTrack(db=db, engine=engine, audio_dir=settings.audio_dir, clock=clock),
+            demo=DemoTrack(db=db, engine=engine, audio=audio, clock=clock),
             lyrics=LyricsDesk(
                 next((e for e in engines.values() if isinstance(e, LyricWriter)), None),
                 LyricWriteRepository(db),
@@ -299,7 +306,9 @@ async def running_bot(
                 app, url=settings.webhook_url, secret=hook_secret, receive=stars.receive
             )
         retention = timedelta(days=settings.audio_retention_days)
-        timed = TimedJobs(desk=teasers, db=db, audio_dir=settings.audio_dir, retention=retention, clock=clock)
+        timed = TimedJobs(
+            desk=teasers, db=db, audio_dir=settings.audio_dir, retention=retention, clock=clock, audio_store=audio
+        )
         await timed.start()
         stack.push_async_callback(timed.stop, settings.shutdown_grace)
 
