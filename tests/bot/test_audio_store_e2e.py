@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from scheduler.maintenance import run_maintenance
@@ -20,6 +21,7 @@ from tests.bot.test_files_e2e import _documents_after, _expect_forgotten_file_id
 from tests.bot.test_generation_e2e import button, track
 from tests.conftest import ADA, LiveBot
 from tests.s3_server import S3Server
+from tests.studio.helpers import Api, signed_init_data
 
 PREFIX = "cloudmusic/audio"
 
@@ -108,3 +110,25 @@ async def test_retention_deletes_from_the_bucket_what_telegram_holds_and_a_lost_
     lost = await live_bot.reply(ADA, lambda m: "no longer has this file" in m.content)
     assert lost.kind == "text" and len(live_bot.audio_messages(ADA)) == 1
     _expect_forgotten_file_ids(live_bot, 1)
+
+
+async def test_the_studio_api_serves_downloads_from_the_bucket(
+    live_bot: LiveBot, s3_server: S3Server, s3_bucket: str
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        api = Api(session, live_bot.runtime.http.url, f"tma {signed_init_data(ADA, live_bot.clock())}")
+        status, queued, _ = await api.call("POST", "/tracks", body={"prompt": "lofi rain", "duration": 2})
+        assert status == 202, queued
+        await live_bot.reply(ADA, lambda m: m.content.startswith("✅ Done"), 15)
+        stem, base = f"job-{queued['id']}", f"/tracks/{queued['id']}"
+        for path, key, kind in (
+            (f"{base}/audio", f"{stem}.mp3", "audio/mpeg"),
+            (f"{base}/audio?format=wav", f"{stem}.wav", "audio/wav"),
+            (f"{base}/cover", f"{stem}.jpg", "image/jpeg"),
+            (f"{base}/stems", f"{stem}-stems.zip", "application/zip"),  # rendered on this request, into the bucket
+        ):
+            status, body, answer = await api.call("GET", path)
+            assert (status, answer.content_type) == (200, kind), path
+            assert body == await asyncio.to_thread(_object, s3_server, s3_bucket, key), path
+        await asyncio.to_thread(s3_server.client().delete_object, Bucket=s3_bucket, Key=f"{PREFIX}/{stem}.wav")
+        assert (await api.call("GET", f"{base}/audio?format=wav"))[0] == 404, "gone from the bucket: 404, not 500"
