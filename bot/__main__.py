@@ -144,11 +144,15 @@ async def running_bot(
 
         db = await connect_database(settings.database_url_value, settings.state_dir)
         log.info("database: %s (%s)", db.backend, db.location)
+        stack.push_async_callback(db.close)
         audio = open_audio_store(
             settings.audio_store, local_dir=settings.audio_dir, endpoint_url=settings.s3_endpoint_url
         )
+        try:
+            await audio.probe()
+        except StorageError as exc:
+            raise StartupError(f"AUDIO_STORE: {exc}") from exc
         log.info("audio store: %s", audio.where)
-        stack.push_async_callback(db.close)
         # The sandbox lets anyone on its page act as any user: it must never run on a real bot's data, nor a real
         # bot on the sandbox's made-up users and payments.
         await claim_database(db, "sandbox" if settings.sandbox else "telegram", int(token.split(":", 1)[0]), clock())

@@ -54,6 +54,10 @@ class AudioStore(Protocol):
         """What ``jobs.audio_path`` records for ``key``: its last path segment is the key again (:func:`key_of`)."""
         ...
 
+    async def probe(self) -> None:
+        """Check at start-up that the store can be used (the bucket exists and answers); StorageError otherwise."""
+        ...
+
     async def put(self, key: str, data: bytes) -> None:
         """Store ``data`` under ``key``, replacing any object there; a reader never sees half of it."""
         ...
@@ -172,6 +176,9 @@ class LocalAudioStore:
     def locator(self, key: str) -> str:
         """The file's absolute path (what ``jobs.audio_path`` held before the store existed)."""
         return str(self.path(key))
+
+    async def probe(self) -> None:
+        """Nothing to check: the folder is created 0700 with the first track (a full disk shows then)."""
 
     async def put(self, key: str, data: bytes) -> None:
         """Write the file atomically, 0600, creating the folder 0700."""

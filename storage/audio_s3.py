@@ -55,6 +55,17 @@ class S3AudioStore:
         """``s3://bucket/prefix/key``."""
         return "/".join(part for part in (f"s3://{self.bucket}", self.prefix, key) if part)
 
+    async def probe(self) -> None:
+        """One ListObjectsV2 page of a single key: the bucket exists and the credentials may read it."""
+        try:
+            with _translated("(the bucket)"):
+                async for _ in obstore.list(self._store, chunk_size=1):
+                    break
+        except (AudioMissing, Unavailable) as exc:  # S3 answers 404 NoSuchBucket (obstore: a generic error on lists)
+            if isinstance(exc, AudioMissing) or "NoSuchBucket" in str(exc.__cause__):
+                raise AudioMissing(f"the bucket {self.bucket!r} does not exist at {self.where}") from None
+            raise
+
     async def put(self, key: str, data: bytes) -> None:
         """One PutObject."""
         with _translated(key):

@@ -9,6 +9,8 @@ on. The bucket is inspected with a second, independent S3 client (boto3), not th
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from scheduler.maintenance import run_maintenance
 from tests.bot.test_files_e2e import _documents_after, _expect_forgotten_file_ids, _job_when
 from tests.bot.test_generation_e2e import button, track
 from tests.conftest import ADA, LiveBot
-from tests.s3_server import S3Server
+from tests.s3_server import CREDENTIALS, S3Server
 from tests.studio.helpers import Api, signed_init_data
 
 PREFIX = "cloudmusic/audio"
@@ -132,3 +134,22 @@ async def test_the_studio_api_serves_downloads_from_the_bucket(
             assert body == await asyncio.to_thread(_object, s3_server, s3_bucket, key), path
         await asyncio.to_thread(s3_server.client().delete_object, Bucket=s3_bucket, Key=f"{PREFIX}/{stem}.wav")
         assert (await api.call("GET", f"{base}/audio?format=wav"))[0] == 404, "gone from the bucket: 404, not 500"
+
+
+def test_a_bucket_that_does_not_exist_stops_start_up_with_one_line(s3_server: S3Server, tmp_path: Path) -> None:
+    root = str(Path(__file__).resolve().parents[2])  # this checkout's bot, whatever is installed
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": root,
+        "DATA_DIR": str(tmp_path),
+        "HTTP_PORT": "0",
+        "AUDIO_STORE": "s3://no-such-bucket-here/audio",
+        "S3_ENDPOINT_URL": s3_server.endpoint_url,
+        **CREDENTIALS,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if "cannot start" in line]
+    assert len(errors) == 1 and "AUDIO_STORE: the bucket 'no-such-bucket-here' does not exist" in errors[0], errors

@@ -137,6 +137,16 @@ async def test_s3_objects_sit_under_the_prefix(s3_server: S3Server) -> None:
     assert [item.key for item in await store.older_than(datetime.now(UTC) + timedelta(minutes=1))] == ["job-10.mp3"]
 
 
+async def test_the_start_up_probe_passes_for_a_usable_store_and_names_a_missing_bucket(
+    store: AudioStore, s3_server: S3Server
+) -> None:
+    await store.probe()
+    with pytest.raises(AudioMissing, match="'no-such-bucket-here' does not exist"):
+        await S3AudioStore("no-such-bucket-here", endpoint_url=s3_server.endpoint_url).probe()
+    with pytest.raises(Unavailable):
+        await S3AudioStore("cloudmusic-audio", endpoint_url="http://127.0.0.1:9").probe()
+
+
 async def test_s3_store_that_cannot_be_reached_is_unavailable(s3_server: S3Server) -> None:
     missing_bucket = S3AudioStore("no-such-bucket-here", endpoint_url=s3_server.endpoint_url)
     with pytest.raises(AudioMissing):  # S3 answers 404 NoSuchBucket
