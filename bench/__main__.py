@@ -18,7 +18,7 @@ from pathlib import Path
 
 import telegram
 
-from bench import analysis, backends, broadcast, chat, engines, memory, quota, synth_quality
+from bench import analysis, audio_store, backends, broadcast, chat, engines, memory, quota, synth_quality
 from bench.harness import Figure, load_average
 
 HERE = Path(__file__).resolve().parent
@@ -68,6 +68,7 @@ def main() -> None:
     figures += _timed("broadcast (≈ 40 s: 1 000 messages at ≤ 30/s)", lambda: [asyncio.run(broadcast.measure())])
     figures += _timed("synth quality: 40 prompts × 5 seeds, librosa/pyloudnorm (≈ 10 min)", synth_quality.measure)
     figures += _timed("clip analysis: accuracy on synth tracks, a 3-minute MP3", analysis.measure)
+    figures += _timed("audio store: local vs S3 (moto on loopback)", lambda: [asyncio.run(audio_store.measure())])
     order = [
         "throughput",
         "generations/s end to end, `",

@@ -27,6 +27,7 @@ from engines.base import EngineOptions, GeneratedTrack, GenerationRequest
 from engines.mock import MockEngine
 from engines.synth import render
 from scheduler.tracks import write_track_files
+from storage.audio import LocalAudioStore
 
 DURATIONS = (8.0, 30.0, 120.0)
 RUNS = {8.0: 5, 30.0: 5, 120.0: 3}
@@ -97,7 +98,7 @@ def pipeline_cost_s(prompt: str = "bench tone", seconds: float = 2.0, runs: int 
 
     async def one(directory: Path, index: int) -> None:
         track = await engine.generate(request)
-        await write_track_files(track, directory, f"job-{index}", prompt=prompt)
+        await write_track_files(track, LocalAudioStore(directory), f"job-{index}", prompt=prompt)
 
     costs = []
     with tempfile.TemporaryDirectory(prefix="cloudmusic-bench-") as tmp:

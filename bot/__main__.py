@@ -235,6 +235,7 @@ async def _chat(core: Core, endpoint: _Endpoint, metrics: Metrics, stack: AsyncE
         messenger=TelegramTeaserMessenger(bot, texts, core.users),
         config=settings.teaser,
         clock=core.clock,
+        audio_store=core.audio,
     )
     return _Chat(bot, texts, alerts, stars, teasers, _services(core, bot, texts, stars, teasers))
 
@@ -319,7 +320,12 @@ async def _start_timed(core: Core, teasers: TeaserDesk, stack: AsyncExitStack) -
     """The daily teaser and the maintenance (old audio removed after AUDIO_RETENTION_DAYS)."""
     storage = core.settings.storage
     timed = TimedJobs(
-        desk=teasers, db=core.db, audio_dir=storage.audio_dir, retention=storage.audio_retention, clock=core.clock
+        desk=teasers,
+        db=core.db,
+        audio_dir=storage.audio_dir,
+        retention=storage.audio_retention,
+        clock=core.clock,
+        audio_store=core.audio,
     )
     await timed.start()
     stack.push_async_callback(timed.stop, core.settings.generation.shutdown_grace_s)

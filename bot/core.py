@@ -20,7 +20,14 @@ from datetime import UTC, datetime
 
 from billing import Credits, Decision, Payments, StripeCheckout
 from billing.referrals import Referrals
-from bot.settings import GenerationSection, PaymentsSection, SecretFileError, Settings, fingerprint_secret
+from bot.settings import (
+    GenerationSection,
+    PaymentsSection,
+    SecretFileError,
+    Settings,
+    StorageSection,
+    fingerprint_secret,
+)
 from engines import Engine, EngineError, EngineOptions, get_engine
 from engines.catalogue import Catalogue, CatalogueError, build_catalogue
 from scheduler.admin import AdminDesk
@@ -32,9 +39,10 @@ from scheduler.queue import GenerationQueue
 from scheduler.songs import LyricsDesk, LyricWriter
 from scheduler.studio import Studio
 from scheduler.support import SupportDesk
-from storage import Database, Provider, TrackRepository, UserRepository
+from storage import Database, Provider, StorageError, TrackRepository, UserRepository
 from storage.analyses import AnalysisRepository
 from storage.apikeys import ApiKeyRepository
+from storage.audio import AudioStore, open_audio_store
 from storage.backends import connect as connect_database
 from storage.owner import claim as claim_database
 from storage.songs import EngineChoiceRepository, LyricWriteRepository, SongDraftRepository
@@ -67,6 +75,7 @@ class Core:
     settings: Settings
     clock: Callable[[], datetime]
     db: Database
+    audio: AudioStore  # AUDIO_STORE: where track audio lives
     fingerprint_secret: bytes = field(repr=False)
     users: UserRepository
     credits: Credits
@@ -126,6 +135,7 @@ async def _build(settings: Settings, clock: Callable[[], datetime], hooks: CoreH
     engine, engines, catalogue = _engines(settings.generation, stack)  # first: a bad engine stops start-up early
     secret = _secret(settings)
     db = await _database(settings, clock, stack)
+    audio = await _audio_store(settings.storage)
     quota, admins = settings.quota, settings.telegram.admin_ids
     credits = Credits(
         db,
@@ -137,7 +147,7 @@ async def _build(settings: Settings, clock: Callable[[], datetime], hooks: CoreH
     )
     payments = _payments(settings.payments, db, credits, secret, clock, hooks, stack)
     delivery = DeliveryRelay()
-    queue = _queue(settings, db, credits, engines, delivery, clock, hooks)
+    queue = _queue(settings, db, audio, credits, engines, delivery, clock, hooks)
     studio = Studio(
         queue=queue,
         credits=credits,
@@ -151,6 +161,7 @@ async def _build(settings: Settings, clock: Callable[[], datetime], hooks: CoreH
         settings=settings,
         clock=clock,
         db=db,
+        audio=audio,
         fingerprint_secret=secret,
         users=users,
         credits=credits,
@@ -163,7 +174,7 @@ async def _build(settings: Settings, clock: Callable[[], datetime], hooks: CoreH
         queue=queue,
         studio=studio,
         listening=_listening(settings, db, studio, clock),
-        demo=DemoTrack(db=db, engine=engine, audio_dir=settings.storage.audio_dir, clock=clock),
+        demo=DemoTrack(db=db, engine=engine, audio=audio, clock=clock),
         lyrics=_lyrics(settings, db, engines, clock),
         admin=AdminDesk(db, users=users, credits=credits, admin_ids=admins, clock=clock),
         support=SupportDesk(db, admin_ids=admins, clock=clock),
@@ -250,6 +261,17 @@ async def _database(settings: Settings, clock: Callable[[], datetime], stack: As
     return db
 
 
+async def _audio_store(storage: StorageSection) -> AudioStore:
+    """The audio store AUDIO_STORE names, checked once: a missing or unreachable bucket stops start-up."""
+    audio = open_audio_store(storage.audio_store, local_dir=storage.audio_dir, endpoint_url=storage.s3_endpoint_url)
+    try:
+        await audio.probe()
+    except StorageError as exc:
+        raise StartupError(f"AUDIO_STORE: {exc}") from exc
+    log.info("audio store: %s", audio.where)
+    return audio
+
+
 def _payments(
     section: PaymentsSection,
     db: Database,
@@ -296,6 +318,7 @@ def _stripe_checkout(section: PaymentsSection) -> StripeCheckout | None:
 def _queue(
     settings: Settings,
     db: Database,
+    audio: AudioStore,
     credits: Credits,
     engines: dict[str, Engine],
     delivery: Delivery,
@@ -309,6 +332,7 @@ def _queue(
         engines=engines,
         delivery=delivery,
         audio_dir=settings.storage.audio_dir,
+        audio_store=audio,
         clock=clock,
         concurrency={name: generation.workers for name in engines},
         timeout_s=generation.timeout_s,

@@ -20,6 +20,7 @@ from bot.texts import Texts
 from scheduler.delivery import DeliveryError, FailureReason, Receipt, TrackFiles
 from scheduler.tracks import UPLOAD_LIMIT
 from storage import Job, UserRepository
+from storage.errors import AudioMissing
 
 log = logging.getLogger(__name__)
 PROMPT_PREVIEW = 80
@@ -104,9 +105,10 @@ class TelegramDelivery:
     async def deliver(self, job: Job, files: TrackFiles) -> Receipt:
         """Sends the MP3 with title, performer, duration, cover, caption and buttons."""
         language = await self._language(job)
-        audio, cover = await asyncio.gather(
-            asyncio.to_thread(files.mp3.read_bytes), asyncio.to_thread(files.cover.read_bytes)
-        )
+        try:
+            audio, cover = await asyncio.gather(files.read(files.mp3), files.read(files.cover))
+        except AudioMissing as exc:  # e.g. deleted from the bucket by hand: fail cleanly, the credit comes back
+            raise DeliveryError(f"the track's files are not in the audio store: {exc}") from exc
         if len(audio) + len(cover) > UPLOAD_LIMIT:  # Telegram would answer 413: fail cleanly, the credit comes back
             raise DeliveryError(f"the MP3 is {len(audio)} bytes, over Telegram's upload limit for bots")
         try:

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from billing.packs import DEFAULT_PACKS, CreditPack, parse_packs
 from scheduler.teaser import TeaserConfig
 from storage import StorageError
+from storage.audio import AudioStoreError, check_endpoint_url, parse_audio_store
 from storage.backends import backend_of, sqlite_path
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -78,6 +79,8 @@ class StorageSection:
     backend: str
     database_path: Path  # the SQLite file (unused with PostgreSQL)
     audio_dir: Path
+    audio_store: str  # AUDIO_STORE: "local" (files under audio_dir) or s3://bucket/prefix
+    s3_endpoint_url: str | None
     payment_inbox_path: Path
     audio_retention: timedelta
 
@@ -221,6 +224,10 @@ class Settings(BaseSettings):
     lyrics_daily_limit: int = Field(default=3, ge=0, le=100)  # free AI lyric writes per user per day
     #: Where the data lives: unset → DATA_DIR/cloudmusic.db (SQLite); sqlite:///path; postgresql://… (storage.backends)
     database_url: SecretStr | None = None
+    #: Where track audio lives (storage.audio): "local" → DATA_DIR/audio; s3://bucket/prefix → S3-compatible object
+    #: storage, credentials and region from the standard AWS_* variables, S3_ENDPOINT_URL for a store other than AWS.
+    audio_store: str = "local"
+    s3_endpoint_url: str | None = None
 
     @field_validator("database_url", mode="before")
     @classmethod
@@ -233,6 +240,22 @@ class Settings(BaseSettings):
         except StorageError as exc:
             raise ValueError(str(exc)) from None
         return text.strip()
+
+    @field_validator("audio_store")
+    @classmethod
+    def _audio_store_url(cls, value: str) -> str:
+        try:
+            return "local" if parse_audio_store(value) is None else value.strip()
+        except AudioStoreError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("s3_endpoint_url", mode="before")
+    @classmethod
+    def _s3_endpoint(cls, value: object) -> object:
+        try:
+            return check_endpoint_url(None if value is None else str(value))
+        except AudioStoreError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -474,6 +497,8 @@ class Settings(BaseSettings):
             backend=self.database_backend,
             database_path=self.database_path,
             audio_dir=self.audio_dir,
+            audio_store=self.audio_store,
+            s3_endpoint_url=self.s3_endpoint_url,
             payment_inbox_path=self.payment_inbox_path,
             audio_retention=timedelta(days=self.audio_retention_days),
         )

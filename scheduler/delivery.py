@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Protocol
 
 from storage import Job
+from storage.audio import AudioStore
 
 
 class FailureReason(StrEnum):
@@ -31,15 +31,20 @@ class DeliveryError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class TrackFiles:
-    """A finished track on disk, ready to send."""
+    """A finished track in the audio store, ready to send: the keys of its files there, and its tags."""
 
-    mp3: Path
-    wav: Path
-    cover: Path
-    stems_zip: Path | None
+    mp3: str
+    wav: str
+    cover: str
+    stems_zip: str | None
     title: str
     performer: str
     duration: int  # whole seconds, as Telegram wants it
+    store: AudioStore
+
+    async def read(self, key: str) -> bytes:
+        """One of the track's files (``files.read(files.mp3)``); storage.errors.AudioMissing when it is gone."""
+        return await self.store.read(key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 
 from engines import Engine, GenerationRequest
 from scheduler.delivery import TrackFiles
 from scheduler.tracks import write_track_files
 from storage import Database
+from storage.audio import AudioStore
 from storage.demo import DemoRepository
 
 DEMO_NAME = "house-v1"
@@ -23,8 +23,8 @@ Send = Callable[[TrackFiles | str], Awaitable[str]]
 class DemoTrack:
     """Plays the demo: renders and uploads it the first time, re-sends the stored file id ever after."""
 
-    def __init__(self, *, db: Database, engine: Engine, audio_dir: Path, clock: Callable[[], datetime]) -> None:
-        self._repo, self._engine, self._dir, self._clock = DemoRepository(db), engine, audio_dir, clock
+    def __init__(self, *, db: Database, engine: Engine, audio: AudioStore, clock: Callable[[], datetime]) -> None:
+        self._repo, self._engine, self._audio, self._clock = DemoRepository(db), engine, audio, clock
         self._lock = asyncio.Lock()  # two first /starts at once render it once
 
     async def play(self, send: Send) -> None:
@@ -39,5 +39,5 @@ class DemoTrack:
                 await send(file_id)
                 return
             track = await self._engine.generate(DEMO_REQUEST)
-            files = await write_track_files(track, self._dir, f"demo-{DEMO_NAME}", prompt=DEMO_REQUEST.prompt)
+            files = await write_track_files(track, self._audio, f"demo-{DEMO_NAME}", prompt=DEMO_REQUEST.prompt)
             await self._repo.remember(DEMO_NAME, await send(files), self._clock())

@@ -1,7 +1,8 @@
 """Daily housekeeping: drop old audio files Telegram already holds, then checkpoint the SQLite WAL.
 
-A file under ``DATA_DIR/audio`` is deleted only when it is older than the retention period, its job is delivered,
-and Telegram holds the same file under a ``file_id`` the bot re-sends instead (nothing is lost)::
+A file in the audio store (``DATA_DIR/audio``, or the S3 bucket of ``AUDIO_STORE``) is deleted only when it is older
+than the retention period, its job is delivered, and Telegram holds the same file under a ``file_id`` the bot
+re-sends instead (nothing is lost)::
 
     job-<id>.mp3, job-<id>.jpg    jobs.file_id         (the cover travels with the MP3 as its thumbnail)
     job-<id>.wav                  jobs.wav_file_id     (never sent → kept: it is the only lossless copy)
@@ -17,15 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from scheduler.clips import CLIPS_DIR, KEEP_UNUSED_CLIP, sweep
 from storage import Database, Job, JobRepository
+from storage.audio import AudioStore, LocalAudioStore
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ _COLUMN = {".mp3": "file_id", ".jpg": "file_id", ".wav": "wav_file_id", ".flac":
 class MaintenanceReport:
     """What a maintenance run did."""
 
-    removed: tuple[Path, ...]
+    removed: tuple[str, ...]  # where each deleted file was (AudioStore.locator: a path or s3:// URL), clips last
     freed_bytes: int
     kept_old: int  # old files kept because Telegram has no copy of them
     wal_bytes_before: int
@@ -45,27 +46,36 @@ class MaintenanceReport:
 
 
 async def run_maintenance(
-    *, db: Database, audio_dir: Path, retention: timedelta, clock: Callable[[], datetime]
+    *,
+    db: Database,
+    audio_dir: Path,
+    retention: timedelta,
+    clock: Callable[[], datetime],
+    audio_store: AudioStore | None = None,
 ) -> MaintenanceReport:
-    """Delete eligible old audio files, checkpoint the WAL, log and return what was done."""
-    cutoff = (clock() - retention).timestamp()
-    old = await asyncio.to_thread(_old_files, audio_dir, cutoff)
+    """Delete eligible old track files from the audio store (``audio_store``; None: the files under ``audio_dir``)
+    and unused clips from ``audio_dir/clips``, checkpoint the WAL, log and return what was done."""
+    store = audio_store or LocalAudioStore(audio_dir)
     jobs = JobRepository(db)
     known: dict[int, Job | None] = {}
-    removed: list[Path] = []
+    removed: list[str] = []
     freed = kept = 0
-    for path, job_id, suffix, size in old:
+    for item in await store.older_than(clock() - retention):
+        match = _NAME.match(item.key)
+        if match is None:  # anything else in the store (a clip, the demo) is not the retention's
+            continue
+        job_id, suffix = int(match[1]), match[2]
         if job_id not in known:
             known[job_id] = await jobs.get(job_id)
         job = known[job_id]
         if job is None or job.status != "delivered" or getattr(job, _COLUMN.get(suffix, "stems_file_id")) is None:
             kept += 1
             continue
-        await asyncio.to_thread(path.unlink, missing_ok=True)
-        removed.append(path)
-        freed += size
+        await store.delete(item.key)
+        removed.append(store.locator(item.key))
+        freed += item.size
     clips_cutoff = (clock() - KEEP_UNUSED_CLIP).timestamp()
-    removed += await asyncio.to_thread(sweep, audio_dir / CLIPS_DIR, clips_cutoff)
+    removed += [str(path) for path in await asyncio.to_thread(sweep, audio_dir / CLIPS_DIR, clips_cutoff)]
     before, after = await db.checkpoint()
     report = MaintenanceReport(tuple(removed), freed, kept, before, after)
     log.info(
@@ -74,26 +84,9 @@ async def run_maintenance(
         len(removed),
         retention.days,
         freed / 1e6,
-        ", ".join(p.name for p in removed) or "none",
+        ", ".join(PurePosixPath(p).name for p in removed) or "none",
         kept,
         before,
         after,
     )
     return report
-
-
-def _old_files(audio_dir: Path, cutoff: float) -> list[tuple[Path, int, str, int]]:
-    """(path, job id, suffix, size) of every job file last modified before ``cutoff``."""
-    found = []
-    try:
-        entries = list(os.scandir(audio_dir))
-    except FileNotFoundError:
-        return []
-    for entry in entries:
-        match = _NAME.match(entry.name)
-        if match is None or not entry.is_file():
-            continue
-        stat = entry.stat()
-        if stat.st_mtime < cutoff:
-            found.append((Path(entry.path), int(match[1]), match[2], stat.st_size))
-    return found

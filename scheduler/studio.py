@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
 from billing import Balance, Credits, JobSpec
@@ -30,11 +30,11 @@ from scheduler.tracks import (
     UPLOAD_LIMIT,
     TooBigToSend,
     file_name_for,
-    stems_paths,
-    write_atomically,
+    stems_keys,
     write_stems_zip,
 )
 from storage import Job, JobRepository
+from storage.audio import AudioStore, key_of, with_suffix
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +76,10 @@ class Requester:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A file to send for a job: where it is on disk, the name it travels under, the file_id Telegram holds for it
-    (None: upload it from ``path``), a text key to send with it (``note``) and which part of how many it is."""
+    """A file to send for a job: its key in the audio store, the name it travels under, the file_id Telegram holds
+    for it (None: upload it from the store), a text key to send with it (``note``) and which part of how many it is."""
 
-    path: Path | None  # None: no copy on disk (only Telegram's, under ``file_id``)
+    key: str | None  # None: no copy in the audio store (only Telegram's, under ``file_id``)
     name: str
     file_id: str | None = None
     note: str | None = None
@@ -91,22 +91,16 @@ class Outgoing:
 _FILE_COLUMNS = {"re": "file_id", "wav": "wav_file_id", "st": "stems_file_id"}
 
 
-def _audio_path(job: Job) -> Path:
+def _audio_key(job: Job) -> str:
+    """The key of the job's MP3 in the audio store (Gone when it has no audio)."""
     if not job.has_audio or job.audio_path is None:
         raise Gone()
-    return Path(job.audio_path)
+    return key_of(job.audio_path)
 
 
-def _stems_place(job: Job) -> tuple[Path, str]:
-    mp3 = _audio_path(job)
-    return mp3.parent, mp3.stem
-
-
-def _size(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return None
+def _stem(job: Job) -> str:
+    """``job-7``: what the keys of the job's files start with."""
+    return str(PurePosixPath(_audio_key(job)).stem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +129,11 @@ class Studio:
         self.capabilities, self._clock = capabilities, clock
         self.catalogue = catalogue  # None: the one engine ``engine`` (no choice, every prompt costs 1)
         self.jobs: JobRepository = queue.jobs
+
+    @property
+    def audio(self) -> AudioStore:
+        """Where the tracks' files are (the queue's audio store)."""
+        return self.queue.audio_store
 
     def offer(self, name: str | None) -> Offer | None:
         """The offer called ``name`` (the default offer when None); IntakeError for a name nobody offers."""
@@ -248,36 +247,35 @@ class Studio:
 
     async def audio_file(self, job: Job) -> Outgoing:
         """The MP3 of a delivered track, with the file_id Telegram holds for it (its cover goes as the thumbnail)."""
-        mp3 = _audio_path(job)
-        return Outgoing(mp3, file_name_for(job.title or job.prompt, ".mp3"), job.file_id)
+        return Outgoing(_audio_key(job), file_name_for(job.title or job.prompt, ".mp3"), job.file_id)
 
     async def lossless_file(self, job: Job) -> Outgoing:
         """The track's lossless file: the WAV, or the same audio as FLAC (with a note saying why) when the WAV
         would be over Telegram's upload limit; Gone("track.too_big") when even the FLAC would be."""
-        mp3 = _audio_path(job)
-        wav, flac = mp3.with_suffix(".wav"), mp3.with_suffix(".flac")
+        mp3 = _audio_key(job)
+        wav, flac = with_suffix(mp3, ".wav"), with_suffix(mp3, ".flac")
         title = job.title or job.prompt
-        if await asyncio.to_thread(flac.exists):
+        if await self.audio.exists(flac):
             return Outgoing(flac, file_name_for(title, ".flac"), job.wav_file_id, note="track.wav_as_flac")
         if job.wav_file_id is not None:
             return Outgoing(wav, file_name_for(title, ".wav"), job.wav_file_id)
-        size = await asyncio.to_thread(_size, wav)
+        size = await self.audio.size(wav)
         if size is None:
             raise Gone()
         if size <= UPLOAD_LIMIT:
             return Outgoing(wav, file_name_for(title, ".wav"))
         # A 16-bit stereo WAV passes 50 MB at about 4:43 (44.1 kHz); FLAC keeps the same samples at roughly half.
-        data = await asyncio.to_thread(flac_from_wav, await asyncio.to_thread(wav.read_bytes))
+        data = await asyncio.to_thread(flac_from_wav, await self.audio.read(wav))
         if len(data) > UPLOAD_LIMIT:
             raise Gone("track.too_big")
-        await asyncio.to_thread(write_atomically, flac, data)
+        await self.audio.put(flac, data)
         return Outgoing(flac, file_name_for(title, ".flac"), note="track.wav_as_flac")
 
     async def stems_files(self, who: Requester, job_id: int) -> list[Outgoing]:
         """The stems archives to send, in order, with the file_ids Telegram holds for them (made on first request)."""
         job = await self.owned(who, job_id)
         known = (job.stems_file_id or "").split()
-        paths = await self.stems_archive(who, job_id) if not known else stems_paths(*_stems_place(job))
+        paths = await self.stems_archive(who, job_id) if not known else await stems_keys(self.audio, _stem(job))
         count = len(known) or len(paths)
         title = job.title or job.prompt
         files: list[Outgoing] = []
@@ -294,18 +292,18 @@ class Studio:
         await self.jobs.update(job_id, **{_FILE_COLUMNS[action]: " ".join(file_ids) or None})
 
     async def forget_files(self, job_id: int, action: str) -> None:
-        """Drop file_ids Telegram no longer knows ("wrong file identifier"), so the next send uploads from disk."""
+        """Drop file_ids Telegram no longer knows ("wrong file identifier"), so the next send uploads from the store."""
         await self.jobs.update(job_id, **{_FILE_COLUMNS[action]: None})
 
-    async def stems_archive(self, who: Requester, job_id: int) -> list[Path]:
-        """The track's stems ZIPs: the ones on disk, or re-rendered now from the same seed (FLACs, each ZIP within
-        Telegram's upload limit; an archive left over the limit by an older version is re-rendered)."""
+    async def stems_archive(self, who: Requester, job_id: int) -> list[str]:
+        """The keys of the track's stems ZIPs: the ones in the store, or re-rendered now from the same seed (FLACs,
+        each ZIP within Telegram's upload limit; an archive left over the limit by an older version is re-rendered)."""
         job = await self.owned(who, job_id)
         if not job.has_audio or job.audio_path is None or not job.has_stems:
             raise Gone("track.no_stems")
-        directory, stem = _stems_place(job)
-        paths = await asyncio.to_thread(stems_paths, directory, stem)
-        sizes = [await asyncio.to_thread(_size, path) for path in paths]
+        stem = _stem(job)
+        paths = await stems_keys(self.audio, stem)
+        sizes = [await self.audio.size(key) for key in paths]
         if paths and all(size is not None and size <= UPLOAD_LIMIT for size in sizes):
             return paths
         engine = self.queue.engines.get(job.engine)
@@ -320,7 +318,7 @@ class Studio:
         if not track.stems:
             raise Gone("track.no_stems")
         try:
-            return await write_stems_zip(track, directory / f"{stem}-stems.zip")
+            return await write_stems_zip(track, self.audio, stem)
         except TooBigToSend as exc:
             log.warning("the stems of job %s cannot be sent: %s", job.id, exc)
             raise Gone("track.too_big") from exc

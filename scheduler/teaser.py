@@ -37,6 +37,8 @@ from scheduler.publisher import (
 )
 from scheduler.tracks import performer_for, title_for
 from storage import Job
+from storage.audio import AudioStore, LocalAudioStore, key_of, with_suffix
+from storage.errors import AudioMissing
 from storage.teasers import Teaser, TeaserRepository
 
 log = logging.getLogger(__name__)
@@ -116,8 +118,10 @@ class TeaserDesk:
         config: TeaserConfig,
         clock: Callable[[], datetime],
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        audio_store: AudioStore | None = None,
     ) -> None:
         self.repo, self.config = repo, config  # config is replaceable (tests shorten the backoff)
+        self._audio_store = audio_store  # None: a job's files are beside its recorded audio_path on this disk
         self._engine, self._publisher, self._messenger = engine, publisher, messenger
         self._clock, self._sleep = clock, sleep
         self._lock = asyncio.Lock()  # one run at a time in this process; the database guards across processes
@@ -237,11 +241,12 @@ class TeaserDesk:
         """A shared job's audio (the lossless WAV when it is still there, else the MP3), or None when gone."""
         if job.audio_path is None:
             return None
-        mp3 = Path(job.audio_path)
-        for path in (mp3.with_suffix(".wav"), mp3):
+        store = self._audio_store or LocalAudioStore(Path(job.audio_path).parent)
+        mp3 = key_of(job.audio_path)
+        for key in (with_suffix(mp3, ".wav"), mp3):
             try:
-                samples, rate = await decode_audio_async(await asyncio.to_thread(path.read_bytes))
-            except (OSError, ValueError):
+                samples, rate = await decode_audio_async(await store.read(key))
+            except (AudioMissing, OSError, ValueError):
                 continue
             licence = License(job.license_id or "unknown", job.license_id or "unknown", "", job.commercial is not False)
             return GeneratedTrack(samples, rate, job.engine, job.model or "?", job.seed or 0, licence)

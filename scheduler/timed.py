@@ -26,6 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 from scheduler.maintenance import run_maintenance
 from scheduler.teaser import TeaserDesk, TeaserResult
 from storage import Database
+from storage.audio import AudioStore
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,10 @@ class TimedJobs:
         retention: timedelta,
         clock: Callable[[], datetime],
         maintenance_at: time = MAINTENANCE_TIME,
+        audio_store: AudioStore | None = None,
     ) -> None:
         self._desk, self._db, self._audio_dir, self._retention = desk, db, audio_dir, retention
+        self._audio_store = audio_store  # None: the track files are under audio_dir (the local store)
         self._clock, self._maintenance_at = clock, maintenance_at
         self._scheduler: Any = None  # AsyncIOScheduler (APScheduler 3 ships no type hints)
 
@@ -88,7 +91,13 @@ class TimedJobs:
         scheduler.add_job(
             run_maintenance,
             CronTrigger(hour=self._maintenance_at.hour, minute=self._maintenance_at.minute, timezone=config.zone),
-            kwargs={"db": self._db, "audio_dir": self._audio_dir, "retention": self._retention, "clock": self._clock},
+            kwargs={
+                "db": self._db,
+                "audio_dir": self._audio_dir,
+                "retention": self._retention,
+                "clock": self._clock,
+                "audio_store": self._audio_store,
+            },
             id=MAINTENANCE_JOB,
             name="maintenance",
             replace_existing=True,

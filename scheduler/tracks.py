@@ -13,6 +13,7 @@ from pathlib import Path
 from engines.audio import cover_jpeg_async, encode_flac_async, encode_wav_async, mp3_frames_async, mp3_tag
 from engines.base import GeneratedTrack
 from scheduler.delivery import TrackFiles
+from storage.audio import AudioStore
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +80,10 @@ def performer_for(engine: str) -> str:
 
 
 async def write_track_files(
-    track: GeneratedTrack, directory: Path, stem: str, *, prompt: str, mood: str | None = None
+    track: GeneratedTrack, store: AudioStore, stem: str, *, prompt: str, mood: str | None = None
 ) -> TrackFiles:
-    """Encode and write every file of a track under ``directory`` (blocking work runs in threads)."""
-    await asyncio.to_thread(directory.mkdir, 0o700, parents=True, exist_ok=True)  # people's tracks: owner only
+    """Encode every file of a track and put it in the audio store under ``<stem>.mp3`` / ``.wav`` / ``.jpg``
+    (and ``<stem>-stems.zip``…); the encoding runs in threads."""
     title, performer = title_for(prompt), performer_for(track.engine)
     frames, wav, cover = await asyncio.gather(
         mp3_frames_async(track),
@@ -90,40 +91,45 @@ async def write_track_files(
         cover_jpeg_async(track.samples, track.sample_rate, mood=mood),
     )
     mp3 = mp3_tag(track, title=title, artist=performer, cover=cover) + frames  # the cover also as embedded art
-    paths = {"mp3": directory / f"{stem}.mp3", "wav": directory / f"{stem}.wav", "jpg": directory / f"{stem}.jpg"}
-    for suffix, data in (("mp3", mp3), ("wav", wav), ("jpg", cover)):
-        await asyncio.to_thread(write_atomically, paths[suffix], data)
+    keys = {suffix: f"{stem}.{suffix}" for suffix in ("mp3", "wav", "jpg")}
+    # The MP3 goes last: its presence is what a restart (files_for) takes as "the track is all there".
+    for suffix, data in (("wav", wav), ("jpg", cover), ("mp3", mp3)):
+        await store.put(keys[suffix], data)
     stems_zip = None
     if track.stems:
         try:
-            stems_zip = (await write_stems_zip(track, directory / f"{stem}-stems.zip"))[0]
+            stems_zip = (await write_stems_zip(track, store, stem))[0]
         except TooBigToSend as exc:  # the track itself still goes out; its Stems button is not offered
             log.warning("the stems of %s are not kept: %s", stem, exc)
     return TrackFiles(
-        mp3=paths["mp3"],
-        wav=paths["wav"],
-        cover=paths["jpg"],
+        mp3=keys["mp3"],
+        wav=keys["wav"],
+        cover=keys["jpg"],
         stems_zip=stems_zip,
         title=title,
         performer=performer,
         duration=max(1, round(track.duration)),
+        store=store,
     )
 
 
-def files_for(directory: Path, stem: str, *, prompt: str, engine: str, duration: float | None) -> TrackFiles | None:
-    """The files of an earlier track, when they are still on disk."""
-    mp3, wav, cover = (directory / f"{stem}.{suffix}" for suffix in ("mp3", "wav", "jpg"))
-    if not mp3.exists():
+async def files_for(
+    store: AudioStore, stem: str, *, prompt: str, engine: str, duration: float | None
+) -> TrackFiles | None:
+    """The files of an earlier track, when they are still in the store."""
+    mp3, wav, cover = (f"{stem}.{suffix}" for suffix in ("mp3", "wav", "jpg"))
+    if not await store.exists(mp3):
         return None
-    stems = directory / f"{stem}-stems.zip"
+    stems = f"{stem}-stems.zip"
     return TrackFiles(
         mp3,
         wav,
         cover,
-        stems if stems.exists() else None,
+        stems if await store.exists(stems) else None,
         title_for(prompt),
         performer_for(engine),
         max(1, round(duration or 0)),
+        store,
     )
 
 
@@ -145,42 +151,44 @@ class TooBigToSend(ValueError):
     """A file would be over Telegram's upload limit for bots (:data:`UPLOAD_LIMIT`) however it is cut."""
 
 
-def stems_paths(directory: Path, stem: str) -> list[Path]:
-    """The stems archives of a track on disk, in order: ``<stem>-stems.zip``, then ``<stem>-stems-2.zip``…;
+async def stems_keys(store: AudioStore, stem: str) -> list[str]:
+    """The stems archives of a track in the store, in order: ``<stem>-stems.zip``, then ``<stem>-stems-2.zip``…;
     empty when there are none (the first part is written last, so its presence means every part is there)."""
-    first = directory / f"{stem}-stems.zip"
-    if not first.exists():
+    first = f"{stem}-stems.zip"
+    if not await store.exists(first):
         return []
     parts = [first]
-    while (following := directory / f"{stem}-stems-{len(parts) + 1}.zip").exists():
+    while await store.exists(following := f"{stem}-stems-{len(parts) + 1}.zip"):
         parts.append(following)
     return parts
 
 
-async def write_stems_zip(track: GeneratedTrack, path: Path, *, limit: int = UPLOAD_LIMIT) -> list[Path]:
-    """Write the track's stems as FLACs in ZIPs of at most ``limit`` bytes each, the first at ``path`` and the
-    others beside it (``…-stems-2.zip``…); returns their paths in order. TooBigToSend when one stem alone is over."""
+async def write_stems_zip(
+    track: GeneratedTrack, store: AudioStore, stem: str, *, limit: int = UPLOAD_LIMIT
+) -> list[str]:
+    """Put the track's stems as FLACs in ZIPs of at most ``limit`` bytes each, ``<stem>-stems.zip`` first and the
+    others after it (``…-stems-2.zip``…); returns their keys in order. TooBigToSend when one stem alone is over."""
     assert track.stems is not None
     names = sorted(track.stems)
     # One ffmpeg per stem, side by side: the encoder is a subprocess, so the threads do not contend for the GIL.
     flacs = await asyncio.gather(*(encode_flac_async(track.stems[name], track.sample_rate) for name in names))
-    return await asyncio.to_thread(_write_stem_parts, dict(zip(names, flacs, strict=True)), path, limit)
-
-
-def _write_stem_parts(flacs: dict[str, bytes], path: Path, limit: int) -> list[Path]:
-    groups = pack_stems(flacs, limit)
-    stem = path.name.removesuffix("-stems.zip")
-    paths = [path] + [path.with_name(f"{stem}-stems-{number}.zip") for number in range(2, len(groups) + 1)]
-    for stale in stems_paths(path.parent, stem)[1:]:  # parts of an earlier, differently cut archive
-        stale.unlink(missing_ok=True)
+    by_name = dict(zip(names, flacs, strict=True))
+    groups = pack_stems(by_name, limit)
+    keys = [f"{stem}-stems.zip"] + [f"{stem}-stems-{number}.zip" for number in range(2, len(groups) + 1)]
+    for stale in (await stems_keys(store, stem))[1:]:  # parts of an earlier, differently cut archive
+        await store.delete(stale)
     # Stored, not deflated: FLAC is already compressed. The first part goes last: it marks the set complete.
-    for part, group in reversed(list(zip(paths, groups, strict=True))):
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-            for name in group:
-                archive.writestr(f"{name}.flac", flacs[name])
-        write_atomically(part, buffer.getvalue())
-    return paths
+    for key, group in reversed(list(zip(keys, groups, strict=True))):
+        await store.put(key, await asyncio.to_thread(_stored_zip, by_name, group))
+    return keys
+
+
+def _stored_zip(flacs: dict[str, bytes], names: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name in names:
+            archive.writestr(f"{name}.flac", flacs[name])
+    return buffer.getvalue()
 
 
 #: What a stored ZIP adds per entry besides the name (local header 30 + central directory entry 46 bytes, the name

@@ -9,6 +9,7 @@ Errors::
     ├── Refused            a constraint or trigger refused the write (append-only ledger, foreign key, check)
     │   └── Duplicate      a unique key was already recorded (a payment id, an idempotency reference)
     ├── NotFound           the row an operation needs does not exist
+    │   └── AudioMissing   an audio object (a track's MP3, WAV, cover or stems) is not in the audio store
     └── Conflict           the row exists but is not in the state the operation expects
 """
 
@@ -37,6 +38,10 @@ class Duplicate(Refused):
 
 class NotFound(StorageError):
     """The row the operation needs does not exist."""
+
+
+class AudioMissing(NotFound):
+    """The audio store holds no object under the key asked for (never written, or deleted by the retention)."""
 
 
 class Conflict(StorageError):

@@ -26,6 +26,7 @@ from bot.settings import Settings
 from storage import Database
 from storage.backends import connect
 from tests.pg_server import REQUIRE, PostgresServer, binaries
+from tests.s3_server import S3Server, running_s3_server, s3_credentials_in_env
 
 TOKEN = "123456:TEST-cloudmusic-e2e-token-0000"
 ADA, BOB = 1001, 1002
@@ -211,6 +212,19 @@ async def any_db(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """An S3-compatible server (moto) on loopback for the whole run, with throwaway AWS_* credentials set."""
+    with s3_credentials_in_env(), running_s3_server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> str:
+    """A fresh, empty bucket on :func:`s3_server`."""
+    return s3_server.new_bucket()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -44,9 +44,7 @@ async def play_demo(context: BotContext, chat_id: int, language: str) -> None:
         if isinstance(audio, str):
             message = await context.bot.send_audio(chat_id, audio=audio, caption=caption, reply_markup=markup)
         else:
-            mp3, cover = await asyncio.gather(
-                asyncio.to_thread(audio.mp3.read_bytes), asyncio.to_thread(audio.cover.read_bytes)
-            )
+            mp3, cover = await asyncio.gather(audio.read(audio.mp3), audio.read(audio.cover))
             message = await context.bot.send_audio(
                 chat_id,
                 audio=InputFile(mp3, filename="cloudmusic-demo.mp3"),

@@ -6,9 +6,6 @@ against Telegram's 50 MB limit for bots (scheduler.tracks.UPLOAD_LIMIT), and its
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -20,6 +17,8 @@ from bot.handlers.common import answer_submission, requester
 from scheduler.studio import Gone, Outgoing, Requester, StudioError
 from scheduler.tracks import UPLOAD_LIMIT
 from storage import Job
+from storage.audio import AudioStore, with_suffix
+from storage.errors import AudioMissing
 
 
 @answers_errors  # a StudioError is answered as an alert with its text
@@ -46,7 +45,7 @@ async def track_button(update: Update, context: BotContext) -> None:
 
 async def send_file(context: BotContext, chat_id: int, job: Job, action: str, language: str) -> None:
     """Sends the WAV (``wav``), the stems ZIPs (``st``) or the audio again (``re``): by the file_id Telegram holds,
-    else uploaded from disk within the upload limit (the new file_id kept); a file Telegram has forgotten is
+    else uploaded from the audio store within the upload limit (the new file_id kept); a file Telegram has forgotten is
     uploaded again, and one gone everywhere, or too big to send, is answered with why."""
     studio, texts = context.services.studio, context.services.texts
     who = Requester(job.telegram_id, chat_id, job.fingerprint, False)
@@ -101,9 +100,10 @@ async def _send_one(
             if "wrong file identifier" in exc.message.lower():
                 raise _Forgotten from exc
             raise
-    if outgoing.path is None:
+    if outgoing.key is None:
         raise Gone()
-    return await _send(context, who, job, action, language, outgoing, await _upload(outgoing.path, outgoing.name))
+    upload = await _upload(context.services.studio.audio, outgoing.key, outgoing.name)
+    return await _send(context, who, job, action, language, outgoing, upload)
 
 
 async def _send(
@@ -111,10 +111,12 @@ async def _send(
 ) -> Message:
     services, delivery = context.services, context.services.delivery
     if action == "re":
-        cover = outgoing.path.with_suffix(".jpg") if outgoing.path is not None else None
         thumbnail = None
-        if isinstance(file, InputFile) and cover is not None and await asyncio.to_thread(cover.exists):
-            thumbnail = await _upload(cover, "cover.jpg")
+        if isinstance(file, InputFile) and outgoing.key is not None:  # uploaded: its cover goes along, if kept
+            try:
+                thumbnail = await _upload(services.studio.audio, with_suffix(outgoing.key, ".jpg"), "cover.jpg")
+            except Gone:
+                thumbnail = None
         return await context.bot.send_audio(
             who.chat_id,
             file,
@@ -130,12 +132,15 @@ async def _send(
     return await context.bot.send_document(who.chat_id, file, caption=note or None)
 
 
-async def _upload(path: Path, filename: str) -> InputFile:
-    """The file to upload; Gone when it is not on disk, Gone("track.too_big") when over Telegram's upload limit."""
-    try:
-        size = (await asyncio.to_thread(path.stat)).st_size
-    except FileNotFoundError:
-        raise Gone() from None
+async def _upload(store: AudioStore, key: str, filename: str) -> InputFile:
+    """The file to upload from the audio store; Gone when it is not there, Gone("track.too_big") when over
+    Telegram's upload limit."""
+    size = await store.size(key)
+    if size is None:
+        raise Gone()
     if size > UPLOAD_LIMIT:  # checked before sending: Telegram would answer 413 and the person see a bare error
         raise Gone("track.too_big")
-    return InputFile(await asyncio.to_thread(path.read_bytes), filename=filename)
+    try:
+        return InputFile(await store.read(key), filename=filename)
+    except AudioMissing:  # deleted between the two calls
+        raise Gone() from None

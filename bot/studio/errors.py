@@ -64,3 +64,11 @@ def file_answer(path: Path, content_type: str, download_name: str | None = None)
     if download_name is not None:
         answer.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(download_name, safe='')}"
     return answer
+
+
+def bytes_answer(data: bytes, content_type: str, download_name: str | None = None) -> web.Response:
+    """``data`` (a file read from object storage) with its type, offered for download as ``download_name``."""
+    answer = web.Response(body=data, headers={"Content-Type": content_type})
+    if download_name is not None:
+        answer.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(download_name, safe='')}"
+    return answer

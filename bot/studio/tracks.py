@@ -6,7 +6,6 @@ credits and queue; the finished track is sent to the person's chat as well.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from aiohttp import web
@@ -14,12 +13,14 @@ from aiohttp import web
 from billing import Decision
 from bot.services import Services
 from bot.studio.auth import Caller
-from bot.studio.errors import ApiError, file_answer, invalid, read_body
+from bot.studio.errors import ApiError, bytes_answer, file_answer, invalid, read_body
 from bot.studio.models import Library, Queued, Shared, Track, TrackRequest
 from bot.studio.offers import EngineRoutes
 from scheduler.intake import IntakeError
 from scheduler.studio import Gone, StudioError
 from storage import Job
+from storage.audio import LocalAudioStore, key_of, with_suffix
+from storage.errors import AudioMissing
 
 BASE = "/api/v1"
 PAGE_MAX = 50
@@ -93,21 +94,18 @@ class TrackRoutes:
             outgoing = await self.services.studio.audio_file(job)
         except Gone:
             raise not_found() from None
-        assert outgoing.path is not None
-        path, name = outgoing.path, outgoing.name
+        assert outgoing.key is not None
+        key, name = outgoing.key, outgoing.name
         if kind == "wav":
-            path, name = path.with_suffix(".wav"), str(Path(name).with_suffix(".wav"))
-        await _must_exist(path)
-        return file_answer(path, "audio/wav" if kind == "wav" else "audio/mpeg", name)
+            key, name = with_suffix(key, ".wav"), str(Path(name).with_suffix(".wav"))
+        return await self._stored(key, "audio/wav" if kind == "wav" else "audio/mpeg", name)
 
     async def cover(self, request: web.Request, caller: Caller) -> web.StreamResponse:
         """The cover picture."""
         job = await self._delivered(request, caller)
         if job.audio_path is None:
             raise not_found("api.not_ready")
-        path = Path(job.audio_path).with_suffix(".jpg")
-        await _must_exist(path)
-        return file_answer(path, "image/jpeg")
+        return await self._stored(with_suffix(key_of(job.audio_path), ".jpg"), "image/jpeg")
 
     async def stems(self, request: web.Request, caller: Caller) -> web.StreamResponse:
         """Part ``part`` of the stems ZIP, made on first request."""
@@ -122,7 +120,7 @@ class TrackRoutes:
         if int(raw) > len(parts):
             raise not_found()
         name = f"{Path(job.title or job.prompt).name[:60] or 'track'} stems" + (f" {raw}" if len(parts) > 1 else "")
-        return file_answer(parts[int(raw) - 1], "application/zip", name + ".zip")
+        return await self._stored(parts[int(raw) - 1], "application/zip", name + ".zip")
 
     async def share(self, request: web.Request, caller: Caller) -> web.StreamResponse:
         """Record the owner's consent to feature the track in the channel."""
@@ -148,10 +146,18 @@ class TrackRoutes:
             raise not_found("api.not_ready")
         return job
 
-
-async def _must_exist(path: Path) -> None:
-    if not await asyncio.to_thread(path.is_file):
-        raise not_found()
+    async def _stored(self, key: str, content_type: str, download_name: str | None = None) -> web.StreamResponse:
+        """A file from the audio store: served from disk for the local store (with HTTP ranges, so a player can
+        seek), else read from the bucket; 404 when it is not there."""
+        store = self.services.studio.audio
+        try:
+            if isinstance(store, LocalAudioStore):
+                if not await store.exists(key):
+                    raise not_found()
+                return file_answer(store.path(key), content_type, download_name)
+            return bytes_answer(await store.read(key), content_type, download_name)
+        except AudioMissing:
+            raise not_found() from None
 
 
 def track_model(job: Job) -> Track:

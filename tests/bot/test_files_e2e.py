@@ -113,9 +113,9 @@ async def test_stems_too_big_for_one_document_go_as_several_parts_each_re_sent_b
     stems = await MockEngine().generate(GenerationRequest(prompt=job.prompt, duration=2.0, seed=job.seed, stems=True))
     assert stems.stems is not None
     largest = max(len(encode_flac(samples, stems.sample_rate)) for samples in stems.stems.values())
-    first = Path(job.audio_path).with_name(f"job-{job.id}-stems.zip")
-    written = await write_stems_zip(stems, first, limit=largest + 200)  # room for one stem per ZIP
-    assert len(written) == 3 and written[0] == first
+    store = live_bot.runtime.services.studio.audio
+    written = await write_stems_zip(stems, store, f"job-{job.id}", limit=largest + 200)  # one stem per ZIP
+    assert written == [f"job-{job.id}-stems.zip", f"job-{job.id}-stems-2.zip", f"job-{job.id}-stems-3.zip"]
 
     await live_bot.standin.press_button(ADA, audio.message_id, button(audio, "st:"))
     parts = await _documents_after(live_bot, ADA, 0, 3)

@@ -30,6 +30,17 @@ def test_defaults_match_the_documented_contract(monkeypatch: pytest.MonkeyPatch)
     assert (s.teaser_time, s.teaser_timezone) == (time(18, 0), "UTC")
     assert (s.http_host, s.http_port, s.log_level, s.log_format) == ("127.0.0.1", 8080, "INFO", "text")
     assert s.admin_ids == frozenset()
+    assert (s.audio_store, s.s3_endpoint_url) == ("local", None)
+
+
+def test_audio_store_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDIO_STORE", " s3://cloudmusic-audio/prod ")
+    monkeypatch.setenv("S3_ENDPOINT_URL", "http://127.0.0.1:9000/")
+    s = settings()
+    assert (s.audio_store, s.s3_endpoint_url) == ("s3://cloudmusic-audio/prod", "http://127.0.0.1:9000")
+    monkeypatch.setenv("AUDIO_STORE", "LOCAL")
+    monkeypatch.setenv("S3_ENDPOINT_URL", "")
+    assert (settings().audio_store, settings().s3_endpoint_url) == ("local", None)
 
 
 def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,6 +67,9 @@ def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
         ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN"),
         ("TEASER_CHANNEL", "my channel", "TEASER_CHANNEL"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT"),
+        ("AUDIO_STORE", "/srv/audio", "must be 'local' or s3://bucket/prefix"),
+        ("AUDIO_STORE", "s3://My_Bucket/tracks", "is not an S3 bucket name"),
+        ("S3_ENDPOINT_URL", "minio:9000", "must be an http(s):// URL"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(
@@ -97,6 +111,22 @@ def test_python_m_bot_refuses_a_bad_value_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "FREE_DAILY_QUOTA" in lines[0], result.stderr
+
+
+def test_python_m_bot_refuses_a_bad_audio_store_with_one_line(tmp_path: Path) -> None:
+    root = str(Path(__file__).resolve().parents[2])  # this checkout's bot, whatever is installed
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": root,
+        "AUDIO_STORE": "s3:/cloudmusic-audio",
+        "DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Bad configuration: AUDIO_STORE: "), result.stderr
 
 
 def test_a_real_bot_keeps_its_data_in_data_dir_and_the_sandbox_in_data_dir_sandbox(tmp_path: Path) -> None:

@@ -25,4 +25,4 @@ async def test_the_daily_maintenance_deletes_clips_kept_longer_than_a_day(db: Da
     report = await run_maintenance(db=db, audio_dir=tmp_path / "audio", retention=timedelta(days=30), clock=Clock(NOW))
 
     assert not stale.exists() and not claimed.exists() and fresh.exists() and other.exists()
-    assert set(report.removed) == {stale, claimed}
+    assert set(report.removed) == {str(stale), str(claimed)}

@@ -53,7 +53,7 @@ class RecordingDelivery:
             await self.release.wait()
         if self.fail_delivery:
             raise DeliveryError("telegram is down")
-        assert files.mp3.exists() and files.wav.exists() and files.cover.exists()
+        assert all([await files.store.exists(key) for key in (files.mp3, files.wav, files.cover)])
         self.events.append(("delivered", job.id, files))
         self.delivered.set()
         return Receipt(file_id=f"file-{job.id}", message_id=1)
@@ -349,8 +349,9 @@ async def test_a_crash_between_sending_and_settling_resends_from_disk_and_charge
     claimed = await queue.jobs.claim_next("mock", now)
     assert claimed is not None
     track = await queue.engines["mock"].generate(await queue.request_for(claimed, stems=False))
-    files = await write_track_files(track, tmp_path / "audio", f"job-{claimed.id}", prompt=claimed.prompt)
-    await queue.jobs.update(claimed.id, audio_path=str(files.mp3), duration=track.duration, seed=track.seed)
+    files = await write_track_files(track, queue.audio_store, f"job-{claimed.id}", prompt=claimed.prompt)
+    locator = queue.audio_store.locator(files.mp3)
+    await queue.jobs.update(claimed.id, audio_path=locator, duration=track.duration, seed=track.seed)
     assert await queue.jobs.mark_sending(claimed.id, now)
 
     assert await queue.recover() == [claimed.id]

@@ -62,7 +62,7 @@ async def test_only_old_files_with_a_telegram_copy_are_deleted_and_the_wal_is_ch
 
     deleted = {name for name, path in files.items() if not path.exists()}
     assert deleted == {"sent.mp3", "sent.jpg", "sent.zip", "sent.zip2"}, "the WAV was never sent: the only copy"
-    assert sorted(report.removed) == sorted(files[n] for n in deleted) and report.freed_bytes == 4000
+    assert sorted(report.removed) == sorted(str(files[n]) for n in deleted) and report.freed_bytes == 4000
     assert report.kept_old == 4  # sent.wav, never_sent.mp3/.wav, unknown.mp3
     assert report.wal_bytes_before > 0 and report.wal_bytes_after == 0 == wal.stat().st_size
     job = await jobs.get(sent.id)

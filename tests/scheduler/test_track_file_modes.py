@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engines import EngineOptions, GenerationRequest, get_engine
 from scheduler.tracks import write_stems_zip, write_track_files
+from storage.audio import LocalAudioStore
 
 
 async def test_track_files_and_their_directory_are_created_private_whatever_the_umask(tmp_path: Path) -> None:
@@ -18,11 +19,13 @@ async def test_track_files_and_their_directory_are_created_private_whatever_the_
     audio = tmp_path / "audio"
     old = os.umask(0o022)  # the usual default: without explicit modes, files would be 0644 and directories 0755
     try:
-        files = await write_track_files(track, audio, "job-1", prompt="warm house")
-        [extra] = await write_stems_zip(track, audio / "job-1-again.zip")
+        store = LocalAudioStore(audio)
+        files = await write_track_files(track, store, "job-1", prompt="warm house")
+        [extra] = await write_stems_zip(track, store, "job-1-again")
     finally:
         os.umask(old)
     assert audio.stat().st_mode & 0o777 == 0o700
-    written = [files.mp3, files.wav, files.cover, extra, *([files.stems_zip] if files.stems_zip else [])]
+    keys = [files.mp3, files.wav, files.cover, extra, *([files.stems_zip] if files.stems_zip else [])]
+    written = [store.path(key) for key in keys]
     assert {p.name: p.stat().st_mode & 0o777 for p in written} == {p.name: 0o600 for p in written}
     assert sorted(p.name for p in audio.iterdir()) == sorted(p.name for p in written)

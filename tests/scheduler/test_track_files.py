@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 from pathlib import Path
@@ -20,20 +21,23 @@ from scheduler.tracks import (
     TooBigToSend,
     file_name_for,
     pack_stems,
-    stems_paths,
+    stems_keys,
     title_for,
     write_stems_zip,
     write_track_files,
 )
+from storage.audio import LocalAudioStore
 
 
 async def test_the_mp3_carries_its_cover_as_embedded_front_cover_art(tmp_path: Path) -> None:
     track = await MockEngine().generate(GenerationRequest(prompt="night drive", duration=1.0, seed=5))
-    files = await write_track_files(track, tmp_path, "job-1", prompt="night drive", mood="dark")
+    store = LocalAudioStore(tmp_path)
+    files = await write_track_files(track, store, "job-1", prompt="night drive", mood="dark")
     # ffmpeg reads the ID3 APIC frame as an attached-picture video stream: copy it out untouched.
-    art = run_ffmpeg(["-i", str(files.mp3), "-an", "-map", "0:v", "-c", "copy", "-f", "image2pipe", "pipe:1"])
-    assert art == files.cover.read_bytes() and art[:2] == b"\xff\xd8", "the embedded art is the cover JPEG"
-    tag = files.mp3.read_bytes()[:4096]
+    async with store.local_copy(files.mp3) as mp3:
+        art = run_ffmpeg(["-i", str(mp3), "-an", "-map", "0:v", "-c", "copy", "-f", "image2pipe", "pipe:1"])
+    assert art == await files.read(files.cover) and art[:2] == b"\xff\xd8", "the embedded art is the cover JPEG"
+    tag = (await files.read(files.mp3))[:4096]
     assert b"APIC" in tag and b"image/jpeg\x00\x03" in tag, "an APIC frame, MIME image/jpeg, type 3 (front cover)"
 
 
@@ -70,13 +74,14 @@ async def test_stems_go_as_flacs_in_zips_each_within_the_limit_with_every_stem_b
     assert track.stems is not None
     flacs = {name: encode_flac(samples, track.sample_rate) for name, samples in track.stems.items()}
     limit = max(map(len, flacs.values())) + 200  # one stem per ZIP
-    first = tmp_path / "job-7-stems.zip"
-    parts = await write_stems_zip(track, first, limit=limit)
-    assert parts == stems_paths(tmp_path, "job-7") and len(parts) == len(track.stems) and parts[0] == first
+    store, first = LocalAudioStore(tmp_path), "job-7-stems.zip"
+    parts = await write_stems_zip(track, store, "job-7", limit=limit)
+    assert parts == await stems_keys(store, "job-7") and len(parts) == len(track.stems) and parts[0] == first
     found: dict[str, np.ndarray] = {}
     for part in parts:
-        assert part.stat().st_size <= limit
-        with zipfile.ZipFile(part) as archive:
+        data = await store.read(part)
+        assert len(data) <= limit
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name in archive.namelist():
                 assert name.endswith(".flac")
                 found[name.removesuffix(".flac")] = decode_audio(archive.read(name))[0]
@@ -85,8 +90,10 @@ async def test_stems_go_as_flacs_in_zips_each_within_the_limit_with_every_stem_b
         pcm = decode_audio(wav_bytes(samples, track.sample_rate))[0]  # what a 16-bit WAV would have held
         assert np.array_equal(found[name], pcm), f"{name}: FLAC is lossless"
 
-    together = await write_stems_zip(track, first)  # the real limit: all in one ZIP, the stale parts removed
-    assert together == [first] == stems_paths(tmp_path, "job-7")
+    together = await write_stems_zip(track, store, "job-7")  # the real limit: one ZIP, the stale parts removed
+    assert together == [first] == await stems_keys(store, "job-7")
+    left = await asyncio.to_thread(lambda: sorted(p.name for p in tmp_path.iterdir() if "stems" in p.name))
+    assert left == [first]
 
 
 def test_stems_are_packed_greedily_in_order_to_the_exact_zip_size_and_a_stem_alone_over_it_is_refused() -> None:
@@ -110,7 +117,9 @@ async def test_a_minute_of_synth_stems_fits_one_document_as_flac(tmp_path: Path)
     assert track.stems is not None
     as_wavs = sum(len(wav_bytes(samples, track.sample_rate)) for samples in track.stems.values())
     assert as_wavs > MAX_UPLOAD["document"]
-    (archive,) = await write_stems_zip(track, tmp_path / "job-1-stems.zip")
-    assert archive.stat().st_size <= UPLOAD_LIMIT
-    with zipfile.ZipFile(archive) as opened:
+    store = LocalAudioStore(tmp_path)
+    (archive,) = await write_stems_zip(track, store, "job-1")
+    data = await store.read(archive)
+    assert len(data) <= UPLOAD_LIMIT
+    with zipfile.ZipFile(io.BytesIO(data)) as opened:
         assert sorted(opened.namelist()) == sorted(f"{name}.flac" for name in track.stems)
