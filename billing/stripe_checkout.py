@@ -3,7 +3,8 @@
 Errors::
 
     StripeCheckoutError       creating a session or a refund failed (Stripe down, bad key); safe message
-    └── StripeAlreadyRefunded the charge was already refunded (e.g. in the Dashboard): code charge_already_refunded
+    ├── StripeAlreadyRefunded the charge was already refunded (e.g. in the Dashboard): code charge_already_refunded
+    └── StripeNoSuchPayment   Stripe has no such payment intent: code resource_missing
     StripeSignatureError      a webhook's signature is missing, wrong or stale, or its body is not an event
 """
 
@@ -30,6 +31,10 @@ class StripeCheckoutError(Exception):
 
 class StripeAlreadyRefunded(StripeCheckoutError):
     """Stripe refused the refund because the charge was already refunded in full."""
+
+
+class StripeNoSuchPayment(StripeCheckoutError):
+    """Stripe refused the refund because it has no such payment intent (code ``resource_missing``)."""
 
 
 class StripeSignatureError(Exception):
@@ -145,6 +150,9 @@ class StripeCheckout:
             if exc.code == "charge_already_refunded":  # refunded in the Dashboard (or by a dispute's loss)
                 log.warning("Stripe says %s was already refunded", payment_intent)
                 raise StripeAlreadyRefunded("the payment was already refunded") from exc
+            if exc.code == "resource_missing":  # https://docs.stripe.com/error-codes#resource-missing
+                log.error("Stripe has no payment intent %s to refund", payment_intent)
+                raise StripeNoSuchPayment("no such payment intent") from exc
             log.error("Stripe refund of %s failed: %s", payment_intent, exc.user_message or type(exc).__name__)
             raise StripeCheckoutError("the refund failed") from exc
         except stripe.StripeError as exc:

@@ -22,13 +22,15 @@ from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from billing import Credits, Payments, StripeCheckout, fingerprint
+from billing.providers import StarsProvider, StripeProvider
 from billing.referrals import Referrals
+from billing.refunds import Refunds
 from bot.alerts import AdminAlerts
 from bot.app import App, build_application, build_bot
 from bot.delivery import TelegramDelivery
 from bot.health import Health, LoopMonitor, PollingStatus, TransportStatus
 from bot.http import HttpServer
-from bot.logs import configure_logging
+from bot.logs import configure_logging, new_trace_id
 from bot.metrics import Metrics, QueueTelemetry
 from bot.observed_limiter import polling_error_callback
 from bot.payment_inbox import StarsDesk
@@ -42,6 +44,7 @@ from bot.settings import (
     load_settings,
     secret_values,
 )
+from bot.star_refunds import star_refunder
 from bot.studio.api import StudioApi
 from bot.studio.delivery import WebAwareDelivery
 from bot.studio.headers import security_headers
@@ -259,6 +262,13 @@ async def running_bot(
                 zone=settings.quota_zone,
                 clock=clock,
             ),
+            # --- issue 14 item 1 (h-handlers): services that make handlers one call ------------------------------
+            refunds=Refunds(
+                payments,
+                [StarsProvider(star_refunder(bot))] + ([StripeProvider(stripe)] if stripe is not None else []),
+                new_trace_id=new_trace_id,
+            ),
+            # --- end h-handlers -------------------------------------------------------------------------------------
         )
 
         app = build_application(services, bot, error_reporter=alerts)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from billing import Payments, fingerprint
 from billing.referrals import Referrals
+from billing.refunds import Refunds
 from bot.delivery import TelegramDelivery
 from bot.payment_inbox import StarsDesk
 from bot.settings import Settings
@@ -50,6 +51,7 @@ class Services:
         return TrackRepository(self.db)
 
     lyrics: LyricsDesk | None = None  # the AI lyric writer behind /lyrics (issue 17)
+    refunds: Refunds | None = None  # the admin's /refund at the payment's provider (issue 14, h-handlers)
 
     def fingerprint(self, telegram_id: int) -> str:
         """The quota/ledger key of a Telegram user."""
