@@ -141,7 +141,11 @@ class StripeCheckout:
         return StripeSession(session.id, session.url)
 
     async def refund(self, payment_intent: str) -> str:
-        """Refund a payment in full; returns the refund id. ``StripeAlreadyRefunded`` when it already was."""
+        """Refund a payment in full; returns the refund id.
+
+        ``StripeAlreadyRefunded`` when it already was: refunded in the Dashboard (Stripe refuses), or by an earlier
+        call with the same idempotency key (Stripe replays that call's answer, header ``Idempotent-Replayed``).
+        """
         try:
             refund = await self._client().v1.refunds.create_async(
                 {"payment_intent": payment_intent}, options={"idempotency_key": f"refund:{payment_intent}"}
@@ -158,6 +162,11 @@ class StripeCheckout:
         except stripe.StripeError as exc:
             log.error("Stripe refund of %s failed: %s", payment_intent, exc.user_message or type(exc).__name__)
             raise StripeCheckoutError("the refund failed") from exc
+        response = refund.last_response
+        if response is not None and response.headers.get("idempotent-replayed") == "true":
+            # Stripe replayed an earlier answer to this key: that call refunded the payment, this one did nothing.
+            log.warning("Stripe replayed the refund of %s: it was refunded before", payment_intent)
+            raise StripeAlreadyRefunded("the payment was already refunded (an earlier refund request)")
         return str(refund.id)
 
     def verify(self, raw_body: bytes, signature: str | None) -> StripeEvent:
