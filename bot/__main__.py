@@ -57,6 +57,7 @@ from engines import Engine, EngineError, EngineOptions, get_engine
 from engines.catalogue import Catalogue, CatalogueError, build_catalogue, extendable
 from engines.memory import heap_trimming, tune_heap
 from scheduler.demo import DemoTrack
+from scheduler.file_desk import FileDesk
 from scheduler.listening import Listening
 from scheduler.queue import GenerationQueue
 from scheduler.songs import LyricsDesk, LyricWriter
@@ -268,6 +269,7 @@ async def running_bot(
                 [StarsProvider(star_refunder(bot))] + ([StripeProvider(stripe)] if stripe is not None else []),
                 new_trace_id=new_trace_id,
             ),
+            files=FileDesk(studio),
             # --- end h-handlers -------------------------------------------------------------------------------------
         )
 

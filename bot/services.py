@@ -14,6 +14,7 @@ from bot.payment_inbox import StarsDesk
 from bot.settings import Settings
 from bot.texts import Texts
 from scheduler.demo import DemoTrack
+from scheduler.file_desk import FileDesk
 from scheduler.listening import Listening
 from scheduler.songs import LyricsDesk
 from scheduler.studio import Studio
@@ -52,6 +53,7 @@ class Services:
 
     lyrics: LyricsDesk | None = None  # the AI lyric writer behind /lyrics (issue 17)
     refunds: Refunds | None = None  # the admin's /refund at the payment's provider (issue 14, h-handlers)
+    files: FileDesk | None = None  # the files a track button or /history re-send sends (issue 14, h-handlers)
 
     def fingerprint(self, telegram_id: int) -> str:
         """The quota/ledger key of a Telegram user."""

@@ -136,6 +136,12 @@ class Studio:
         self.catalogue = catalogue  # None: the one engine ``engine`` (no choice, every prompt costs 1)
         self.jobs: JobRepository = queue.jobs
 
+    def offers(self, name: str) -> bool:
+        """Whether ``name`` is on offer now: :meth:`offer` would answer rather than refuse it."""
+        if self.catalogue is None:
+            return name.lower() == self.engine
+        return self.catalogue.find(name) is not None
+
     def offer(self, name: str | None) -> Offer | None:
         """The offer called ``name`` (the default offer when None); IntakeError for a name nobody offers."""
         if self.catalogue is None:

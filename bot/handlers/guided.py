@@ -29,7 +29,6 @@ from bot.handlers.common import language_of, requester
 from bot.handlers.compose import compose
 from bot.handlers.song import offer_lines, preferred_offer, start_song
 from engines.catalogue import Offer
-from scheduler.intake import IntakeError
 
 GENRES = ("techno", "house", "lo-fi", "ambient", "synthwave", "drum & bass", "trap", "cinematic", "jazzy")
 MOODS = ("dark", "uplifting", "calm", "energetic", "dreamy", "sad", "epic")
@@ -146,15 +145,18 @@ async def guided_button(update: Update, context: BotContext) -> None:
         case GuidedCompose(genre=genre_index, mood=mood_index, seconds=seconds_value, engine=key):
             numbers = [genre_index, mood_index, seconds_value]
     try:
-        # The engine step's choice: a catalogue key, checked against what is offered now.
-        offer = studio.offer(key) if key is not None else None
         genre = GENRES[numbers[0]] if numbers else ""
         mood = MOODS[numbers[1]] if len(numbers) > 1 else ""
         genre_text = genre_label(context, language, numbers[0]) if numbers else ""
         mood_text = mood_label(context, language, numbers[1]) if len(numbers) > 1 else ""
-    except (IndexError, IntakeError):  # an index past the lists, or a catalogue key no longer offered
+    except IndexError:  # an index past the lists
+        expired = True
+    else:  # or the engine step's choice (a catalogue key) is no longer offered
+        expired = key is not None and not studio.offers(key)
+    if expired:
         await query.answer(t.get(language, "callback.expired"))
         return
+    offer = studio.offer(key) if key is not None else None
     await query.answer()
     caps = studio.capabilities if offer is None else offer.capabilities
     try:  # a second tap on the same button asks for the edit already made: Telegram says "not modified"

@@ -8,7 +8,6 @@ from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
 
-from billing import PreCheckoutRefused
 from bot.callbacks import PACK, CardPack, FiatPack, StarsPack, unpack_any
 from bot.context import BotContext
 from bot.errors_map import answers_errors
@@ -100,22 +99,16 @@ async def pack_button(update: Update, context: BotContext) -> None:
     )
 
 
+@answers_errors  # PreCheckoutRefused declines the query with its text
 async def pre_checkout(update: Update, context: BotContext) -> None:
     """Approves only our own signed payload for this user, a real pack at its price, and a user who is not banned."""
     query = update.pre_checkout_query
     assert query is not None
     user = await context.services.users.get(query.from_user.id)
-    try:
-        context.services.payments.check_pre_checkout(
-            query.invoice_payload,
-            query.currency,
-            query.total_amount,
-            query.from_user.id,
-            banned=bool(user and user.banned),
-        )
-    except PreCheckoutRefused as exc:
-        await query.answer(ok=False, error_message=context.services.texts.get(language_of(update, context), exc.key))
-        return
+    payments, banned = context.services.payments, bool(user and user.banned)
+    payments.check_pre_checkout(
+        query.invoice_payload, query.currency, query.total_amount, query.from_user.id, banned=banned
+    )
     await query.answer(ok=True)
 
 

@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 
 from bot.callbacks import SongDecision, SongStep
 from bot.context import BotContext
+from bot.errors_map import tells_errors
 from bot.handlers import generate
 from bot.handlers.common import requester
 from bot.handlers.song import confirm_draft, preferred_offer, write_lyrics
@@ -28,6 +29,7 @@ from storage.songs import SongDraft, SongDraftRepository
 STEP_TTL = timedelta(hours=1)
 
 
+@tells_errors  # an answer a step refuses is told; the step keeps waiting for the next, nothing is lost
 async def typed_answer(update: Update, context: BotContext) -> None:
     """A plain message answers the step the user's song draft waits for; without one it is a prompt."""
     message = update.effective_message
@@ -42,15 +44,12 @@ async def typed_answer(update: Update, context: BotContext) -> None:
         await generate.prompt_message(update, context)
         return
     who, language = await requester(update, context)
-    try:
-        if draft.stage == "style":
-            await _take_style(context, who.chat_id, language, draft, message.text)
-        elif draft.stage == "lyrics" or "\n" in message.text.strip():  # lines pasted for a theme are lyrics
-            await _take_lyrics(context, who.chat_id, language, draft, message.text)
-        else:
-            await _take_theme(context, who.chat_id, language, draft, message.text)
-    except IntakeError as exc:  # the step keeps waiting: the user answers again, nothing is lost
-        await context.bot.send_message(who.chat_id, context.services.texts.get(language, exc.key, **exc.values))
+    if draft.stage == "style":
+        await _take_style(context, who.chat_id, language, draft, message.text)
+    elif draft.stage == "lyrics" or "\n" in message.text.strip():  # lines pasted for a theme are lyrics
+        await _take_lyrics(context, who.chat_id, language, draft, message.text)
+    else:
+        await _take_theme(context, who.chat_id, language, draft, message.text)
 
 
 async def _take_style(context: BotContext, chat_id: int, language: str, draft: SongDraft, text: str) -> None:
@@ -123,10 +122,11 @@ async def _take_lyrics(context: BotContext, chat_id: int, language: str, draft: 
 
 async def _take_theme(context: BotContext, chat_id: int, language: str, draft: SongDraft, theme: str) -> None:
     drafts = SongDraftRepository(context.services.db)
-    if await write_lyrics(context, draft.telegram_id, chat_id, language, theme, style=draft.style):
-        await drafts.take(draft.id, draft.telegram_id)  # the written lyrics carry the draft on (✅ Use)
+    await write_lyrics(context, draft.telegram_id, chat_id, language, theme, style=draft.style)
+    await drafts.take(draft.id, draft.telegram_id)  # the written lyrics carry the draft on (✅ Use)
 
 
+@tells_errors  # answered first: an engine that left the offer is told in the chat
 async def step_button(update: Update, context: BotContext) -> None:
     """A song step (:class:`bot.callbacks.SongStep`): asks the AI writer for a theme, or makes it an instrumental."""
     query = update.callback_query
@@ -149,12 +149,9 @@ async def step_button(update: Update, context: BotContext) -> None:
             limit, daily = MAX_THEME_CHARS, services.lyrics.daily_limit
             await context.bot.send_message(who.chat_id, t.get(language, "song.step_theme", limit=limit, daily=daily))
         return
-    try:  # the style was checked at its step; the engine it names may have left the offer since
-        engine = intake_rules.parse(draft.style).engine
-        offer = services.studio.offer(engine) if engine is not None else None
-    except IntakeError as exc:
-        await context.bot.send_message(who.chat_id, t.get(language, exc.key, **exc.values))
-        return
+    # The style was checked at its step; the engine it names may have left the offer since (told by the map).
+    engine = intake_rules.parse(draft.style).engine
+    offer = services.studio.offer(engine) if engine is not None else None
     if engine is None:
         offer = await preferred_offer(context, who.telegram_id, vocal=False)
     key = offer.key if offer is not None else services.studio.engine

@@ -1,7 +1,7 @@
 """Buttons under a delivered track: regenerate, extend, WAV, stems, share; and re-sending from history.
 
-Every file goes by the file_id Telegram holds for it when there is one; otherwise it is uploaded, checked first
-against Telegram's 50 MB limit for bots (scheduler.tracks.UPLOAD_LIMIT), and its new file_id is kept.
+Every file goes by the file_id Telegram holds for it when there is one; otherwise it is uploaded (checked first by
+``scheduler.file_desk.FileDesk``: on disk, within Telegram's 50 MB limit for bots), and its new file_id is kept.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from telegram.error import BadRequest
 
 from bot.callbacks import TRACK, Extend, Regenerate, Share, Wav, unpack_any
 from bot.context import BotContext
-from bot.errors_map import answers_errors
+from bot.errors_map import answers_errors, telling
 from bot.handlers.common import answer_submission, requester
-from scheduler.studio import Gone, Outgoing, Requester, StudioError
-from scheduler.tracks import UPLOAD_LIMIT
+from scheduler.studio import Outgoing, Requester
 from storage import Job
 
 
@@ -45,42 +44,23 @@ async def track_button(update: Update, context: BotContext) -> None:
 
 
 async def send_file(context: BotContext, chat_id: int, job: Job, action: str, language: str) -> None:
-    """Sends the WAV (``wav``), the stems ZIPs (``st``) or the audio again (``re``): by the file_id Telegram holds,
-    else uploaded from disk within the upload limit (the new file_id kept); a file Telegram has forgotten is
-    uploaded again, and one gone everywhere, or too big to send, is answered with why."""
-    studio, texts = context.services.studio, context.services.texts
-    who = Requester(job.telegram_id, chat_id, job.fingerprint, False)
-    try:
+    """Sends the WAV (``wav``), the stems ZIPs (``st``) or the audio again (``re``) that ``FileDesk`` finds; a file
+    Telegram has forgotten is uploaded again, and one gone everywhere, or too big to send, is answered with why."""
+    desk, who = context.services.files, Requester(job.telegram_id, chat_id, job.fingerprint, False)
+    assert desk is not None
+    async with telling(context, chat_id, language):
         try:
-            await _send_all(context, who, job, action, language, await _outgoing(context, who, job, action))
+            await _send_all(context, who, *await desk.files(who, job, action), action, language)
         except _Forgotten:
-            await studio.forget_files(job.id, action)
-            job = await studio.owned(who, job.id)
-            try:
-                await _send_all(context, who, job, action, language, await _outgoing(context, who, job, action))
-            except Gone as exc:
-                raise Gone("track.file_lost" if exc.key == "track.gone" else exc.key) from exc
-    except StudioError as exc:
-        await context.bot.send_message(chat_id, texts.get(language, exc.key))
+            await _send_all(context, who, *await desk.files(who, job, action, again=True), action, language)
 
 
 class _Forgotten(Exception):
     """Telegram refused a stored file_id: "Bad Request: wrong file identifier/HTTP URL specified"."""
 
 
-async def _outgoing(context: BotContext, who: Requester, job: Job, action: str) -> list[Outgoing]:
-    studio = context.services.studio
-    if action == "re":
-        return [await studio.audio_file(job)]
-    if action == "wav":
-        return [await studio.lossless_file(job)]
-    if not job.has_stems:
-        raise Gone("track.no_stems")
-    return await studio.stems_files(who, job.id)
-
-
 async def _send_all(
-    context: BotContext, who: Requester, job: Job, action: str, language: str, files: list[Outgoing]
+    context: BotContext, who: Requester, job: Job, files: list[Outgoing], action: str, language: str
 ) -> None:
     file_ids = []
     for outgoing in files:
@@ -101,8 +81,7 @@ async def _send_one(
             if "wrong file identifier" in exc.message.lower():
                 raise _Forgotten from exc
             raise
-    if outgoing.path is None:
-        raise Gone()
+    assert outgoing.path is not None  # FileDesk checked every file without a file_id
     return await _send(context, who, job, action, language, outgoing, await _upload(outgoing.path, outgoing.name))
 
 
@@ -131,11 +110,5 @@ async def _send(
 
 
 async def _upload(path: Path, filename: str) -> InputFile:
-    """The file to upload; Gone when it is not on disk, Gone("track.too_big") when over Telegram's upload limit."""
-    try:
-        size = (await asyncio.to_thread(path.stat)).st_size
-    except FileNotFoundError:
-        raise Gone() from None
-    if size > UPLOAD_LIMIT:  # checked before sending: Telegram would answer 413 and the person see a bare error
-        raise Gone("track.too_big")
+    """The file to upload, read off the event loop (FileDesk checked it is there and within the upload limit)."""
     return InputFile(await asyncio.to_thread(path.read_bytes), filename=filename)
