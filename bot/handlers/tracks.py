@@ -28,15 +28,14 @@ async def track_button(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     button = unpack_any(query.data, *TRACK)  # registered with their pattern, so it unpacks
     who, language = await requester(update, context)
-    studio, t, job_id = context.services.studio, context.services.texts, button.job
-    if isinstance(button, Regenerate | Extend):
-        submit = studio.regenerate if isinstance(button, Regenerate) else studio.extend
-        submission = await submit(who, job_id)  # before answering: a StudioError is answered as an alert
+    studio, job_id = context.services.studio, button.job
+    if isinstance(button, Regenerate | Extend):  # submitted before answering: a StudioError is answered as an alert
+        submission = await (studio.regenerate if isinstance(button, Regenerate) else studio.extend)(who, job_id)
         await query.answer()
         await answer_submission(context, who.chat_id, language, submission)
     elif isinstance(button, Share):
-        first_time = await studio.share(who, job_id)
-        await query.answer(t.get(language, "track.shared" if first_time else "track.already_shared"))
+        key = "track.shared" if await studio.share(who, job_id) else "track.already_shared"
+        await query.answer(context.services.texts.get(language, key))
     else:
         job = await studio.owned(who, job_id)
         await query.answer()
