@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from telegram import InputFile, Message, Update
+from telegram import CallbackQuery, InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.callbacks import TRACK, Extend, Regenerate, Share, Wav, unpack_any
+from bot.callbacks import TRACK, Extend, JobButton, Regenerate, Share, Wav, unpack_any
 from bot.context import BotContext
 from bot.errors_map import answers_errors, telling
 from bot.handlers.common import answer_submission, requester
@@ -36,10 +36,16 @@ async def track_button(update: Update, context: BotContext) -> None:
     elif isinstance(button, Share):
         key = "track.shared" if await studio.share(who, job_id) else "track.already_shared"
         await query.answer(context.services.texts.get(language, key))
-    else:
-        job = await studio.owned(who, job_id)
-        await query.answer()
-        await send_file(context, who.chat_id, job, "wav" if isinstance(button, Wav) else "st", language)
+    else:  # the job is checked before answering, the files are sent after
+        await _answer_then_send(query, context, who, await studio.owned(who, job_id), button, language)
+
+
+async def _answer_then_send(
+    query: CallbackQuery, context: BotContext, who: Requester, job: Job, button: JobButton, language: str
+) -> None:
+    """Answers the press, then sends the WAV (Wav) or the stems (Stems): the upload may take a while."""
+    await query.answer()
+    await send_file(context, who.chat_id, job, "wav" if isinstance(button, Wav) else "st", language)
 
 
 async def send_file(context: BotContext, chat_id: int, job: Job, action: str, language: str) -> None:
