@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.callbacks import LyricsChoice, SongDecision
@@ -27,6 +27,7 @@ from bot.handlers.common import answer_submission, requester
 from engines.catalogue import Catalogue, Offer
 from scheduler.intake import IntakeError
 from scheduler.songs import song_plan, split_song, style_prompt
+from scheduler.studio import Requester
 from storage.songs import EngineChoiceRepository, SongDraft, SongDraftRepository
 
 
@@ -135,10 +136,20 @@ async def song_button(update: Update, context: BotContext) -> None:
     if draft is None:
         await query.answer(t.get(language, "callback.expired"))
         return
+    await _close_menu(query)
+    await _decide(context, who, language, draft, action)
+
+
+async def _close_menu(query: CallbackQuery) -> None:
+    """Answers the press and takes the buttons off the message, so the choice is made once."""
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def _decide(context: BotContext, who: Requester, language: str, draft: SongDraft, action: str) -> None:
+    """Composes the taken draft (``ok``), or says it was dropped (``no``)."""
     if action == "no":
-        await context.bot.send_message(who.chat_id, t.get(language, "song.cancelled"))
+        await context.bot.send_message(who.chat_id, context.services.texts.get(language, "song.cancelled"))
         return
     submission = await context.services.studio.compose(who, draft.style, engine=draft.offer, lyrics=draft.lyrics)
     await answer_submission(context, who.chat_id, language, submission)
@@ -149,27 +160,36 @@ async def engine_list_command(update: Update, context: BotContext) -> None:
     """``/engine`` for users: every model on offer with its price, licence and what it can do;
     ``/engine <name>`` makes that model the user's default."""
     who, language = await requester(update, context)
-    t, studio = context.services.texts, context.services.studio
-    catalogue = studio.catalogue
     message = update.effective_message
     name = message.text.partition(" ")[2].strip() if message is not None and message.text else ""
     if name:
-        offer = studio.offer(name)
-        if offer is not None:
-            await EngineChoiceRepository(context.services.db).choose(
-                who.telegram_id, offer.key, context.services.clock()
-            )
-        key = offer.key if offer is not None else studio.engine
-        cost = offer.cost if offer is not None else 1
-        await context.bot.send_message(who.chat_id, t.get(language, "engines.chosen", key=html.escape(key), cost=cost))
+        await _choose_engine(context, who, language, name)
         return
+    await context.bot.send_message(who.chat_id, _engine_list(context, language), parse_mode="HTML")
+
+
+async def _choose_engine(context: BotContext, who: Requester, language: str, name: str) -> None:
+    """Makes the model called ``name`` the user's default (IntakeError when nobody offers it) and says so."""
+    t, studio = context.services.texts, context.services.studio
+    offer = studio.offer(name)
+    if offer is not None:
+        await EngineChoiceRepository(context.services.db).choose(who.telegram_id, offer.key, context.services.clock())
+    key = offer.key if offer is not None else studio.engine
+    cost = offer.cost if offer is not None else 1
+    await context.bot.send_message(who.chat_id, t.get(language, "engines.chosen", key=html.escape(key), cost=cost))
+
+
+def _engine_list(context: BotContext, language: str) -> str:
+    """Every model on offer with its price (HTML), or the one engine there is."""
+    t, studio = context.services.texts, context.services.studio
+    catalogue = studio.catalogue
     if catalogue is None:
         caps = studio.capabilities
         lines = [t.get(language, "engines.single", name=html.escape(studio.engine), max=f"{caps.max_duration:g}")]
     else:
         lines = [t.get(language, "engines.title"), *offer_lines(context, language, catalogue)]
         lines.append(t.get(language, "engines.how"))
-    await context.bot.send_message(who.chat_id, "\n".join(lines), parse_mode="HTML")
+    return "\n".join(lines)
 
 
 def offer_lines(context: BotContext, language: str | None, catalogue: Catalogue) -> list[str]:
@@ -267,8 +287,15 @@ async def lyrics_button(update: Update, context: BotContext) -> None:
     if draft is None:
         await query.answer(t.get(language, "callback.expired"))
         return
-    await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
+    await _close_menu(query)
+    await _use_lyrics(context, who, language, drafts, draft, action)
+
+
+async def _use_lyrics(
+    context: BotContext, who: Requester, language: str, drafts: SongDraftRepository, draft: SongDraft, action: str
+) -> None:
+    """``re``: new lyrics for the same theme; ``ed``: wait for the edited version; ``use``: the draft's price."""
+    t = context.services.texts
     if action == "re":
         theme, style = (draft.theme, draft.style) if draft.theme is not None else (draft.style, None)
         await write_lyrics(context, who.telegram_id, who.chat_id, language, theme, style=style)

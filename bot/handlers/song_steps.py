@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.callbacks import SongDecision, SongStep
@@ -23,6 +23,7 @@ from bot.handlers.song import confirm_draft, preferred_offer, write_lyrics
 from scheduler import intake as intake_rules
 from scheduler.intake import IntakeError
 from scheduler.songs import MAX_LYRIC_LINE_CHARS, MAX_LYRIC_LINES, MAX_LYRICS_CHARS, MAX_THEME_CHARS, check_lyrics
+from scheduler.studio import Requester
 from storage.songs import SongDraft, SongDraftRepository
 
 #: How long a step waits for its answer before the user's messages are prompts again.
@@ -35,11 +36,7 @@ async def typed_answer(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     sender = update.effective_user
-    drafts = SongDraftRepository(context.services.db)
-    draft = await drafts.waiting(sender.id) if sender is not None else None
-    if draft is not None and context.services.clock() - draft.created_at > STEP_TTL:
-        await drafts.drop_waiting(draft.telegram_id)
-        draft = None
+    draft = await _waiting(context, sender.id) if sender is not None else None
     if draft is None:
         await generate.prompt_message(update, context)
         return
@@ -50,6 +47,16 @@ async def typed_answer(update: Update, context: BotContext) -> None:
         await _take_lyrics(context, who.chat_id, language, draft, message.text)
     else:
         await _take_theme(context, who.chat_id, language, draft, message.text)
+
+
+async def _waiting(context: BotContext, telegram_id: int) -> SongDraft | None:
+    """The draft waiting for this user's answer; one waiting longer than ``STEP_TTL`` is dropped (None)."""
+    drafts = SongDraftRepository(context.services.db)
+    draft = await drafts.waiting(telegram_id)
+    if draft is not None and context.services.clock() - draft.created_at > STEP_TTL:
+        await drafts.drop_waiting(draft.telegram_id)
+        return None
+    return draft
 
 
 async def _take_style(context: BotContext, chat_id: int, language: str, draft: SongDraft, text: str) -> None:
@@ -142,13 +149,34 @@ async def step_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if action == "ai":
-        if services.lyrics is None or not services.lyrics.available:
-            await context.bot.send_message(who.chat_id, t.get(language, "lyrics.no_writer"))
-            return
-        if await drafts.advance(draft, "theme", now=services.clock()) is not None:
-            limit, daily = MAX_THEME_CHARS, services.lyrics.daily_limit
-            await context.bot.send_message(who.chat_id, t.get(language, "song.step_theme", limit=limit, daily=daily))
+        await _ask_theme(context, who, language, drafts, draft)
+    else:
+        await _instrumental(context, query, who, language, drafts, draft)
+
+
+async def _ask_theme(
+    context: BotContext, who: Requester, language: str, drafts: SongDraftRepository, draft: SongDraft
+) -> None:
+    """✍️: the draft waits for a theme for the AI writer (or says there is no writer)."""
+    t, services = context.services.texts, context.services
+    if services.lyrics is None or not services.lyrics.available:
+        await context.bot.send_message(who.chat_id, t.get(language, "lyrics.no_writer"))
         return
+    if await drafts.advance(draft, "theme", now=services.clock()) is not None:
+        limit, daily = MAX_THEME_CHARS, services.lyrics.daily_limit
+        await context.bot.send_message(who.chat_id, t.get(language, "song.step_theme", limit=limit, daily=daily))
+
+
+async def _instrumental(
+    context: BotContext,
+    query: CallbackQuery,
+    who: Requester,
+    language: str,
+    drafts: SongDraftRepository,
+    draft: SongDraft,
+) -> None:
+    """🎹: the draft becomes a ready instrumental with its price on the compose button."""
+    services = context.services
     # The style was checked at its step; the engine it names may have left the offer since (told by the map).
     engine = intake_rules.parse(draft.style).engine
     offer = services.studio.offer(engine) if engine is not None else None
