@@ -139,7 +139,6 @@ async def step_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     pressed = SongStep.unpack(query.data)  # registered with its pattern, so it unpacks
-    action = pressed.step
     who, language = await requester(update, context)
     t, services = context.services.texts, context.services
     drafts = SongDraftRepository(services.db)
@@ -148,7 +147,7 @@ async def step_button(update: Update, context: BotContext) -> None:
         await query.answer(t.get(language, "callback.expired"))
         return
     await query.answer()
-    if action == "ai":
+    if pressed.step == "ai":
         await _ask_theme(context, who, language, drafts, draft)
     else:
         await _instrumental(context, query, who, language, drafts, draft)
