@@ -146,9 +146,7 @@ def test_no_handler_is_over_15_lines_without_a_reason_beside_it() -> None:
         ("def keyboard(texts, language):\n" + "    x = 1\n" * 20, []),  # a render helper: no update
     ],
 )
-def test_the_length_rule_counts_after_the_docstring_and_honours_a_reason(
-    source: str, expected: list[str]
-) -> None:
+def test_the_length_rule_counts_after_the_docstring_and_honours_a_reason(source: str, expected: list[str]) -> None:
     assert overlong(source) == expected
 
 
