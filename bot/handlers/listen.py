@@ -16,7 +16,6 @@ from bot.texts import Texts
 from engines.analysis import Features
 from engines.recommend import Reason, ReasonValue
 from scheduler.listening import DownloadFailed, Heard, Mode, TooBig
-from scheduler.studio import Requester
 
 _MODES: dict[str, Mode] = {"m": "match", "s": "same", "r": "reference"}
 
@@ -66,10 +65,6 @@ async def listen_button(update: Update, context: BotContext) -> None:
     async with telling(context, who.chat_id, language):  # answered first: a refusal is said in the chat
         submission = await listening.compose(who, payload.run, _MODES[payload.mode])
         await answer_submission(context, who.chat_id, language, submission)
-
-
-async def _say(context: BotContext, who: Requester, language: str, key: str, **values: object) -> None:
-    await context.bot.send_message(who.chat_id, context.services.texts.get(language, key, **values))
 
 
 def _buttons(context: BotContext, language: str, heard: Heard) -> InlineKeyboardMarkup:
