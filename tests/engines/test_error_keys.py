@@ -45,3 +45,9 @@ def test_an_engine_error_carries_its_key_and_values_not_a_sentence() -> None:
     refused = EngineRejected("duration 400", key="engine.too_long", max="300")
     assert (refused.key, refused.values, str(refused)) == ("engine.too_long", {"max": "300"}, "duration 400")
     assert not hasattr(refused, "user_message")
+
+
+def test_no_engine_writes_a_user_sentence_of_its_own() -> None:
+    """``user_message=`` would be taken as a placeholder value and the text lost: name a key instead."""
+    offenders = [str(p.relative_to(ENGINES)) for p in ENGINES.rglob("*.py") if "user_message" in p.read_text()]
+    assert offenders == []
