@@ -3,7 +3,7 @@
 Never imports Telegram.
 """
 
-from billing.credits import Admission, AlreadySettled, Balance, BillingError, Credits, Decision, JobSpec, Outcome
+from billing.credits import Admission, Balance, BillingError, Credits, Decision, JobSpec, Outcome
 from billing.fingerprint import fingerprint
 from billing.invoices import BadPayload
 from billing.packs import DEFAULT_PACKS, CreditPack, parse_packs
@@ -28,7 +28,6 @@ from billing.stripe_checkout import (
 __all__ = [
     "DEFAULT_PACKS",
     "Admission",
-    "AlreadySettled",
     "BadPayload",
     "Balance",
     "BillingError",

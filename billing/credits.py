@@ -20,8 +20,7 @@ they were taken from, so a release after midnight gives back yesterday's credit,
 
 Errors::
 
-    BillingError            base, with a user-safe message
-    └── AlreadySettled      the job was committed or released before
+    BillingError            there is no such job to settle (a programming error, never the user's)
 """
 
 from __future__ import annotations
@@ -43,13 +42,7 @@ Outcome = Literal["delivered", "failed", "canceled"]
 
 
 class BillingError(Exception):
-    """Base of billing errors; ``user_message`` is safe to show."""
-
-    user_message = "Your credits could not be updated. Please try again."
-
-
-class AlreadySettled(BillingError):
-    """The job's credit was already committed or released."""
+    """There is no such job to settle; the application's error handler answers it (error.generic)."""
 
 
 class Decision(StrEnum):

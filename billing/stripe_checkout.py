@@ -3,7 +3,8 @@
 Errors::
 
     StripeCheckoutError       creating a session or a refund failed (Stripe down, bad key); safe message
-    └── StripeAlreadyRefunded the charge was already refunded (e.g. in the Dashboard): code charge_already_refunded
+    ├── StripeAlreadyRefunded the charge was already refunded (e.g. in the Dashboard): code charge_already_refunded
+    └── StripeNoSuchPayment   Stripe has no such payment intent: code resource_missing
     StripeSignatureError      a webhook's signature is missing, wrong or stale, or its body is not an event
 """
 
@@ -30,6 +31,10 @@ class StripeCheckoutError(Exception):
 
 class StripeAlreadyRefunded(StripeCheckoutError):
     """Stripe refused the refund because the charge was already refunded in full."""
+
+
+class StripeNoSuchPayment(StripeCheckoutError):
+    """Stripe refused the refund because it has no such payment intent (code ``resource_missing``)."""
 
 
 class StripeSignatureError(Exception):
@@ -136,7 +141,11 @@ class StripeCheckout:
         return StripeSession(session.id, session.url)
 
     async def refund(self, payment_intent: str) -> str:
-        """Refund a payment in full; returns the refund id. ``StripeAlreadyRefunded`` when it already was."""
+        """Refund a payment in full; returns the refund id.
+
+        ``StripeAlreadyRefunded`` when it already was: refunded in the Dashboard (Stripe refuses), or by an earlier
+        call with the same idempotency key (Stripe replays that call's answer, header ``Idempotent-Replayed``).
+        """
         try:
             refund = await self._client().v1.refunds.create_async(
                 {"payment_intent": payment_intent}, options={"idempotency_key": f"refund:{payment_intent}"}
@@ -145,11 +154,19 @@ class StripeCheckout:
             if exc.code == "charge_already_refunded":  # refunded in the Dashboard (or by a dispute's loss)
                 log.warning("Stripe says %s was already refunded", payment_intent)
                 raise StripeAlreadyRefunded("the payment was already refunded") from exc
+            if exc.code == "resource_missing":  # https://docs.stripe.com/error-codes#resource-missing
+                log.error("Stripe has no payment intent %s to refund", payment_intent)
+                raise StripeNoSuchPayment("no such payment intent") from exc
             log.error("Stripe refund of %s failed: %s", payment_intent, exc.user_message or type(exc).__name__)
             raise StripeCheckoutError("the refund failed") from exc
         except stripe.StripeError as exc:
             log.error("Stripe refund of %s failed: %s", payment_intent, exc.user_message or type(exc).__name__)
             raise StripeCheckoutError("the refund failed") from exc
+        response = refund.last_response
+        if response is not None and response.headers.get("idempotent-replayed") == "true":
+            # Stripe replayed an earlier answer to this key: that call refunded the payment, this one did nothing.
+            log.warning("Stripe replayed the refund of %s: it was refunded before", payment_intent)
+            raise StripeAlreadyRefunded("the payment was already refunded (an earlier refund request)")
         return str(refund.id)
 
     def verify(self, raw_body: bytes, signature: str | None) -> StripeEvent:

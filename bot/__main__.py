@@ -23,13 +23,15 @@ from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from billing import fingerprint
+from billing.providers import StarsProvider, StripeProvider
+from billing.refunds import Refunds
 from bot.alerts import AdminAlerts
 from bot.app import App, build_application, build_bot
 from bot.core import Core, CoreHooks, StartupError, build_core, utc_now
 from bot.delivery import TelegramDelivery
 from bot.health import Health, LoopMonitor, PollingStatus, TransportStatus
 from bot.http import HttpServer
-from bot.logs import configure_logging
+from bot.logs import configure_logging, new_trace_id
 from bot.metrics import Metrics, QueueTelemetry
 from bot.observed_limiter import polling_error_callback
 from bot.payment_inbox import InboxBot, StarsDesk
@@ -44,6 +46,7 @@ from bot.settings import (
     load_settings,
     secret_values,
 )
+from bot.star_refunds import star_refunder
 from bot.studio.api import StudioApi
 from bot.studio.delivery import WebAwareDelivery
 from bot.studio.headers import security_headers
@@ -55,6 +58,7 @@ from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
 from engines.catalogue import extendable
 from engines.memory import heap_trimming, tune_heap
+from scheduler.file_desk import FileDesk
 from scheduler.queue import GenerationQueue
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
@@ -270,6 +274,12 @@ def _services(core: Core, bot: InboxBot, texts: Texts, stars: StarsDesk, teasers
         referrals=core.referrals,
         demo=core.demo,
         lyrics=core.lyrics,
+        refunds=Refunds(
+            core.payments,
+            [StarsProvider(star_refunder(bot))] + ([StripeProvider(core.stripe)] if core.stripe is not None else []),
+            new_trace_id=new_trace_id,
+        ),
+        files=FileDesk(core.studio),
     )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from billing import Payments, fingerprint
 from billing.referrals import Referrals
+from billing.refunds import Refunds
 from bot.core import utc_now
 from bot.delivery import TelegramDelivery
 from bot.payment_inbox import StarsDesk
@@ -21,6 +22,7 @@ from bot.studio.web import WebVisitors
 from bot.texts import Texts
 from scheduler.admin import AdminDesk
 from scheduler.demo import DemoTrack
+from scheduler.file_desk import FileDesk
 from scheduler.listening import Listening
 from scheduler.songs import LyricsDesk
 from scheduler.studio import Studio
@@ -60,6 +62,8 @@ class Services:
     referrals: Referrals | None = None  # /invite links and their rewards
     demo: DemoTrack | None = None  # the /start demo track
     lyrics: LyricsDesk | None = None  # the AI lyric writer behind /lyrics (issue 17)
+    refunds: Refunds | None = None  # the admin's /refund at the payment's provider
+    files: FileDesk | None = None  # the files a track button or /history re-send sends
 
     @property
     def admins(self) -> frozenset[int]:

@@ -3,7 +3,8 @@
 An engine turns a :class:`GenerationRequest` into a :class:`GeneratedTrack`. The pipeline never knows which engine
 it talks to: it picks one by name from :mod:`engines.registry` and relies only on what is written here.
 
-Exceptions (every one carries a ``user_message`` that is safe to show a person; raw text never is)::
+Exceptions (every one carries a ``key`` naming its text in the catalogs, ``bot/locales/*.json``, and the
+``values`` that fill it in; the exception's own text is for logs and is never shown to a person)::
 
     EngineError                  base; anything an engine raises on purpose
     ├── EngineUnavailable        the engine or its service is down / rate-limited; retryable
@@ -28,34 +29,35 @@ Samples = npt.NDArray[np.float32]
 
 
 class EngineError(Exception):
-    """Base of every error an engine raises on purpose. ``user_message`` is safe to show a user."""
+    """Base of every error an engine raises on purpose. ``key`` names the user text, ``values`` fill it in."""
 
-    user_message = "The music engine could not make this track."
+    key = "engine.failed"
     retryable = False
 
-    def __init__(self, detail: str = "", *, user_message: str | None = None) -> None:
-        super().__init__(detail or self.user_message)
-        if user_message is not None:
-            self.user_message = user_message
+    def __init__(self, detail: str = "", *, key: str | None = None, **values: object) -> None:
+        super().__init__(detail or key or self.key)
+        if key is not None:
+            self.key = key
+        self.values = values
 
 
 class EngineUnavailable(EngineError):
     """The engine or its hosted service is down, overloaded or rate-limited: try again later."""
 
-    user_message = "The music engine is busy or unavailable right now. Please try again in a moment."
+    key = "engine.unavailable"
     retryable = True
 
 
 class EngineRejected(EngineError):
     """The request itself cannot be served (bad prompt, duration beyond the limit, refused content)."""
 
-    user_message = "The music engine cannot make this request. Try a different prompt or length."
+    key = "engine.rejected"
 
 
 class EngineTimedOut(EngineError):
     """The engine did not finish within its deadline; any remote work was cancelled."""
 
-    user_message = "The track took too long to make and was cancelled. Please try again."
+    key = "engine.timed_out"
     retryable = True
 
 

@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
 from engines.analysis import AnalysisError
@@ -49,10 +50,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnalysisError as exc:
         return _fail(f"cannot analyse {str(args.file)!r}: {_ANALYSIS_PROBLEMS[exc.key]}")
     except EngineError as exc:
-        detail = str(exc)
-        return _fail(exc.user_message if detail == exc.user_message else f"{exc.user_message} ({detail})")
+        detail, text = str(exc), _english(exc)
+        return _fail(text if detail == exc.key else f"{text} ({detail})")
     except KeyboardInterrupt:
         return _fail("interrupted", status=130)
+
+
+def _english(exc: EngineError) -> str:
+    """The error's text in English, from the bot's catalog: user texts live in ``bot/locales`` only (issue 14)."""
+    catalog = json.loads(resources.files("bot").joinpath("locales", "en.json").read_text(encoding="utf-8"))
+    return str(catalog[exc.key]).format(**exc.values)
 
 
 _ANALYSIS_PROBLEMS = {

@@ -94,7 +94,7 @@ class MockEngine:
     def capabilities(self, model: str | None = None) -> Capabilities:
         """Capabilities of ``mock-1``; any other model id is rejected."""
         if model not in (None, MODEL_ID):
-            raise EngineRejected(f"mock has no model {model!r}", user_message="This engine has no such model.")
+            raise EngineRejected(f"mock has no model {model!r}", key="engine.no_model")
         return CAPABILITIES
 
     async def generate(self, request: GenerationRequest) -> GeneratedTrack:
@@ -131,17 +131,18 @@ def _validate(request: GenerationRequest) -> None:
     if not 0 < request.duration <= CAPABILITIES.max_duration:
         raise EngineRejected(
             f"duration {request.duration} s is outside (0, {CAPABILITIES.max_duration:g}] s",
-            user_message=f"Tracks can be up to {CAPABILITIES.max_duration:g} seconds long.",
+            key="engine.too_long",
+            max=f"{CAPABILITIES.max_duration:g}",
         )
     if request.bpm is not None and not 20 <= request.bpm <= 300:
-        raise EngineRejected(f"bpm {request.bpm} is outside [20, 300]", user_message="Tempo must be 20–300 BPM.")
+        raise EngineRejected(f"bpm {request.bpm} is outside [20, 300]", key="engine.bpm_range", low=20, high=300)
     if request.reference_audio is not None:  # CAPABILITIES.reference_audio is False: no melody conditioning
         raise EngineRejected("the mock engine takes no reference audio")
     if request.key is not None:
         try:
             parse_key(request.key)
         except ValueError as exc:
-            raise EngineRejected(str(exc), user_message="That musical key is not recognised.") from exc
+            raise EngineRejected(str(exc), key="engine.bad_key") from exc
 
 
 def _sine(freq: float, t: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:

@@ -405,7 +405,8 @@ def _check_request(model: ReplicateModel, request: GenerationRequest) -> None:
     if not 0 < request.duration <= caps.max_duration:
         raise EngineRejected(
             f"{model.info.id}: duration {request.duration:g} s is outside (0, {caps.max_duration:g}]",
-            user_message=f"This model makes tracks up to {caps.max_duration:g} seconds long.",
+            key="engine.too_long",
+            max=f"{caps.max_duration:g}",
         )
     if request.continue_from is not None and not caps.can_continue:
         raise EngineRejected(f"{model.info.id} cannot continue audio")
@@ -420,10 +421,10 @@ def _check_request(model: ReplicateModel, request: GenerationRequest) -> None:
     if request.lyrics is not None and request.lyrics.strip() and not caps.vocals:
         raise EngineRejected(
             f"{model.info.id} cannot sing lyrics",
-            user_message="This model makes instrumentals only; pick a vocal model for a song with lyrics.",
+            key="engine.instrumental_only",
         )
     if not request.prompt.strip():
-        raise EngineRejected("empty prompt", user_message="Please describe the music you want.")
+        raise EngineRejected("empty prompt", key="engine.empty_prompt")
 
 
 def _create_error(model: ReplicateModel, exc: ReplicateError) -> EngineError:

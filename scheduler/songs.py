@@ -13,7 +13,10 @@ from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from engines.base import EngineError
+from engines.catalogue import Offer
+from scheduler import intake
 from scheduler.intake import IntakeError
+from scheduler.studio import Studio
 from storage.songs import LyricWriteRepository
 
 #: ACE-Step's own lyric prompt is limited by its text encoder; 3,000 characters is about 4 minutes of song and
@@ -102,3 +105,29 @@ class LyricsDesk:
         except (EngineError, IntakeError):
             await self._writes.fail(write_id)
             raise IntakeError("lyrics.failed") from None
+
+
+def song_plan(studio: Studio, style: str, lyrics: str | None, preferred: Offer | None) -> tuple[str, Offer | None]:
+    """The prompt and the offer a one-message ``/song`` goes to: the engine its style names, else ``preferred``.
+
+    IntakeError (with its text key) for a malformed style, an engine nobody offers, lyrics no model can sing, or
+    lyrics for a model that does not sing.
+    """
+    parsed = intake.parse(style)
+    offer = studio.offer(parsed.engine) if parsed.engine is not None else preferred
+    if lyrics is not None:
+        check_lyrics(lyrics)
+        if offer is None or not offer.capabilities.vocals:
+            sings = studio.catalogue is not None and bool(studio.catalogue.vocal)
+            model = offer.key if offer is not None else studio.engine
+            raise IntakeError("song.not_vocal" if sings else "song.no_vocal_model", model=model)
+    intake.check(parsed, offer.capabilities if offer is not None else studio.capabilities)
+    return parsed.prompt, offer
+
+
+def style_prompt(style: str) -> str:
+    """The prompt a kept draft's style line stands for, or the line itself when it no longer parses."""
+    try:
+        return intake.parse(style).prompt
+    except IntakeError:
+        return style

@@ -135,6 +135,12 @@ class Studio:
         """Where the tracks' files are (the queue's audio store)."""
         return self.queue.audio_store
 
+    def offers(self, name: str) -> bool:
+        """Whether ``name`` is on offer now: :meth:`offer` would answer rather than refuse it."""
+        if self.catalogue is None:
+            return name.lower() == self.engine
+        return self.catalogue.find(name) is not None
+
     def offer(self, name: str | None) -> Offer | None:
         """The offer called ``name`` (the default offer when None); IntakeError for a name nobody offers."""
         if self.catalogue is None:

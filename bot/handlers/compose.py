@@ -7,8 +7,8 @@ from typing import Any
 from telegram import Update
 
 from bot.context import BotContext
+from bot.errors_map import telling
 from bot.handlers.common import answer_submission, requester
-from scheduler.intake import IntakeError
 
 
 async def compose(update: Update, context: BotContext, text: str | None, **overrides: Any) -> None:
@@ -18,9 +18,6 @@ async def compose(update: Update, context: BotContext, text: str | None, **overr
     if overrides.get("engine") is None and studio.catalogue is not None:  # the user's /engine choice, if offered
         chosen = await context.services.engine_choices.chosen(who.telegram_id)
         overrides["engine"] = chosen if chosen is not None and studio.catalogue.find(chosen) else None
-    try:
+    async with telling(context, who.chat_id, language):  # a bad prompt or a refusal: its text, nothing spent
         submission = await studio.compose(who, text, **overrides)
-    except IntakeError as exc:
-        await context.bot.send_message(who.chat_id, context.services.texts.get(language, exc.key, **exc.values))
-        return
-    await answer_submission(context, who.chat_id, language, submission)
+        await answer_submission(context, who.chat_id, language, submission)

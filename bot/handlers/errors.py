@@ -30,15 +30,21 @@ async def on_error(update: object, context: BotContext, reporter: ErrorReporter 
         log.error("unhandled error while processing an update", exc_info=context.error)
         if reporter is not None and not isinstance(context.error, Forbidden):  # a block is not our failure
             reporter.report(trace_id, context.error)
-        if not isinstance(update, Update) or update.effective_chat is None:
-            return
-        if isinstance(context.error, Forbidden):
-            return  # the user blocked the bot: there is nobody to tell
-        language = language_of(update, context)
-        text = context.services.texts.get(language, "error.generic", trace_id=trace_id)
-        try:
-            await context.bot.send_message(update.effective_chat.id, text)
-        except (NetworkError, TelegramError) as exc:
-            log.warning("could not tell the user about error %s: %s", trace_id, exc)
+        # A blocked bot (Forbidden) has nobody to tell.
+        if (
+            isinstance(update, Update)
+            and update.effective_chat is not None
+            and not isinstance(context.error, Forbidden)
+        ):
+            await _apologise(update, context, update.effective_chat.id, trace_id)
     finally:
         trace_id_var.reset(token)
+
+
+async def _apologise(update: Update, context: BotContext, chat_id: int, trace_id: str) -> None:
+    """Tells the user something went wrong, with the trace id to quote; a failure to tell is only logged."""
+    text = context.services.texts.get(language_of(update, context), "error.generic", trace_id=trace_id)
+    try:
+        await context.bot.send_message(chat_id, text)
+    except (NetworkError, TelegramError) as exc:
+        log.warning("could not tell the user about error %s: %s", trace_id, exc)

@@ -9,12 +9,15 @@ offers "🎤 Song" (``gm:s``), which asks for a song with vocals step by step (`
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from dataclasses import dataclass
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.callbacks import (
     GUIDED,
+    CallbackData,
     GuidedClose,
     GuidedCompose,
     GuidedEngine,
@@ -29,7 +32,6 @@ from bot.handlers.common import language_of, requester
 from bot.handlers.compose import compose
 from bot.handlers.song import offer_lines, preferred_offer, start_song
 from engines.catalogue import Offer
-from scheduler.intake import IntakeError
 
 GENRES = ("techno", "house", "lo-fi", "ambient", "synthwave", "drum & bass", "trap", "cinematic", "jazzy")
 MOODS = ("dark", "uplifting", "calm", "energetic", "dreamy", "sad", "epic")
@@ -128,12 +130,24 @@ async def open_guided(update: Update, context: BotContext) -> None:
     )
 
 
-async def guided_button(update: Update, context: BotContext) -> None:
-    """Advances the guided mode by one step; the last step composes the track."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    language, t, studio = language_of(update, context), context.services.texts, context.services.studio
-    pressed = unpack_any(query.data, *GUIDED)  # registered with their pattern, so it unpacks
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """What a guided button carries so far: its step, the indices, the genre and mood (words for the engine, labels
+    for the person) and the chosen offer (None: the service's default engine)."""
+
+    step: str
+    numbers: list[int]
+    genre: str
+    mood: str
+    genre_text: str
+    mood_text: str
+    offer: Offer | None
+    lengths: tuple[int, ...]  # the lengths the chosen engine can make
+
+
+def _choice(context: BotContext, language: str | None, pressed: CallbackData) -> _Choice | None:
+    """The pressed button's choice, or None when it is stale: an index past the lists, or an engine (a catalogue
+    key) no longer offered."""
     step, numbers = pressed.prefix.removeprefix("gm:"), list[int]()
     key: str | None = None
     match pressed:
@@ -145,71 +159,99 @@ async def guided_button(update: Update, context: BotContext) -> None:
             numbers = [genre_index, mood_index]
         case GuidedCompose(genre=genre_index, mood=mood_index, seconds=seconds_value, engine=key):
             numbers = [genre_index, mood_index, seconds_value]
+    studio = context.services.studio
     try:
-        # The engine step's choice: a catalogue key, checked against what is offered now.
-        offer = studio.offer(key) if key is not None else None
-        genre = GENRES[numbers[0]] if numbers else ""
-        mood = MOODS[numbers[1]] if len(numbers) > 1 else ""
+        genre, mood = (GENRES[numbers[0]] if numbers else ""), (MOODS[numbers[1]] if len(numbers) > 1 else "")
         genre_text = genre_label(context, language, numbers[0]) if numbers else ""
         mood_text = mood_label(context, language, numbers[1]) if len(numbers) > 1 else ""
-    except (IndexError, IntakeError):  # an index past the lists, or a catalogue key no longer offered
-        await query.answer(t.get(language, "callback.expired"))
+    except IndexError:
+        return None
+    if key is not None and not studio.offers(key):
+        return None
+    offer = studio.offer(key) if key is not None else None
+    caps = studio.capabilities if offer is None else offer.capabilities
+    return _Choice(step, numbers, genre, mood, genre_text, mood_text, offer, lengths_for(caps.max_duration))
+
+
+async def guided_button(update: Update, context: BotContext) -> None:
+    """Advances the guided mode by one step; the last step composes the track."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    language = language_of(update, context)
+    choice = _choice(context, language, unpack_any(query.data, *GUIDED))  # registered with their pattern
+    if choice is None:
+        await query.answer(context.services.texts.get(language, "callback.expired"))
         return
     await query.answer()
-    caps = studio.capabilities if offer is None else offer.capabilities
     try:  # a second tap on the same button asks for the edit already made: Telegram says "not modified"
-        if step == "g":
-            await query.edit_message_text(
-                t.get(language, "guided.genre"), reply_markup=_keyboard(context, language, "genre")
-            )
-        elif step == "m":
-            await query.edit_message_text(
-                t.get(language, "guided.mood", genre=genre_text),
-                parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(context, language, "mood", numbers[0]),
-            )
-        elif step == "e" and len(numbers) == 2 and studio.catalogue is not None:
-            who, _ = await requester(update, context)
-            default = await preferred_offer(context, who.telegram_id, vocal=False)
-            lines = [t.get(language, "guided.engine", genre=genre_text, mood=mood_text)]
-            lines += offer_lines(context, language or "en", studio.catalogue)
-            await query.edit_message_text(
-                "\n".join(lines),
-                parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(context, language, "engine", numbers[0], numbers[1], default=default),
-            )
-        elif step == "l" and len(numbers) == 2:
-            await query.edit_message_text(
-                t.get(language, "guided.length", genre=genre_text, mood=mood_text),
-                parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(context, language, "length", numbers[0], numbers[1], offer=offer),
-            )
-        elif step == "c" and len(numbers) == 3 and numbers[2] in lengths_for(caps.max_duration):
-            # The menu becomes a one-line record of the choice instead of still asking "How long?".
-            seconds = numbers[2]
-            if offer is None:
-                summary = t.get(language, "guided.summary", genre=genre_text, mood=mood_text, seconds=seconds)
-            else:
-                summary = t.get(
-                    language,
-                    "guided.summary_engine",
-                    genre=genre_text,
-                    mood=mood_text,
-                    seconds=seconds,
-                    model=offer.key,
-                    cost=offer.cost,
-                )
-            await query.edit_message_text(summary, reply_markup=None)
-            engine = None if offer is None else offer.key
-            await compose(
-                update, context, f"{mood} {genre}", duration=float(seconds), genre=genre, mood=mood, engine=engine
-            )
-        elif step == "s":
-            await query.edit_message_text(t.get(language, "guided.song_opened"), reply_markup=None)
-            who, user_language = await requester(update, context)
-            await start_song(context, who.telegram_id, who.chat_id, user_language)
-        else:
-            await query.edit_message_text(t.get(language, "guided.cancelled"))
+        await _step(update, context, query, choice, language)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+async def _step(
+    update: Update, context: BotContext, query: CallbackQuery, choice: _Choice, language: str | None
+) -> None:
+    """Shows the next step in the same message, or composes (the last step), or opens a song."""
+    studio, count = context.services.studio, len(choice.numbers)
+    if choice.step == "c" and count == 3 and choice.numbers[2] in choice.lengths:
+        await _compose(update, context, query, choice, language)
+    elif choice.step == "s":
+        await query.edit_message_text(context.services.texts.get(language, "guided.song_opened"), reply_markup=None)
+        who, user_language = await requester(update, context)
+        await start_song(context, who.telegram_id, who.chat_id, user_language)
+    elif choice.step == "e" and count == 2 and studio.catalogue is not None:
+        who, _ = await requester(update, context)
+        default = await preferred_offer(context, who.telegram_id, vocal=False)
+        text, keyboard = _engine_screen(context, language, choice, default)
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+    else:
+        text, markup, mode = _screen(context, language, choice)
+        await query.edit_message_text(text, parse_mode=mode, reply_markup=markup)
+
+
+def _screen(
+    context: BotContext, language: str | None, choice: _Choice
+) -> tuple[str, InlineKeyboardMarkup | None, str | None]:
+    """The genre, mood or length step (text, keyboard, parse mode); anything else closes guided mode."""
+    t, numbers = context.services.texts, choice.numbers
+    if choice.step == "g":
+        return t.get(language, "guided.genre"), _keyboard(context, language, "genre"), None
+    if choice.step == "m":
+        markup = _keyboard(context, language, "mood", numbers[0])
+        return t.get(language, "guided.mood", genre=choice.genre_text), markup, ParseMode.HTML
+    if choice.step == "l" and len(numbers) == 2:
+        text = t.get(language, "guided.length", genre=choice.genre_text, mood=choice.mood_text)
+        markup = _keyboard(context, language, "length", numbers[0], numbers[1], offer=choice.offer)
+        return text, markup, ParseMode.HTML
+    return t.get(language, "guided.cancelled"), None, None
+
+
+def _engine_screen(
+    context: BotContext, language: str | None, choice: _Choice, default: Offer | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The engine step: every model on offer with its price, the user's default first."""
+    catalogue = context.services.studio.catalogue
+    assert catalogue is not None
+    lines = [context.services.texts.get(language, "guided.engine", genre=choice.genre_text, mood=choice.mood_text)]
+    lines += offer_lines(context, language or "en", catalogue)
+    numbers = choice.numbers
+    return "\n".join(lines), _keyboard(context, language, "engine", numbers[0], numbers[1], default=default)
+
+
+async def _compose(
+    update: Update, context: BotContext, query: CallbackQuery, choice: _Choice, language: str | None
+) -> None:
+    """The last step: the menu becomes a one-line record of the choice instead of still asking "How long?", and
+    the track is composed."""
+    t, offer, seconds = context.services.texts, choice.offer, choice.numbers[2]
+    values = {"genre": choice.genre_text, "mood": choice.mood_text, "seconds": seconds}
+    if offer is None:
+        summary = t.get(language, "guided.summary", **values)
+    else:
+        summary = t.get(language, "guided.summary_engine", **values, model=offer.key, cost=offer.cost)
+    await query.edit_message_text(summary, reply_markup=None)
+    engine = None if offer is None else offer.key
+    mood, genre = choice.mood, choice.genre
+    await compose(update, context, f"{mood} {genre}", duration=float(seconds), genre=genre, mood=mood, engine=engine)

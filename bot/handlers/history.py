@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -14,11 +13,11 @@ from bot.context import BotContext
 from bot.errors_map import answers_errors
 from bot.handlers.common import requester
 from bot.handlers.tracks import send_file
+from scheduler.history import history_page
 from scheduler.studio import HISTORY_PAGE
 from storage import Job
 
-#: A search (``/history lofi``) shows this many matches; words beyond ``MAX_WORDS`` are ignored.
-SEARCH_RESULTS = 10
+#: Words of a search (``/history lofi``) beyond ``MAX_WORDS`` are ignored.
 MAX_WORDS = 6
 
 
@@ -37,17 +36,31 @@ async def history_button(update: Update, context: BotContext) -> None:
     if isinstance(button, HistoryPage):
         await query.answer()
         await _show(update, context, page=button.page, edit=True)
-        return
-    assert isinstance(button, JobButton)
+    elif isinstance(button, Delete):
+        await _delete(update, context, button.job)
+    else:
+        assert isinstance(button, JobButton)
+        await _send_job(update, context, button)
+
+
+async def _delete(update: Update, context: BotContext, job_id: int) -> None:
+    """Deletes the track, says so, and shows the first page again."""
+    assert update.callback_query is not None
     who, language = await requester(update, context)
-    if isinstance(button, Delete):
-        deleted = await context.services.tracks.delete(who.telegram_id, button.job, context.services.clock())
-        await query.answer(context.services.texts.get(language, "history.deleted" if deleted else "track.gone"))
-        await _show(update, context, page=1, edit=True)
-        return
+    deleted = await context.services.tracks.delete(who.telegram_id, job_id, context.services.clock())
+    await update.callback_query.answer(
+        context.services.texts.get(language, "history.deleted" if deleted else "track.gone")
+    )
+    await _show(update, context, page=1, edit=True)
+
+
+async def _send_job(update: Update, context: BotContext, button: JobButton) -> None:
+    """Sends the track again, or its lyrics as plain text (no markup is read from the words the user wrote)."""
+    assert update.callback_query is not None
+    who, language = await requester(update, context)
     job = await context.services.studio.owned(who, button.job)
-    await query.answer()
-    if isinstance(button, Lyrics):  # the words as the user wrote them, as plain text (no markup is read from them)
+    await update.callback_query.answer()
+    if isinstance(button, Lyrics):
         await context.bot.send_message(who.chat_id, job.lyrics or context.services.texts.get(language, "track.gone"))
         return
     await send_file(context, who.chat_id, job, "re", language)
@@ -55,22 +68,16 @@ async def history_button(update: Update, context: BotContext) -> None:
 
 async def _show(update: Update, context: BotContext, *, page: int, edit: bool, words: list[str] | None = None) -> None:
     who, language = await requester(update, context)
-    t, tracks = context.services.texts, context.services.tracks
-    if words:
-        jobs, page, pages = await tracks.search(who.telegram_id, words, limit=SEARCH_RESULTS), 1, 1
-        if not jobs:
-            text = t.get(language, "history.no_match", query=html.escape(" ".join(words)))
-            await context.bot.send_message(who.chat_id, text)
-            return
-    else:
-        pages = max(1, math.ceil(await tracks.count(who.telegram_id, []) / HISTORY_PAGE))
-        page = min(max(1, page), pages)
-        jobs = await tracks.search(who.telegram_id, [], limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE)
-    if not jobs:
+    t = context.services.texts
+    found = await history_page(context.services.tracks, who.telegram_id, page, words or [])
+    if words and not found.jobs:
+        text = t.get(language, "history.no_match", query=html.escape(" ".join(words)))
+        await context.bot.send_message(who.chat_id, text)
+    elif not found.jobs:
         await _put(update, context, who.chat_id, edit, t.get(language, "history.empty"), None)
-        return
-    text, markup = _listing(context, language, jobs, page, pages)
-    await _put(update, context, who.chat_id, edit, text, markup)
+    else:
+        text, markup = _listing(context, language, found.jobs, found.page, found.pages)
+        await _put(update, context, who.chat_id, edit, text, markup)
 
 
 async def _put(

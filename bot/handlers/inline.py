@@ -15,12 +15,12 @@ from telegram.constants import ParseMode
 
 from bot.context import BotContext
 from bot.handlers.common import language_of
+from bot.texts import Texts
+from scheduler.history import INLINE_PAGE, inline_tracks
+from storage import Job
 
 #: Results per answer (Telegram allows up to 50).
-PAGE = 10
-#: Words of a query that count; the rest is ignored (Telegram sends up to 256 characters).
-MAX_QUERY_CHARS = 64
-MAX_WORDS = 6
+PAGE = INLINE_PAGE
 #: Seconds Telegram may reuse an answer for the same person and query: short, so a new track shows up soon.
 CACHE_SECONDS = 10
 #: The deep-link payload of the "make your first track" button.
@@ -39,17 +39,20 @@ async def inline_query(update: Update, context: BotContext) -> None:
     """Answers with the sender's matching tracks, or a button that opens the bot when there are none."""
     query = update.inline_query
     assert query is not None
-    language, texts, tracks = language_of(update, context), context.services.texts, context.services.tracks
-    text = query.query.strip()[:MAX_QUERY_CHARS]
+    language, texts = language_of(update, context), context.services.texts
     offset = parse_offset(query.offset)
-    pick = text.removeprefix("#")
-    if text.startswith("#") and pick.isascii() and pick.isdigit() and 0 < int(pick) < 2**63:
-        one = await tracks.one(query.from_user.id, int(pick))
-        jobs, more = ([one] if one is not None and offset == 0 else []), False
-    else:
-        found = await tracks.search(query.from_user.id, text.split()[:MAX_WORDS], limit=PAGE + 1, offset=offset)
-        jobs, more = found[:PAGE], len(found) > PAGE
-    results = [
+    jobs, more = await inline_tracks(context.services.tracks, query.from_user.id, query.query, offset)
+    results = _results(texts, language, jobs)
+    button = None
+    if not results and offset == 0:
+        button = InlineQueryResultsButton(texts.get(language, "inline.open_bot"), start_parameter=START_PARAMETER)
+    next_offset = str(offset + PAGE) if more else ""
+    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True, next_offset=next_offset, button=button)
+
+
+def _results(texts: Texts, language: str | None, jobs: list[Job]) -> list[InlineQueryResultCachedAudio]:
+    """One cached audio per track Telegram holds (by its file id: no upload), captioned with its prompt."""
+    return [
         InlineQueryResultCachedAudio(
             id=f"t{job.id}",
             audio_file_id=job.file_id,
@@ -59,13 +62,3 @@ async def inline_query(update: Update, context: BotContext) -> None:
         for job in jobs
         if job.file_id is not None
     ]
-    button = None
-    if not results and offset == 0:
-        button = InlineQueryResultsButton(texts.get(language, "inline.open_bot"), start_parameter=START_PARAMETER)
-    await query.answer(
-        results,
-        cache_time=CACHE_SECONDS,
-        is_personal=True,
-        next_offset=str(offset + PAGE) if more else "",
-        button=button,
-    )

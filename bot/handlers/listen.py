@@ -10,13 +10,12 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.callbacks import Listen
 from bot.context import BotContext
+from bot.errors_map import telling
 from bot.handlers.common import answer_submission, requester
 from bot.texts import Texts
-from engines.analysis import AnalysisError, Features
+from engines.analysis import Features
 from engines.recommend import Reason, ReasonValue
-from scheduler.intake import IntakeError
-from scheduler.listening import DownloadFailed, Heard, ListenError, Mode, TooBig
-from scheduler.studio import Requester
+from scheduler.listening import DownloadFailed, Heard, Mode, TooBig
 
 _MODES: dict[str, Mode] = {"m": "match", "s": "same", "r": "reference"}
 
@@ -34,14 +33,13 @@ async def listen_message(update: Update, context: BotContext) -> None:
     who, language = await requester(update, context)
     file_id, size = _attachment(update.effective_message)
     await context.bot.send_chat_action(who.chat_id, ChatAction.UPLOAD_PHOTO)  # "sending a photo…" while it listens
-    try:
+    async with telling(context, who.chat_id, language):  # too big, unreadable, over today's limit: said why
         heard = await context.services.listening.listen(who, size, lambda: _download(context, file_id))
-    except (ListenError, AnalysisError) as exc:
-        await _say(context, who, language, exc.key, **getattr(exc, "values", {}))
-        return
-    left = await context.services.listening.left_today(who)
-    caption, buttons = _caption(context, language, heard, left), _buttons(context, language, heard)
-    await context.bot.send_photo(who.chat_id, heard.picture, caption, parse_mode=ParseMode.HTML, reply_markup=buttons)
+        left = await context.services.listening.left_today(who)
+        caption, buttons = _caption(context, language, heard, left), _buttons(context, language, heard)
+        await context.bot.send_photo(
+            who.chat_id, heard.picture, caption, parse_mode=ParseMode.HTML, reply_markup=buttons
+        )
 
 
 async def _download(context: BotContext, file_id: str) -> bytes:
@@ -64,16 +62,9 @@ async def listen_button(update: Update, context: BotContext) -> None:
     listening = context.services.listening
     assert listening is not None
     await query.answer()
-    try:
+    async with telling(context, who.chat_id, language):  # answered first: a refusal is said in the chat
         submission = await listening.compose(who, payload.run, _MODES[payload.mode])
-    except (ListenError, IntakeError) as exc:
-        await _say(context, who, language, exc.key, **getattr(exc, "values", {}))
-        return
-    await answer_submission(context, who.chat_id, language, submission)
-
-
-async def _say(context: BotContext, who: Requester, language: str, key: str, **values: object) -> None:
-    await context.bot.send_message(who.chat_id, context.services.texts.get(language, key, **values))
+        await answer_submission(context, who.chat_id, language, submission)
 
 
 def _buttons(context: BotContext, language: str, heard: Heard) -> InlineKeyboardMarkup:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
 
-from billing import PreCheckoutRefused
 from bot.callbacks import PACK, CardPack, FiatPack, StarsPack, unpack_any
 from bot.context import BotContext
 from bot.errors_map import answers_errors
 from bot.handlers.common import language_of, requester
+from scheduler.studio import Requester
 
 
 def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
@@ -65,26 +65,45 @@ async def pack_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     pressed = unpack_any(query.data, *PACK)  # registered with their pattern, so it unpacks
-    pack_id = pressed.pack_id
-    method: Literal["stars", "fiat"] = "fiat" if isinstance(pressed, FiatPack) else "stars"
     who, language = await requester(update, context)
-    t = context.services.texts
     # An old fiat or card button: Stars only now.
     if not isinstance(pressed, StarsPack) and not context.services.selling.in_telegram:
-        await query.answer(t.get(language, "buy.stars_only"), show_alert=True)
+        await query.answer(context.services.texts.get(language, "buy.stars_only"), show_alert=True)
         return
     if isinstance(pressed, CardPack):
-        session = await context.services.payments.stripe_session(pack_id, who.telegram_id, who.fingerprint, query.id)
-        pack = context.services.payments.pack(pack_id)
-        assert pack is not None
-        button = InlineKeyboardButton(t.get(language, "buy.card_button", usd=pack.usd), url=session.url)
-        await query.answer()
-        await context.bot.send_message(
-            who.chat_id,
-            t.get(language, "buy.card_link", usd=pack.usd, credits=pack.credits),
-            reply_markup=InlineKeyboardMarkup([[button]]),
-        )
+        await _send_card_link(context, query, who, language, pressed.pack_id)
         return
+    method: Literal["stars", "fiat"] = "fiat" if isinstance(pressed, FiatPack) else "stars"
+    await _send_invoice(context, query, who, language, pressed.pack_id, method)
+
+
+async def _send_card_link(
+    context: BotContext, query: CallbackQuery, who: Requester, language: str, pack_id: str
+) -> None:
+    """A Stripe Checkout link for the pack; the press id makes a repeated press reuse the same session."""
+    t = context.services.texts
+    session = await context.services.payments.stripe_session(pack_id, who.telegram_id, who.fingerprint, query.id)
+    pack = context.services.payments.pack(pack_id)
+    assert pack is not None
+    button = InlineKeyboardButton(t.get(language, "buy.card_button", usd=pack.usd), url=session.url)
+    await query.answer()
+    await context.bot.send_message(
+        who.chat_id,
+        t.get(language, "buy.card_link", usd=pack.usd, credits=pack.credits),
+        reply_markup=InlineKeyboardMarkup([[button]]),
+    )
+
+
+async def _send_invoice(
+    context: BotContext,
+    query: CallbackQuery,
+    who: Requester,
+    language: str,
+    pack_id: str,
+    method: Literal["stars", "fiat"],
+) -> None:
+    """A signed invoice for the pack in Stars, or in the payment provider's currency."""
+    t = context.services.texts
     invoice = context.services.payments.invoice(pack_id, who.telegram_id, method=method)
     await query.answer()
     token = context.services.selling.provider_token
@@ -100,22 +119,16 @@ async def pack_button(update: Update, context: BotContext) -> None:
     )
 
 
+@answers_errors  # PreCheckoutRefused declines the query with its text
 async def pre_checkout(update: Update, context: BotContext) -> None:
     """Approves only our own signed payload for this user, a real pack at its price, and a user who is not banned."""
     query = update.pre_checkout_query
     assert query is not None
     user = await context.services.users.get(query.from_user.id)
-    try:
-        context.services.payments.check_pre_checkout(
-            query.invoice_payload,
-            query.currency,
-            query.total_amount,
-            query.from_user.id,
-            banned=bool(user and user.banned),
-        )
-    except PreCheckoutRefused as exc:
-        await query.answer(ok=False, error_message=context.services.texts.get(language_of(update, context), exc.key))
-        return
+    payments, banned = context.services.payments, bool(user and user.banned)
+    payments.check_pre_checkout(
+        query.invoice_payload, query.currency, query.total_amount, query.from_user.id, banned=banned
+    )
     await query.answer(ok=True)
 
 

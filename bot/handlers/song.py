@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.callbacks import LyricsChoice, SongDecision
 from bot.context import BotContext
+from bot.errors_map import tells_errors
 from bot.handlers.common import answer_submission, requester
 from engines.catalogue import Catalogue, Offer
-from scheduler import intake as intake_rules
 from scheduler.intake import IntakeError
-from scheduler.songs import check_lyrics, split_song
-from storage.songs import SongDraft
+from scheduler.songs import song_plan, split_song, style_prompt
+from scheduler.studio import Requester
+from storage.songs import SongDraft, SongDraftRepository
 
 
 def _vocal_offers(context: BotContext) -> tuple[Offer, ...]:
@@ -47,38 +48,24 @@ async def preferred_offer(context: BotContext, telegram_id: int, *, vocal: bool)
     return (catalogue.find(chosen) if chosen else None) or catalogue.default
 
 
+@tells_errors  # a style, engine or lyrics that cannot be sung is told with its text; nothing is kept
 async def song_command(update: Update, context: BotContext) -> None:
     """``/song`` alone asks step by step; ``/song <style>`` + lyrics keeps a draft and shows the price on a
     confirm button."""
     message = update.effective_message
     assert message is not None and message.text is not None
     who, language = await requester(update, context)
-    t, studio = context.services.texts, context.services.studio
     style, lyrics = split_song(message.text)
-    vocal = _vocal_offers(context)
     drafts = context.services.drafts
     if not style:
         await start_song(context, who.telegram_id, who.chat_id, language)
         return
     await drafts.drop_waiting(who.telegram_id)  # a one-message /song ends any step-by-step one
-    try:
-        parsed = intake_rules.parse(style)
-        if parsed.engine is not None:
-            offer = studio.offer(parsed.engine)
-        else:
-            offer = await preferred_offer(context, who.telegram_id, vocal=lyrics is not None and bool(vocal))
-        if lyrics is not None:
-            check_lyrics(lyrics)
-            if offer is None or not offer.capabilities.vocals:
-                raise IntakeError("song.no_vocal_model" if not vocal else "song.not_vocal", model=_key(offer, context))
-        intake_rules.check(parsed, offer.capabilities if offer is not None else studio.capabilities)
-    except IntakeError as exc:
-        values = {"models": ", ".join(o.key for o in vocal), **exc.values}
-        await context.bot.send_message(who.chat_id, t.get(language, exc.key, **values))
-        return
-    key = _key(offer, context)
-    draft = await drafts.create(who.telegram_id, style, lyrics, key, context.services.clock())
-    await _confirm(context, who.chat_id, language, draft, parsed.prompt, lyrics, offer)
+    sings = lyrics is not None and bool(_vocal_offers(context))
+    preferred = await preferred_offer(context, who.telegram_id, vocal=sings)
+    prompt, offer = song_plan(context.services.studio, style, lyrics, preferred)
+    draft = await drafts.create(who.telegram_id, style, lyrics, _key(offer, context), context.services.clock())
+    await _confirm(context, who.chat_id, language, draft, prompt, lyrics, offer)
 
 
 async def start_song(context: BotContext, telegram_id: int, chat_id: int, language: str) -> None:
@@ -104,11 +91,7 @@ async def confirm_draft(
     context: BotContext, chat_id: int, language: str, draft: SongDraft, offer: Offer | None
 ) -> None:
     """A ready draft's summary with its price on the compose button."""
-    try:
-        prompt = intake_rules.parse(draft.style).prompt
-    except IntakeError:
-        prompt = draft.style
-    await _confirm(context, chat_id, language, draft.id, prompt, draft.lyrics, offer)
+    await _confirm(context, chat_id, language, draft.id, style_prompt(draft.style), draft.lyrics, offer)
 
 
 async def _confirm(
@@ -138,6 +121,7 @@ def _key(offer: Offer | None, context: BotContext) -> str:
     return offer.key if offer is not None else context.services.studio.engine
 
 
+@tells_errors  # pressed and answered already: a song the studio refuses is told in the chat
 async def song_button(update: Update, context: BotContext) -> None:
     """The song confirmation (:class:`bot.callbacks.SongDecision`): composes the draft (once) or drops it."""
     query = update.callback_query
@@ -150,46 +134,60 @@ async def song_button(update: Update, context: BotContext) -> None:
     if draft is None:
         await query.answer(t.get(language, "callback.expired"))
         return
+    await _close_menu(query)
+    await _decide(context, who, language, draft, action)
+
+
+async def _close_menu(query: CallbackQuery) -> None:
+    """Answers the press and takes the buttons off the message, so the choice is made once."""
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def _decide(context: BotContext, who: Requester, language: str, draft: SongDraft, action: str) -> None:
+    """Composes the taken draft (``ok``), or says it was dropped (``no``)."""
     if action == "no":
-        await context.bot.send_message(who.chat_id, t.get(language, "song.cancelled"))
+        await context.bot.send_message(who.chat_id, context.services.texts.get(language, "song.cancelled"))
         return
-    try:
-        submission = await context.services.studio.compose(who, draft.style, engine=draft.offer, lyrics=draft.lyrics)
-    except IntakeError as exc:
-        await context.bot.send_message(who.chat_id, t.get(language, exc.key, **exc.values))
-        return
+    submission = await context.services.studio.compose(who, draft.style, engine=draft.offer, lyrics=draft.lyrics)
     await answer_submission(context, who.chat_id, language, submission)
 
 
+@tells_errors  # an engine nobody offers is told with the models that are
 async def engine_list_command(update: Update, context: BotContext) -> None:
     """``/engine`` for users: every model on offer with its price, licence and what it can do;
     ``/engine <name>`` makes that model the user's default."""
     who, language = await requester(update, context)
-    t, studio = context.services.texts, context.services.studio
-    catalogue = studio.catalogue
     message = update.effective_message
     name = message.text.partition(" ")[2].strip() if message is not None and message.text else ""
     if name:
-        try:
-            offer = studio.offer(name)
-        except IntakeError as exc:
-            await context.bot.send_message(who.chat_id, t.get(language, exc.key, **exc.values))
-            return
-        if offer is not None:
-            await context.services.engine_choices.choose(who.telegram_id, offer.key, context.services.clock())
-        key = offer.key if offer is not None else studio.engine
-        cost = offer.cost if offer is not None else 1
-        await context.bot.send_message(who.chat_id, t.get(language, "engines.chosen", key=html.escape(key), cost=cost))
+        await _choose_engine(context, who, language, name)
         return
+    await context.bot.send_message(who.chat_id, _engine_list(context, language), parse_mode="HTML")
+
+
+async def _choose_engine(context: BotContext, who: Requester, language: str, name: str) -> None:
+    """Makes the model called ``name`` the user's default (IntakeError when nobody offers it) and says so."""
+    t, studio = context.services.texts, context.services.studio
+    offer = studio.offer(name)
+    if offer is not None:
+        await context.services.engine_choices.choose(who.telegram_id, offer.key, context.services.clock())
+    key = offer.key if offer is not None else studio.engine
+    cost = offer.cost if offer is not None else 1
+    await context.bot.send_message(who.chat_id, t.get(language, "engines.chosen", key=html.escape(key), cost=cost))
+
+
+def _engine_list(context: BotContext, language: str) -> str:
+    """Every model on offer with its price (HTML), or the one engine there is."""
+    t, studio = context.services.texts, context.services.studio
+    catalogue = studio.catalogue
     if catalogue is None:
         caps = studio.capabilities
         lines = [t.get(language, "engines.single", name=html.escape(studio.engine), max=f"{caps.max_duration:g}")]
     else:
         lines = [t.get(language, "engines.title"), *offer_lines(context, language, catalogue)]
         lines.append(t.get(language, "engines.how"))
-    await context.bot.send_message(who.chat_id, "\n".join(lines), parse_mode="HTML")
+    return "\n".join(lines)
 
 
 def offer_lines(context: BotContext, language: str | None, catalogue: Catalogue) -> list[str]:
@@ -224,6 +222,7 @@ def offer_lines(context: BotContext, language: str | None, catalogue: Catalogue)
     return lines
 
 
+@tells_errors  # no writer, no singer, or the writer refusing the theme: told with its text
 async def lyrics_command(update: Update, context: BotContext) -> None:
     """``/lyrics <theme>``: the AI writer's lyrics, shown as plain text with ✅ Use / ✏️ Edit / 🔁 Rewrite."""
     message = update.effective_message
@@ -234,20 +233,17 @@ async def lyrics_command(update: Update, context: BotContext) -> None:
 
 async def write_lyrics(
     context: BotContext, telegram_id: int, chat_id: int, language: str, theme: str, *, style: str | None = None
-) -> bool:
+) -> None:
     """The AI writer's lyrics for ``theme`` shown with ✅ Use / ✏️ Edit / 🔁 Rewrite, kept as a draft for the song
-    ``style`` (the theme itself when None, as with /lyrics); False (the reason said) when nothing was written."""
+    ``style`` (the theme itself when None, as with /lyrics); IntakeError (told by the caller's error map) when
+    nothing was written."""
     t, desk = context.services.texts, context.services.lyrics
-    try:
-        if desk is None or not desk.available:
-            raise IntakeError("lyrics.no_writer")
-        singer = await preferred_offer(context, telegram_id, vocal=True)
-        if singer is None:
-            raise IntakeError("song.no_vocal_model")
-        lyrics = await desk.write(telegram_id, theme)
-    except IntakeError as exc:
-        await context.bot.send_message(chat_id, t.get(language, exc.key, **exc.values))
-        return False
+    if desk is None or not desk.available:
+        raise IntakeError("lyrics.no_writer")
+    singer = await preferred_offer(context, telegram_id, vocal=True)
+    if singer is None:
+        raise IntakeError("song.no_vocal_model")
+    lyrics = await desk.write(telegram_id, theme)
     draft = await context.services.drafts.create(
         telegram_id,
         style if style is not None else theme.strip(),
@@ -273,9 +269,9 @@ async def write_lyrics(
     )
     # Plain text, no parse_mode: whatever the model wrote is shown, never interpreted as markup.
     await context.bot.send_message(chat_id, lyrics, reply_markup=markup)
-    return True
 
 
+@tells_errors  # a rewrite the writer refuses is told in the chat (the press is answered first)
 async def lyrics_button(update: Update, context: BotContext) -> None:
     """``lw:use`` turns the lyrics into a song draft with its price; ``lw:ed`` explains how to send an edited
     version; ``lw:re`` writes new lyrics for the same theme."""
@@ -289,8 +285,15 @@ async def lyrics_button(update: Update, context: BotContext) -> None:
     if draft is None:
         await query.answer(t.get(language, "callback.expired"))
         return
-    await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
+    await _close_menu(query)
+    await _use_lyrics(context, who, language, drafts, draft, action)
+
+
+async def _use_lyrics(
+    context: BotContext, who: Requester, language: str, drafts: SongDraftRepository, draft: SongDraft, action: str
+) -> None:
+    """``re``: new lyrics for the same theme; ``ed``: wait for the edited version; ``use``: the draft's price."""
+    t = context.services.texts
     if action == "re":
         theme, style = (draft.theme, draft.style) if draft.theme is not None else (draft.style, None)
         await write_lyrics(context, who.telegram_id, who.chat_id, language, theme, style=style)

@@ -11,46 +11,52 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.callbacks import SongDecision, SongStep
 from bot.context import BotContext
+from bot.errors_map import tells_errors
 from bot.handlers import generate
 from bot.handlers.common import requester
 from bot.handlers.song import confirm_draft, preferred_offer, write_lyrics
 from scheduler import intake as intake_rules
 from scheduler.intake import IntakeError
 from scheduler.songs import MAX_LYRIC_LINE_CHARS, MAX_LYRIC_LINES, MAX_LYRICS_CHARS, MAX_THEME_CHARS, check_lyrics
-from storage.songs import SongDraft
+from scheduler.studio import Requester
+from storage.songs import SongDraft, SongDraftRepository
 
 #: How long a step waits for its answer before the user's messages are prompts again.
 STEP_TTL = timedelta(hours=1)
 
 
+@tells_errors  # an answer a step refuses is told; the step keeps waiting for the next, nothing is lost
 async def typed_answer(update: Update, context: BotContext) -> None:
     """A plain message answers the step the user's song draft waits for; without one it is a prompt."""
     message = update.effective_message
     assert message is not None and message.text is not None
     sender = update.effective_user
-    drafts = context.services.drafts
-    draft = await drafts.waiting(sender.id) if sender is not None else None
-    if draft is not None and context.services.clock() - draft.created_at > STEP_TTL:
-        await drafts.drop_waiting(draft.telegram_id)
-        draft = None
+    draft = await _waiting(context, sender.id) if sender is not None else None
     if draft is None:
         await generate.prompt_message(update, context)
         return
     who, language = await requester(update, context)
-    try:
-        if draft.stage == "style":
-            await _take_style(context, who.chat_id, language, draft, message.text)
-        elif draft.stage == "lyrics" or "\n" in message.text.strip():  # lines pasted for a theme are lyrics
-            await _take_lyrics(context, who.chat_id, language, draft, message.text)
-        else:
-            await _take_theme(context, who.chat_id, language, draft, message.text)
-    except IntakeError as exc:  # the step keeps waiting: the user answers again, nothing is lost
-        await context.bot.send_message(who.chat_id, context.services.texts.get(language, exc.key, **exc.values))
+    if draft.stage == "style":
+        await _take_style(context, who.chat_id, language, draft, message.text)
+    elif draft.stage == "lyrics" or "\n" in message.text.strip():  # lines pasted for a theme are lyrics
+        await _take_lyrics(context, who.chat_id, language, draft, message.text)
+    else:
+        await _take_theme(context, who.chat_id, language, draft, message.text)
+
+
+async def _waiting(context: BotContext, telegram_id: int) -> SongDraft | None:
+    """The draft waiting for this user's answer; one waiting longer than ``STEP_TTL`` is dropped (None)."""
+    drafts = context.services.drafts
+    draft = await drafts.waiting(telegram_id)
+    if draft is not None and context.services.clock() - draft.created_at > STEP_TTL:
+        await drafts.drop_waiting(draft.telegram_id)
+        return None
+    return draft
 
 
 async def _take_style(context: BotContext, chat_id: int, language: str, draft: SongDraft, text: str) -> None:
@@ -121,16 +127,16 @@ async def _take_lyrics(context: BotContext, chat_id: int, language: str, draft: 
 
 async def _take_theme(context: BotContext, chat_id: int, language: str, draft: SongDraft, theme: str) -> None:
     drafts = context.services.drafts
-    if await write_lyrics(context, draft.telegram_id, chat_id, language, theme, style=draft.style):
-        await drafts.take(draft.id, draft.telegram_id)  # the written lyrics carry the draft on (✅ Use)
+    await write_lyrics(context, draft.telegram_id, chat_id, language, theme, style=draft.style)
+    await drafts.take(draft.id, draft.telegram_id)  # the written lyrics carry the draft on (✅ Use)
 
 
+@tells_errors  # answered first: an engine that left the offer is told in the chat
 async def step_button(update: Update, context: BotContext) -> None:
     """A song step (:class:`bot.callbacks.SongStep`): asks the AI writer for a theme, or makes it an instrumental."""
     query = update.callback_query
     assert query is not None and query.data is not None
     pressed = SongStep.unpack(query.data)  # registered with its pattern, so it unpacks
-    action = pressed.step
     who, language = await requester(update, context)
     t, services = context.services.texts, context.services
     drafts = services.drafts
@@ -139,20 +145,38 @@ async def step_button(update: Update, context: BotContext) -> None:
         await query.answer(t.get(language, "callback.expired"))
         return
     await query.answer()
-    if action == "ai":
-        if services.lyrics is None or not services.lyrics.available:
-            await context.bot.send_message(who.chat_id, t.get(language, "lyrics.no_writer"))
-            return
-        if await drafts.advance(draft, "theme", now=services.clock()) is not None:
-            limit, daily = MAX_THEME_CHARS, services.lyrics.daily_limit
-            await context.bot.send_message(who.chat_id, t.get(language, "song.step_theme", limit=limit, daily=daily))
+    if pressed.step == "ai":
+        await _ask_theme(context, who, language, drafts, draft)
+    else:
+        await _instrumental(context, query, who, language, drafts, draft)
+
+
+async def _ask_theme(
+    context: BotContext, who: Requester, language: str, drafts: SongDraftRepository, draft: SongDraft
+) -> None:
+    """✍️: the draft waits for a theme for the AI writer (or says there is no writer)."""
+    t, services = context.services.texts, context.services
+    if services.lyrics is None or not services.lyrics.available:
+        await context.bot.send_message(who.chat_id, t.get(language, "lyrics.no_writer"))
         return
-    try:  # the style was checked at its step; the engine it names may have left the offer since
-        engine = intake_rules.parse(draft.style).engine
-        offer = services.studio.offer(engine) if engine is not None else None
-    except IntakeError as exc:
-        await context.bot.send_message(who.chat_id, t.get(language, exc.key, **exc.values))
-        return
+    if await drafts.advance(draft, "theme", now=services.clock()) is not None:
+        limit, daily = MAX_THEME_CHARS, services.lyrics.daily_limit
+        await context.bot.send_message(who.chat_id, t.get(language, "song.step_theme", limit=limit, daily=daily))
+
+
+async def _instrumental(
+    context: BotContext,
+    query: CallbackQuery,
+    who: Requester,
+    language: str,
+    drafts: SongDraftRepository,
+    draft: SongDraft,
+) -> None:
+    """🎹: the draft becomes a ready instrumental with its price on the compose button."""
+    services = context.services
+    # The style was checked at its step; the engine it names may have left the offer since (told by the map).
+    engine = intake_rules.parse(draft.style).engine
+    offer = services.studio.offer(engine) if engine is not None else None
     if engine is None:
         offer = await preferred_offer(context, who.telegram_id, vocal=False)
     key = offer.key if offer is not None else services.studio.engine

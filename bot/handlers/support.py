@@ -12,10 +12,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from billing import Balance
 from bot.callbacks import SupportCancel
 from bot.clip import clip
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
+from bot.texts import Texts
+from scheduler.support import SupportDesk
+from storage import Payment
 
 log = logging.getLogger(__name__)
 
@@ -52,33 +56,48 @@ async def intake(update: Update, context: BotContext) -> None:
     message, sender = update.effective_message, update.effective_user
     if message is None or sender is None:
         return
-    desk = context.services.support
-    if desk.is_admin(sender.id) and message.reply_to_message is not None:
-        author = await desk.author(sender.id, message.reply_to_message.message_id)
-        if author is not None:
-            await _answer_user(context, message, author)
-            raise ApplicationHandlerStop
-    if await desk.pending(sender.id) is None:
+    repo = context.services.support
+    if await _admin_answered(context, repo, message, sender.id):
+        raise ApplicationHandlerStop
+    if await repo.pending(sender.id) is None:
         return
     first = (message.text or "").split(maxsplit=1)
     command = first[0].split("@")[0].lower() if first else ""
     if command.startswith("/") and command not in _COMPOSING and command != _LEAVE:
         return  # /terms, /balance, /support…: answered as usual, support mode stays open
+    if await _take_message(update, context, repo, message, sender, command):
+        raise ApplicationHandlerStop
+
+
+async def _admin_answered(context: BotContext, repo: SupportDesk, message: Message, sender_id: int) -> bool:
+    """An admin's reply to a support message goes back to its author: True when this message was one."""
+    if sender_id in context.services.admins and message.reply_to_message is not None:
+        author = await repo.author(sender_id, message.reply_to_message.message_id)
+        if author is not None:
+            await _answer_user(context, message, author)
+            return True
+    return False
+
+
+async def _take_message(
+    update: Update, context: BotContext, repo: SupportDesk, message: Message, sender: User, command: str
+) -> bool:
+    """Leaves support mode (/cancel), asks for words, or sends the message to the admins; True when handled here."""
     texts, language = context.services.texts, language_of(update, context)
     if command == _LEAVE:
-        await desk.take(sender.id)
+        await repo.take(sender.id)
         await message.reply_text(texts.get(language, "support.canceled"))
-        raise ApplicationHandlerStop
+        return True
     words = message.text or message.caption
     if not words or not words.strip():
         await message.reply_text(texts.get(language, "support.text_only"), reply_markup=_cancel_markup(context, update))
-        raise ApplicationHandlerStop
-    topic = await desk.take(sender.id)
+        return True
+    topic = await repo.take(sender.id)
     if topic is None:  # a second message raced the first and lost: the first one went to support
-        return
+        return False
     delivered = await _to_admins(update, context, sender, topic, words)
     await message.reply_text(texts.get(language, "support.sent" if delivered else "support.unavailable"))
-    raise ApplicationHandlerStop
+    return True
 
 
 async def _open(update: Update, context: BotContext, topic: str) -> None:
@@ -100,10 +119,17 @@ async def _to_admins(update: Update, context: BotContext, sender: User, topic: s
     user, _ = await requester(update, context)
     balance = await services.studio.credits.balance(user.fingerprint)
     payments = await services.support.recent_payments(sender.id)
+    return await _send_to_admins(
+        context, sender.id, _admin_note(services.texts, sender, topic, balance, payments, words)
+    )
+
+
+def _admin_note(texts: Texts, sender: User, topic: str, balance: Balance, payments: list[Payment], words: str) -> str:
+    """What the admins read (in English): who wrote, their balance and last payments, then the words."""
     listed = "; ".join(
         f"#{p.id} {p.provider} {p.amount} {p.currency} {p.status} {p.created_at:%Y-%m-%d}" for p in payments
     )
-    header = services.texts.get(
+    header = texts.get(
         "en",
         "support.to_admin",
         topic=topic,
@@ -114,18 +140,23 @@ async def _to_admins(update: Update, context: BotContext, sender: User, topic: s
         paid=balance.paid,
         payments=listed or "—",
     )
-    text = clip(f"{header}\n\n{words}")
+    return clip(f"{header}\n\n{words}")
+
+
+async def _send_to_admins(context: BotContext, sender_id: int, text: str) -> int:
+    """Send ``text`` to every admin, remembering each copy so a reply to it reaches the user; how many got it."""
+    services = context.services
     delivered = 0
     for admin_id in sorted(services.support.admin_ids):
         try:
             sent = await context.bot.send_message(admin_id, text)
         except TelegramError as exc:
-            log.warning("support message from %s not delivered to admin %s: %s", sender.id, admin_id, exc)
+            log.warning("support message from %s not delivered to admin %s: %s", sender_id, admin_id, exc)
             continue
-        await services.support.record_copy(admin_id, sent.message_id, sender.id)
+        await services.support.record_copy(admin_id, sent.message_id, sender_id)
         delivered += 1
     if not delivered:
-        log.error("support message from user %s reached no admin (ADMIN_IDS=%s)", sender.id, services.support.admin_ids)
+        log.error("support message from user %s reached no admin (ADMIN_IDS=%s)", sender_id, services.admins)
     return delivered
 
 

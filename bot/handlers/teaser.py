@@ -13,6 +13,8 @@ from bot.context import BotContext
 from bot.handlers.admin import audit
 from bot.handlers.common import language_of
 from bot.handlers.compose import compose
+from bot.texts import Texts
+from scheduler.teaser import TeaserResult
 from storage import Teaser
 
 _PAYLOAD = re.compile(r"^teaser_(\d{1,12})$")
@@ -24,23 +26,25 @@ async def teaser_command(update: Update, context: BotContext) -> None:
     services, language = context.services, language_of(update, context)
     assert update.effective_message is not None and services.teasers is not None
     result = await services.teasers.post_now()
+    await update.effective_message.reply_text(_report(services.texts, language, result), parse_mode=ParseMode.HTML)
+
+
+def _report(texts: Texts, language: str | None, result: TeaserResult) -> str:
+    """How posting went, for the admin (HTML)."""
     teaser = result.teaser
     if result.outcome == "no_channel":
-        text = services.texts.get(language, "teaser.admin_no_channel")
-    elif result.outcome == "posted" and teaser is not None:
-        source = services.texts.get(language, "teaser.source_house" if teaser.house else "teaser.source_shared")
-        prompt = html.escape(teaser.prompt or "")
-        text = services.texts.get(
-            language,
-            "teaser.admin_posted",
-            channel=html.escape(teaser.channel),
-            id=teaser.id,
-            source=source,
-            prompt=prompt,
-        )
-    else:
-        text = services.texts.get(language, "teaser.admin_failed", outcome=result.outcome)
-    await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+        return texts.get(language, "teaser.admin_no_channel")
+    if result.outcome != "posted" or teaser is None:
+        return texts.get(language, "teaser.admin_failed", outcome=result.outcome)
+    source = texts.get(language, "teaser.source_house" if teaser.house else "teaser.source_shared")
+    return texts.get(
+        language,
+        "teaser.admin_posted",
+        channel=html.escape(teaser.channel),
+        id=teaser.id,
+        source=source,
+        prompt=html.escape(teaser.prompt or ""),
+    )
 
 
 async def teaser_for(context: BotContext, payload: str | None) -> Teaser | None:

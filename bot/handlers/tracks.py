@@ -1,24 +1,22 @@
 """Buttons under a delivered track: regenerate, extend, WAV, stems, share; and re-sending from history.
 
-Every file goes by the file_id Telegram holds for it when there is one; otherwise it is uploaded, checked first
-against Telegram's 50 MB limit for bots (scheduler.tracks.UPLOAD_LIMIT), and its new file_id is kept.
+Every file goes by the file_id Telegram holds for it when there is one; otherwise it is uploaded (checked first by
+``scheduler.file_desk.FileDesk``: on disk, within Telegram's 50 MB limit for bots), and its new file_id is kept.
 """
 
 from __future__ import annotations
 
-from telegram import InputFile, Message, Update
+from telegram import CallbackQuery, InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.callbacks import TRACK, Extend, Regenerate, Share, Wav, unpack_any
+from bot.callbacks import TRACK, Extend, JobButton, Regenerate, Share, Wav, unpack_any
 from bot.context import BotContext
-from bot.errors_map import answers_errors
+from bot.errors_map import answers_errors, telling
 from bot.handlers.common import answer_submission, requester
-from scheduler.studio import Gone, Outgoing, Requester, StudioError
-from scheduler.tracks import UPLOAD_LIMIT
+from scheduler.file_desk import FileDesk
+from scheduler.studio import Outgoing, Requester
 from storage import Job
-from storage.audio import AudioStore, with_suffix
-from storage.errors import AudioMissing
 
 
 @answers_errors  # a StudioError is answered as an alert with its text
@@ -28,58 +26,44 @@ async def track_button(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     button = unpack_any(query.data, *TRACK)  # registered with their pattern, so it unpacks
     who, language = await requester(update, context)
-    studio, t, job_id = context.services.studio, context.services.texts, button.job
-    if isinstance(button, Regenerate | Extend):
-        submit = studio.regenerate if isinstance(button, Regenerate) else studio.extend
-        submission = await submit(who, job_id)  # before answering: a StudioError is answered as an alert
+    studio, job_id = context.services.studio, button.job
+    if isinstance(button, Regenerate | Extend):  # submitted before answering: a StudioError is answered as an alert
+        submission = await (studio.regenerate if isinstance(button, Regenerate) else studio.extend)(who, job_id)
         await query.answer()
         await answer_submission(context, who.chat_id, language, submission)
     elif isinstance(button, Share):
-        first_time = await studio.share(who, job_id)
-        await query.answer(t.get(language, "track.shared" if first_time else "track.already_shared"))
-    else:
-        job = await studio.owned(who, job_id)
-        await query.answer()
-        await send_file(context, who.chat_id, job, "wav" if isinstance(button, Wav) else "st", language)
+        key = "track.shared" if await studio.share(who, job_id) else "track.already_shared"
+        await query.answer(context.services.texts.get(language, key))
+    else:  # the job is checked before answering, the files are sent after
+        await _answer_then_send(query, context, who, await studio.owned(who, job_id), button, language)
+
+
+async def _answer_then_send(
+    query: CallbackQuery, context: BotContext, who: Requester, job: Job, button: JobButton, language: str
+) -> None:
+    """Answers the press, then sends the WAV (Wav) or the stems (Stems): the upload may take a while."""
+    await query.answer()
+    await send_file(context, who.chat_id, job, "wav" if isinstance(button, Wav) else "st", language)
 
 
 async def send_file(context: BotContext, chat_id: int, job: Job, action: str, language: str) -> None:
-    """Sends the WAV (``wav``), the stems ZIPs (``st``) or the audio again (``re``): by the file_id Telegram holds,
-    else uploaded from the audio store within the upload limit (the new file_id kept); a file Telegram has forgotten is
-    uploaded again, and one gone everywhere, or too big to send, is answered with why."""
-    studio, texts = context.services.studio, context.services.texts
-    who = Requester(job.telegram_id, chat_id, job.fingerprint, False)
-    try:
+    """Sends the WAV (``wav``), the stems ZIPs (``st``) or the audio again (``re``) that ``FileDesk`` finds; a file
+    Telegram has forgotten is uploaded again, and one gone everywhere, or too big to send, is answered with why."""
+    desk, who = context.services.files, Requester(job.telegram_id, chat_id, job.fingerprint, False)
+    assert desk is not None
+    async with telling(context, chat_id, language):
         try:
-            await _send_all(context, who, job, action, language, await _outgoing(context, who, job, action))
+            await _send_all(context, who, *await desk.files(who, job, action), action, language)
         except _Forgotten:
-            await studio.forget_files(job.id, action)
-            job = await studio.owned(who, job.id)
-            try:
-                await _send_all(context, who, job, action, language, await _outgoing(context, who, job, action))
-            except Gone as exc:
-                raise Gone("track.file_lost" if exc.key == "track.gone" else exc.key) from exc
-    except StudioError as exc:
-        await context.bot.send_message(chat_id, texts.get(language, exc.key))
+            await _send_all(context, who, *await desk.files(who, job, action, again=True), action, language)
 
 
 class _Forgotten(Exception):
     """Telegram refused a stored file_id: "Bad Request: wrong file identifier/HTTP URL specified"."""
 
 
-async def _outgoing(context: BotContext, who: Requester, job: Job, action: str) -> list[Outgoing]:
-    studio = context.services.studio
-    if action == "re":
-        return [await studio.audio_file(job)]
-    if action == "wav":
-        return [await studio.lossless_file(job)]
-    if not job.has_stems:
-        raise Gone("track.no_stems")
-    return await studio.stems_files(who, job.id)
-
-
 async def _send_all(
-    context: BotContext, who: Requester, job: Job, action: str, language: str, files: list[Outgoing]
+    context: BotContext, who: Requester, job: Job, files: list[Outgoing], action: str, language: str
 ) -> None:
     file_ids = []
     for outgoing in files:
@@ -100,9 +84,8 @@ async def _send_one(
             if "wrong file identifier" in exc.message.lower():
                 raise _Forgotten from exc
             raise
-    if outgoing.key is None:
-        raise Gone()
-    upload = await _upload(context.services.studio.audio, outgoing.key, outgoing.name)
+    assert outgoing.key is not None  # FileDesk checked every file without a file_id
+    upload = InputFile(await _desk(context).read(outgoing.key), filename=outgoing.name)
     return await _send(context, who, job, action, language, outgoing, upload)
 
 
@@ -113,10 +96,8 @@ async def _send(
     if action == "re":
         thumbnail = None
         if isinstance(file, InputFile) and outgoing.key is not None:  # uploaded: its cover goes along, if kept
-            try:
-                thumbnail = await _upload(services.studio.audio, with_suffix(outgoing.key, ".jpg"), "cover.jpg")
-            except Gone:
-                thumbnail = None
+            cover = await _desk(context).cover(outgoing.key)
+            thumbnail = InputFile(cover, filename="cover.jpg") if cover is not None else None
         return await context.bot.send_audio(
             who.chat_id,
             file,
@@ -132,15 +113,7 @@ async def _send(
     return await context.bot.send_document(who.chat_id, file, caption=note or None)
 
 
-async def _upload(store: AudioStore, key: str, filename: str) -> InputFile:
-    """The file to upload from the audio store; Gone when it is not there, Gone("track.too_big") when over
-    Telegram's upload limit."""
-    size = await store.size(key)
-    if size is None:
-        raise Gone()
-    if size > UPLOAD_LIMIT:  # checked before sending: Telegram would answer 413 and the person see a bare error
-        raise Gone("track.too_big")
-    try:
-        return InputFile(await store.read(key), filename=filename)
-    except AudioMissing:  # deleted between the two calls
-        raise Gone() from None
+def _desk(context: BotContext) -> FileDesk:
+    desk = context.services.files
+    assert desk is not None
+    return desk

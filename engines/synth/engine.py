@@ -56,15 +56,16 @@ def _checked_key(request: GenerationRequest) -> Key | None:
     if not 0 < request.duration <= CAPABILITIES.max_duration:
         raise EngineRejected(
             f"duration {request.duration}",
-            user_message=f"Pick a length between 1 and {CAPABILITIES.max_duration:.0f} seconds.",
+            key="engine.length",
+            max=f"{CAPABILITIES.max_duration:.0f}",
         )
     bpm = request.bpm if request.bpm is not None else parse_prompt(request.prompt).bpm
     if bpm is not None and not 40 <= bpm <= 220:
-        raise EngineRejected(f"bpm {bpm}", user_message="Pick a tempo between 40 and 220 BPM.")
+        raise EngineRejected(f"bpm {bpm}", key="engine.bpm_range", low=40, high=220)
     if request.model not in (None, MODEL):
-        raise EngineRejected(f"model {request.model}", user_message="This engine only has the synth-1 model.")
+        raise EngineRejected(f"model {request.model}", key="engine.only_model", model=MODEL)
     if request.continue_from is not None:
-        raise EngineRejected("continuation", user_message="The synth engine cannot extend a track.")
+        raise EngineRejected("continuation", key="engine.cannot_extend")
     if request.reference_audio is not None:  # CAPABILITIES.reference_audio is False: the synth follows no clip
         raise EngineRejected("reference audio")
     if request.key is None:
@@ -72,9 +73,7 @@ def _checked_key(request: GenerationRequest) -> Key | None:
     try:
         return parse_key(request.key)
     except ValueError:
-        raise EngineRejected(
-            f"key {request.key!r}", user_message="I could not read that key. Try e.g. “A minor” or “F#”."
-        ) from None
+        raise EngineRejected(f"key {request.key!r}", key="engine.bad_key") from None
 
 
 def render(request: GenerationRequest) -> GeneratedTrack:
@@ -168,7 +167,7 @@ class SynthEngine:
     def capabilities(self, model: str | None = None) -> Capabilities:
         """Capabilities of ``synth-1``; any other model name is rejected."""
         if model not in (None, MODEL):
-            raise EngineRejected(f"model {model}", user_message="This engine only has the synth-1 model.")
+            raise EngineRejected(f"model {model}", key="engine.only_model", model=MODEL)
         return CAPABILITIES
 
     async def generate(self, request: GenerationRequest) -> GeneratedTrack:

@@ -23,3 +23,16 @@ def test_a_subclass_without_its_own_entry_uses_its_nearest_base() -> None:
 def test_an_error_the_map_does_not_name_is_left_to_the_application_error_handler() -> None:
     assert key_for(ValueError("boom")) is None
     assert key_for(KeyboardInterrupt()) is None
+
+
+def test_prompt_listen_and_analysis_errors_carry_their_key_and_values() -> None:
+    from bot.errors_map import values_for
+    from engines.analysis import AnalysisError
+    from scheduler.intake import IntakeError
+    from scheduler.listening import LimitReached, TooBig
+
+    refused = IntakeError("intake.unknown_engine", name="x", known="a, b")
+    assert (key_for(refused), values_for(refused)) == ("intake.unknown_engine", {"name": "x", "known": "a, b"})
+    assert key_for(TooBig("big")) == "listen.too_big" and values_for(TooBig("big")) == {}
+    assert key_for(LimitReached(3)) == "listen.limit" and values_for(LimitReached(3)) == {"limit": 3}
+    assert key_for(AnalysisError("noise")) == "listen.undecodable"

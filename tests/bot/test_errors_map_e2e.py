@@ -28,7 +28,7 @@ async def _text(live_bot: LiveBot, user_id: int, key: str) -> str:
     return live_bot.runtime.services.texts.get(user.language, key)
 
 
-async def _press_forged(live_bot: LiveBot, user_id: int, message: ChatMessage, data: str, query_id: str) -> None:
+async def press_forged(live_bot: LiveBot, user_id: int, message: ChatMessage, data: str, query_id: str) -> None:
     """A press Telegram knows of, on the person's own message, carrying ``data`` (as a forged client would)."""
     live_bot.standin.messaging.callback_answers[query_id] = None
     live_bot.standin.push_update(
@@ -46,11 +46,11 @@ async def _press_forged(live_bot: LiveBot, user_id: int, message: ChatMessage, d
 async def test_a_button_for_someone_elses_track_is_answered_with_the_not_yours_alert(live_bot: LiveBot) -> None:
     ada_track, bob_track = await _track(live_bot, ADA), await _track(live_bot, BOB)
     not_yours = await _text(live_bot, BOB, "track.not_yours")
-    await _press_forged(live_bot, BOB, bob_track, Wav(_job_id(ada_track)).pack(), "e1")
+    await press_forged(live_bot, BOB, bob_track, Wav(_job_id(ada_track)).pack(), "e1")
     answer = await live_bot.callback_answer("e1")
     assert answer.get("text") == not_yours
     assert answer.get("show_alert") in (True, "true")
-    await _press_forged(live_bot, BOB, bob_track, Regenerate(_job_id(ada_track)).pack(), "e2")
+    await press_forged(live_bot, BOB, bob_track, Regenerate(_job_id(ada_track)).pack(), "e2")
     answer = await live_bot.callback_answer("e2")
     assert answer.get("text") == not_yours and answer.get("show_alert") in (True, "true")
 
@@ -59,7 +59,7 @@ async def test_a_history_press_for_a_track_that_does_not_exist_is_answered_with_
     live_bot: LiveBot,
 ) -> None:
     bob_track = await _track(live_bot, BOB)
-    await _press_forged(live_bot, BOB, bob_track, "re:999999", "e3")
+    await press_forged(live_bot, BOB, bob_track, "re:999999", "e3")
     answer = await live_bot.callback_answer("e3")
     assert answer.get("text") == await _text(live_bot, BOB, "track.gone")
     assert answer.get("show_alert") in (True, "true")

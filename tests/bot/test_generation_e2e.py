@@ -12,6 +12,7 @@ import pytest
 from bot.sandbox import ChatMessage
 from engines.audio import decode_audio
 from scheduler.studio import Gone, NotYours, Requester
+from tests.bot.test_errors_map_e2e import press_forged
 from tests.conftest import ADA, BOB, LiveBot
 
 
@@ -161,6 +162,16 @@ async def test_guided_mode_can_start_over_and_close(live_bot: LiveBot) -> None:
     await live_bot.standin.press_button(ADA, menu.message_id, "gm:x")
     await live_bot.reply(ADA, lambda m: "Guided mode closed" in m.content, 5)
     assert await free_left(live_bot, ADA) == 4
+
+
+@pytest.mark.parametrize("data", ["gm:m:99", "gm:l:1:2:no-such-model", "gm:c:1:2:15:no-such-model"])
+async def test_a_stale_guided_button_is_answered_as_expired_and_costs_nothing(live_bot: LiveBot, data: str) -> None:
+    """An old keyboard (an index past the lists, an engine no longer offered) says so and composes nothing."""
+    menu = await live_bot.ask(ADA, "/generate", "Pick a genre")
+    await press_forged(live_bot, ADA, menu, data, "stale-1")
+    assert (await live_bot.callback_answer("stale-1")).get("text") == "This button has expired."
+    assert await free_left(live_bot, ADA) == 4
+    assert await live_bot.runtime.services.studio.jobs.count_for_user(ADA) == 0
 
 
 async def test_a_preset_composes_with_one_tap(live_bot: LiveBot) -> None:

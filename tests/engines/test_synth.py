@@ -13,6 +13,7 @@ import numpy.typing as npt
 import pyloudnorm  # type: ignore[import-untyped]
 import pytest
 
+from bot.texts import Texts
 from engines.base import (
     Engine,
     EngineOptions,
@@ -137,10 +138,11 @@ async def test_without_a_seed_the_engine_picks_one_and_it_reproduces_the_track()
     ],
     ids=["zero-length", "too-long", "slow", "fast-in-prompt", "bad-key", "unknown-model"],
 )
-async def test_impossible_requests_are_rejected_with_a_user_message(request_: GenerationRequest) -> None:
+async def test_impossible_requests_are_rejected_with_a_user_text(request_: GenerationRequest) -> None:
     with pytest.raises(EngineRejected) as caught:
         await SynthEngine().generate(request_)
-    assert caught.value.user_message
+    english = Texts.load().get("en", caught.value.key, **caught.value.values)
+    assert caught.value.key != "engine.rejected" and "{" not in english
 
 
 async def test_a_render_past_the_deadline_times_out() -> None:
