@@ -13,6 +13,7 @@ COPY bot ./bot
 COPY engines ./engines
 COPY billing ./billing
 COPY storage ./storage
+COPY compose ./compose
 COPY scheduler ./scheduler
 RUN pip install --no-cache-dir .
 

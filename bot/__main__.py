@@ -56,9 +56,9 @@ from bot.studio.web import WebVisitors
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
+from compose.file_desk import FileDesk
 from engines.catalogue import extendable
 from engines.memory import heap_trimming, tune_heap
-from scheduler.file_desk import FileDesk
 from scheduler.queue import GenerationQueue
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs

@@ -28,16 +28,16 @@ from bot.settings import (
     StorageSection,
     fingerprint_secret,
 )
+from compose.demo import DemoTrack
+from compose.listening import Listening
+from compose.songs import LyricsDesk, LyricWriter
+from compose.studio import Studio
 from engines import Engine, EngineError, EngineOptions, get_engine
 from engines.catalogue import Catalogue, CatalogueError, build_catalogue
 from scheduler.admin import AdminDesk
 from scheduler.delivery import Delivery, DeliveryRelay
-from scheduler.demo import DemoTrack
-from scheduler.listening import Listening
 from scheduler.observe import QueueObserver
 from scheduler.queue import GenerationQueue
-from scheduler.songs import LyricsDesk, LyricWriter
-from scheduler.studio import Studio
 from scheduler.support import SupportDesk
 from storage import Database, Provider, StorageError, TrackRepository, UserRepository
 from storage.analyses import AnalysisRepository

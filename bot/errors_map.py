@@ -13,9 +13,9 @@ exception handler) in :data:`ERROR_KEYS`, and answered with that catalog text (f
 
 The services' exception trees (user-safe bases carry the text key):
 
-    scheduler.studio.StudioError      ``key``: track.gone, track.not_yours, track.no_stems, ...
-    scheduler.intake.IntakeError      ``key`` and ``values``: a prompt, song or engine choice that cannot be served
-    scheduler.listening.ListenError   ``key`` (and ``values``): a clip or listen button that cannot be served
+    compose.studio.StudioError      ``key``: track.gone, track.not_yours, track.no_stems, ...
+    compose.intake.IntakeError      ``key`` and ``values``: a prompt, song or engine choice that cannot be served
+    compose.listening.ListenError   ``key`` (and ``values``): a clip or listen button that cannot be served
     engines.analysis.AnalysisError    ``key``: a clip the analyser cannot read
     billing.PaymentError              ``key``: the pack or payment problem (PreCheckoutRefused: decline the query)
     billing.StripeCheckoutError       Stripe could not make the Checkout session: buy.card_unavailable
@@ -33,10 +33,10 @@ from telegram import Update
 from billing import PaymentError, StripeCheckoutError
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
+from compose.intake import IntakeError
+from compose.listening import ListenError
+from compose.studio import StudioError
 from engines.analysis import AnalysisError
-from scheduler.intake import IntakeError
-from scheduler.listening import ListenError
-from scheduler.studio import StudioError
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 

@@ -20,12 +20,12 @@ from bot.payment_inbox import StarsDesk
 from bot.settings import PaymentsSection, QuotaSection, StudioSection
 from bot.studio.web import WebVisitors
 from bot.texts import Texts
+from compose.demo import DemoTrack
+from compose.file_desk import FileDesk
+from compose.listening import Listening
+from compose.songs import LyricsDesk
+from compose.studio import Studio
 from scheduler.admin import AdminDesk
-from scheduler.demo import DemoTrack
-from scheduler.file_desk import FileDesk
-from scheduler.listening import Listening
-from scheduler.songs import LyricsDesk
-from scheduler.studio import Studio
 from scheduler.support import SupportDesk
 from scheduler.teaser import TeaserDesk
 from storage import TrackRepository, UserRepository

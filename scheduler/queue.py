@@ -405,7 +405,7 @@ class GenerationQueue:
 
     async def _request(self, job: Job, engine: Engine) -> GenerationRequest:
         caps = engine.capabilities(job.params.get("model"))
-        # A deterministic engine re-renders stems when someone asks for them (scheduler.studio); rendering, keeping
+        # A deterministic engine re-renders stems when someone asks for them (compose.studio); rendering, keeping
         # and zipping them for every job would cost CPU and disk (a 30 s synth track's stems are ~14 MB).
         return await self.request_for(job, stems=caps.stems and not caps.deterministic)
 

@@ -17,9 +17,9 @@ from bot.clip import clip, clip_lines
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
 from bot.messenger import TelegramMessenger
+from compose.intake import IntakeError
 from scheduler.admin import MAX_GRANT
 from scheduler.broadcast import broadcast
-from scheduler.intake import IntakeError
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 10

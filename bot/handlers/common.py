@@ -11,8 +11,8 @@ from telegram.constants import ParseMode
 from billing import Balance, Decision
 from bot.callbacks import Buy
 from bot.context import BotContext
+from compose.studio import Requester
 from scheduler.queue import Submission
-from scheduler.studio import Requester
 from storage import User
 
 

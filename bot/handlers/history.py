@@ -13,8 +13,8 @@ from bot.context import BotContext
 from bot.errors_map import answers_errors
 from bot.handlers.common import requester
 from bot.handlers.tracks import send_file
-from scheduler.history import history_page
-from scheduler.studio import HISTORY_PAGE
+from compose.history import history_page
+from compose.studio import HISTORY_PAGE
 from storage import Job
 
 #: Words of a search (``/history lofi``) beyond ``MAX_WORDS`` are ignored.

@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from bot.context import BotContext
 from bot.handlers.common import language_of
 from bot.texts import Texts
-from scheduler.history import INLINE_PAGE, inline_tracks
+from compose.history import INLINE_PAGE, inline_tracks
 from storage import Job
 
 #: Results per answer (Telegram allows up to 50).

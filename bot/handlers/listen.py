@@ -13,9 +13,9 @@ from bot.context import BotContext
 from bot.errors_map import telling
 from bot.handlers.common import answer_submission, requester
 from bot.texts import Texts
+from compose.listening import DownloadFailed, Heard, Mode, TooBig
 from engines.analysis import Features
 from engines.recommend import Reason, ReasonValue
-from scheduler.listening import DownloadFailed, Heard, Mode, TooBig
 
 _MODES: dict[str, Mode] = {"m": "match", "s": "same", "r": "reference"}
 

@@ -12,7 +12,7 @@ from bot.callbacks import PACK, CardPack, FiatPack, StarsPack, unpack_any
 from bot.context import BotContext
 from bot.errors_map import answers_errors
 from bot.handlers.common import language_of, requester
-from scheduler.studio import Requester
+from compose.studio import Requester
 
 
 def _packs_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:

@@ -24,10 +24,10 @@ from bot.callbacks import LyricsChoice, SongDecision
 from bot.context import BotContext
 from bot.errors_map import tells_errors
 from bot.handlers.common import answer_submission, requester
+from compose.intake import IntakeError
+from compose.songs import song_plan, split_song, style_prompt
+from compose.studio import Requester
 from engines.catalogue import Catalogue, Offer
-from scheduler.intake import IntakeError
-from scheduler.songs import song_plan, split_song, style_prompt
-from scheduler.studio import Requester
 from storage.songs import SongDraft, SongDraftRepository
 
 

@@ -20,10 +20,10 @@ from bot.errors_map import tells_errors
 from bot.handlers import generate
 from bot.handlers.common import requester
 from bot.handlers.song import confirm_draft, preferred_offer, write_lyrics
-from scheduler import intake as intake_rules
-from scheduler.intake import IntakeError
-from scheduler.songs import MAX_LYRIC_LINE_CHARS, MAX_LYRIC_LINES, MAX_LYRICS_CHARS, MAX_THEME_CHARS, check_lyrics
-from scheduler.studio import Requester
+from compose import intake as intake_rules
+from compose.intake import IntakeError
+from compose.songs import MAX_LYRIC_LINE_CHARS, MAX_LYRIC_LINES, MAX_LYRICS_CHARS, MAX_THEME_CHARS, check_lyrics
+from compose.studio import Requester
 from storage.songs import SongDraft, SongDraftRepository
 
 #: How long a step waits for its answer before the user's messages are prompts again.

@@ -1,7 +1,7 @@
 """Buttons under a delivered track: regenerate, extend, WAV, stems, share; and re-sending from history.
 
 Every file goes by the file_id Telegram holds for it when there is one; otherwise it is uploaded (checked first by
-``scheduler.file_desk.FileDesk``: on disk, within Telegram's 50 MB limit for bots), and its new file_id is kept.
+``compose.file_desk.FileDesk``: on disk, within Telegram's 50 MB limit for bots), and its new file_id is kept.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from bot.callbacks import TRACK, Extend, JobButton, Regenerate, Share, Wav, unpa
 from bot.context import BotContext
 from bot.errors_map import answers_errors, telling
 from bot.handlers.common import answer_submission, requester
-from scheduler.file_desk import FileDesk
-from scheduler.studio import Outgoing, Requester
+from compose.file_desk import FileDesk
+from compose.studio import Outgoing, Requester
 from storage import Job
 
 

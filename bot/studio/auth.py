@@ -16,7 +16,7 @@ from bot.studio.errors import ApiError
 from bot.studio.initdata import InvalidInitData, validate_init_data
 from bot.studio.keys import key_hash
 from bot.studio.web import COOKIE, Visitor, WebVisitors
-from scheduler.studio import Requester
+from compose.studio import Requester
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The track operations of the API: compose, status, library, audio, cover, stems and share.
 
-Composing goes through the same :class:`scheduler.studio.Studio` as the chat: the same intake rules, free quota,
+Composing goes through the same :class:`compose.studio.Studio` as the chat: the same intake rules, free quota,
 credits and queue; the finished track is sent to the person's chat as well.
 """
 
@@ -16,8 +16,8 @@ from bot.studio.auth import Caller
 from bot.studio.errors import ApiError, bytes_answer, file_answer, invalid, read_body
 from bot.studio.models import Library, Queued, Shared, Track, TrackRequest
 from bot.studio.offers import EngineRoutes
-from scheduler.intake import IntakeError
-from scheduler.studio import Gone, StudioError
+from compose.intake import IntakeError
+from compose.studio import Gone, StudioError
 from storage import Job
 from storage.audio import LocalAudioStore, key_of, with_suffix
 from storage.errors import AudioMissing

@@ -16,7 +16,7 @@ import pytest
 from billing import fingerprint
 from bot.core import Core, StartupError, build_core, utc_now
 from bot.settings import Settings
-from scheduler.studio import Requester
+from compose.studio import Requester
 from tests.scheduler.test_queue import RecordingDelivery
 
 ROOT = Path(__file__).resolve().parents[2]

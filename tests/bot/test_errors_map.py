@@ -5,7 +5,7 @@ from __future__ import annotations
 from billing import PaymentError, StripeCheckoutError
 from billing.stripe_checkout import StripeAlreadyRefunded
 from bot.errors_map import key_for
-from scheduler.studio import Gone, NotYours, StudioError
+from compose.studio import Gone, NotYours, StudioError
 
 
 def test_a_studio_error_is_answered_with_the_key_it_carries() -> None:
@@ -27,9 +27,9 @@ def test_an_error_the_map_does_not_name_is_left_to_the_application_error_handler
 
 def test_prompt_listen_and_analysis_errors_carry_their_key_and_values() -> None:
     from bot.errors_map import values_for
+    from compose.intake import IntakeError
+    from compose.listening import LimitReached, TooBig
     from engines.analysis import AnalysisError
-    from scheduler.intake import IntakeError
-    from scheduler.listening import LimitReached, TooBig
 
     refused = IntakeError("intake.unknown_engine", name="x", known="a, b")
     assert (key_for(refused), values_for(refused)) == ("intake.unknown_engine", {"name": "x", "known": "a, b"})

@@ -56,7 +56,7 @@ async def composed_job(live_bot: LiveBot, user_id: int, message: ChatMessage, pr
 async def analyses_left(live_bot: LiveBot, user_id: int) -> int:
     listening = live_bot.runtime.services.listening
     assert listening is not None
-    from scheduler.studio import Requester
+    from compose.studio import Requester
 
     return await listening.left_today(Requester(user_id, user_id, "", False))
 
@@ -145,8 +145,8 @@ async def test_someone_elses_analysis_button_composes_nothing(live_bot: LiveBot)
     run_id = button(message, "ls:m:").split(":")[-1]
     listening = live_bot.runtime.services.listening
     assert listening is not None
-    from scheduler.listening import RunGone
-    from scheduler.studio import Requester
+    from compose.listening import RunGone
+    from compose.studio import Requester
 
     with pytest.raises(RunGone):
         await listening.compose(Requester(BOB, BOB, "x", False), int(run_id), "match")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from bot.sandbox import ChatMessage
-from scheduler.listening import clip_name
+from compose.listening import clip_name
 from tests.bot.test_listen_e2e import analysed, synth_mp3
 from tests.bot.test_song_e2e import balance, button
 from tests.conftest import ADA, LiveBot

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.intake import MAX_PROMPT_CHARS, IntakeError, parse
+from compose.intake import MAX_PROMPT_CHARS, IntakeError, parse
 
 CATALOG = json.loads((Path(__file__).resolve().parents[2] / "bot" / "locales" / "en.json").read_text())
 WORDS = st.sampled_from(["techno", "lofi", "dark", "128", "bpm", "2", "min", "30s", "loop", "é", "🎵", "‮", "\u200b"])

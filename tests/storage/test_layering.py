@@ -1,4 +1,10 @@
-"""The storage seam holds: no database driver import and no SQL statement outside ``storage/``."""
+"""The layers hold: no database driver import and no SQL statement outside ``storage/``, and imports between the
+project's packages point one way only::
+
+    bot → compose → scheduler → billing → storage        (and compose, scheduler → engines)
+
+``engines`` and ``storage`` know none of the others; only ``bot`` imports ``telegram``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("bot", "billing", "scheduler", "engines")
+PACKAGES = ("bot", "compose", "billing", "scheduler", "engines")
 DRIVERS = {"aiosqlite", "sqlite3", "psycopg", "psycopg_pool", "psycopg2", "asyncpg"}
 # A string literal that starts like a statement: SELECT … FROM, INSERT INTO, UPDATE … SET, DELETE FROM.
 SQL = re.compile(
@@ -16,8 +22,20 @@ SQL = re.compile(
 )
 
 
-def _sources() -> list[Path]:
-    return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+#: The project's packages each package may import (directly); anything else of ours is a wrong-way import.
+MAY_IMPORT: dict[str, set[str]] = {
+    "bot": {"compose", "scheduler", "billing", "storage", "engines"},
+    "compose": {"scheduler", "billing", "storage", "engines"},
+    "scheduler": {"billing", "storage", "engines"},
+    "billing": {"storage"},
+    "storage": set(),
+    "engines": set(),
+}
+OURS = set(MAY_IMPORT) | {"telegram"}
+
+
+def _sources(packages: tuple[str, ...] = PACKAGES) -> list[Path]:
+    return sorted(p for package in packages for p in (ROOT / package).rglob("*.py"))
 
 
 def _imports(tree: ast.AST) -> set[str]:
@@ -52,6 +70,29 @@ def test_no_database_driver_is_imported_outside_storage() -> None:
 def test_no_sql_statement_is_written_outside_storage() -> None:
     offenders = {str(path.relative_to(ROOT)): _sql_literals(ast.parse(path.read_text())) for path in _sources()}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def _wrong_way(package: str, imported: set[str]) -> list[str]:
+    """The project packages (and ``telegram``) among ``imported`` that ``package`` must not import."""
+    allowed = MAY_IMPORT[package] | {package} | ({"telegram"} if package == "bot" else set())
+    return sorted((imported & OURS) - allowed)
+
+
+def test_imports_between_packages_point_one_way() -> None:
+    offenders = {}
+    for package in MAY_IMPORT:
+        for path in _sources((package,)):
+            wrong = _wrong_way(package, _imports(ast.parse(path.read_text())))
+            if wrong:
+                offenders[str(path.relative_to(ROOT))] = wrong
+    assert offenders == {}
+
+
+def test_the_direction_rule_refuses_an_upward_import() -> None:
+    """The rule is not vacuous: scheduler importing compose or bot, or compose importing telegram, is caught."""
+    assert _wrong_way("scheduler", {"compose", "billing", "bot"}) == ["bot", "compose"]
+    assert _wrong_way("compose", {"telegram", "scheduler"}) == ["telegram"]
+    assert _wrong_way("bot", {"telegram", "compose", "asyncio"}) == []
 
 
 def test_the_scan_recognises_what_it_forbids() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from scheduler.studio import HISTORY_PAGE, HistoryPage
+from compose.studio import HISTORY_PAGE, HistoryPage
 from storage import Job, TrackRepository
 
 #: A search (``/history lofi``) shows this many matches on one page.

@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from compose import intake
+from compose.intake import IntakeError
+from compose.studio import Studio
 from engines.base import EngineError
 from engines.catalogue import Offer
-from scheduler import intake
-from scheduler.intake import IntakeError
-from scheduler.studio import Studio
 from storage.songs import LyricWriteRepository
 
 #: ACE-Step's own lyric prompt is limited by its text encoder; 3,000 characters is about 4 minutes of song and

@@ -20,11 +20,11 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from billing import Balance, Credits, JobSpec
+from compose import intake as intake_rules
+from compose.intake import IntakeError
 from engines.audio import flac_from_wav
 from engines.base import Capabilities, EngineError
 from engines.catalogue import Catalogue, Offer
-from scheduler import intake as intake_rules
-from scheduler.intake import IntakeError
 from scheduler.queue import GenerationQueue, Submission
 from scheduler.tracks import (
     UPLOAD_LIMIT,

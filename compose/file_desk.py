@@ -8,7 +8,7 @@ error map.
 
 from __future__ import annotations
 
-from scheduler.studio import Gone, Outgoing, Requester, Studio
+from compose.studio import Gone, Outgoing, Requester, Studio
 from scheduler.tracks import UPLOAD_LIMIT
 from storage import Job
 from storage.audio import AudioStore, with_suffix

@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from compose.studio import Requester, Studio
 from engines.analysis import RATE, Decoded, Features, analyse_decoded, decode_bytes, picture_png
 from engines.audio import wav_bytes
 from engines.catalogue import Offer
 from engines.recommend import Recommendation, recommend
 from scheduler.clips import KEEP_UNUSED_CLIP, sweep
 from scheduler.queue import Submission
-from scheduler.studio import Requester, Studio
 from scheduler.tracks import write_atomically
 from storage.analyses import AnalysisRepository
 

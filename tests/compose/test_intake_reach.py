@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.texts import default_texts
-from scheduler.intake import IntakeError, parse
+from compose.intake import IntakeError, parse
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from compose.intake import MAX_PROMPT_CHARS, IntakeError, check, normalize_key, parse
 from engines.base import Capabilities
 from engines.synth.engine import CAPABILITIES as SYNTH
-from scheduler.intake import MAX_PROMPT_CHARS, IntakeError, check, normalize_key, parse
 
 CAPS = Capabilities(max_duration=120, can_continue=False, can_loop=False, commercial_use=True)
 

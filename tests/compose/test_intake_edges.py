@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.intake import IntakeError, parse
+from compose.intake import IntakeError, parse
 
 
 @pytest.mark.parametrize("seed", ["²", "¹²³", "-1", "4294967296", "1e3"])
