@@ -339,6 +339,7 @@ def _queue(
         clock=clock,
         concurrency={name: generation.workers for name in engines},
         timeout_s=generation.timeout_s,
+        heartbeat_s=generation.chat_action_interval_s,
         observer=hooks.queue_observer,
     )
 
