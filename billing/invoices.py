@@ -29,7 +29,9 @@ class BadPayload(ValueError):
     """The payload was not made by us, or was altered."""
 
 
-def _sign(key: bytes, body: str) -> str:
+def sign(key: bytes, body: str) -> str:
+    """The signature of a payload ``body`` (everything before the last dot): URL-safe base64 of 16 bytes of
+    HMAC-SHA256 under ``key``."""
     digest = hmac.new(key, body.encode(), hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
@@ -38,14 +40,14 @@ def make(key: bytes, payload: InvoicePayload) -> str:
     """The signed payload string for an invoice."""
     nonce = secrets.token_urlsafe(6)
     body = f"{_VERSION}.{payload.method}.{payload.pack_id}.{payload.telegram_id}.{nonce}"
-    return f"{body}.{_sign(key, body)}"
+    return f"{body}.{sign(key, body)}"
 
 
 def verify(key: bytes, text: str) -> InvoicePayload:
     """The payload's content when its signature is ours; BadPayload otherwise."""
     body, _, signature = text.rpartition(".")
     parts = body.split(".")
-    if len(parts) != 5 or parts[0] != _VERSION or not hmac.compare_digest(_sign(key, body), signature):
+    if len(parts) != 5 or parts[0] != _VERSION or not hmac.compare_digest(sign(key, body), signature):
         raise BadPayload("invoice payload signature mismatch")
     _, method, pack_id, telegram_id, _nonce = parts
     try:

@@ -26,6 +26,7 @@ from telegram.request import HTTPXRequest
 from bot import callbacks as cb
 from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import BotContext, CloudMusicApplication
+from bot.errors_map import Handler
 from bot.handlers import (
     account,
     admin,
@@ -116,7 +117,7 @@ def build_application(
     admins = filters.User(user_id=services.admins, allow_empty=False) & filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("refund", refunds.refund_command, filters=admins))
     app.add_handler(CommandHandler("teaser", teaser.teaser_command, filters=admins))
-    admin_commands = {
+    admin_commands: dict[str, Handler] = {  # some are wrapped (answers_usage): one callable type for all
         "stats": admin.stats_command,
         "user": admin.user_command,
         "grant": admin.grant_command,
@@ -126,8 +127,8 @@ def build_application(
         "batch": admin.batch_command,
         "engine": admin.engine_command,
     }
-    for name, callback in admin_commands.items():
-        app.add_handler(CommandHandler(name, callback, filters=admins))
+    for name, admin_handler in admin_commands.items():
+        app.add_handler(CommandHandler(name, admin_handler, filters=admins))
     app.add_handler(CommandHandler("apikey", apikeys.apikey_command, filters=admins))
     app.add_handler(CommandHandler("studio", studio.studio_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("link", link.link_command, filters=filters.ChatType.PRIVATE))

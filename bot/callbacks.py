@@ -65,7 +65,7 @@ class CallbackData:
             raise ValueError(f"not {cls.__name__} data: {data[:80]!r}")
         converted = [
             None if raw is None else int(raw) if kind is int else raw
-            for raw, (kind, _) in zip(match.groups(), _fields(cls), strict=True)
+            for raw, (kind, _) in zip(match.groups(), fields_of(cls), strict=True)
         ]
         return cls(*converted)
 
@@ -92,8 +92,8 @@ _FIELDS: dict[type, tuple[tuple[type, str], ...]] = {}
 _PATTERNS: dict[type, re.Pattern[str]] = {}
 
 
-def _fields(cls: type[CallbackData]) -> tuple[tuple[type, str], ...]:
-    """Each field's base type (int or str) and its regex, in order."""
+def fields_of(cls: type[CallbackData]) -> tuple[tuple[type, str], ...]:
+    """Each field's base type (int or str) and the regex its packed text must match, in order."""
     if cls in _FIELDS:
         return _FIELDS[cls]
     hints = typing.get_type_hints(cls, include_extras=True)
@@ -129,7 +129,7 @@ def _pattern(cls: type[CallbackData]) -> re.Pattern[str]:
     optional = {f.name: f.default is None for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
     parts, tail = [re.escape(cls.prefix)], ""
-    for name, (_, regex) in zip(names, _fields(cls), strict=True):
+    for name, (_, regex) in zip(names, fields_of(cls), strict=True):
         if optional[name]:
             parts.append(f"(?::({regex})")
             tail += ")?"

@@ -157,6 +157,7 @@ async def _build(settings: Settings, clock: Callable[[], datetime], hooks: CoreH
         catalogue=catalogue,
     )
     users = UserRepository(db)
+    referrals = Referrals(db, credits=quota.referral_credits, clock=clock)
     return Core(
         settings=settings,
         clock=clock,
@@ -167,7 +168,7 @@ async def _build(settings: Settings, clock: Callable[[], datetime], hooks: CoreH
         credits=credits,
         payments=payments,
         stripe=payments.stripe,
-        referrals=Referrals(db, credits=quota.referral_credits, clock=clock),
+        referrals=referrals,
         engine=engine,
         engines=engines,
         catalogue=catalogue,
@@ -176,7 +177,9 @@ async def _build(settings: Settings, clock: Callable[[], datetime], hooks: CoreH
         listening=_listening(settings, db, studio, clock),
         demo=DemoTrack(db=db, engine=engine, audio=audio, clock=clock),
         lyrics=_lyrics(settings, db, engines, clock),
-        admin=AdminDesk(db, users=users, credits=credits, admin_ids=admins, clock=clock),
+        admin=AdminDesk(
+            db, users=users, credits=credits, admin_ids=admins, clock=clock, queue=queue, referrals=referrals
+        ),
         support=SupportDesk(db, admin_ids=admins, clock=clock),
         drafts=SongDraftRepository(db),
         engine_choices=EngineChoiceRepository(db),
@@ -336,6 +339,7 @@ def _queue(
         clock=clock,
         concurrency={name: generation.workers for name in engines},
         timeout_s=generation.timeout_s,
+        heartbeat_s=generation.chat_action_interval_s,
         observer=hooks.queue_observer,
     )
 

@@ -96,6 +96,7 @@ class GenerationSection:
     workers: int  # per engine
     timeout_s: float
     shutdown_grace_s: float
+    chat_action_interval_s: float  # between "recording…" indicators while a job runs (Telegram shows one ≤ 5 s)
     replicate_api_token: SecretStr | None = field(repr=False)
     replicate_base_url: str | None
     analyses_daily_limit: int
@@ -204,6 +205,7 @@ class Settings(BaseSettings):
     generation_workers: int = Field(default=2, ge=1, le=64)
     max_active_jobs: int = Field(default=1, ge=1, le=100)
     shutdown_grace: float = Field(default=20.0, ge=0, le=600)
+    chat_action_interval: float = Field(default=4.0, ge=0.1, le=5.0)  # Telegram drops the indicator after 5 s
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     #: Show the card (Stripe) button and the Telegram payment provider inside Telegram. Off by default: Telegram's
@@ -514,6 +516,7 @@ class Settings(BaseSettings):
             workers=self.generation_workers,
             timeout_s=self.generation_timeout,
             shutdown_grace_s=self.shutdown_grace,
+            chat_action_interval_s=self.chat_action_interval,
             replicate_api_token=self.replicate_api_token,
             replicate_base_url=self.replicate_base_url,
             analyses_daily_limit=self.analyses_daily_limit,

@@ -28,7 +28,7 @@ _TP_BLOCK = 16  # frames interpolated per row of the banded product
 _LIMIT_STEP = 32  # frames between the limiter's gain points
 
 
-def _biquads(sample_rate: int) -> tuple[F64, F64]:
+def k_weighting_coefficients(sample_rate: int) -> tuple[F64, F64]:
     """The K-weighting cascade as one (b, a) pair; BS.1770's 48 kHz coefficients, re-derived for any rate."""
     # Analogue parameters fitted by B. De Man so the bilinear transform reproduces the standard's 48 kHz values.
     k = np.tan(np.pi * 1681.974450955533 / sample_rate)
@@ -49,7 +49,7 @@ def _biquads(sample_rate: int) -> tuple[F64, F64]:
 @lru_cache(maxsize=8)
 def _block_matrices(sample_rate: int) -> tuple[F64, F64, F64, F64]:
     """Matrices that filter one block: zero-state response, end state, state→output and the block transition."""
-    b, a = _biquads(sample_rate)
+    b, a = k_weighting_coefficients(sample_rate)
     order = len(a) - 1
     # Transposed direct form II as a state space: s[n+1] = A s[n] + B x[n], y[n] = s0[n] + b0 x[n].
     trans = np.zeros((order, order))

@@ -1,17 +1,22 @@
-"""The admin desk: what /stats, /user, /grant, /ban and /broadcast do, without Telegram.
+"""The admin desk: what /stats, /user, /grant, /ban, /broadcast, /engine and /apikey do, without Telegram.
 
-The bot's admin handlers parse the command, call one method here and render the answer; every use is audited
-first (``audit``). Who is an admin is the bot's concern (ADMIN_IDS filters the commands); the desk only keeps the
-list for the broadcast button, which anyone could press on a forwarded message.
+The bot's admin handlers parse the command (``bot.admin_args``), call one method here and render the answer;
+every use is audited first (``audit``). Who is an admin is the bot's concern (ADMIN_IDS filters the commands); the
+desk only keeps the list for the broadcast button, which anyone could press on a forwarded message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from billing import Balance, Credits
+from billing.referrals import Referrals
+from engines.base import EngineHealth, ModelInfo
+from scheduler.api_keys import issue_key
+from scheduler.broadcast import BroadcastReport, Messenger, broadcast
+from scheduler.queue import GenerationQueue
 from storage import (
     AuditRepository,
     BroadcastRepository,
@@ -21,6 +26,7 @@ from storage import (
     User,
     UserRepository,
 )
+from storage.apikeys import ApiKey, ApiKeyRepository
 from storage.broadcasts import Broadcast
 from storage.payments import Payment
 from storage.stats import Stats, jobs_by_status
@@ -46,6 +52,34 @@ class Grant:
     balance: int
 
 
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What /stats shows: the statistics, and the invitations rewarded (None without invitations)."""
+
+    stats: Stats
+    referrals: tuple[int, int] | None  # rewarded invitations, credits they paid
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """A broadcast the admin decided: sent to ``recipients`` when ``sending``, else canceled."""
+
+    broadcast: Broadcast
+    sending: bool
+    recipients: list[int]  # empty when canceled
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStatus:
+    """One engine as /engine shows it."""
+
+    name: str
+    health: EngineHealth
+    models: Sequence[ModelInfo]
+    workers: int
+    queued: int
+
+
 class AdminDesk:
     """Audit, statistics, user reports, grants, bans and broadcasts' bookkeeping."""
 
@@ -57,10 +91,16 @@ class AdminDesk:
         credits: Credits,
         admin_ids: frozenset[int],
         clock: Callable[[], datetime],
+        queue: GenerationQueue | None = None,
+        referrals: Referrals | None = None,
     ) -> None:
+        """``queue``: the engines /engine reports on (none without it); ``referrals``: /stats counts rewarded
+        invitations when given."""
         self._db, self._users, self._credits, self._clock = db, users, credits, clock
         self.admin_ids = admin_ids
+        self._queue, self._referrals = queue, referrals
         self._audit, self._broadcasts = AuditRepository(db), BroadcastRepository(db)
+        self._api_keys = ApiKeyRepository(db)
 
     def is_admin(self, telegram_id: int) -> bool:
         """Whether ``telegram_id`` is one of ADMIN_IDS."""
@@ -73,6 +113,21 @@ class AdminDesk:
     async def stats(self) -> Stats:
         """Users, generations, revenue, cost, queue depth and genres, as of now."""
         return await StatsRepository(self._db).snapshot(self._clock())
+
+    async def overview(self) -> Overview:
+        """The statistics as of now, and the rewarded invitations when the desk counts them."""
+        referrals = await self._referrals.rewarded() if self._referrals is not None else None
+        return Overview(await self.stats(), referrals)
+
+    async def engines(self) -> list[EngineStatus]:
+        """Each engine the queue runs: its health (asked now), models, workers and queued jobs."""
+        if self._queue is None:
+            return []
+        depth = await self._queue.jobs.queue_depth()
+        return [
+            EngineStatus(name, await engine.health(), engine.models(), self._queue.workers(name), depth.get(name, 0))
+            for name, engine in self._queue.engines.items()
+        ]
 
     async def user_report(self, telegram_id: int, *, payments: int = 5) -> UserReport | None:
         """The user's balance, jobs by status and latest payments; None for someone the bot never met."""
@@ -108,6 +163,32 @@ class AdminDesk:
     async def decide_broadcast(self, broadcast_id: int, send: bool) -> Broadcast | None:
         """Move a prepared broadcast to sending or canceled, once: None when it was already decided."""
         return await self._broadcasts.claim(broadcast_id, "sending" if send else "canceled")
+
+    async def confirm_broadcast(self, broadcast_id: int, send: bool) -> Confirmed | None:
+        """Send (``send``) or cancel a prepared broadcast, once: who it goes to; None when already decided."""
+        record = await self.decide_broadcast(broadcast_id, send)
+        if record is None:
+            return None
+        return Confirmed(record, send, await self.recipients() if send else [])
+
+    async def send_broadcast(self, messenger: Messenger, confirmed: Confirmed) -> BroadcastReport:
+        """Send a confirmed broadcast through ``messenger`` (marking who blocked the bot) and record how it went."""
+        record = confirmed.broadcast
+        report = await broadcast(messenger, confirmed.recipients, record.text, on_blocked=self.mark_blocked)
+        await self.finish_broadcast(record.id, sent=report.sent, blocked=report.blocked, failed=report.failed)
+        return report
+
+    async def issue_api_key(self, owner_id: int, name: str, *, by: int) -> tuple[int, str]:
+        """A new API key for ``owner_id``: its id and the key itself, shown once and never stored."""
+        return await issue_key(self._api_keys, owner_id=owner_id, name=name, admin_id=by, now=self._clock())
+
+    async def revoke_api_key(self, key_id: int) -> bool:
+        """Revoke an active key; False when there is no such active key."""
+        return await self._api_keys.revoke(key_id, self._clock())
+
+    async def api_keys(self, owner_id: int) -> list[ApiKey]:
+        """Every key issued to ``owner_id``, newest first, revoked ones included."""
+        return await self._api_keys.for_owner(owner_id)
 
     async def recipients(self) -> list[int]:
         """Everyone a broadcast reaches: not banned, not known to have blocked the bot."""

@@ -48,6 +48,11 @@ class EventBus:
     def __init__(self) -> None:
         self._subscriptions: set[Subscription] = set()
 
+    @property
+    def subscribers(self) -> int:
+        """How many subscriptions are open now (an event stream's client that left is no longer counted)."""
+        return len(self._subscriptions)
+
     def subscribe(self) -> Subscription:
         """Return a new subscription receiving every event published from now on."""
         subscription = Subscription(self)

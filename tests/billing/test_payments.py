@@ -32,10 +32,19 @@ NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-async def payments(tmp_path: Path) -> AsyncIterator[Payments]:
-    async with await Database.open(tmp_path / "p.db") as db:
-        credits = Credits(db, free_daily_quota=4, zone=ZoneInfo("UTC"), clock=lambda: NOW)
-        yield Payments(db, credits, parse_packs("10:50:1.99,50:200:7.99"), secret=b"s" * 32, clock=lambda: NOW)
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with await Database.open(tmp_path / "p.db") as database:
+        yield database
+
+
+@pytest.fixture
+def credits(db: Database) -> Credits:
+    return Credits(db, free_daily_quota=4, zone=ZoneInfo("UTC"), clock=lambda: NOW)
+
+
+@pytest.fixture
+def payments(db: Database, credits: Credits) -> Payments:
+    return Payments(db, credits, parse_packs("10:50:1.99,50:200:7.99"), secret=b"s" * 32, clock=lambda: NOW)
 
 
 def test_packs_parse_and_refuse_nonsense() -> None:
@@ -82,7 +91,7 @@ def test_pre_checkout_checks_signature_user_pack_amount_and_ban(payments: Paymen
         payments.invoice("999", 1001)
 
 
-async def test_the_same_charge_delivered_ten_times_at_once_is_credited_once(payments: Payments) -> None:
+async def test_the_same_charge_delivered_ten_times_at_once_is_credited_once(payments: Payments, db: Database) -> None:
     payload = payments.invoice("10", 1001).payload
     results = await asyncio.gather(
         *(
@@ -94,28 +103,30 @@ async def test_the_same_charge_delivered_ten_times_at_once_is_credited_once(paym
     )
     assert sum(r.new for r in results) == 1
     assert {r.paid_balance for r in results} == {10}
-    assert [e.kind for e in await LedgerRepository(payments._db).entries(FP)] == ["purchase"]
+    assert [e.kind for e in await LedgerRepository(db).entries(FP)] == ["purchase"]
 
 
-async def test_a_refund_takes_back_only_unspent_credits_once(payments: Payments) -> None:
+async def test_a_refund_takes_back_only_unspent_credits_once(
+    payments: Payments, db: Database, credits: Credits
+) -> None:
     payload = payments.invoice("10", 1001).payload
     credited = await payments.credit_telegram(
         charge_id="ch-2", payload=payload, currency="XTR", amount=50, telegram_id=1001, fingerprint=FP
     )
-    await payments._credits.add_paid(FP, -3, kind="spent-in-test")
+    await credits.add_paid(FP, -3, kind="spent-in-test")
     refunded = await payments.refund(credited.payment)
     assert (refunded.debited, refunded.already_spent, refunded.payment.status) == (7, 3, "refunded")
     again = await payments.refund(credited.payment)
     assert again.already_refunded and again.debited == 0
-    assert await LedgerRepository(payments._db).balance(FP, "paid") == 0
+    assert await LedgerRepository(db).balance(FP, "paid") == 0
 
 
 # --- issue 12 item 8: a refund takes back the credits running jobs hold -----------------------------------------
 
 
-async def held_credit_after_purchase(payments: Payments) -> tuple[Credited, int]:
+async def held_credit_after_purchase(payments: Payments, db: Database, credits: Credits) -> tuple[Credited, int]:
     """Ada buys 10 credits, has no free quota left, and starts a job: it holds one of the pack's credits."""
-    await UserRepository(payments._db).seen(
+    await UserRepository(db).seen(
         telegram_id=1001, fingerprint=FP, first_name="Ada", username=None, language="en", now=NOW
     )
     payload = payments.invoice("10", 1001).payload
@@ -124,53 +135,55 @@ async def held_credit_after_purchase(payments: Payments) -> tuple[Credited, int]
     )
     spec = JobSpec(telegram_id=1001, fingerprint=FP, chat_id=1001, prompt="techno", engine="mock", params={})
     for _ in range(4):  # the free quota first
-        admission = await payments._credits.admit(spec, banned=False)
+        admission = await credits.admit(spec, banned=False)
         assert admission.decision is Decision.ALLOW_FREE and admission.job_id is not None
-        await payments._credits.settle(admission.job_id, "delivered")
-    admission = await payments._credits.admit(spec, banned=False)
+        await credits.settle(admission.job_id, "delivered")
+    admission = await credits.admit(spec, banned=False)
     assert admission.decision is Decision.ALLOW_PAID and admission.job_id is not None
     return credited, admission.job_id
 
 
 @pytest.mark.parametrize("outcome", ["failed", "canceled"])
 async def test_a_full_refund_takes_back_the_credit_a_job_holds_when_the_job_releases_it(
-    payments: Payments, outcome: Outcome
+    payments: Payments, outcome: Outcome, db: Database, credits: Credits
 ) -> None:
-    credited, job_id = await held_credit_after_purchase(payments)
-    ledger = LedgerRepository(payments._db)
+    credited, job_id = await held_credit_after_purchase(payments, db, credits)
+    ledger = LedgerRepository(db)
     assert await ledger.balance(FP, "paid") == 9
     refunded = await payments.refund(credited.payment)
     assert (refunded.debited, refunded.already_spent, refunded.payment.refunded_credits) == (10, 0, 10)
     assert await ledger.balance(FP, "paid") == 0
-    assert await payments._credits.settle(job_id, outcome)
+    assert await credits.settle(job_id, outcome)
     assert await ledger.balance(FP, "paid") == 0, "the released credit belonged to the refunded pack"
-    assert not await payments._credits.settle(job_id, "failed")
+    assert not await credits.settle(job_id, "failed")
     assert await ledger.balance(FP, "paid") == 0
 
 
 async def test_a_job_that_delivers_after_the_refund_keeps_its_spent_credit_and_nothing_goes_negative(
-    payments: Payments,
+    payments: Payments, db: Database, credits: Credits
 ) -> None:
-    credited, job_id = await held_credit_after_purchase(payments)
+    credited, job_id = await held_credit_after_purchase(payments, db, credits)
     await payments.refund(credited.payment)
-    assert await payments._credits.settle(job_id, "delivered")
-    assert await LedgerRepository(payments._db).balance(FP, "paid") == 0
+    assert await credits.settle(job_id, "delivered")
+    assert await LedgerRepository(db).balance(FP, "paid") == 0
 
 
-async def test_a_refund_claims_only_as_many_held_credits_as_the_pack_has_unspent(payments: Payments) -> None:
-    credited, job_id = await held_credit_after_purchase(payments)
-    await payments._credits.add_paid(FP, 5, kind="grant")  # 14 paid + 1 held: the balance alone covers the pack
+async def test_a_refund_claims_only_as_many_held_credits_as_the_pack_has_unspent(
+    payments: Payments, db: Database, credits: Credits
+) -> None:
+    credited, job_id = await held_credit_after_purchase(payments, db, credits)
+    await credits.add_paid(FP, 5, kind="grant")  # 14 paid + 1 held: the balance alone covers the pack
     refunded = await payments.refund(credited.payment)
     assert refunded.debited == 10
-    assert await payments._credits.settle(job_id, "failed")
-    assert await LedgerRepository(payments._db).balance(FP, "paid") == 5, "the held credit came from the grant"
+    assert await credits.settle(job_id, "failed")
+    assert await LedgerRepository(db).balance(FP, "paid") == 5, "the held credit came from the grant"
 
 
 # --- issue 12 item 3: a payment is recorded only together with its credit ----------------------------------------
 
 
 async def test_stars_crediting_that_fails_in_the_database_writes_nothing_and_the_retry_credits_once(
-    payments: Payments, tmp_path: Path
+    payments: Payments, tmp_path: Path, db: Database
 ) -> None:
     payload = payments.invoice("10", 1001).payload
     with sqlite3.connect(tmp_path / "p.db") as outside:  # a real failure on the ledger insert
@@ -190,11 +203,11 @@ async def test_stars_crediting_that_fails_in_the_database_writes_nothing_and_the
     with sqlite3.connect(tmp_path / "p.db") as outside:
         outside.execute("DROP TRIGGER test_ledger_fails")
     assert [(await credit()).new for _ in range(2)] == [True, False]
-    assert await LedgerRepository(payments._db).balance(FP, "paid") == 10
+    assert await LedgerRepository(db).balance(FP, "paid") == 10
 
 
 async def test_a_refund_that_fails_in_the_database_leaves_the_payment_paid_and_can_be_retried(
-    payments: Payments, tmp_path: Path
+    payments: Payments, tmp_path: Path, db: Database
 ) -> None:
     payload = payments.invoice("10", 1001).payload
     credited = await payments.credit_telegram(
@@ -212,4 +225,4 @@ async def test_a_refund_that_fails_in_the_database_leaves_the_payment_paid_and_c
     with sqlite3.connect(tmp_path / "p.db") as outside:
         outside.execute("DROP TRIGGER test_ledger_fails")
     assert (await payments.refund(credited.payment)).debited == 10
-    assert await LedgerRepository(payments._db).balance(FP, "paid") == 0
+    assert await LedgerRepository(db).balance(FP, "paid") == 0

@@ -17,7 +17,7 @@ def _longest(kind: type[CallbackData]) -> CallbackData:
     """The payload with every field at the longest value its pattern admits (the longest Literal, else the most
     characters the field's regex allows)."""
     values: list[Any] = []
-    for base, regex in callbacks._fields(kind):
+    for base, regex in callbacks.fields_of(kind):
         quantifier = re.search(r"\{(\d+)(?:,(\d+))?\}$", regex)
         if quantifier is None:  # a Literal: alternatives
             values.append(max(regex.split("|"), key=len))

@@ -55,8 +55,8 @@ async def test_a_prompt_comes_back_as_a_tagged_mp3_with_cover_caption_and_button
     assert await free_left(live_bot, ADA) == 3
 
 
+@pytest.mark.parametrize("bot_settings", [{"chat_action_interval": 0.4}])
 async def test_longer_work_shows_the_recording_indicator_repeatedly(live_bot: LiveBot) -> None:
-    live_bot.runtime.queue._heartbeat_s = 0.4
     await track(live_bot, ADA, "[slow:2] slow ambient 2s")
     actions = [c for c in live_bot.standin.calls if c.method == "sendChatAction"]
     assert len(actions) >= 3 and {c.params["action"] for c in actions} == {"record_voice"}

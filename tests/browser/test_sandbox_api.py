@@ -80,7 +80,7 @@ async def test_event_stream_sends_a_snapshot_then_live_changes_and_closes_with_t
     await standin.wait_for(ADA, lambda m: "Hi Ada" in m.content)
     await standin.wait_for(ADA, lambda m: m.kind == "audio", timeout=15, since=0)  # the first /start's demo track
     bus = standin.world.events
-    before = len(bus._subscriptions)  # no public count: the bus is the stand-in's own business
+    before = bus.subscribers
     async with sandbox_session(sandbox_bot) as session:
         url = f"{sandbox_bot.http.url}/sandbox/api/events?chat={ADA}"
         async with session.get(url) as response:
@@ -93,12 +93,12 @@ async def test_event_stream_sends_a_snapshot_then_live_changes_and_closes_with_t
             kinds = [await next_event(response.content) for _ in range(2)]
             assert [k for k, _ in kinds] == ["message", "message"]
             assert kinds[1][1]["message"]["from_bot"] and "commands" in kinds[1][1]["message"]["text"]
-            assert len(bus._subscriptions) == before + 1
+            assert bus.subscribers == before + 1
     for _ in range(40):
-        if len(bus._subscriptions) == before:
+        if bus.subscribers == before:
             break
         await asyncio.sleep(0.05)
-    assert len(bus._subscriptions) == before, "the stream kept its subscription after the client left"
+    assert bus.subscribers == before, "the stream kept its subscription after the client left"
 
 
 async def test_files_stream_with_their_content_type_and_byte_ranges(sandbox_bot: Runtime) -> None:

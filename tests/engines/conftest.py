@@ -1,13 +1,28 @@
-"""Shared fixtures for the engine tests: the Replicate stand-in and a helper that builds tracks."""
+"""Shared fixtures for the engine tests: the Replicate stand-in, the official client on it, and a helper that
+builds tracks."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import httpx
 import numpy as np
+import pytest_asyncio
+from replicate import Client
 
 from engines.base import GeneratedTrack, License, Samples
-from tests.standins.replicate_standin import replicate_standin
+from tests.standins.replicate_standin import ReplicateStandIn, replicate_standin
 
-__all__ = ["make_track", "replicate_standin", "tone"]
+__all__ = ["make_track", "official_api", "replicate_standin", "tone"]
+
+
+@pytest_asyncio.fixture
+async def official_api(replicate_standin: ReplicateStandIn) -> AsyncIterator[Client]:
+    """Replicate's official client on the stand-in, as a caller that ignores the engine's guidance would use it."""
+    transport = httpx.AsyncHTTPTransport()
+    yield Client(api_token=replicate_standin.token, base_url=replicate_standin.base_url, transport=transport)
+    await transport.aclose()
+
 
 TEST_LICENSE = License(id="CC0-1.0", name="CC0", url="https://creativecommons.org/", commercial_use=True)
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
+from replicate import Client
 from replicate.exceptions import ReplicateError
 
 from engines.base import (
@@ -216,12 +217,9 @@ async def test_an_instrumental_only_model_refuses_lyrics_without_calling_replica
     assert replicate_standin.creates == []
 
 
-async def test_the_standin_refuses_an_ace_step_15_input_beyond_its_schema_bounds(
-    engine: ReplicateEngine,
-    replicate_standin: ReplicateStandIn,
-) -> None:
+async def test_the_standin_refuses_an_ace_step_15_input_beyond_its_schema_bounds(official_api: Client) -> None:
     # Bounds are enforced like Replicate's (422), so an engine asking for 601 s or 5 takes fails a test.
-    api = engine._loop_clients().api  # the official client, as a caller that ignores the capabilities would
+    api = official_api  # the official client, as a caller that ignores the capabilities would
     good = {"caption": "pop", "lyrics": LYRICS, "duration": 600, "batch_size": 4}
     version = ACE_STEP_15.version
     assert version is not None
@@ -312,14 +310,11 @@ async def test_a_long_track_to_extend_goes_up_as_its_last_ten_seconds_never_as_a
     assert float(np.abs(track.samples[:3200]).max()) > 0.1
 
 
-async def test_the_standin_refuses_a_data_uri_over_256_kb_like_replicate(
-    engine: ReplicateEngine,
-    replicate_standin: ReplicateStandIn,
-) -> None:
+async def test_the_standin_refuses_a_data_uri_over_256_kb_like_replicate(official_api: Client) -> None:
     big = "data:audio/wav;base64," + base64.b64encode(tone_wav(3.0, 32_000)).decode()
     small = "data:audio/wav;base64," + base64.b64encode(tone_wav(0.5, 8_000, channels=1)).decode()
     assert len(big) > 256 * 1024 > len(small)
-    api = engine._loop_clients().api  # the official client, as a caller that ignores the guidance would use it
+    api = official_api  # the official client, as a caller that ignores the guidance would use it
     inputs = {"prompt": "x", "duration": 1, "continuation": True}
 
     with pytest.raises(ReplicateError) as caught:

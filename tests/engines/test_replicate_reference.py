@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
+from replicate import Client
 from replicate.exceptions import ReplicateError
 
 from engines.base import EngineRejected, GenerationRequest
@@ -56,9 +57,9 @@ async def test_a_reference_goes_up_through_the_files_api_as_melody_input_on_a_me
 
 
 async def test_the_standin_fails_a_melody_reference_on_a_model_without_melody_like_predict_py(
-    engine: ReplicateEngine, replicate_standin: ReplicateStandIn
+    official_api: Client,
 ) -> None:
-    api = engine._loop_clients().api  # the official client, as a caller sending the wrong model_version would
+    api = official_api  # the official client, as a caller sending the wrong model_version would
     upload = await api.files.async_create(io.BytesIO(tone_wav(1.0, 32_000)), filename="r.wav")
     wrong = {"prompt": "x", "duration": 1, "input_audio": upload.urls["get"], "continuation": False}
     not_audio = await api.files.async_create(io.BytesIO(b"not audio at all"), filename="r.wav")
@@ -78,10 +79,8 @@ async def test_the_standin_fails_a_melody_reference_on_a_model_without_melody_li
     assert fine.status == "succeeded"
 
 
-async def test_the_standin_refuses_a_model_version_musicgen_does_not_have(
-    engine: ReplicateEngine, replicate_standin: ReplicateStandIn
-) -> None:
-    api = engine._loop_clients().api
+async def test_the_standin_refuses_a_model_version_musicgen_does_not_have(official_api: Client) -> None:
+    api = official_api
     with pytest.raises(ReplicateError) as caught:
         await api.predictions.async_create(
             version=MUSICGEN.version, input={"prompt": "x", "model_version": "stereo-melody-huge"}

@@ -10,9 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing import Credits
+from billing.referrals import Referrals
 from scheduler.admin import MAX_GRANT, AdminDesk
+from scheduler.api_keys import key_hash
+from scheduler.broadcast import RecipientBlocked
 from scheduler.support import SupportDesk
 from storage import AuditRepository, Database, LedgerRepository, UserRepository
+from storage.apikeys import ApiKeyRepository
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 ADMIN, ADA, BOB, STRANGER = 1, 1001, 1002, 4242
@@ -91,6 +95,67 @@ async def test_a_broadcast_is_decided_once_and_its_outcome_recorded(desk: AdminD
     await desk.finish_broadcast(broadcast_id, sent=2, blocked=1, failed=0)
     assert await desk.recipients() == [ADMIN, ADA]
     assert desk.is_admin(ADMIN) and not desk.is_admin(ADA)
+
+
+class RecordingMessenger:
+    """Records what a broadcast sends; one recipient has blocked the bot."""
+
+    def __init__(self, blocked: int) -> None:
+        self.blocked, self.sent = blocked, list[tuple[int, str]]()
+
+    async def send_text(self, chat_id: int, text: str) -> None:
+        if chat_id == self.blocked:
+            raise RecipientBlocked(str(chat_id))
+        self.sent.append((chat_id, text))
+
+
+async def test_a_confirmed_broadcast_goes_to_the_reachable_once_and_its_outcome_is_recorded(
+    desk: AdminDesk, db: Database
+) -> None:
+    broadcast_id, _ = await desk.prepare_broadcast(ADMIN, "hello all")
+    confirmed = await desk.confirm_broadcast(broadcast_id, send=True)
+    assert confirmed is not None and confirmed.sending and confirmed.recipients == [ADMIN, ADA, BOB]
+    assert await desk.confirm_broadcast(broadcast_id, send=True) is None, "a double tap sends once"
+    messenger = RecordingMessenger(blocked=BOB)
+    report = await desk.send_broadcast(messenger, confirmed)
+    assert (report.sent, report.blocked, report.failed) == (2, 1, 0)
+    assert sorted(messenger.sent) == [(ADMIN, "hello all"), (ADA, "hello all")]
+    assert await desk.recipients() == [ADMIN, ADA], "who blocked the bot is skipped next time"
+    row = await db.fetchone("SELECT status, sent, blocked FROM broadcasts WHERE id = ?", (broadcast_id,))
+    assert row is not None and tuple(row) == ("done", 2, 1)
+
+
+async def test_a_canceled_broadcast_reaches_nobody(desk: AdminDesk) -> None:
+    broadcast_id, _ = await desk.prepare_broadcast(ADMIN, "never mind")
+    confirmed = await desk.confirm_broadcast(broadcast_id, send=False)
+    assert confirmed is not None and not confirmed.sending and confirmed.recipients == []
+
+
+async def test_an_issued_api_key_is_stored_only_as_its_hash_and_can_be_revoked_once(
+    desk: AdminDesk, db: Database
+) -> None:
+    key_id, key = await desk.issue_api_key(ADA, "mixer", by=ADMIN)
+    stored = await ApiKeyRepository(db).active(key_hash(key))
+    assert stored is not None and stored.id == key_id and stored.created_by == ADMIN
+    assert not await db.scalar("SELECT COUNT(*) FROM api_keys WHERE key_hash = ?", (key,))
+    assert [k.name for k in await desk.api_keys(ADA)] == ["mixer"]
+    assert await desk.revoke_api_key(key_id)
+    assert not await desk.revoke_api_key(key_id), "an already revoked key is not revoked again"
+    assert (await desk.api_keys(ADA))[0].revoked_at == NOW
+
+
+async def test_the_overview_counts_rewarded_invitations_only_when_the_desk_has_them(
+    desk: AdminDesk, db: Database
+) -> None:
+    assert (await desk.overview()).referrals is None
+    credits = Credits(db, free_daily_quota=4, zone=ZoneInfo("UTC"), clock=clock, max_active_jobs=1)
+    referrals = Referrals(db, credits=2, clock=clock)
+    counting = AdminDesk(
+        db, users=UserRepository(db), credits=credits, admin_ids=frozenset({ADMIN}), clock=clock, referrals=referrals
+    )
+    overview = await counting.overview()
+    assert overview.referrals == (0, 0) and overview.stats.users_total == 3
+    assert await desk.engines() == [], "a desk without the queue has no engines to report"
 
 
 async def test_support_mode_is_taken_once_and_an_admin_copy_leads_back_to_its_writer(db: Database) -> None:

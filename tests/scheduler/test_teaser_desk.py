@@ -123,6 +123,7 @@ def config(**overrides: Any) -> TeaserConfig:
 class Desk:
     """A desk and everything around it."""
 
+    db: Database
     desk: TeaserDesk
     publisher: MemoryPublisher
     messenger: FakeMessenger
@@ -137,8 +138,16 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
 
 
-def make_desk(db: Database, publisher: Publisher, clock: Clock, sleeps: list[float], **overrides: Any) -> TeaserDesk:
-    """A desk over ``db`` with the mock engine; sleeping only records the wait."""
+def make_desk(
+    db: Database,
+    publisher: Publisher,
+    clock: Clock,
+    sleeps: list[float],
+    messenger: FakeMessenger | None = None,
+    **overrides: Any,
+) -> TeaserDesk:
+    """A desk over ``db`` with the mock engine (telling ``messenger``, a fresh one unless given); sleeping only
+    records the wait."""
 
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
@@ -147,7 +156,7 @@ def make_desk(db: Database, publisher: Publisher, clock: Clock, sleeps: list[flo
         repo=TeaserRepository(db),
         engine=get_engine("mock"),
         publisher=publisher,
-        messenger=FakeMessenger(),
+        messenger=messenger or FakeMessenger(),
         config=config(**overrides),
         clock=clock,
         sleep=sleep,
@@ -157,11 +166,8 @@ def make_desk(db: Database, publisher: Publisher, clock: Clock, sleeps: list[flo
 @pytest.fixture
 def desk(db: Database) -> Desk:
     """A desk with an in-memory publisher, at 18:00:05 Berlin time."""
-    publisher, clock, sleeps = MemoryPublisher(), Clock(AFTER), []
-    made = make_desk(db, publisher, clock, sleeps)
-    messenger = made._messenger
-    assert isinstance(messenger, FakeMessenger)
-    return Desk(made, publisher, messenger, clock, sleeps)
+    publisher, messenger, clock, sleeps = MemoryPublisher(), FakeMessenger(), Clock(AFTER), []
+    return Desk(db, make_desk(db, publisher, clock, sleeps, messenger), publisher, messenger, clock, sleeps)
 
 
 # --- listeners' tracks ------------------------------------------------------------------------------------------
@@ -276,10 +282,10 @@ async def test_a_house_teaser_is_the_best_20_seconds_faded_as_an_mp3_with_cover_
 
 async def test_only_a_track_its_owner_shared_is_featured_and_only_once(desk: Desk, tmp_path: Path) -> None:
     audio = tmp_path / "audio"
-    private = await delivered_job(desk.desk.repo._db, audio, 7, "my secret demo", shared=False)
+    private = await delivered_job(desk.db, audio, 7, "my secret demo", shared=False)
     first = await desk.desk.post_daily()
     assert first.teaser is not None and first.teaser.house, "an unshared track is never posted"
-    shared = await delivered_job(desk.desk.repo._db, audio, 8, "sunny ukulele song", shared=True)
+    shared = await delivered_job(desk.db, audio, 8, "sunny ukulele song", shared=True)
     desk.clock.advance(days=1)
     second = await desk.desk.post_daily()
     assert second.teaser is not None and second.teaser.job_id == shared.id and not second.teaser.house
@@ -294,7 +300,7 @@ async def test_only_a_track_its_owner_shared_is_featured_and_only_once(desk: Des
 
 
 async def test_a_shared_track_of_a_banned_owner_or_without_audio_is_skipped(desk: Desk, tmp_path: Path) -> None:
-    db = desk.desk.repo._db
+    db = desk.db
     banned = await delivered_job(db, tmp_path / "audio", 9, "banned owner", shared=True)
     await db.execute("UPDATE users SET banned = 1 WHERE telegram_id = 9")
     gone = await delivered_job(db, tmp_path / "audio", 10, "files deleted", shared=True)

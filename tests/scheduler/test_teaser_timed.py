@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.teaser import TeaserDesk
 from scheduler.timed import CATCH_UP_JOB, MAINTENANCE_JOB, MISFIRE_GRACE_S, TEASER_JOB, TimedJobs
-from storage import Database
+from storage import Database, TeaserRepository
 from tests.conftest import Clock
 from tests.scheduler.test_teaser_desk import AFTER, BEFORE, BERLIN, MemoryPublisher, make_desk
 
@@ -25,7 +26,11 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 def timed(db: Database, publisher: MemoryPublisher, clock: Clock, tmp_path: Path, **overrides: object) -> TimedJobs:
     """Timed jobs around a desk posting to ``publisher``."""
-    desk = make_desk(db, publisher, clock, [], **overrides)
+    return around(make_desk(db, publisher, clock, [], **overrides), db, clock, tmp_path)
+
+
+def around(desk: TeaserDesk, db: Database, clock: Clock, tmp_path: Path) -> TimedJobs:
+    """Timed jobs around ``desk``."""
     return TimedJobs(desk=desk, db=db, audio_dir=tmp_path / "audio", retention=timedelta(days=30), clock=clock)
 
 
@@ -38,7 +43,9 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 async def test_the_daily_teaser_is_a_cron_job_at_the_posting_time_in_its_zone(db: Database, tmp_path: Path) -> None:
-    jobs = timed(db, MemoryPublisher(), Clock(BEFORE), tmp_path)
+    clock = Clock(BEFORE)
+    desk = make_desk(db, MemoryPublisher(), clock, [])
+    jobs = around(desk, db, clock, tmp_path)
     await jobs.start()
     try:
         teaser = jobs.scheduler.get_job(TEASER_JOB)
@@ -47,7 +54,7 @@ async def test_the_daily_teaser_is_a_cron_job_at_the_posting_time_in_its_zone(db
         assert teaser.misfire_grace_time == MISFIRE_GRACE_S and teaser.coalesce and teaser.max_instances == 1
         nxt = teaser.next_run_time.astimezone(BERLIN)
         assert (nxt.hour, nxt.minute) == (18, 0)
-        assert teaser.kwargs == {"desk": jobs._desk}, "explicit arguments, no globals"
+        assert teaser.kwargs == {"desk": desk}, "explicit arguments, no globals"
         maintenance = jobs.scheduler.get_job(MAINTENANCE_JOB)
         assert maintenance.misfire_grace_time == MISFIRE_GRACE_S
         assert set(maintenance.kwargs) == {"db", "audio_dir", "retention", "clock", "audio_store"}
@@ -86,5 +93,5 @@ async def test_stop_lets_a_teaser_being_posted_finish(db: Database, tmp_path: Pa
     await jobs.start()
     await until(lambda: publisher.calls == 1)  # the catch-up is posting right now
     await jobs.stop(grace_s=5.0)
-    teaser = await jobs._desk.repo.get(1)
+    teaser = await TeaserRepository(db).get(1)
     assert teaser is not None and teaser.status == "posted" and len(publisher.posts) == 1
