@@ -21,8 +21,8 @@ from bot.errors_map import Handler
 from bot.handlers.common import language_of, requester
 from bot.messenger import TelegramMessenger
 from bot.texts import Texts
-from scheduler.admin import Confirmed, EngineStatus, UserReport
 from compose.intake import IntakeError
+from scheduler.admin import Confirmed, EngineStatus, UserReport
 from storage import Job, Stats
 
 log = logging.getLogger(__name__)
