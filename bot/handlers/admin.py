@@ -1,7 +1,9 @@
 """Admin commands: /stats, /user, /grant, /ban, /unban, /broadcast (with confirmation), /batch, /engine.
 
 They are registered only for ``ADMIN_IDS`` (anyone else gets the unknown-command answer), and every use is written
-to the audit table first.
+to the audit table first. Each handler reads its arguments with ``bot.admin_args`` (arguments that do not fit get
+the command's usage text, through :func:`answers_usage`), makes one call to ``scheduler.admin.AdminDesk`` (or the
+studio, for /batch) and renders the answer with the render helpers at the end of this module.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ async def _reply(update: Update, context: BotContext, key: str, **values: object
 
 
 def _text(update: Update, context: BotContext, key: str, **values: object) -> str:
+    """The catalog text ``key`` in the sender's language."""
     return context.services.texts.get(language_of(update, context), key, **values)
 
 
