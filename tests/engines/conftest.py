@@ -1,13 +1,12 @@
-"""Shared fixtures for the engine tests: the Replicate stand-in and a helper that builds tracks."""
+"""Helpers for the engine tests that build tracks (the ``replicate_standin`` fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from engines.base import GeneratedTrack, License, Samples
-from tests.standins.replicate_standin import replicate_standin
 
-__all__ = ["make_track", "replicate_standin", "tone"]
+__all__ = ["make_track", "tone"]
 
 TEST_LICENSE = License(id="CC0-1.0", name="CC0", url="https://creativecommons.org/", commercial_use=True)
 
