@@ -15,6 +15,7 @@ COPY billing ./billing
 COPY storage ./storage
 COPY compose ./compose
 COPY scheduler ./scheduler
+COPY standin ./standin
 RUN pip install --no-cache-dir .
 
 ENV DATA_DIR=/data \

@@ -23,7 +23,7 @@ import psycopg
 from bench.chat import GENERATION_WORKERS, _generate, _users
 from bench.harness import TOKEN, Figure, bot_env, bot_process, first_call, median, prime
 from bench.quota import FINGERPRINTS, FREE, PAID, admissions
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from tests.pg_server import PostgresServer, binaries
 
 DECISIONS = 2000  # half of bench/quota.py's: the PostgreSQL round is the slow one

@@ -13,8 +13,8 @@ import time
 from bench.harness import TOKEN, Figure
 from bot.app import build_bot
 from bot.messenger import TelegramMessenger
-from bot.sandbox import TelegramStandIn
 from scheduler.broadcast import broadcast
+from standin import TelegramStandIn
 
 RECIPIENTS = 1000
 CEILING = 30

@@ -30,7 +30,7 @@ from bench.harness import (
     rss_mb,
     wait_until,
 )
-from bot.sandbox import ChatMessage, TelegramStandIn
+from standin import ChatMessage, TelegramStandIn
 
 ROUNDS = 3
 THROUGHPUT_USERS, THROUGHPUT_MESSAGES = 200, 1000

@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH-cloudmusic-token-0000000"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from bench.chat import GENERATION_WORKERS, Replies, _users
 from bench.harness import TOKEN, Figure, bot_env, bot_process, first_call, prime, rss_mb, wait_until
-from bot.sandbox import TelegramStandIn
 from engines import EngineOptions, get_engine
+from standin import TelegramStandIn
 
 USERS = 1000
 PROMPTS = ("lofi beat", "techno", "deep house", "ambient pad", "synthwave", "drum and bass", "trap", "cinematic")

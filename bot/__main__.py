@@ -81,7 +81,7 @@ class Runtime:
     services: Services
     application: App
     http: HttpServer
-    standin: Any | None  # bot.sandbox.TelegramStandIn in sandbox mode
+    standin: Any | None  # standin.TelegramStandIn in sandbox mode
     timed: TimedJobs | None = None  # the daily teaser and maintenance
     metrics: Metrics | None = None
     health: Health | None = None
@@ -107,7 +107,7 @@ class _Endpoint:
     token: str
     api_url: str
     file_url: str
-    standin: Any | None = None  # bot.sandbox.TelegramStandIn in sandbox mode
+    standin: Any | None = None  # standin.TelegramStandIn in sandbox mode
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +198,7 @@ async def _telegram_endpoint(settings: Settings, stack: AsyncExitStack) -> _Endp
         api_url = telegram.api_base_url
         # The Bot API serves files under /file/bot<token>/… beside /bot<token>/… (a Local Bot API server too).
         return _Endpoint(telegram.token.get_secret_value(), api_url, api_url.replace("/bot", "/file/bot", 1))
-    from bot.sandbox import TelegramStandIn
+    from standin import TelegramStandIn
 
     standin = TelegramStandIn(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME, inline_mode=True)
     await standin.start()
@@ -369,10 +369,10 @@ def _http_server(
     http.app.middlewares.append(security_headers(settings.studio.trusted_proxies))  # every /app and /api/ answer
     if endpoint.standin is None:
         return http, None
-    from bot.sandbox.web import SandboxPage, sandbox_cast  # the browser chat page, sandbox mode only
+    from standin.web import SandboxPage, sandbox_cast  # the browser chat page, sandbox mode only
 
     cast = sandbox_cast(settings.telegram.admin_ids, settings.teaser_channel)
-    page = SandboxPage(endpoint.standin, cast, public=settings.telegram.sandbox_public)
+    page = SandboxPage(endpoint.standin, cast, chat.texts, public=settings.telegram.sandbox_public)
     page.mount(http.app)
     return http, page.guard.token
 
@@ -421,7 +421,7 @@ def _http_host(http: HttpSection) -> str:
     """HTTP_HOST, except that the sandbox listens on loopback only unless SANDBOX_PUBLIC=true."""
     if not http.sandbox or http.sandbox_public:
         return http.host
-    from bot.sandbox.web.guard import is_loopback
+    from standin.web.guard import is_loopback
 
     if not is_loopback(http.host):
         log.warning(

@@ -2,7 +2,7 @@
 
 Telegram answers a second refund of a charge with 400 ``CHARGE_ALREADY_REFUNDED`` and an unknown charge (or one
 of another user) with 400 ``CHARGE_NOT_FOUND`` (the errors tdlib's ``refundStarPayment`` reports; the Telegram
-stand-in, ``bot/sandbox/commerce.py``, answers the same).
+stand-in, ``standin/commerce.py``, answers the same).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 MAX_TITLE = 64
 #: The largest file the bot uploads. The Bot API lets bots send files "of up to 50 MB" (sendDocument/sendAudio in
-#: bot/sandbox/telegram-bot-api.json; 413 "Request Entity Too Large" beyond, PITFALLS.md). Counted in decimal MB
+#: standin/telegram-bot-api.json; 413 "Request Entity Too Large" beyond, PITFALLS.md). Counted in decimal MB
 #: (2.4 MB under 50 MiB), which leaves room in the request for a thumbnail (≤ 200 kB) and the other fields.
 UPLOAD_LIMIT = 50_000_000
 #: Punctuation a title or file name should not end on ("Dark techno!!!" → "Dark techno"). Closing brackets and

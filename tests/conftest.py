@@ -21,8 +21,9 @@ import psycopg
 import pytest
 
 from bot.__main__ import Runtime, running_bot
-from bot.sandbox import ChatMessage, TelegramStandIn
 from bot.settings import Settings
+from standin import ChatMessage, TelegramStandIn
+from standin.replicate_standin import ReplicateStandIn
 from storage import Database
 from storage.backends import connect
 from tests.pg_server import REQUIRE, PostgresServer, binaries
@@ -122,6 +123,13 @@ async def standin() -> AsyncIterator[TelegramStandIn]:
         running.add_user(BOB, first_name="Bob", language_code="de")
         yield running
         assert not running.violations, f"the bot made invalid Bot API calls: {running.violations}"
+
+
+@pytest.fixture
+async def replicate_standin() -> AsyncIterator[ReplicateStandIn]:
+    """A started Replicate stand-in, stopped after the test."""
+    async with ReplicateStandIn() as started:
+        yield started
 
 
 @pytest.fixture

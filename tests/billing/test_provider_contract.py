@@ -27,10 +27,10 @@ from billing.providers import (
     StripeProvider,
     UnknownCharge,
 )
-from bot.sandbox import TelegramStandIn
 from bot.star_refunds import star_refunder
+from standin import TelegramStandIn
+from standin.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 from storage import Payment
-from tests.standins.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 
 ADA = 1001
 TOKEN = "123456:TEST-TOKEN"

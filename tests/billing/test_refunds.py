@@ -16,8 +16,8 @@ import pytest
 from billing import Credits, Payments, StripeCheckout, parse_packs
 from billing.providers import StripeProvider
 from billing.refunds import BuyerNotice, Refunds
+from standin.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 from storage import Database, LedgerRepository, StorageError
-from tests.standins.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 
 ADA, FP = 1001, "fp-ada"
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 import stripe
 
 from billing import StripeAlreadyRefunded, StripeCheckout, parse_packs
-from tests.standins.stripe_standin import API_KEY, FIXTURES, WEBHOOK_SECRET, StripeStandIn
+from standin.stripe_standin import API_KEY, FIXTURES, WEBHOOK_SECRET, StripeStandIn
 
 (PACK,) = parse_packs("10:50:1.99")
 

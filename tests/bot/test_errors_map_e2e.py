@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.callbacks import Regenerate, Wav
-from bot.sandbox import ChatMessage
+from standin import ChatMessage
 from tests.conftest import ADA, BOB, LiveBot
 
 

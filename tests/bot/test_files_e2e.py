@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.sandbox import ChatMessage
-from bot.sandbox.limits import MAX_UPLOAD
 from engines.audio import decode_audio, encode_flac, wav_bytes
 from engines.base import GenerationRequest
 from engines.mock import MockEngine
 from scheduler.tracks import UPLOAD_LIMIT, write_stems_zip
+from standin import ChatMessage
+from standin.limits import MAX_UPLOAD
 from storage import Job
 from tests.bot.test_generation_e2e import button, free_left, track
 from tests.conftest import ADA, LiveBot

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.sandbox import ChatMessage
 from compose.studio import Gone, NotYours, Requester
 from engines.audio import decode_audio
+from standin import ChatMessage
 from tests.bot.test_errors_map_e2e import press_forged
 from tests.conftest import ADA, BOB, LiveBot
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.handlers.inline import PAGE, START_PARAMETER
-from bot.sandbox import ChatMessage
+from standin import ChatMessage
 from tests.conftest import ADA, BOB, LiveBot
 
 

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.sandbox import ChatMessage
 from engines import audio
 from engines.base import GenerationRequest
 from engines.ffmpeg import run_ffmpeg
 from engines.registry import get_engine
+from standin import ChatMessage
 from storage import Job
 from tests.bot.test_generation_e2e import button
 from tests.conftest import ADA, BOB, LiveBot

@@ -14,14 +14,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.sandbox import ChatMessage
 from compose.listening import clip_name
+from standin import ChatMessage
+from standin.replicate_standin import ReplicateStandIn
 from tests.bot.test_listen_e2e import analysed, synth_mp3
 from tests.bot.test_song_e2e import balance, button
 from tests.conftest import ADA, LiveBot
-from tests.standins.replicate_standin import ReplicateStandIn, replicate_standin
-
-__all__ = ["replicate_standin"]
 
 BUTTONS = ["🎵 Compose to match", "🎚 Same tempo & key", "🎧 Use as reference"]
 

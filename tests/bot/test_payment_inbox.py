@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox import ChatMessage
 from bot.webhook_mode import SECRET_HEADER
+from standin import ChatMessage
 from storage import LedgerRepository, PaymentRepository
 from tests.conftest import ADA, LiveBot
 

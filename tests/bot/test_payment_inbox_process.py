@@ -7,7 +7,7 @@ import signal
 import sqlite3
 from pathlib import Path
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from storage import Database, LedgerRepository, PaymentRepository
 from tests.bot.test_process import bot_env, bot_process, read_until
 from tests.conftest import ADA, TOKEN

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import ChatMessage
+from standin import ChatMessage
 from storage import LedgerRepository, PaymentRepository
 from tests.conftest import ADA, BOB, LiveBot
 

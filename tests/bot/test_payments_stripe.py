@@ -12,9 +12,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from standin.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 from storage import LedgerRepository
 from tests.conftest import ADA, LiveBot
-from tests.standins.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 
 ADMIN = 4242
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from storage import Database, JobRepository, LedgerRepository
 from tests.conftest import ADA, TOKEN
 

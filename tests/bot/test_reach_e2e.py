@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import ChatMessage
+from standin import ChatMessage
 from tests.conftest import ADA, BOB, LiveBot
 
 # A person per language: (id, name, Telegram language_code, greeting word, "done" word).

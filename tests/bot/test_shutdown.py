@@ -10,7 +10,7 @@ import asyncio
 import signal
 from pathlib import Path
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from storage import Database, JobRepository, LedgerRepository
 from tests.bot.test_process import bot_env, bot_process, read_until
 from tests.conftest import ADA, TOKEN

@@ -7,12 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import ChatMessage
 from engines.ffmpeg import run_ffmpeg
+from standin import ChatMessage
+from standin.replicate_standin import ReplicateStandIn
 from tests.conftest import ADA, LiveBot
-from tests.standins.replicate_standin import ReplicateStandIn, replicate_standin
-
-__all__ = ["replicate_standin"]
 
 LYRICS = "[verse]\nWalking down the Tagus at night,  \nlights on the water\n\n[chorus]\nAdeus, Lisboa — adeus!"
 SONG = "/song bittersweet fado pop 6s\n" + LYRICS

@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 
 from bot.__main__ import running_bot
-from bot.sandbox import ChatMessage, TelegramStandIn
+from standin import ChatMessage, TelegramStandIn
+from standin.replicate_standin import ReplicateStandIn
 from storage.songs import SongDraftRepository
 from tests.bot.test_song_e2e import LYRICS, balance, button, grant
 from tests.conftest import ADA, Clock, LiveBot, make_settings
-from tests.standins.replicate_standin import ReplicateStandIn, replicate_standin
-
-__all__ = ["replicate_standin"]
 
 ACE_STEP_15 = "fd851baef553cb1656f4a05e8f2f8641672f10bc808718f5718b4b4bb2b07794"
 ACE_STEP_1 = "280fc4f9ee507577f880a167f639c02622421d8fecf492454320311217b688f1"

@@ -14,10 +14,10 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.__main__ import running_bot
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
+from standin.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 from storage import LedgerRepository
 from tests.conftest import ADA, Clock, LiveBot, make_settings
-from tests.standins.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 
 PROVIDER_TOKEN = "284685063:TEST:cloudmusic-provider"
 

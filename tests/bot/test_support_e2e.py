@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.__main__ import running_bot
-from bot.sandbox import ChatMessage, TelegramStandIn
+from standin import ChatMessage, TelegramStandIn
 from tests.conftest import ADA, Clock, LiveBot, make_settings
 
 ADMINS = (4242, 4343)

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from bot.__main__ import Runtime, running_bot
-from bot.sandbox import ChatMessage, TelegramStandIn
 from engines.audio import decode_audio
 from scheduler.teaser import TeaserDesk, TeaserResult
 from scheduler.timed import daily_teaser
+from standin import ChatMessage, TelegramStandIn
 from storage import AuditRepository
 from tests.bot.test_generation_e2e import button, track
 from tests.conftest import ADA, BOB, Clock, LiveBot

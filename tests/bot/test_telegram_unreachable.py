@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import StartupError, running_bot
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from tests.conftest import ADA, Clock, make_settings
 
 

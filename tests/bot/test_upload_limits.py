@@ -9,9 +9,9 @@ import pytest
 from telegram import Bot
 
 from bot.publisher import TelegramPublisher
-from bot.sandbox import TelegramStandIn
 from scheduler.publisher import AudioPost, PublishRejected
 from scheduler.tracks import UPLOAD_LIMIT
+from standin import TelegramStandIn
 
 TOKEN = "123456:TEST-TOKEN"
 

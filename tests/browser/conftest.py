@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from bot.__main__ import Runtime, running_bot
-from bot.sandbox.web.cast import ADA as SANDBOX_ADA
-from bot.sandbox.web.cast import BOB as SANDBOX_BOB
 from bot.settings import Settings
+from standin.web.cast import ADA as SANDBOX_ADA
+from standin.web.cast import BOB as SANDBOX_BOB
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [

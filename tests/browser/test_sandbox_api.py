@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 
 from bot.__main__ import Runtime
-from bot.sandbox.web.guard import TOKEN_HEADER
+from standin.web.guard import TOKEN_HEADER
 from tests.conftest import LiveBot
 
 ADA = 1001

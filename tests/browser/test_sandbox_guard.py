@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from bot.__main__ import Runtime, running_bot
-from bot.sandbox.web.guard import TOKEN_COOKIE, TOKEN_HEADER
+from standin.web.guard import TOKEN_COOKIE, TOKEN_HEADER
 from storage import Database
 from storage.owner import OwnerMismatch, claim
 from tests.browser.conftest import sandbox_settings

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 
 from bot.__main__ import Runtime
-from bot.sandbox.web.guard import TOKEN_HEADER
+from standin.web.guard import TOKEN_HEADER
 
 ADA, BOB, ADMIN = 1001, 1002, 1003
 

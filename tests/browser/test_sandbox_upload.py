@@ -6,10 +6,10 @@ from __future__ import annotations
 import aiohttp
 
 from bot.__main__ import Runtime
-from bot.sandbox.web.guard import TOKEN_HEADER
 from engines import audio
 from engines.base import GenerationRequest
 from engines.synth import render
+from standin.web.guard import TOKEN_HEADER
 
 ADA = 1001
 

@@ -20,8 +20,8 @@ import aiohttp
 import pytest
 
 from bot.__main__ import SANDBOX_TOKEN, Runtime, running_bot
+from standin.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 from tests.browser.conftest import ARTIFACTS, CHROMIUM_ARGS, sandbox_settings
-from tests.standins.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 from tests.studio.helpers import signed_init_data
 
 with contextlib.suppress(ImportError):

@@ -1,5 +1,5 @@
-"""Shared fixtures for the engine tests: the Replicate stand-in, the official client on it, and a helper that
-builds tracks."""
+"""Shared fixtures for the engine tests: the official Replicate client on the stand-in (the ``replicate_standin``
+fixture is in tests/conftest.py) and helpers that build tracks."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest_asyncio
 from replicate import Client
 
 from engines.base import GeneratedTrack, License, Samples
-from tests.standins.replicate_standin import ReplicateStandIn, replicate_standin
+from standin.replicate_standin import ReplicateStandIn
 
-__all__ = ["make_track", "official_api", "replicate_standin", "tone"]
+__all__ = ["make_track", "official_api", "tone"]
 
 
 @pytest_asyncio.fixture

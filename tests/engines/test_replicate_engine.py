@@ -1,6 +1,6 @@
 """The replicate engine against a loopback Replicate stand-in: mapping, polling, failures, cancellation.
 
-The ``replicate_standin`` fixture comes from tests/engines/conftest.py.
+The ``replicate_standin`` fixture comes from tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from engines.base import (
 )
 from engines.replicate_engine import NO_TOKEN, ReplicateEngine, honoured_seed
 from engines.replicate_models import ACE_STEP, ACE_STEP_15, MUSICGEN, STABLE_AUDIO_OPEN
-from tests.standins.replicate_standin import (
+from standin.replicate_standin import (
     CRASH_ERROR,
     INVALID_INPUT_ERROR,
     NSFW_ERROR,

@@ -2,7 +2,7 @@
 ``predict.py`` checks): uploaded through the files API, sent as ``input_audio`` with ``continuation`` False on a
 melody model, deleted when the prediction ends.
 
-The ``replicate_standin`` fixture comes from tests/engines/conftest.py.
+The ``replicate_standin`` fixture comes from tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from replicate.exceptions import ReplicateError
 from engines.base import EngineRejected, GenerationRequest
 from engines.replicate_engine import ReplicateEngine
 from engines.replicate_models import ACE_STEP, ACE_STEP_15, MUSICGEN, STABLE_AUDIO_OPEN, ReplicateModel
-from tests.engines.test_replicate_engine import make_engine
-from tests.standins.replicate_standin import (
+from standin.replicate_standin import (
     MUSICGEN_NO_MELODY_ERROR,
     UNREADABLE_AUDIO_ERROR,
     ReplicateStandIn,
     tone_wav,
 )
+from tests.engines.test_replicate_engine import make_engine
 
 
 @pytest.fixture

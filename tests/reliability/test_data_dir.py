@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from storage import Database, LedgerRepository
 from tests.bot.test_process import ROOT, bot_env, read_until
 from tests.conftest import ADA, TOKEN

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.faults import FaultKind
+from standin.faults import FaultKind
 from storage import LedgerRepository
 from tests.conftest import ADA, LiveBot
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from bot.sandbox.records import JSON
+from standin.records import JSON
 from tests.conftest import ADA, LiveBot
 
 GENERIC_ERROR = "something went wrong on our side"

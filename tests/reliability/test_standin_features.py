@@ -6,8 +6,8 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError, RetryAfter
 
-from bot.sandbox import TelegramStandIn
-from bot.sandbox.flood import FloodLimit
+from standin import TelegramStandIn
+from standin.flood import FloodLimit
 
 TOKEN = "123456:TEST-standin-features"
 

@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 
 TOKEN = "123456:TEST-TOKEN"
 ADA = 1001

@@ -9,7 +9,7 @@ from PIL import Image
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LabeledPrice
 from telegram.error import BadRequest, Forbidden
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from tests.sandbox.conftest import ADA
 
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data="more")]])

@@ -6,7 +6,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from tests.sandbox.conftest import ADA
 
 

@@ -6,8 +6,8 @@ import pytest
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, NetworkError
 
-from bot.sandbox import TelegramStandIn
-from bot.sandbox.limits import MAX_UPLOAD
+from standin import TelegramStandIn
+from standin.limits import MAX_UPLOAD
 from tests.sandbox.conftest import ADA
 
 

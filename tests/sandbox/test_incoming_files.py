@@ -7,7 +7,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from tests.sandbox.conftest import ADA
 
 

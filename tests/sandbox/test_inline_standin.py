@@ -11,7 +11,7 @@ from telegram import Bot, InlineQueryResultCachedAudio, InlineQueryResultsButton
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes, InlineQueryHandler
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from tests.sandbox.conftest import ADA, StartApp, build_app
 
 

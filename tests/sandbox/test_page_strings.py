@@ -15,9 +15,9 @@ import pytest
 from bot import locales_check
 
 ROOT = Path(__file__).resolve().parents[2]
-SANDBOX = ROOT / "bot" / "sandbox" / "static"
+SANDBOX = ROOT / "standin" / "static"
 STUDIO = ROOT / "bot" / "studio" / "static"
-SANDBOX_WEB = ROOT / "bot" / "sandbox" / "web"
+SANDBOX_WEB = ROOT / "standin" / "web"
 PAGES = {  # page → (its HTML, its scripts, the prefix its keys carry in the catalogs)
     "sandbox": (SANDBOX / "index.html", [SANDBOX / "app.js", SANDBOX / "studio-panel.js"], "sandbox.page."),
     "studio": (STUDIO / "index.html", [STUDIO / "studio.js"], "studio.page."),

@@ -7,7 +7,7 @@ from telegram import LabeledPrice, Update
 from telegram.error import BadRequest
 from telegram.ext import CommandHandler, ContextTypes, MessageHandler, PreCheckoutQueryHandler, filters
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from tests.sandbox.conftest import ADA, App, StartApp, build_app
 
 

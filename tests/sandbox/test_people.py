@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from tests.sandbox.conftest import ADA
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from tests.sandbox.conftest import ADA
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.sandbox import TelegramStandIn
-from bot.sandbox.validator import Upload, Validator
+from standin import TelegramStandIn
+from standin.validator import Upload, Validator
 from tests.sandbox.conftest import ADA
 
 

@@ -19,8 +19,8 @@ from engines.base import GeneratedTrack
 from scheduler.delivery import DeliveryError, FailureReason, Receipt, TrackFiles
 from scheduler.queue import GenerationQueue
 from scheduler.tracks import write_track_files
+from standin.replicate_standin import ReplicateStandIn
 from storage import Database, Job, LedgerRepository, UserRepository
-from tests.standins.replicate_standin import ReplicateStandIn
 
 FP = "fp-1"
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.sandbox.limits import MAX_UPLOAD
 from engines.audio import decode_audio, encode_flac, wav_bytes
 from engines.base import GenerationRequest
 from engines.ffmpeg import run_ffmpeg
@@ -26,6 +25,7 @@ from scheduler.tracks import (
     write_stems_zip,
     write_track_files,
 )
+from standin.limits import MAX_UPLOAD
 from storage.audio import LocalAudioStore
 
 

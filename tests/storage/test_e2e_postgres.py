@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.sandbox import TelegramStandIn
+from standin import TelegramStandIn
 from storage import JobRepository, LedgerRepository
 from storage.backends import connect
 from tests.bot.test_generation_e2e import (

@@ -2,8 +2,9 @@
 project's packages point one way only::
 
     bot → compose → scheduler → billing → storage        (and compose, scheduler → engines)
+    bot → standin                                        (sandbox mode starts the stand-ins)
 
-``engines`` and ``storage`` know none of the others; only ``bot`` imports ``telegram``.
+``engines``, ``storage`` and ``standin`` know none of the others; only ``bot`` imports ``telegram``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("bot", "compose", "billing", "scheduler", "engines")
+PACKAGES = ("bot", "compose", "billing", "scheduler", "engines", "standin")
 DRIVERS = {"aiosqlite", "sqlite3", "psycopg", "psycopg_pool", "psycopg2", "asyncpg"}
 # A string literal that starts like a statement: SELECT … FROM, INSERT INTO, UPDATE … SET, DELETE FROM.
 SQL = re.compile(
@@ -24,12 +25,13 @@ SQL = re.compile(
 
 #: The project's packages each package may import (directly); anything else of ours is a wrong-way import.
 MAY_IMPORT: dict[str, set[str]] = {
-    "bot": {"compose", "scheduler", "billing", "storage", "engines"},
+    "bot": {"compose", "scheduler", "billing", "storage", "engines", "standin"},
     "compose": {"scheduler", "billing", "storage", "engines"},
     "scheduler": {"billing", "storage", "engines"},
     "billing": {"storage"},
     "storage": set(),
     "engines": set(),
+    "standin": set(),  # the stand-ins play Telegram, Replicate and Stripe: they know nothing of the bot
 }
 OURS = set(MAY_IMPORT) | {"telegram"}
 
@@ -93,6 +95,7 @@ def test_the_direction_rule_refuses_an_upward_import() -> None:
     assert _wrong_way("scheduler", {"compose", "billing", "bot"}) == ["bot", "compose"]
     assert _wrong_way("compose", {"telegram", "scheduler"}) == ["telegram"]
     assert _wrong_way("bot", {"telegram", "compose", "asyncio"}) == []
+    assert _wrong_way("standin", {"bot", "aiohttp", "stripe"}) == ["bot"]
 
 
 def test_the_scan_recognises_what_it_forbids() -> None:

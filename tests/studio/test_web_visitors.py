@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 
 from bot.studio.web import COOKIE
+from standin.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 from tests.conftest import ADA, LiveBot
-from tests.standins.stripe_standin import API_KEY, WEBHOOK_SECRET, StripeStandIn
 from tests.studio.helpers import Api
 
 Browser = Callable[..., Any]

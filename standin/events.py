@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
-from bot.sandbox.records import Event
+from standin.records import Event
 
 
 class Subscription:

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from bot.sandbox.records import JSON
-from bot.sandbox.standin import TelegramStandIn
-from bot.sandbox.web.views import message_view
+from standin.records import JSON
+from standin.standin import TelegramStandIn
+from standin.web.views import message_view
 
 KEEP_ALIVE_S = 15.0
 _TICK_S = 0.5  # how often a quiet stream checks for a departed client or a shutdown

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.sandbox.records import JSON
-from bot.sandbox.validator import Upload
-from bot.sandbox.world import World
+from standin.records import JSON
+from standin.validator import Upload
+from standin.world import World
 
 IncomingKind = Literal["audio", "voice", "video", "video_note", "document"]
 _DEFAULT_MIME = {"audio": "audio/mpeg", "voice": "audio/ogg", "video": "video/mp4", "video_note": "video/mp4"}

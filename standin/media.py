@@ -13,10 +13,10 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from bot.sandbox import limits
-from bot.sandbox.records import JSON, ApiError, StoredFile, bad_request
-from bot.sandbox.validator import Upload
-from bot.sandbox.world import World
+from standin import limits
+from standin.records import JSON, ApiError, StoredFile, bad_request
+from standin.validator import Upload
+from standin.world import World
 
 MAX_DOWNLOAD = 20 * 2**20
 

@@ -2,7 +2,7 @@
 
 Telegram opens a Mini App at its URL with the launch parameters in the fragment (``#tgWebAppData=<initData>&…``,
 which Telegram's ``telegram-web-app.js`` reads); the sandbox does the same, signing ``initData`` with the sandbox
-bot's token exactly as Telegram does (:func:`bot.studio.initdata.sign_init_data`), so the studio's own check runs.
+bot's token exactly as Telegram does (:func:`sign_init_data`), so the studio's own check runs.
 
 The panel also plays Telegram's client for ``Telegram.WebApp.openInvoice``: the Mini App posts
 ``web_app_open_invoice`` with the invoice link's slug, the client shows a payment form and answers
@@ -14,16 +14,29 @@ https://telegram.org/js/telegram-web-app.js and https://core.telegram.org/bots/w
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.sandbox.standin import TelegramStandIn
-from bot.sandbox.web.api import PAYMENT_WAIT_S
-from bot.sandbox.web.cast import Cast
-from bot.studio.initdata import sign_init_data
+from standin.standin import TelegramStandIn
+from standin.web.api import PAYMENT_WAIT_S
+from standin.web.cast import Cast
+
+
+def sign_init_data(fields: dict[str, str], bot_token: str) -> str:
+    """An initData query string carrying ``fields`` and their hash, as Telegram hands it to a Mini App.
+
+    ``secret_key = HMAC_SHA256(key="WebAppData", msg=bot_token)``, ``hash = hex(HMAC_SHA256(secret_key,
+    data_check_string))``, the check string being every field but ``hash``, sorted, as ``key=value`` lines
+    (Telegram's "Validating data received via the Mini App"). The stand-in plays Telegram, so it signs by itself.
+    """
+    secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
+    check = "\n".join(f"{key}={fields[key]}" for key in sorted(fields) if key != "hash")
+    return urlencode({**fields, "hash": hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()})
 
 
 class StudioPanel:

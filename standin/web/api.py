@@ -9,17 +9,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import NoReturn
+from typing import NoReturn, Protocol
 from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.sandbox.limits import MAX_TEXT
-from bot.sandbox.records import JSON
-from bot.sandbox.standin import TelegramStandIn
-from bot.sandbox.web.cast import Cast
-from bot.sandbox.web.views import message_view
-from bot.texts import default_texts
+from standin.limits import MAX_TEXT
+from standin.records import JSON
+from standin.standin import TelegramStandIn
+from standin.web.cast import Cast
+from standin.web.views import message_view
 
 CALLBACK_WAIT_S = 3.0  # how long a press waits for the bot's answerCallbackQuery (its toast) before returning
 INLINE_WAIT_S = 5.0  # how long an inline query waits for the bot's answerInlineQuery
@@ -29,6 +28,18 @@ PAGE_KEYS = "sandbox.page."  # the catalogs' keys for the page's own words
 PAYMENT_WAIT_S = 10.0  # Telegram gives the bot 10 s to answer a pre-checkout query
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class PageTexts(Protocol):
+    """The page's own words in each app language: the bot's catalogs, handed in (the stand-in knows no bot)."""
+
+    def language_for(self, language_code: str | None) -> str:
+        """The catalog language for a Telegram ``language_code`` (English when there is none for it)."""
+        ...
+
+    def page_strings(self, language: str | None, prefix: str) -> dict[str, str]:
+        """Every text whose key starts with ``prefix`` in ``language``, English where the language lacks one."""
+        ...
 
 
 class BadInput(ValueError):
@@ -47,9 +58,10 @@ class BadInput(ValueError):
 class SandboxApi:
     """Handlers for ``/sandbox/api/...``; each acts through the stand-in's people-side API."""
 
-    def __init__(self, standin: TelegramStandIn, cast: Cast) -> None:
+    def __init__(self, standin: TelegramStandIn, cast: Cast, texts: PageTexts) -> None:
         self._standin = standin
         self._cast = cast
+        self._texts = texts
 
     def routes(self) -> list[web.RouteDef]:
         """The API's routes."""
@@ -229,7 +241,7 @@ class SandboxApi:
         code = request.query.get("language", "")
         if len(code) > 35:
             _reject("language is at most 35 characters")
-        texts = default_texts()
+        texts = self._texts
         language = texts.language_for(code)
         base = code.lower().split("-")[0]
         messaging = self._standin.messaging

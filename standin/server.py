@@ -16,12 +16,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.faults import FaultPlan
-from bot.sandbox.flood import FloodLimit
-from bot.sandbox.methods import Handler
-from bot.sandbox.records import ApiError, Call
-from bot.sandbox.validator import Upload, Validator, Violation
-from bot.sandbox.world import World
+from standin.faults import FaultPlan
+from standin.flood import FloodLimit
+from standin.methods import Handler
+from standin.records import ApiError, Call
+from standin.validator import Upload, Validator, Violation
+from standin.world import World
 
 _MAX_BODY = 60 * 2**20  # Telegram accepts 50 MB uploads; aiohttp's default cap is 1 MB
 

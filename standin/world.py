@@ -13,10 +13,10 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from bot.sandbox.events import EventBus
-from bot.sandbox.records import JSON, ApiError, ChatMessage, Event, EventKind, StoredFile, bad_request
-from bot.sandbox.updates import UpdateQueue
-from bot.sandbox.validator import Upload
+from standin.events import EventBus
+from standin.records import JSON, ApiError, ChatMessage, Event, EventKind, StoredFile, bad_request
+from standin.updates import UpdateQueue
+from standin.validator import Upload
 
 _FOLDERS = {"audio": "music", "document": "documents", "photo": "photos", "thumbnail": "thumbnails"}
 

@@ -85,5 +85,5 @@ def parse_spec(raw: dict[str, Any]) -> ApiSpec:
 @cache
 def load_spec() -> ApiSpec:
     """Return the Bot API description shipped next to this module (parsed once per process)."""
-    text = resources.files("bot.sandbox").joinpath("telegram-bot-api.json").read_text(encoding="utf-8")
+    text = resources.files("standin").joinpath("telegram-bot-api.json").read_text(encoding="utf-8")
     return parse_spec(json.loads(text))

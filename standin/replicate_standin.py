@@ -38,13 +38,12 @@ import math
 import re
 import socket
 import wave
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Self
 
 import numpy as np
-import pytest_asyncio
 from aiohttp import web
 
 Outcome = Literal["succeeded", "failed", "canceled", "aborted", "slow"]
@@ -672,10 +671,3 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> web.Response
 
 def _unauthenticated() -> web.Response:
     return _problem(401, "Unauthenticated", "You did not pass a valid authentication token")
-
-
-@pytest_asyncio.fixture
-async def replicate_standin() -> AsyncIterator[ReplicateStandIn]:
-    """A started stand-in, stopped after the test."""
-    async with ReplicateStandIn() as standin:
-        yield standin

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.sandbox.standin import TelegramStandIn
+from standin.standin import TelegramStandIn
 
 ADA, BOB, ADMIN_FALLBACK = 1001, 1002, 1003
 CHANNEL_ID = -1001000000001

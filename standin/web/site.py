@@ -1,7 +1,7 @@
 """``SandboxPage``: mounts the browser chat (page, static files, JSON API, live events) on the bot's HTTP app.
 
 Sandbox mode only: the wiring root mounts it when the bot talks to the built-in stand-in. The page is plain
-HTML/CSS/JS from ``bot/sandbox/static/`` (no build step, nothing fetched from elsewhere) under a strict
+HTML/CSS/JS from ``standin/static/`` (no build step, nothing fetched from elsewhere) under a strict
 Content-Security-Policy, so even a bug that put message text into HTML could not run a script.
 """
 
@@ -11,13 +11,13 @@ from importlib import resources
 
 from aiohttp import web
 
-from bot.sandbox.standin import TelegramStandIn
-from bot.sandbox.web.api import SandboxApi, guarded
-from bot.sandbox.web.cast import Cast
-from bot.sandbox.web.guard import SandboxGuard, new_token
-from bot.sandbox.web.stream import EventStream
-from bot.sandbox.web.studio_panel import StudioPanel
-from bot.sandbox.web.upload import FileUpload
+from standin.standin import TelegramStandIn
+from standin.web.api import PageTexts, SandboxApi, guarded
+from standin.web.cast import Cast
+from standin.web.guard import SandboxGuard, new_token
+from standin.web.stream import EventStream
+from standin.web.studio_panel import StudioPanel
+from standin.web.upload import FileUpload
 
 STATIC_PATH = "/sandbox/static/"
 TOKEN_PLACEHOLDER = b"__SANDBOX_TOKEN__"  # in index.html's <meta name="sandbox-token">
@@ -36,13 +36,15 @@ _HEADERS = {
 class SandboxPage:
     """The sandbox chat page for one stand-in and its cast of simulated people."""
 
-    def __init__(self, standin: TelegramStandIn, cast: Cast, *, token: str | None = None, public: bool = False) -> None:
+    def __init__(
+        self, standin: TelegramStandIn, cast: Cast, texts: PageTexts, *, token: str | None = None, public: bool = False
+    ) -> None:
         self.standin = standin
         self.cast = cast
         self.guard = SandboxGuard(token or new_token(), public=public)
-        self.api = SandboxApi(standin, cast)
+        self.api = SandboxApi(standin, cast, texts)
         self.events = EventStream(standin)
-        self._static = resources.files("bot.sandbox") / "static"
+        self._static = resources.files("standin") / "static"
 
     def mount(self, app: web.Application) -> None:
         """Register the cast with the stand-in, guard ``app`` and add the page's routes (before it starts).

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.sandbox.formatting import FormattingError, visible_text
-from bot.sandbox.records import JSON, ApiError, bad_request
+from standin.formatting import FormattingError, visible_text
+from standin.records import JSON, ApiError, bad_request
 
 MAX_TEXT = 4096
 #: Upload limits per file part. The Bot API description (telegram-bot-api.json, sendAudio/sendDocument): "Bots can

@@ -17,10 +17,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox import limits
-from bot.sandbox.methods import Handler
-from bot.sandbox.records import JSON, ChatMessage, PaymentOutcome, bad_request
-from bot.sandbox.world import World
+from standin import limits
+from standin.methods import Handler
+from standin.records import JSON, ChatMessage, PaymentOutcome, bad_request
+from standin.world import World
 
 _QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 _ALREADY_PAID = "this invoice was already paid: Telegram shows its receipt instead of a Pay button"

@@ -12,11 +12,11 @@ import re
 import secrets
 from typing import Any
 
-from bot.sandbox.commerce import Commerce
-from bot.sandbox.incoming import IncomingKind, send_file
-from bot.sandbox.methods import Messaging
-from bot.sandbox.records import JSON, ChatMessage, PaymentOutcome
-from bot.sandbox.world import World
+from standin.commerce import Commerce
+from standin.incoming import IncomingKind, send_file
+from standin.methods import Messaging
+from standin.records import JSON, ChatMessage, PaymentOutcome
+from standin.world import World
 
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
 

@@ -21,9 +21,9 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.sandbox import limits
-from bot.sandbox.records import JSON, bad_request
-from bot.sandbox.world import World
+from standin import limits
+from standin.records import JSON, bad_request
+from standin.world import World
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 MAX_QUERY = 256

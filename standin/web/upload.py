@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from aiohttp import BodyPartReader, web
 
-from bot.sandbox.incoming import IncomingKind
-from bot.sandbox.standin import TelegramStandIn
-from bot.sandbox.web.api import BadInput, guarded
-from bot.sandbox.web.cast import Cast
+from standin.incoming import IncomingKind
+from standin.standin import TelegramStandIn
+from standin.web.api import BadInput, guarded
+from standin.web.cast import Cast
 
 MAX_UPLOAD = 24 * 2**20  # above the 20 MB a bot may download, so "too big" can be tried from the page
 _CHUNK = 256 * 1024

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from bot.sandbox.records import JSON, ChatMessage, StoredFile
+from standin.records import JSON, ChatMessage, StoredFile
 
 FILES_PATH = "/sandbox/api/files/"
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.spec import ApiSpec, Field, load_spec
+from standin.spec import ApiSpec, Field, load_spec
 
 _INTEGER = re.compile(r"-?\d+")
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}

@@ -20,18 +20,18 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
-from bot.sandbox.commerce import Commerce
-from bot.sandbox.events import Subscription
-from bot.sandbox.faults import Fault, FaultKind, FaultPlan
-from bot.sandbox.flood import FloodLimit
-from bot.sandbox.incoming import IncomingKind
-from bot.sandbox.inline import InlineMode
-from bot.sandbox.methods import Messaging
-from bot.sandbox.people import People
-from bot.sandbox.records import JSON, Call, ChatMessage, PaymentOutcome, StoredFile, render_transcript
-from bot.sandbox.server import StandInServer
-from bot.sandbox.validator import Validator, Violation
-from bot.sandbox.world import World
+from standin.commerce import Commerce
+from standin.events import Subscription
+from standin.faults import Fault, FaultKind, FaultPlan
+from standin.flood import FloodLimit
+from standin.incoming import IncomingKind
+from standin.inline import InlineMode
+from standin.methods import Messaging
+from standin.people import People
+from standin.records import JSON, Call, ChatMessage, PaymentOutcome, StoredFile, render_transcript
+from standin.server import StandInServer
+from standin.validator import Validator, Violation
+from standin.world import World
 
 
 class TelegramStandIn:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import itertools
 
-from bot.sandbox.records import JSON, ApiError
+from standin.records import JSON, ApiError
 
 # Telegram's default when allowed_updates is empty: every kind except these three.
 _NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})

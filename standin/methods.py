@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.sandbox import limits
-from bot.sandbox.media import Media
-from bot.sandbox.records import JSON, ApiError, ChatMessage, bad_request
-from bot.sandbox.world import World
+from standin import limits
+from standin.media import Media
+from standin.records import JSON, ApiError, ChatMessage, bad_request
+from standin.world import World
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 _NOT_MODIFIED = (
