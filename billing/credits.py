@@ -34,7 +34,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from storage import Database, LedgerEntry, NotFound
-from storage.reservations import Claim, Holdings, NewJob, ReservationStore, Snapshot
+from storage.reservations import Claim, Holdings, NewJob, OnQueued, ReservationStore, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ class Credits:
 
     # --- reserving --------------------------------------------------------------------------------------------
 
-    async def admit(self, spec: JobSpec, *, banned: bool) -> Admission:
+    async def admit(self, spec: JobSpec, *, banned: bool, on_queued: OnQueued | None = None) -> Admission:
         """Atomically decide, and when allowed create the queued job and reserve its credit (free first)."""
         now = self._clock()
         outcome: list[Decision] = []
@@ -174,6 +174,7 @@ class Credits:
             day=self.quota_day(now).isoformat(),
             now=now,
             decide=decide,
+            on_queued=on_queued,
         )
         decision = outcome[0]
         balance = self._balance(snapshot.own, snapshot.quota, now)
@@ -205,9 +206,9 @@ class Credits:
         except NotFound as exc:
             raise BillingError(str(exc)) from exc
 
-    async def admit_house(self, spec: JobSpec) -> int:
+    async def admit_house(self, spec: JobSpec, *, on_queued: OnQueued | None = None) -> int:
         """Queue a job the house pays for (admin batches, teasers): no quota, no credit; returns its id."""
-        job_id = await self._store.queue_house(_new_job(spec), self._clock())
+        job_id = await self._store.queue_house(_new_job(spec), self._clock(), on_queued)
         log.info(
             "ALLOW house fingerprint=%s job=%s",
             spec.fingerprint[:12],

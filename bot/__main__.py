@@ -150,7 +150,7 @@ async def running_bot(
             loop=loop_monitor,
             transport=transport,
             queue_depth=core.queue.jobs.queue_depth,
-            worker_states=core.queue.worker_states,
+            worker_states=core.queue.worker_states if core.runs_workers else None,  # elsewhere: python -m worker
         )
         http, sandbox_token = _http_server(core, chat, endpoint, metrics, health, webhook, stack)
         await _start_http(http, webhook, endpoint, stack)

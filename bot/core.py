@@ -8,6 +8,10 @@ module must never import ``telegram`` (tests/bot/test_core.py checks it in a fre
 Lifecycle: ``core = await build_core(settings)`` opens everything and starts nothing; ``await
 core.start_workers(delivery)`` runs the queue's workers delivering through ``delivery``; ``await core.close()``
 stops the workers (if running) and closes what was opened, in reverse order.
+
+Two queue backends behind the queue (``queue_backend``): embedded (the ``jobs`` table, workers in this process;
+SQLite's default) and procrastinate (PostgreSQL: workers in any process, ``python -m worker``). A bot process with
+``WORKERS_IN_BOT=false`` starts no workers; ``build_core(settings, worker=True)`` is a worker process's core.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from billing import Credits, Decision, Payments, StripeCheckout
 from billing.referrals import Referrals
@@ -37,7 +42,7 @@ from engines.catalogue import Catalogue, CatalogueError, build_catalogue
 from scheduler.admin import AdminDesk
 from scheduler.delivery import Delivery, DeliveryRelay
 from scheduler.observe import QueueObserver
-from scheduler.queue import GenerationQueue
+from scheduler.queue import Dispatch, GenerationQueue
 from scheduler.support import SupportDesk
 from storage import Database, Provider, StorageError, TrackRepository, UserRepository
 from storage.analyses import AnalysisRepository
@@ -96,12 +101,22 @@ class Core:
     engine_choices: EngineChoiceRepository
     tracks: TrackRepository
     api_keys: ApiKeyRepository
+    worker: bool = False  # a worker process's core (python -m worker): it runs workers whatever WORKERS_IN_BOT says
     _delivery: DeliveryRelay = field(repr=False)
     _stack: AsyncExitStack = field(repr=False)
 
+    @property
+    def runs_workers(self) -> bool:
+        """Whether :meth:`start_workers` starts workers in this process (a bot with WORKERS_IN_BOT=false: none)."""
+        return self.worker or self.settings.generation.workers_in_bot
+
     async def start_workers(self, delivery: Delivery) -> None:
-        """Deliver through ``delivery`` and start the queue's workers (recovering jobs an earlier run left)."""
+        """Deliver through ``delivery`` and start the queue's workers (recovering jobs an earlier run left);
+        nothing starts in a bot process whose workers run elsewhere (WORKERS_IN_BOT=false)."""
         self._delivery.attach(delivery)
+        if not self.runs_workers:
+            log.info("WORKERS_IN_BOT is off: jobs are rendered by worker processes (python -m worker)")
+            return
         await self.queue.start()
         self._stack.push_async_callback(self.stop_workers)
 
@@ -115,23 +130,29 @@ class Core:
 
 
 async def build_core(
-    settings: Settings, *, clock: Callable[[], datetime] = utc_now, hooks: CoreHooks | None = None
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    hooks: CoreHooks | None = None,
+    worker: bool = False,
 ) -> Core:
     """Open and build the core ``settings`` describes; ``StartupError``/``StorageError`` when it cannot start.
 
     Nothing runs yet: the queue's workers start with :meth:`Core.start_workers`. On failure, whatever was already
-    opened is closed again.
+    opened is closed again. ``worker``: the core of a worker process, which always runs workers.
     """
     hooks = hooks or CoreHooks()
     stack = AsyncExitStack()
     try:
-        return await _build(settings, clock, hooks, stack)
+        return await _build(settings, clock, hooks, stack, worker)
     except BaseException:
         await stack.aclose()
         raise
 
 
-async def _build(settings: Settings, clock: Callable[[], datetime], hooks: CoreHooks, stack: AsyncExitStack) -> Core:
+async def _build(
+    settings: Settings, clock: Callable[[], datetime], hooks: CoreHooks, stack: AsyncExitStack, worker: bool
+) -> Core:
     engine, engines, catalogue = _engines(settings.generation, stack)  # first: a bad engine stops start-up early
     secret = _secret(settings)
     db = await _database(settings, clock, stack)
@@ -147,7 +168,8 @@ async def _build(settings: Settings, clock: Callable[[], datetime], hooks: CoreH
     )
     payments = _payments(settings.payments, db, credits, secret, clock, hooks, stack)
     delivery = DeliveryRelay()
-    queue = _queue(settings, db, audio, credits, engines, delivery, clock, hooks)
+    parts = await make_queue(settings, db, audio, credits, engines, delivery, clock, hooks, stack)
+    queue = parts.queue
     studio = Studio(
         queue=queue,
         credits=credits,
@@ -185,6 +207,7 @@ async def _build(settings: Settings, clock: Callable[[], datetime], hooks: CoreH
         engine_choices=EngineChoiceRepository(db),
         tracks=TrackRepository(db),
         api_keys=ApiKeyRepository(db),
+        worker=worker,
         _delivery=delivery,
         _stack=stack,
     )
@@ -318,7 +341,39 @@ def _stripe_checkout(section: PaymentsSection) -> StripeCheckout | None:
     )
 
 
-def _queue(
+QueueBackend = Literal["embedded", "procrastinate"]
+
+
+def queue_backend(settings: Settings) -> QueueBackend:
+    """Where jobs wait for workers: QUEUE_BACKEND, or (auto) procrastinate on PostgreSQL and embedded on SQLite."""
+    chosen = settings.generation.queue_backend
+    postgres = settings.storage.database_url is not None and settings.database_backend == "postgresql"
+    if chosen == "procrastinate" and not postgres:
+        raise StartupError("QUEUE_BACKEND=procrastinate needs DATABASE_URL=postgresql://…")
+    if chosen == "embedded" or (chosen == "auto" and not postgres):
+        return "embedded"
+    return "procrastinate"
+
+
+def served_engines(settings: Settings) -> list[str]:
+    """The engines this process's workers serve: those ENGINES names (a GPU box may serve one), else ENGINE."""
+    generation = settings.generation
+    if not generation.engines:
+        return [generation.engine]
+    names = (entry.split(":", 1)[0].strip() for entry in generation.engines.split(","))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+@dataclass(frozen=True, slots=True)
+class _QueueParts:
+    """The generation queue and, with procrastinate, the backend under it (closed with the core)."""
+
+    queue: GenerationQueue
+    backend: QueueBackend
+    dispatch: Dispatch | None
+
+
+async def make_queue(
     settings: Settings,
     db: Database,
     audio: AudioStore,
@@ -327,9 +382,24 @@ def _queue(
     delivery: Delivery,
     clock: Callable[[], datetime],
     hooks: CoreHooks,
-) -> GenerationQueue:
+    stack: AsyncExitStack,
+) -> _QueueParts:
+    """The generation queue over the backend :func:`queue_backend` picks, its workers serving the engines built."""
     generation = settings.generation
-    return GenerationQueue(
+    backend = queue_backend(settings)
+    dispatch: Dispatch | None = None
+    if backend == "procrastinate":
+        from storage.pgqueue import ProcrastinateQueue, QueueTiming
+
+        url = settings.storage.database_url
+        assert url is not None
+        timing = QueueTiming(heartbeat_s=generation.heartbeat_s, stalled_s=generation.stalled_s)
+        pgqueue = ProcrastinateQueue(url, timing=timing, pool_size=generation.workers + 2)
+        await pgqueue.open()
+        stack.push_async_callback(pgqueue.close)
+        dispatch = pgqueue
+        log.info("queue: procrastinate; this process's workers serve %s", ", ".join(served_engines(settings)))
+    queue = GenerationQueue(
         db=db,
         credits=credits,
         engines=engines,
@@ -341,7 +411,11 @@ def _queue(
         timeout_s=generation.timeout_s,
         heartbeat_s=generation.chat_action_interval_s,
         observer=hooks.queue_observer,
+        dispatch=dispatch,
+        shutdown_grace_s=generation.shutdown_grace_s,
+        serves=served_engines(settings),
     )
+    return _QueueParts(queue, backend, dispatch)
 
 
 def _listening(settings: Settings, db: Database, studio: Studio, clock: Callable[[], datetime]) -> Listening:

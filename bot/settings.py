@@ -101,6 +101,12 @@ class GenerationSection:
     replicate_base_url: str | None
     analyses_daily_limit: int
     lyrics_daily_limit: int
+    #: Where jobs wait for workers (bot.core.queue_backend): "auto" (PostgreSQL → procrastinate, else embedded),
+    #: "embedded" (the jobs table, workers in the process) or "procrastinate" (PostgreSQL only).
+    queue_backend: str = "auto"
+    workers_in_bot: bool = True  # WORKERS_IN_BOT: the bot process runs generation workers too
+    heartbeat_s: float = 10.0  # QUEUE_HEARTBEAT: how often a worker process says it is alive (procrastinate)
+    stalled_s: float = 30.0  # QUEUE_STALLED_AFTER: silence after which its running jobs go to another worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +209,12 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=0, le=65535)
     generation_timeout: float = Field(default=300.0, gt=0, le=3600)
     generation_workers: int = Field(default=2, ge=1, le=64)
+    #: Scaling out (README "Scaling out"): the queue backend, whether the bot process runs workers, and how a
+    #: worker process that died (SIGKILL, a lost machine) is noticed — its jobs go to another worker.
+    queue_backend: Literal["auto", "embedded", "procrastinate"] = "auto"
+    workers_in_bot: bool = True
+    queue_heartbeat: float = Field(default=10.0, gt=0, le=600)
+    queue_stalled_after: float = Field(default=30.0, gt=0, le=3600)
     max_active_jobs: int = Field(default=1, ge=1, le=100)
     shutdown_grace: float = Field(default=20.0, ge=0, le=600)
     chat_action_interval: float = Field(default=4.0, ge=0.1, le=5.0)  # Telegram drops the indicator after 5 s
@@ -521,6 +533,10 @@ class Settings(BaseSettings):
             replicate_base_url=self.replicate_base_url,
             analyses_daily_limit=self.analyses_daily_limit,
             lyrics_daily_limit=self.lyrics_daily_limit,
+            queue_backend=self.queue_backend,
+            workers_in_bot=self.workers_in_bot,
+            heartbeat_s=self.queue_heartbeat,
+            stalled_s=self.queue_stalled_after,
         )
 
     @property

@@ -26,11 +26,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from billing import Admission, Credits, JobSpec
 from engines.base import Engine, EngineError, EngineRejected, GeneratedTrack, GenerationRequest
@@ -38,15 +38,46 @@ from scheduler.clips import CLIPS_DIR
 from scheduler.delivery import Delivery, DeliveryError, FailureReason, TrackFiles
 from scheduler.observe import JobOutcome, NullObserver, QueueObserver
 from scheduler.tracks import files_for, write_track_files
-from storage import Database, Job, JobRepository
+from storage import Connection, Database, Job, JobRepository
 from storage.audio import AudioStore, LocalAudioStore, key_of, with_suffix
 from storage.errors import AudioMissing
+from storage.reservations import Queued
 
 log = logging.getLogger(__name__)
 
 #: What a worker is doing: waiting for a job, running one, backing off after an error, or ended (not alive).
 WorkerState = Literal["idle", "busy", "backoff", "stopped"]
 ALIVE: frozenset[WorkerState] = frozenset({"idle", "busy"})
+
+
+class Dispatch(Protocol):
+    """A queue backend that hands jobs to workers in any process (``storage.pgqueue.ProcrastinateQueue``).
+
+    Without one the queue's own workers claim jobs from the ``jobs`` table in this process (the embedded default).
+    """
+
+    async def enqueue(self, conn: Connection, queued: Queued) -> None:
+        """Hand the job's work on, inside the transaction that inserts the job and reserves its credit."""
+
+    async def abort(self, job_id: int) -> bool:
+        """Ask whichever worker runs job ``job_id`` to stop it (it settles it as canceled); False when none does."""
+
+    async def start_workers(
+        self,
+        runner: Callable[[int], Awaitable[None]],
+        *,
+        engines: Iterable[str],
+        concurrency: int,
+        shutdown_grace_s: float,
+    ) -> None:
+        """Run ``runner(job_id)`` for jobs of ``engines``, ``concurrency`` at a time, in this process."""
+
+    async def stop_workers(self) -> None:
+        """Stop this process's workers (running jobs get the grace, then go back to the queue); safe twice."""
+
+    @property
+    def workers_alive(self) -> bool:
+        """This process's workers run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +121,17 @@ class GenerationQueue:
         idle_poll_s: float = 5.0,
         retry_backoff_s: tuple[float, float] = (0.5, 30.0),
         audio_store: AudioStore | None = None,
+        dispatch: Dispatch | None = None,
+        shutdown_grace_s: float = 0.0,
+        serves: Iterable[str] | None = None,
     ) -> None:
         self._db, self._credits, self._engines = db, credits, dict(engines)
+        #: The queue backend (None: this queue's own workers, in this process) and how long its workers' running
+        #: jobs may finish when they stop.
+        self.dispatch, self._grace = dispatch, shutdown_grace_s
+        self._on_queued = dispatch.enqueue if dispatch is not None else None
+        #: The engines whose jobs this process's workers take from the backend (ENGINES on a worker machine).
+        self._serves = [name for name in (serves or engines) if name in self._engines]
         self._delivery, self._audio_dir, self._clock = delivery, audio_dir, clock
         #: Where track files go (storage.audio); ``audio_dir`` keeps the clips waiting for their job either way.
         self.audio_store: AudioStore = audio_store or LocalAudioStore(audio_dir)
@@ -107,6 +147,7 @@ class GenerationQueue:
         self._announcing: dict[int, asyncio.Event] = {}
         self._busy: dict[str, int] = {}  # engine → workers running a job now
         self._stopping = False
+        self._dispatching = False  # the backend's workers run in this process
         self._observer: QueueObserver = observer or NullObserver()
 
     @property
@@ -131,6 +172,16 @@ class GenerationQueue:
     def worker_states(self) -> dict[str, list[WorkerState]]:
         """Each engine's workers and what each is doing; ``idle`` and ``busy`` ones are alive (:data:`ALIVE`)."""
         states: dict[str, list[WorkerState]] = {name: [] for name in self._engines}
+        if self.dispatch is not None:
+            if self._dispatching:
+                alive = self.dispatch.workers_alive
+                for name in self._serves:
+                    count = self._concurrency[name]
+                    busy = self._busy.get(name, 0) if alive else 0
+                    idle: WorkerState = "idle" if alive else "stopped"
+                    busy_states: list[WorkerState] = ["busy"] * min(busy, count)
+                    states[name] = busy_states + [idle] * max(0, count - busy)
+            return states
         for worker in self._workers:
             done = worker.task is None or worker.task.done()
             states[worker.engine].append("stopped" if done else worker.state)
@@ -139,9 +190,19 @@ class GenerationQueue:
     # --- lifecycle ------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Recover interrupted jobs, then start the workers."""
-        await self.recover()
+        """Recover interrupted jobs, then start the workers (with a queue backend: its workers in this process)."""
         self._stopping = False
+        if self.dispatch is not None:
+            # Interrupted jobs come back through the backend (stalled workers' jobs are retried), not from here.
+            self._dispatching = True
+            await self.dispatch.start_workers(
+                self.run_job,
+                engines=self._serves,
+                concurrency=max(self._concurrency.values(), default=1),
+                shutdown_grace_s=self._grace,
+            )
+            return
+        await self.recover()
         for name, count in self._concurrency.items():
             for index in range(count):
                 worker = _Worker(engine=name, name=f"worker-{name}-{index}")
@@ -151,6 +212,10 @@ class GenerationQueue:
     async def stop(self, grace_s: float = 0.0) -> None:
         """Stop taking jobs; give running ones ``grace_s`` to finish, then interrupt and re-queue them."""
         self._stopping = True
+        if self.dispatch is not None:
+            await self.dispatch.stop_workers()  # its own grace (shutdown_grace_s), then running jobs are re-queued
+            self._dispatching = False
+            return
         for event in self._wake.values():
             event.set()
         running = list(self._running.values())
@@ -182,7 +247,7 @@ class GenerationQueue:
         """Admit the request (reserving a credit) and queue it; tells the user their place."""
         if spec.engine not in self._engines:
             raise EngineRejected(f"engine {spec.engine!r} is not running")
-        admission = await self._credits.admit(spec, banned=banned)
+        admission = await self._credits.admit(spec, banned=banned, on_queued=self._on_queued)
         if admission.job_id is None:
             return Submission(admission)
         # No await since the commit, so no worker has run yet: register before one can claim the job, and make
@@ -209,7 +274,7 @@ class GenerationQueue:
         """Queue a job the house pays for (no quota, no credit); delivered like any other."""
         if spec.engine not in self._engines:
             raise EngineRejected(f"engine {spec.engine!r} is not running")
-        job_id = await self._credits.admit_house(spec)
+        job_id = await self._credits.admit_house(spec, on_queued=self._on_queued)
         announced = self._announcing[job_id] = asyncio.Event()
         job = await self._jobs.get(job_id)
         assert job is not None
@@ -250,11 +315,28 @@ class GenerationQueue:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait({task})
                 return await self._jobs.get(job.id)
+            if task is None and self.dispatch is not None and await self.dispatch.abort(job.id):
+                return await self._settled_elsewhere(job)
         return sending
+
+    async def _settled_elsewhere(self, job: Job, within_s: float = 10.0) -> Job:
+        """The job once the worker elsewhere that was asked to abort it has settled it (or as it stands after
+        ``within_s``: it was being sent, and the worker finishes it)."""
+        deadline = time.monotonic() + within_s
+        current = job
+        while time.monotonic() < deadline:
+            current = await self._jobs.get(job.id) or current
+            if not current.active or current.sending_at is not None:
+                break
+            await asyncio.sleep(0.05)
+        return current
 
     async def position(self, job: Job) -> int:
         """The job's place in line for a worker of its engine: 0 when it is running or a free worker will take it."""
         place = await self._jobs.queue_position(job)
+        if self.dispatch is not None:
+            # Workers may be on other machines: the place is the database's count of queued jobs ahead of it.
+            return place
         started = sum(1 for w in self._workers if w.engine == job.engine and w.task is not None and not w.task.done())
         free = started - self._busy.get(job.engine, 0)
         return max(0, place - max(0, free))
@@ -313,6 +395,32 @@ class GenerationQueue:
                 self._running.pop(job.id, None)
                 self._busy[engine] -= 1
                 worker.state = "idle"
+
+    async def run_job(self, job_id: int) -> None:
+        """Run one job the queue backend handed to this process: claim it, then generate → deliver → settle.
+
+        A job settled meanwhile (canceled while queued) is skipped; one claimed more than ``max_attempts`` times
+        (its workers died) fails and its credit is released. Raises ``CancelledError`` when the backend aborts it
+        (shutdown: the job is back in the queue) and a database error when it must be tried again."""
+        job = await self._jobs.claim(job_id, self._clock())
+        if job is None:
+            return
+        if job.attempts > self.max_attempts:
+            await self._fail(job, FailureReason.INTERRUPTED, f"interrupted {job.attempts - 1} times")
+            return
+        task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
+        self._running[job.id] = task
+        self._busy[job.engine] = self._busy.get(job.engine, 0) + 1
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done():  # aborted (/cancel elsewhere) or shut down: stop the job, which settles or re-queues
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            raise
+        finally:
+            self._running.pop(job.id, None)
+            self._busy[job.engine] -= 1
 
     async def _requeue_orphans(self) -> None:
         """Jobs whose run a worker error broke: queued again, or failed (credit released) after too many tries."""

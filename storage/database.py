@@ -106,8 +106,15 @@ class Connection(abc.ABC):
         return await (await self.execute(sql, params)).fetchall()
 
     @abc.abstractmethod
-    async def run_script(self, sql: str) -> None:
-        """Run a schema step of several statements (written in SQLite's DDL; a backend translates it)."""
+    async def run_script(self, sql: str, *, verbatim: bool = False) -> None:
+        """Run a schema step of several statements (written in SQLite's DDL; a backend translates it unless
+        ``verbatim``: a third party's schema in the backend's own dialect)."""
+
+    @property
+    def native(self) -> Any:
+        """The driver's connection under this transaction, for a library that must write in it (procrastinate
+        deferring a job in the transaction that reserves its credit: storage.pgqueue)."""
+        raise NotImplementedError(f"{type(self).__name__} lends no native connection")
 
     @abc.abstractmethod
     async def lock_user(self, telegram_id: int) -> None:
@@ -246,7 +253,7 @@ class _SqliteConnection(Connection):
             result: Result = await raw._execute(run)  # type: ignore[no-untyped-call]
             return result
 
-    async def run_script(self, sql: str) -> None:
+    async def run_script(self, sql: str, *, verbatim: bool = False) -> None:
         from storage.migrations import statements
 
         for statement in statements(sql):

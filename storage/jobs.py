@@ -176,6 +176,18 @@ class JobRepository:
         rows = await self._db.fetchall("SELECT status, COUNT(*) FROM jobs GROUP BY status")
         return {row[0]: row[1] for row in rows}
 
+    async def claim(self, job_id: int, now: datetime) -> Job | None:
+        """Move job ``job_id`` to running and count the attempt; None when it is no longer active (settled).
+
+        A job already running is claimed again: the queue backend hands it out once more only when the worker
+        running it is gone (its heartbeat lapsed)."""
+        rows = await self._db.write_returning(
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ? "
+            "WHERE id = ? AND status IN ('queued', 'running') RETURNING *",
+            (now.isoformat(), job_id),
+        )
+        return Job.from_row(rows[0]) if rows else None
+
     async def claim_next(self, engine: str, now: datetime) -> Job | None:
         """Atomically move the next queued job for ``engine`` (paid first, then oldest) to running."""
         # PostgreSQL runs concurrent claims side by side: without SKIP LOCKED two workers pick the same row and the

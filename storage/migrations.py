@@ -7,6 +7,7 @@ not know was written by a newer CloudMusic and is refused rather than silently d
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -24,6 +25,14 @@ class Migration:
     name: str
     sql: str  # SQLite's DDL; PostgreSQL runs it translated (storage.postgres.postgres_ddl)…
     postgres: str | None = None  # …unless the step must be spelled differently there
+    #: A third party's schema, read when the step runs and applied on PostgreSQL as it is (SQLite skips the step)
+    postgres_verbatim: Callable[[], str] | None = None
+
+
+def _procrastinate_schema() -> str:
+    from storage.pgqueue import procrastinate_schema
+
+    return procrastinate_schema()
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -387,6 +396,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX song_drafts_user_stage ON song_drafts (telegram_id, stage);
         """,
     ),
+    # procrastinate's tables and functions: the PostgreSQL queue backend (storage.pgqueue; issue 16). Its schema
+    # belongs to the pinned procrastinate minor line; a new line brings its own migration files to add here.
+    Migration("procrastinate_3_10", "", postgres_verbatim=_procrastinate_schema),
 )
 
 
@@ -411,8 +423,11 @@ async def apply_migrations(db: Database, migrations: tuple[Migration, ...]) -> l
             continue
         try:
             async with db.transaction() as conn:
-                own = migration.postgres if conn.dialect == "postgresql" else None
-                await conn.run_script(own or migration.sql)
+                postgres = conn.dialect == "postgresql"
+                if postgres and migration.postgres_verbatim is not None:
+                    await conn.run_script(migration.postgres_verbatim(), verbatim=True)
+                else:
+                    await conn.run_script((migration.postgres if postgres else None) or migration.sql)
                 await conn.execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     (migration.name, datetime.now(UTC).isoformat()),

@@ -182,10 +182,15 @@ class _PgConnection(Connection):
         with _pg_errors():
             return await _run(self._conn, sql, params)
 
-    async def run_script(self, sql: str) -> None:
-        """Run a migration step (SQLite DDL translated, no parameters) in one round trip."""
+    async def run_script(self, sql: str, *, verbatim: bool = False) -> None:
+        """Run a migration step (SQLite DDL translated unless ``verbatim``, no parameters) in one round trip."""
         with _pg_errors():
-            await self._conn.execute(postgres_ddl(sql))
+            await self._conn.execute(sql if verbatim else postgres_ddl(sql))
+
+    @property
+    def native(self) -> psycopg.AsyncConnection[PgRow]:
+        """The pooled psycopg connection this transaction runs on."""
+        return self._conn
 
     async def lock_user(self, telegram_id: int) -> None:
         """``SELECT … FOR UPDATE`` on the user's row: concurrent money decisions of one user queue here."""
@@ -270,10 +275,12 @@ class PostgresDatabase(Database):
         await self._pool.close()
 
     async def tables(self) -> list[str]:
-        """The tables of the connection's schema, but the migrations record."""
+        """The tables of the connection's schema, but the migrations record and procrastinate's (the queue
+        backend's own, storage.pgqueue)."""
         rows = await self.fetchall(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-            "AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY table_name"
+            "AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' "
+            "AND left(table_name, 14) <> 'procrastinate_' ORDER BY table_name"
         )
         return [str(r[0]) for r in rows]
 

@@ -16,7 +16,7 @@ Ledger rows (``storage.ledger``)::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -26,6 +26,20 @@ from storage.jobs import Funding, JobRepository
 from storage.ledger import Bucket, LedgerEntry, LedgerRepository
 
 Outcome = Literal["delivered", "failed", "canceled"]
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A job just inserted, as the queue backend needs it to hand the work on (in the same transaction)."""
+
+    job_id: int
+    engine: str
+    priority: int
+    telegram_id: int
+
+
+#: Called inside the transaction that inserts a job (and reserves its credit), e.g. to defer the job's work.
+OnQueued = Callable[[Connection, Queued], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +101,7 @@ class ReservationStore:
         day: str,
         now: datetime,
         decide: Callable[[Snapshot], Claim | None],
+        on_queued: OnQueued | None = None,
     ) -> tuple[Snapshot, int | None]:
         """Under the user's lock: read the snapshot, ask ``decide``, and when it claims, queue the job and append
         its ``reserve`` row (free credits count on ``day`` under ``quota_fingerprint``). Returns the snapshot and
@@ -121,12 +136,17 @@ class ReservationStore:
                     day=day if claim.bucket == "free" else None,
                 ),
             )
+            if on_queued is not None:
+                await on_queued(conn, Queued(job_id, job.engine, claim.priority, job.telegram_id))
             return snapshot, job_id
 
-    async def queue_house(self, job: NewJob, now: datetime) -> int:
+    async def queue_house(self, job: NewJob, now: datetime, on_queued: OnQueued | None = None) -> int:
         """Queue a job nobody's credit pays for; returns its id."""
         async with self._db.transaction() as conn:
-            return await self._insert(conn, job, "house", 0, now)
+            job_id = await self._insert(conn, job, "house", 0, now)
+            if on_queued is not None:
+                await on_queued(conn, Queued(job_id, job.engine, 0, job.telegram_id))
+            return job_id
 
     async def settle(
         self,

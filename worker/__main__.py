@@ -1,0 +1,151 @@
+"""``python -m worker``: generation workers on the bot's settings and core, with no Telegram poller.
+
+Same settings as the bot (``.env``, the environment), same ``build_core``: the worker takes jobs from the queue
+(procrastinate on PostgreSQL, for the engines ENGINES names — or ENGINE alone — ``GENERATION_WORKERS`` at a time),
+renders them, stores the audio, delivers it through the Bot API (a PTB ``Bot`` used for sending only) and settles
+the credit. Its HTTP server serves ``/healthz`` and ``/metrics`` only (HTTP_HOST, HTTP_PORT). SIGTERM/SIGINT stop
+it: running jobs get SHUTDOWN_GRACE, then go back to the queue for another worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import ValidationError
+from telegram.error import InvalidToken, TelegramError
+
+from bot.app import build_bot
+from bot.core import Core, CoreHooks, StartupError, build_core, served_engines, utc_now
+from bot.delivery import TelegramDelivery
+from bot.health import Check, Health, LoopMonitor
+from bot.http import HttpServer
+from bot.logs import configure_logging
+from bot.metrics import Metrics, QueueTelemetry
+from bot.payment_inbox import InboxBot
+from bot.settings import Settings, describe_error, load_settings, secret_values
+from bot.studio.delivery import WebAwareDelivery
+from bot.texts import Texts
+from engines.catalogue import extendable
+from engines.memory import heap_trimming, tune_heap
+from storage import StorageError
+
+log = logging.getLogger("worker")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRuntime:
+    """A running worker process's parts (tests read them)."""
+
+    core: Core
+    http: HttpServer
+    metrics: Metrics
+
+
+class _NoUpdates:
+    """A worker takes no Telegram updates: the health check's ``updates`` line says so."""
+
+    def status(self) -> Check:
+        return Check(True, "none (a worker process)")
+
+
+@asynccontextmanager
+async def running_worker(
+    settings: Settings, *, clock: Callable[[], datetime] = utc_now
+) -> AsyncIterator[WorkerRuntime]:
+    """Build the core, start its workers delivering through the Bot API, and serve /healthz and /metrics."""
+    if settings.telegram.sandbox:
+        raise StartupError(
+            "TELEGRAM_BOT_TOKEN is not set: a worker delivers through the Bot API (the sandbox runs its workers in the "
+            "bot process)"
+        )
+    async with AsyncExitStack() as stack:
+        metrics = Metrics()
+        hooks = CoreHooks(queue_observer=QueueTelemetry(metrics))
+        core = await build_core(settings, clock=clock, hooks=hooks, worker=True)
+        stack.push_async_callback(core.close)
+        metrics.watch_queue(served_engines(settings), core.queue.jobs.queue_depth)
+        bot = await _sending_bot(settings, metrics, stack)
+        delivery = TelegramDelivery(
+            bot, Texts.load(), core.users, can_extend=extendable(core.catalogue, core.engines), referrals=core.referrals
+        )
+        loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
+        await loop_monitor.start()
+        stack.push_async_callback(loop_monitor.stop)
+        await core.start_workers(WebAwareDelivery(delivery))
+        stack.push_async_callback(core.stop_workers)  # before the bot closes: deliveries still need it
+        health = Health(
+            db=core.db,
+            loop=loop_monitor,
+            transport=_NoUpdates(),
+            queue_depth=core.queue.jobs.queue_depth,
+            worker_states=core.queue.worker_states,
+        )
+        http = HttpServer(host=settings.http.host, port=settings.http.port, health=health)
+        http.app.add_routes(metrics.routes())
+        await http.start()
+        stack.push_async_callback(http.stop)
+        log.info(
+            "worker ready: serving %s, %d jobs at a time; health at %s/healthz",
+            ", ".join(served_engines(settings)),
+            settings.generation.workers,
+            http.url,
+        )
+        yield WorkerRuntime(core, http, metrics)
+        log.info("worker stopping")
+
+
+async def _sending_bot(settings: Settings, metrics: Metrics, stack: AsyncExitStack) -> InboxBot:
+    """The Bot API client, initialised (its getMe): used to send, never to poll."""
+    telegram = settings.telegram
+    api_url = telegram.api_base_url
+    bot = build_bot(
+        telegram.token.get_secret_value(),
+        base_url=api_url,
+        base_file_url=api_url.replace("/bot", "/file/bot", 1),
+        on_api_error=metrics.api_error,
+    )
+    try:
+        await bot.initialize()
+    except InvalidToken as exc:
+        raise StartupError(f"TELEGRAM_BOT_TOKEN: Telegram refused the token ({exc})") from exc
+    except TelegramError as exc:
+        raise StartupError(f"Telegram is unreachable at {api_url} ({exc})") from exc
+    stack.push_async_callback(bot.shutdown)
+    return bot
+
+
+async def _serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with heap_trimming(), running_worker(settings):
+        await stop.wait()
+
+
+def main() -> int:
+    """Process entry point; returns the exit code."""
+    tune_heap()  # before any thread starts (engines.memory)
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        print(describe_error(exc), file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format, secret_values(settings))
+    try:
+        asyncio.run(_serve(settings))
+    except (StartupError, StorageError, OSError) as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
