@@ -16,7 +16,7 @@ from bot.callbacks import BroadcastDecision
 from bot.clip import clip, clip_lines
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
-from bot.messenger import TelegramMessenger
+from bot.outbox import TelegramOutbox
 from compose.intake import IntakeError
 from scheduler.admin import MAX_GRANT
 from scheduler.broadcast import broadcast
@@ -210,7 +210,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
 async def _send_broadcast(context: BotContext, broadcast_id: int, text: str, recipients: list[int], admin: int) -> None:
     services = context.services
 
-    report = await broadcast(TelegramMessenger(context.bot), recipients, text, on_blocked=services.admin.mark_blocked)
+    report = await broadcast(TelegramOutbox(context.bot), recipients, text, on_blocked=services.admin.mark_blocked)
     await services.admin.finish_broadcast(broadcast_id, sent=report.sent, blocked=report.blocked, failed=report.failed)
     admin_user = await services.users.get(admin)
     await context.bot.send_message(
