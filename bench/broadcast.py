@@ -1,6 +1,6 @@
 """Broadcast to 1 000 users through the stand-in enforcing Telegram's 30 msg/s: rate and 429s.
 
-The real path: ``scheduler.broadcast.broadcast`` with its default pace, through ``bot.messenger.TelegramMessenger``
+The real path: ``scheduler.broadcast.broadcast`` with its default pace, through ``bot.outbox.TelegramOutbox``
 and the bot's own ``ExtBot`` (``bot.app.build_bot``: PTB's AIORateLimiter included), in this process (the broadcast
 is I/O-bound: the figure is its pacing, not CPU). Baseline: the stand-in's ceiling, 30 msg/s.
 """
@@ -12,7 +12,7 @@ import time
 
 from bench.harness import TOKEN, Figure
 from bot.app import build_bot
-from bot.messenger import TelegramMessenger
+from bot.outbox import TelegramOutbox
 from scheduler.broadcast import broadcast
 from standin import TelegramStandIn
 
@@ -34,7 +34,7 @@ async def measure() -> Figure:
                 raise AssertionError(f"nobody blocked the bot, yet {chat_id} was reported blocked")
 
             started = time.perf_counter()
-            report = await broadcast(TelegramMessenger(bot), users, "📢 bench broadcast", on_blocked=blocked)
+            report = await broadcast(TelegramOutbox(bot), users, "📢 bench broadcast", on_blocked=blocked)
             elapsed = time.perf_counter() - started
         refused = sum(1 for call in standin.calls if call.status == 429)
     rate = report.sent / elapsed

@@ -34,8 +34,8 @@ from bot.http import HttpServer
 from bot.logs import configure_logging, new_trace_id
 from bot.metrics import Metrics, QueueTelemetry
 from bot.observed_limiter import polling_error_callback
+from bot.outbox import TelegramOutbox
 from bot.payment_inbox import InboxBot, StarsDesk
-from bot.publisher import TelegramPublisher, TelegramTeaserMessenger
 from bot.services import Services
 from bot.settings import (
     SANDBOX_BOT_USERNAME,
@@ -53,6 +53,7 @@ from bot.studio.headers import security_headers
 from bot.studio.page import StudioPage
 from bot.studio.telegram import set_menu_button
 from bot.studio.web import WebVisitors
+from bot.teaser_words import CatalogTeaserWords
 from bot.texts import Texts
 from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
@@ -235,8 +236,8 @@ async def _chat(core: Core, endpoint: _Endpoint, metrics: Metrics, stack: AsyncE
     teasers = TeaserDesk(
         repo=TeaserRepository(core.db),
         engine=core.engine,
-        publisher=TelegramPublisher(bot),
-        messenger=TelegramTeaserMessenger(bot, texts, core.users),
+        outbox=TelegramOutbox(bot),
+        words=CatalogTeaserWords(bot, texts, core.users),
         config=settings.teaser,
         clock=core.clock,
         audio_store=core.audio,

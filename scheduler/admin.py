@@ -15,7 +15,8 @@ from billing import Balance, Credits
 from billing.referrals import Referrals
 from engines.base import EngineHealth, ModelInfo
 from scheduler.api_keys import issue_key
-from scheduler.broadcast import BroadcastReport, Messenger, broadcast
+from scheduler.broadcast import BroadcastReport, broadcast
+from scheduler.outbox import Outbox
 from scheduler.queue import GenerationQueue
 from storage import (
     AuditRepository,
@@ -171,10 +172,10 @@ class AdminDesk:
             return None
         return Confirmed(record, send, await self.recipients() if send else [])
 
-    async def send_broadcast(self, messenger: Messenger, confirmed: Confirmed) -> BroadcastReport:
-        """Send a confirmed broadcast through ``messenger`` (marking who blocked the bot) and record how it went."""
+    async def send_broadcast(self, outbox: Outbox, confirmed: Confirmed) -> BroadcastReport:
+        """Send a confirmed broadcast through ``outbox`` (marking who blocked the bot) and record how it went."""
         record = confirmed.broadcast
-        report = await broadcast(messenger, confirmed.recipients, record.text, on_blocked=self.mark_blocked)
+        report = await broadcast(outbox, confirmed.recipients, record.text, on_blocked=self.mark_blocked)
         await self.finish_broadcast(record.id, sent=report.sent, blocked=report.blocked, failed=report.failed)
         return report
 

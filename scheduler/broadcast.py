@@ -1,7 +1,8 @@
 """Broadcasts: one text to every reachable user, within Telegram's limits, with a final report.
 
 The pace stays under Telegram's ~30 messages per second for a bot; a recipient who blocked the bot is marked and
-skipped next time; a 429 pauses the whole broadcast for ``retry_after`` and retries the same recipient.
+skipped next time; a 429 pauses the whole broadcast for ``retry_after`` and retries the same recipient. Texts go
+through the scheduler's one outbound seam, :class:`scheduler.outbox.Outbox`.
 """
 
 from __future__ import annotations
@@ -11,30 +12,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+
+from scheduler.outbox import Outbox, RecipientBlocked, SendRetryable
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 3
-
-
-class RecipientBlocked(Exception):
-    """The user blocked the bot (Telegram 403) or deleted their account."""
-
-
-class RateLimited(Exception):
-    """Telegram asked us to wait (429)."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"retry after {retry_after} s")
-        self.retry_after = retry_after
-
-
-class Messenger(Protocol):
-    """Sends one text to one user. Raises RecipientBlocked, RateLimited, or any other exception for a failure."""
-
-    async def send_text(self, chat_id: int, text: str) -> None:
-        """Send ``text`` to ``chat_id``."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +64,7 @@ class Pacer:
 
 
 async def broadcast(
-    messenger: Messenger,
+    outbox: Outbox,
     recipients: Sequence[int],
     text: str,
     *,
@@ -100,7 +82,7 @@ async def broadcast(
     async def worker() -> None:
         while not queue.empty():
             chat_id = queue.get_nowait()
-            counts[await _deliver(messenger, pacer, chat_id, text, on_blocked)] += 1
+            counts[await _deliver(outbox, pacer, chat_id, text, on_blocked)] += 1
 
     # A few sends in flight keep the pace even when Telegram answers slowly; the pacer caps the rate.
     await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(recipients))))))
@@ -117,17 +99,20 @@ async def broadcast(
 
 
 async def _deliver(
-    messenger: Messenger, pacer: Pacer, chat_id: int, text: str, on_blocked: Callable[[int], Awaitable[None]]
+    outbox: Outbox, pacer: Pacer, chat_id: int, text: str, on_blocked: Callable[[int], Awaitable[None]]
 ) -> str:
     for _ in range(MAX_RETRIES + 1):
         await pacer.wait()
         try:
-            await messenger.send_text(chat_id, text)
+            await outbox.send_text(chat_id, text)
             return "sent"
         except RecipientBlocked:
             await on_blocked(chat_id)
             return "blocked"
-        except RateLimited as exc:
+        except SendRetryable as exc:
+            if exc.retry_after is None:  # a 5xx or a refused connection: counted as failed, not retried
+                log.warning("broadcast to %s failed: %s", chat_id, exc)
+                return "failed"
             log.warning("broadcast rate-limited: pausing %.1f s", exc.retry_after)
             pacer.pause(exc.retry_after)
         except Exception as exc:

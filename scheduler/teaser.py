@@ -27,14 +27,7 @@ from zoneinfo import ZoneInfo
 
 from engines.audio import cover_jpeg_async, decode_audio_async, encode_mp3_async, teaser_cut
 from engines.base import Engine, GeneratedTrack, GenerationRequest, License
-from scheduler.publisher import (
-    AudioPost,
-    LinkButton,
-    PostReceipt,
-    Publisher,
-    PublishRejected,
-    PublishRetryable,
-)
+from scheduler.outbox import AudioPost, LinkButton, Outbox, PostReceipt, SendRejected, SendRetryable
 from scheduler.tracks import performer_for, title_for
 from storage import Job
 from storage.audio import AudioStore, LocalAudioStore, key_of, with_suffix
@@ -64,8 +57,8 @@ class TeaserConfig:
     prepare_timeout_s: float = 300.0  # choosing and rendering (a house track is generated) must fit in this
 
 
-class TeaserMessenger(Protocol):
-    """What the desk says to people, in their words (``bot/`` renders it from the locale catalogs)."""
+class TeaserWords(Protocol):
+    """What the desk says, in people's words (``bot/`` renders it from the locale catalogs); it sends nothing."""
 
     def caption(self, prompt: str, engine: str, license_id: str | None) -> str:
         """The post's caption as Telegram-style HTML: the prompt, the engine, a non-commercial licence if any."""
@@ -79,8 +72,8 @@ class TeaserMessenger(Protocol):
         """The URL that opens the bot with this teaser's prompt ready to compose."""
         ...
 
-    async def featured(self, job: Job, teaser: Teaser) -> None:
-        """Tell the owner of ``job`` that their track was featured; failures are logged by the caller."""
+    async def featured(self, job: Job, teaser: Teaser) -> str:
+        """The note (Telegram-style HTML) telling the owner of ``job``, in their language, that it was featured."""
         ...
 
 
@@ -113,8 +106,8 @@ class TeaserDesk:
         *,
         repo: TeaserRepository,
         engine: Engine,
-        publisher: Publisher,
-        messenger: TeaserMessenger,
+        outbox: Outbox,
+        words: TeaserWords,
         config: TeaserConfig,
         clock: Callable[[], datetime],
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -122,7 +115,7 @@ class TeaserDesk:
     ) -> None:
         self.repo, self.config = repo, config  # config is replaceable (tests shorten the backoff)
         self._audio_store = audio_store  # None: a job's files are beside its recorded audio_path on this disk
-        self._engine, self._publisher, self._messenger = engine, publisher, messenger
+        self._engine, self._outbox, self._words = engine, outbox, words
         self._clock, self._sleep = clock, sleep
         self._lock = asyncio.Lock()  # one run at a time in this process; the database guards across processes
 
@@ -208,7 +201,8 @@ class TeaserDesk:
             return TeaserResult("failed", await self.repo.get(teaser.id), str(exc))
         if result.outcome == "posted" and source.job is not None and result.teaser is not None:
             try:
-                await self._messenger.featured(source.job, result.teaser)
+                note = await self._words.featured(source.job, result.teaser)
+                await self._outbox.send_text(source.job.chat_id, note, html=True)
             except Exception:
                 log.warning("could not tell the owner of job %s about teaser #%s", source.job.id, teaser.id)
         return result
@@ -272,9 +266,9 @@ class TeaserDesk:
             title=title,
             performer=performer,
             duration=max(1, round(clip.duration)),
-            caption_html=self._messenger.caption(source.prompt, track.engine, licence),
+            caption_html=self._words.caption(source.prompt, track.engine, licence),
             cover=cover,
-            links=(LinkButton(self._messenger.link_text(), self._messenger.deep_link(teaser.id)),),
+            links=(LinkButton(self._words.link_text(), self._words.deep_link(teaser.id)),),
         )
 
     async def _send(self, teaser: Teaser, post: AudioPost, since: datetime) -> TeaserResult:
@@ -286,8 +280,8 @@ class TeaserDesk:
                 raise _ClaimLost
             since = now
             try:
-                receipt = await self._publisher.publish(channel, post)
-            except PublishRetryable as exc:
+                receipt = await self._outbox.publish(channel, post)
+            except SendRetryable as exc:
                 wait = max(exc.retry_after or 0.0, min(cfg.max_backoff_s, cfg.backoff_s * 2 ** (attempt - 1)))
                 final = attempt == cfg.max_attempts or wait > cfg.max_backoff_s
                 now = self._clock()
@@ -298,11 +292,11 @@ class TeaserDesk:
                     return TeaserResult("failed", await self.repo.get(teaser.id), str(exc))
                 log.warning("teaser #%s refused by %s (%s); retry %s in %.1f s", teaser.id, channel, exc, attempt, wait)
                 await self._sleep(wait)
-            except PublishRejected as exc:
+            except SendRejected as exc:
                 await self.repo.mark_unsent(teaser.id, str(exc), self._clock(), since=since, final=True)
                 log.error("teaser #%s rejected by %s: %s", teaser.id, channel, exc)
                 return TeaserResult("failed", await self.repo.get(teaser.id), str(exc))
-            except Exception as exc:  # PublishUncertain, or a publisher breaking its contract
+            except Exception as exc:  # SendUncertain, or an outbox breaking its contract
                 log.error(
                     "teaser #%s may or may not be in %s (%s: %s); left 'sending' and not retried, so it is never "
                     "posted twice",

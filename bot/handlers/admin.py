@@ -21,7 +21,7 @@ from bot.clip import clip, clip_lines
 from bot.context import BotContext
 from bot.errors_map import Handler
 from bot.handlers.common import language_of, requester
-from bot.messenger import TelegramMessenger
+from bot.outbox import TelegramOutbox
 from bot.texts import Texts
 from compose.intake import IntakeError
 from scheduler.admin import Confirmed, EngineStatus, UserReport
@@ -158,7 +158,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
 async def _send_broadcast(context: BotContext, confirmed: Confirmed, admin: int) -> None:
     """Sends a confirmed broadcast, then tells the admin how it went, in their language."""
     services = context.services
-    report = await services.admin.send_broadcast(TelegramMessenger(context.bot), confirmed)
+    report = await services.admin.send_broadcast(TelegramOutbox(context.bot), confirmed)
     admin_user = await services.users.get(admin)
     figures = {"sent": report.sent, "blocked": report.blocked, "failed": report.failed}
     language = admin_user.language if admin_user else None

@@ -73,7 +73,12 @@ def _literal_text(node: ast.expr) -> str | None:
 def test_no_user_visible_literal_is_passed_to_a_send_call_in_the_handlers() -> None:
     root = Path(__file__).resolve().parents[2] / "bot"
     offenders = []
-    for path in [*sorted((root / "handlers").glob("*.py")), root / "delivery.py", root / "publisher.py"]:
+    for path in [
+        *sorted((root / "handlers").glob("*.py")),
+        root / "delivery.py",
+        root / "outbox.py",
+        root / "teaser_words.py",
+    ]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for call in ast.walk(tree):
             if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
-from bot.publisher import TelegramPublisher
-from scheduler.publisher import AudioPost, PublishRejected
+from bot.outbox import TelegramOutbox
+from scheduler.outbox import AudioPost, SendRejected
 from scheduler.tracks import UPLOAD_LIMIT
 from standin import TelegramStandIn
 
@@ -32,11 +32,11 @@ async def test_a_teaser_over_the_upload_limit_is_rejected_without_being_uploaded
     big = AudioPost(
         audio=b"ID3" + bytes(UPLOAD_LIMIT), filename="t.mp3", title="T", performer="P", duration=1, caption_html="c"
     )
-    with pytest.raises(PublishRejected, match="upload limit"):  # rejected, not retried: it would never fit
-        await TelegramPublisher(real_bot).publish("@teasers", big)
+    with pytest.raises(SendRejected, match="upload limit"):  # rejected, not retried: it would never fit
+        await TelegramOutbox(real_bot).publish("@teasers", big)
     assert not [c for c in standin.calls if c.method == "sendAudio"]
     small = AudioPost(
         audio=b"ID3" + bytes(100), filename="t.mp3", title="T", performer="P", duration=1, caption_html="c"
     )
-    receipt = await TelegramPublisher(real_bot).publish("@teasers", small)
+    receipt = await TelegramOutbox(real_bot).publish("@teasers", small)
     assert receipt.file_id is not None

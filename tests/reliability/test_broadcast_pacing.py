@@ -11,6 +11,8 @@ import itertools
 import time
 
 from scheduler.broadcast import Pacer, broadcast
+from scheduler.outbox import PostReceipt
+from tests.scheduler.outboxes import MemoryOutbox
 
 
 async def test_concurrent_waiters_get_distinct_evenly_spaced_slots() -> None:
@@ -52,14 +54,15 @@ async def test_a_stalled_loop_never_releases_overdue_senders_together() -> None:
 async def test_a_broadcast_never_exceeds_its_pace_in_any_second() -> None:
     sent: list[float] = []
 
-    class Messenger:
-        async def send_text(self, chat_id: int, text: str) -> None:
+    class TimingOutbox(MemoryOutbox):
+        async def send_text(self, chat_id: int | str, text: str, *, html: bool = False) -> PostReceipt:
             sent.append(time.monotonic())
+            return await super().send_text(chat_id, text, html=html)
 
     async def never(chat_id: int) -> None:
         raise AssertionError
 
-    report = await broadcast(Messenger(), list(range(60)), "hi", per_second=40, on_blocked=never)
+    report = await broadcast(TimingOutbox(), list(range(60)), "hi", per_second=40, on_blocked=never)
     assert report.sent == 60
     busiest = max(sum(1 for t in sent if s <= t < s + 1.0) for s in sent)
     assert busiest <= 41

@@ -13,10 +13,11 @@ from billing import Credits
 from billing.referrals import Referrals
 from scheduler.admin import MAX_GRANT, AdminDesk
 from scheduler.api_keys import key_hash
-from scheduler.broadcast import RecipientBlocked
+from scheduler.outbox import PostReceipt, RecipientBlocked
 from scheduler.support import SupportDesk
 from storage import AuditRepository, Database, LedgerRepository, UserRepository
 from storage.apikeys import ApiKeyRepository
+from tests.scheduler.outboxes import MemoryOutbox
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 ADMIN, ADA, BOB, STRANGER = 1, 1001, 1002, 4242
@@ -97,16 +98,21 @@ async def test_a_broadcast_is_decided_once_and_its_outcome_recorded(desk: AdminD
     assert desk.is_admin(ADMIN) and not desk.is_admin(ADA)
 
 
-class RecordingMessenger:
+class RecordingOutbox(MemoryOutbox):
     """Records what a broadcast sends; one recipient has blocked the bot."""
 
     def __init__(self, blocked: int) -> None:
-        self.blocked, self.sent = blocked, list[tuple[int, str]]()
+        super().__init__()
+        self.blocked = blocked
 
-    async def send_text(self, chat_id: int, text: str) -> None:
+    async def send_text(self, chat_id: int | str, text: str, *, html: bool = False) -> PostReceipt:
         if chat_id == self.blocked:
             raise RecipientBlocked(str(chat_id))
-        self.sent.append((chat_id, text))
+        return await super().send_text(chat_id, text, html=html)
+
+    @property
+    def sent(self) -> list[tuple[int | str, str]]:
+        return [(chat, text) for chat, text, _ in self.texts]
 
 
 async def test_a_confirmed_broadcast_goes_to_the_reachable_once_and_its_outcome_is_recorded(
@@ -116,10 +122,10 @@ async def test_a_confirmed_broadcast_goes_to_the_reachable_once_and_its_outcome_
     confirmed = await desk.confirm_broadcast(broadcast_id, send=True)
     assert confirmed is not None and confirmed.sending and confirmed.recipients == [ADMIN, ADA, BOB]
     assert await desk.confirm_broadcast(broadcast_id, send=True) is None, "a double tap sends once"
-    messenger = RecordingMessenger(blocked=BOB)
-    report = await desk.send_broadcast(messenger, confirmed)
+    outbox = RecordingOutbox(blocked=BOB)
+    report = await desk.send_broadcast(outbox, confirmed)
     assert (report.sent, report.blocked, report.failed) == (2, 1, 0)
-    assert sorted(messenger.sent) == [(ADMIN, "hello all"), (ADA, "hello all")]
+    assert sorted(outbox.sent) == [(ADMIN, "hello all"), (ADA, "hello all")]
     assert await desk.recipients() == [ADMIN, ADA], "who blocked the bot is skipped next time"
     row = await db.fetchone("SELECT status, sent, blocked FROM broadcasts WHERE id = ?", (broadcast_id,))
     assert row is not None and tuple(row) == ("done", 2, 1)

@@ -1,13 +1,12 @@
-"""The teaser desk against a real SQLite file, the mock engine, real ffmpeg and two test-only publishers.
+"""The teaser desk against a real SQLite file, the mock engine, real ffmpeg and two test-only outboxes.
 
-Nothing here knows Telegram: the same jobs post through an in-memory publisher and a folder-writing one, which is
-the point of the ``Publisher`` seam. The fakes are reused by the other teaser tests.
+Nothing here knows Telegram: the same jobs post through an in-memory outbox and a folder-writing one, which is
+the point of the ``Outbox`` seam. The fakes live in tests/scheduler/outboxes.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
@@ -20,17 +19,11 @@ import pytest
 
 from engines import GenerationRequest, get_engine
 from engines.audio import decode_audio, wav_bytes
-from scheduler.publisher import (
-    AudioPost,
-    PostReceipt,
-    Publisher,
-    PublishRejected,
-    PublishRetryable,
-    PublishUncertain,
-)
+from scheduler.outbox import Outbox, SendRejected, SendRetryable, SendUncertain
 from scheduler.teaser import TeaserConfig, TeaserDesk
-from storage import Database, Job, JobRepository, Teaser, TeaserRepository, UserRepository
+from storage import Database, Job, JobRepository, TeaserRepository, UserRepository
 from tests.conftest import Clock
+from tests.scheduler.outboxes import FakeWords, FolderOutbox, MemoryOutbox
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CHANNEL = "@cloudmusic_teasers"
@@ -38,71 +31,6 @@ PROMPTS = ("calm piano sketch", "bright synth arpeggio", "slow dub pulse")
 # 2026-11-21 is in winter time: Berlin is UTC+1, so 18:00 there is 17:00 UTC.
 BEFORE = datetime(2026, 11, 21, 16, 59, tzinfo=UTC)
 AFTER = datetime(2026, 11, 21, 17, 0, 5, tzinfo=UTC)
-
-
-# --- test-only publishers and messenger -------------------------------------------------------------------------
-
-
-class MemoryPublisher:
-    """Keeps posts in a list; ``script`` holds exceptions to raise on the next calls, in order."""
-
-    def __init__(self, *script: Exception, delay: float = 0.0) -> None:
-        self.posts: list[tuple[str, AudioPost]] = []
-        self.calls = 0
-        self.script = list(script)
-        self.delay = delay
-
-    async def publish(self, destination: str, post: AudioPost) -> PostReceipt:
-        self.calls += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if self.script:
-            raise self.script.pop(0)
-        self.posts.append((destination, post))
-        return PostReceipt(message_id=len(self.posts), file_id=f"mem-{len(self.posts)}")
-
-
-class FolderPublisher:
-    """Writes each post as ``<n>.mp3`` + ``<n>.jpg`` + ``<n>.json`` under a folder per destination."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    async def publish(self, destination: str, post: AudioPost) -> PostReceipt:
-        folder = self.root / destination.lstrip("@")
-        folder.mkdir(parents=True, exist_ok=True)
-        number = len(list(folder.glob("*.json"))) + 1
-        (folder / f"{number}.mp3").write_bytes(post.audio)
-        if post.cover:
-            (folder / f"{number}.jpg").write_bytes(post.cover)
-        meta = {"title": post.title, "caption": post.caption_html, "links": [[b.text, b.url] for b in post.links]}
-        (folder / f"{number}.json").write_text(json.dumps(meta), encoding="utf-8")
-        return PostReceipt(message_id=number)
-
-    def posts(self, destination: str) -> list[dict[str, Any]]:
-        """Every post written for ``destination``, oldest first."""
-        folder = self.root / destination.lstrip("@")
-        files = sorted(folder.glob("*.json"), key=lambda p: int(p.stem)) if folder.exists() else []
-        return [json.loads(p.read_text(encoding="utf-8")) for p in files]
-
-
-class FakeMessenger:
-    """Plain captions, a fixed bot name in links, and a record of owners told."""
-
-    def __init__(self) -> None:
-        self.featured_jobs: list[tuple[int, int]] = []  # (job id, teaser id)
-
-    def caption(self, prompt: str, engine: str, license_id: str | None) -> str:
-        return f"{prompt} · {engine}" + (f" · {license_id}" if license_id else "")
-
-    def link_text(self) -> str:
-        return "Make yours"
-
-    def deep_link(self, teaser_id: int) -> str:
-        return f"https://t.me/TestBot?start=teaser_{teaser_id}"
-
-    async def featured(self, job: Job, teaser: Teaser) -> None:
-        self.featured_jobs.append((job.id, teaser.id))
 
 
 def config(**overrides: Any) -> TeaserConfig:
@@ -125,8 +53,8 @@ class Desk:
 
     db: Database
     desk: TeaserDesk
-    publisher: MemoryPublisher
-    messenger: FakeMessenger
+    outbox: MemoryOutbox
+    words: FakeWords
     clock: Clock
     sleeps: list[float]
 
@@ -140,13 +68,13 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 def make_desk(
     db: Database,
-    publisher: Publisher,
+    outbox: Outbox,
     clock: Clock,
     sleeps: list[float],
-    messenger: FakeMessenger | None = None,
+    words: FakeWords | None = None,
     **overrides: Any,
 ) -> TeaserDesk:
-    """A desk over ``db`` with the mock engine (telling ``messenger``, a fresh one unless given); sleeping only
+    """A desk over ``db`` with the mock engine (its words from ``words``, a fresh fake unless given); sleeping only
     records the wait."""
 
     async def sleep(seconds: float) -> None:
@@ -155,8 +83,8 @@ def make_desk(
     return TeaserDesk(
         repo=TeaserRepository(db),
         engine=get_engine("mock"),
-        publisher=publisher,
-        messenger=messenger or FakeMessenger(),
+        outbox=outbox,
+        words=words or FakeWords(),
         config=config(**overrides),
         clock=clock,
         sleep=sleep,
@@ -165,9 +93,9 @@ def make_desk(
 
 @pytest.fixture
 def desk(db: Database) -> Desk:
-    """A desk with an in-memory publisher, at 18:00:05 Berlin time."""
-    publisher, messenger, clock, sleeps = MemoryPublisher(), FakeMessenger(), Clock(AFTER), []
-    return Desk(db, make_desk(db, publisher, clock, sleeps, messenger), publisher, messenger, clock, sleeps)
+    """A desk with an in-memory outbox, at 18:00:05 Berlin time."""
+    outbox, words, clock, sleeps = MemoryOutbox(), FakeWords(), Clock(AFTER), []
+    return Desk(db, make_desk(db, outbox, clock, sleeps, words), outbox, words, clock, sleeps)
 
 
 # --- listeners' tracks ------------------------------------------------------------------------------------------
@@ -218,7 +146,7 @@ async def delivered_job(
 async def test_nothing_is_posted_before_the_local_posting_time(desk: Desk) -> None:
     desk.clock.now = BEFORE  # 17:59 in Berlin, although 18:00 has long passed in some other zones
     assert (await desk.desk.post_daily()).outcome == "not_due"
-    assert desk.publisher.calls == 0
+    assert desk.outbox.calls == 0
     desk.clock.now = AFTER
     result = await desk.desk.post_daily()
     assert result.outcome == "posted" and result.teaser is not None
@@ -231,34 +159,34 @@ async def test_running_the_daily_job_again_the_same_day_posts_nothing(desk: Desk
     again = await desk.desk.post_daily()
     assert first.outcome == "posted" and again.outcome == "taken"
     assert again.teaser is not None and first.teaser is not None and again.teaser.id == first.teaser.id
-    assert len(desk.publisher.posts) == 1
+    assert len(desk.outbox.posts) == 1
 
 
 async def test_a_restarted_or_second_instance_never_double_posts(db: Database, desk: Desk) -> None:
-    second_instance = make_desk(db, desk.publisher, desk.clock, desk.sleeps)
+    second_instance = make_desk(db, desk.outbox, desk.clock, desk.sleeps)
     results = await asyncio.gather(desk.desk.post_daily(), second_instance.post_daily())
     assert sorted(r.outcome for r in results) == ["posted", "taken"]
-    restarted = make_desk(db, desk.publisher, desk.clock, desk.sleeps)
+    restarted = make_desk(db, desk.outbox, desk.clock, desk.sleeps)
     assert (await restarted.post_daily()).outcome == "taken"
-    assert len(desk.publisher.posts) == 1
+    assert len(desk.outbox.posts) == 1
 
 
 async def test_each_day_gets_its_own_teaser_and_house_prompts_rotate(desk: Desk) -> None:
     captions = []
     for _ in range(3):
         assert (await desk.desk.post_daily()).outcome == "posted"
-        captions.append(desk.publisher.posts[-1][1].caption_html)
+        captions.append(desk.outbox.posts[-1][1].caption_html)
         desk.clock.advance(days=1)
     assert len(set(captions)) == 3 and all(c.split(" · ")[0] in PROMPTS for c in captions)
-    assert [d for d, _ in desk.publisher.posts] == [CHANNEL] * 3
+    assert [d for d, _ in desk.outbox.posts] == [CHANNEL] * 3
 
 
 async def test_no_channel_means_no_teaser(db: Database) -> None:
-    publisher = MemoryPublisher()
-    quiet = make_desk(db, publisher, Clock(AFTER), [], channel=None)
+    outbox = MemoryOutbox()
+    quiet = make_desk(db, outbox, Clock(AFTER), [], channel=None)
     assert (await quiet.post_daily()).outcome == "no_channel"
     assert (await quiet.post_now()).outcome == "no_channel"
-    assert publisher.calls == 0
+    assert outbox.calls == 0
 
 
 # --- what is posted ---------------------------------------------------------------------------------------------
@@ -269,7 +197,7 @@ async def test_a_house_teaser_is_the_best_20_seconds_faded_as_an_mp3_with_cover_
     result = await desk.desk.post_daily()
     assert result.teaser is not None and result.teaser.house and result.teaser.prompt in PROMPTS
     assert result.teaser.engine == "mock" and result.teaser.seed is not None
-    post = desk.publisher.posts[0][1]
+    post = desk.outbox.posts[0][1]
     samples, rate = decode_audio(post.audio)
     assert post.audio[:3] == b"ID3" and abs(samples.shape[0] / rate - 20.0) < 0.1 and post.duration == 20
     assert float(np.abs(samples[:64]).max()) < 0.05 and float(np.abs(samples[-2000:]).max()) < 0.05, "faded"
@@ -289,13 +217,14 @@ async def test_only_a_track_its_owner_shared_is_featured_and_only_once(desk: Des
     desk.clock.advance(days=1)
     second = await desk.desk.post_daily()
     assert second.teaser is not None and second.teaser.job_id == shared.id and not second.teaser.house
-    assert desk.publisher.posts[-1][1].caption_html == "sunny ukulele song · mock"
-    assert desk.publisher.posts[-1][1].duration == 2, "a track shorter than 20 s is posted whole"
-    assert desk.messenger.featured_jobs == [(shared.id, second.teaser.id)]
+    assert desk.outbox.posts[-1][1].caption_html == "sunny ukulele song · mock"
+    assert desk.outbox.posts[-1][1].duration == 2, "a track shorter than 20 s is posted whole"
+    assert desk.words.featured_jobs == [(shared.id, second.teaser.id)]
+    assert desk.outbox.texts == [(shared.chat_id, "featured: sunny ukulele song", True)], "the owner is told once"
     desk.clock.advance(days=1)
     third = await desk.desk.post_daily()
     assert third.teaser is not None and third.teaser.house, "a featured track is not featured again"
-    assert all("my secret demo" not in post.caption_html for _, post in desk.publisher.posts)
+    assert all("my secret demo" not in post.caption_html for _, post in desk.outbox.posts)
     assert private.id not in {t.job_id for t in (first.teaser, second.teaser, third.teaser)}
 
 
@@ -316,51 +245,51 @@ async def test_a_shared_track_of_a_banned_owner_or_without_audio_is_skipped(desk
 @pytest.mark.parametrize(
     ("script", "expected_waits"),
     [
-        ((PublishRetryable("429", retry_after=7), PublishRetryable("502")), [7.0, 10.0]),
-        ((PublishRetryable("500"),), [5.0]),
+        ((SendRetryable("429", retry_after=7), SendRetryable("502")), [7.0, 10.0]),
+        ((SendRetryable("500"),), [5.0]),
     ],
 )
 async def test_a_refused_post_is_retried_with_backoff_honouring_retry_after(
     desk: Desk, script: tuple[Exception, ...], expected_waits: list[float]
 ) -> None:
-    desk.publisher.script = list(script)
+    desk.outbox.script = list(script)
     result = await desk.desk.post_daily()
     assert result.outcome == "posted" and result.teaser is not None
     assert desk.sleeps == expected_waits and result.teaser.attempts == len(script) + 1
-    assert len(desk.publisher.posts) == 1 and result.teaser.message_id == 1
+    assert len(desk.outbox.posts) == 1 and result.teaser.message_id == 1
 
 
 async def test_after_the_last_attempt_the_day_is_left_failed_and_a_later_run_posts_it(desk: Desk) -> None:
-    desk.publisher.script = [PublishRetryable("502")] * 4
+    desk.outbox.script = [SendRetryable("502")] * 4
     failed = await desk.desk.post_daily()
     assert failed.outcome == "failed" and failed.teaser is not None and failed.teaser.status == "failed"
-    assert desk.sleeps == [5.0, 10.0, 20.0] and not desk.publisher.posts
+    assert desk.sleeps == [5.0, 10.0, 20.0] and not desk.outbox.posts
     desk.clock.advance(minutes=30)  # e.g. a start-up later the same day
     later = await desk.desk.post_daily()
     assert later.outcome == "posted" and later.teaser is not None and later.teaser.id == failed.teaser.id
-    assert later.teaser.attempts == 5 and len(desk.publisher.posts) == 1
+    assert later.teaser.attempts == 5 and len(desk.outbox.posts) == 1
 
 
 async def test_a_retry_after_longer_than_the_longest_backoff_ends_the_run(desk: Desk) -> None:
-    desk.publisher.script = [PublishRetryable("429", retry_after=3600)]
+    desk.outbox.script = [SendRetryable("429", retry_after=3600)]
     result = await desk.desk.post_daily()
-    assert result.outcome == "failed" and desk.sleeps == [] and desk.publisher.calls == 1
+    assert result.outcome == "failed" and desk.sleeps == [] and desk.outbox.calls == 1
 
 
 async def test_a_rejected_post_is_not_retried(desk: Desk) -> None:
-    desk.publisher.script = [PublishRejected("chat not found")]
+    desk.outbox.script = [SendRejected("chat not found")]
     result = await desk.desk.post_daily()
-    assert result.outcome == "failed" and desk.publisher.calls == 1 and desk.sleeps == []
+    assert result.outcome == "failed" and desk.outbox.calls == 1 and desk.sleeps == []
     assert result.teaser is not None and result.teaser.error == "chat not found"
 
 
 async def test_a_post_that_may_have_gone_out_is_never_retried(desk: Desk) -> None:
-    desk.publisher.script = [PublishUncertain("timed out")]
+    desk.outbox.script = [SendUncertain("timed out")]
     result = await desk.desk.post_daily()
     assert result.outcome == "uncertain" and result.teaser is not None and result.teaser.status == "sending"
     desk.clock.advance(hours=4)  # long past any lease
     assert (await desk.desk.post_daily()).outcome == "taken"
-    assert desk.publisher.calls == 1
+    assert desk.outbox.calls == 1
 
 
 async def test_a_claim_abandoned_while_preparing_is_taken_over_only_after_the_lease(desk: Desk) -> None:
@@ -380,11 +309,11 @@ async def test_a_slow_run_whose_claim_was_taken_over_does_not_post(db: Database,
         while (claim := await desk.desk.repo.get(1)) is None or claim.status != "preparing":
             await asyncio.sleep(0.01)
     desk.clock.advance(minutes=16)  # its claim now looks abandoned
-    other = make_desk(db, desk.publisher, desk.clock, desk.sleeps)
+    other = make_desk(db, desk.outbox, desk.clock, desk.sleeps)
     taken_over = await other.post_daily()
     assert taken_over.outcome == "posted"
     slow_result = await slow
-    assert slow_result.outcome == "taken" and len(desk.publisher.posts) == 1
+    assert slow_result.outcome == "taken" and len(desk.outbox.posts) == 1
     assert slow_result.teaser is not None and slow_result.teaser.prompt in PROMPTS, "the post's prompt is kept"
 
 
@@ -395,35 +324,35 @@ async def test_a_run_waiting_to_retry_after_its_claim_was_taken_over_does_not_po
         waiting_to_retry.set()
         await resume.wait()
 
-    desk.publisher.script = [PublishRetryable("429", retry_after=60)]
+    desk.outbox.script = [SendRetryable("429", retry_after=60)]
     waiting = TeaserDesk(
-        repo=TeaserRepository(db), engine=get_engine("mock"), publisher=desk.publisher, messenger=FakeMessenger(),
+        repo=TeaserRepository(db), engine=get_engine("mock"), outbox=desk.outbox, words=FakeWords(),
         config=config(), clock=desk.clock, sleep=long_wait,
     )  # fmt: skip
     first = asyncio.create_task(waiting.post_daily())
     await asyncio.wait_for(waiting_to_retry.wait(), 10)  # refused once; now waiting for its retry
-    assert desk.publisher.calls == 1
+    assert desk.outbox.calls == 1
     desk.clock.advance(minutes=16)
-    assert (await make_desk(db, desk.publisher, desk.clock, []).post_daily()).outcome == "posted"
+    assert (await make_desk(db, desk.outbox, desk.clock, []).post_daily()).outcome == "posted"
     resume.set()
     assert (await first).outcome == "taken"
-    assert len(desk.publisher.posts) == 1 and desk.publisher.calls == 2
+    assert len(desk.outbox.posts) == 1 and desk.outbox.calls == 2
 
 
 async def test_two_runs_at_once_never_feature_the_same_shared_track(db: Database, desk: Desk, tmp_path: Path) -> None:
     shared = await delivered_job(db, tmp_path / "audio", 8, "the one shared song", shared=True)
-    other = make_desk(db, desk.publisher, desk.clock, [])
+    other = make_desk(db, desk.outbox, desk.clock, [])
     daily, extra = await asyncio.gather(desk.desk.post_daily(), other.post_now())
     assert daily.teaser is not None and extra.teaser is not None
     assert sorted([daily.teaser.job_id is None, extra.teaser.job_id is None]) == [False, True]
-    assert [p.caption_html for _, p in desk.publisher.posts].count("the one shared song · mock") == 1
+    assert [p.caption_html for _, p in desk.outbox.posts].count("the one shared song · mock") == 1
     assert shared.id in (daily.teaser.job_id, extra.teaser.job_id)
 
 
 async def test_an_engine_failure_leaves_the_day_for_a_later_run(desk: Desk) -> None:
     desk.desk.config = replace(desk.desk.config, prompts=("[fail] broken synth",))
     failed = await desk.desk.post_daily()
-    assert failed.outcome == "failed" and desk.publisher.calls == 0
+    assert failed.outcome == "failed" and desk.outbox.calls == 0
     desk.desk.config = replace(desk.desk.config, prompts=PROMPTS)
     assert (await desk.desk.post_daily()).outcome == "posted"
 
@@ -436,11 +365,11 @@ async def test_an_admin_post_is_outside_the_daily_slot(desk: Desk) -> None:
     assert [m.outcome for m in manual] == ["posted", "posted"]
     assert all(m.teaser is not None and m.teaser.kind == "manual" and m.teaser.day is None for m in manual)
     assert (await desk.desk.post_daily()).outcome == "posted"
-    assert len(desk.publisher.posts) == 3
+    assert len(desk.outbox.posts) == 3
 
 
 async def test_only_a_posted_teaser_is_a_deep_link_target(desk: Desk) -> None:
-    desk.publisher.script = [PublishRejected("no rights")]
+    desk.outbox.script = [SendRejected("no rights")]
     failed = await desk.desk.post_now()
     posted = await desk.desk.post_now()
     assert failed.teaser is not None and posted.teaser is not None
@@ -450,11 +379,11 @@ async def test_only_a_posted_teaser_is_a_deep_link_target(desk: Desk) -> None:
     assert found is not None and found.prompt in PROMPTS
 
 
-# --- the second publisher: same jobs, another destination ---------------------------------------------------------
+# --- the second outbox: same jobs, another destination ---------------------------------------------------------
 
 
-async def test_the_same_jobs_post_through_a_folder_publisher(db: Database, tmp_path: Path) -> None:
-    folder = FolderPublisher(tmp_path / "published")
+async def test_the_same_jobs_post_through_a_folder_outbox(db: Database, tmp_path: Path) -> None:
+    folder = FolderOutbox(tmp_path / "published")
     clock = Clock(AFTER)
     on_disk = make_desk(db, folder, clock, [])
     assert (await on_disk.post_daily()).outcome == "posted"

@@ -14,7 +14,8 @@ from scheduler.teaser import TeaserDesk
 from scheduler.timed import CATCH_UP_JOB, MAINTENANCE_JOB, MISFIRE_GRACE_S, TEASER_JOB, TimedJobs
 from storage import Database, TeaserRepository
 from tests.conftest import Clock
-from tests.scheduler.test_teaser_desk import AFTER, BEFORE, BERLIN, MemoryPublisher, make_desk
+from tests.scheduler.outboxes import MemoryOutbox
+from tests.scheduler.test_teaser_desk import AFTER, BEFORE, BERLIN, make_desk
 
 
 @pytest.fixture
@@ -24,9 +25,9 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
 
 
-def timed(db: Database, publisher: MemoryPublisher, clock: Clock, tmp_path: Path, **overrides: object) -> TimedJobs:
-    """Timed jobs around a desk posting to ``publisher``."""
-    return around(make_desk(db, publisher, clock, [], **overrides), db, clock, tmp_path)
+def timed(db: Database, outbox: MemoryOutbox, clock: Clock, tmp_path: Path, **overrides: object) -> TimedJobs:
+    """Timed jobs around a desk posting to ``outbox``."""
+    return around(make_desk(db, outbox, clock, [], **overrides), db, clock, tmp_path)
 
 
 def around(desk: TeaserDesk, db: Database, clock: Clock, tmp_path: Path) -> TimedJobs:
@@ -44,7 +45,7 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
 
 async def test_the_daily_teaser_is_a_cron_job_at_the_posting_time_in_its_zone(db: Database, tmp_path: Path) -> None:
     clock = Clock(BEFORE)
-    desk = make_desk(db, MemoryPublisher(), clock, [])
+    desk = make_desk(db, MemoryOutbox(), clock, [])
     jobs = around(desk, db, clock, tmp_path)
     await jobs.start()
     try:
@@ -65,7 +66,7 @@ async def test_the_daily_teaser_is_a_cron_job_at_the_posting_time_in_its_zone(db
 
 
 async def test_without_a_channel_only_maintenance_is_scheduled(db: Database, tmp_path: Path) -> None:
-    jobs = timed(db, MemoryPublisher(), Clock(AFTER), tmp_path, channel=None)
+    jobs = timed(db, MemoryOutbox(), Clock(AFTER), tmp_path, channel=None)
     await jobs.start()
     try:
         assert [job.id for job in jobs.scheduler.get_jobs()] == [MAINTENANCE_JOB]
@@ -77,21 +78,21 @@ async def test_a_start_after_the_posting_time_catches_up_once(
     db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="scheduler.timed")
-    publisher, clock = MemoryPublisher(), Clock(AFTER + timedelta(hours=2))
+    outbox, clock = MemoryOutbox(), Clock(AFTER + timedelta(hours=2))
     for start in range(1, 4):  # three start-ups the same evening
-        jobs = timed(db, publisher, clock, tmp_path)
+        jobs = timed(db, outbox, clock, tmp_path)
         await jobs.start()
         # The catch-up run has finished when it logs its outcome (posted the first time, taken after).
         await until(lambda n=start: caplog.text.count("daily teaser run: ") == n)
         await jobs.stop()
-        assert len(publisher.posts) == 1
+        assert len(outbox.posts) == 1
 
 
 async def test_stop_lets_a_teaser_being_posted_finish(db: Database, tmp_path: Path) -> None:
-    publisher, clock = MemoryPublisher(delay=0.5), Clock(AFTER)
-    jobs = timed(db, publisher, clock, tmp_path)
+    outbox, clock = MemoryOutbox(delay=0.5), Clock(AFTER)
+    jobs = timed(db, outbox, clock, tmp_path)
     await jobs.start()
-    await until(lambda: publisher.calls == 1)  # the catch-up is posting right now
+    await until(lambda: outbox.calls == 1)  # the catch-up is posting right now
     await jobs.stop(grace_s=5.0)
     teaser = await TeaserRepository(db).get(1)
-    assert teaser is not None and teaser.status == "posted" and len(publisher.posts) == 1
+    assert teaser is not None and teaser.status == "posted" and len(outbox.posts) == 1
