@@ -9,8 +9,10 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing CloudMusic and its dependencies into $(VENV) (the first time takes a few minutes; pip shows its progress)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
+	@echo "Installed. Later runs start at once (until pyproject.toml changes)."
 	@touch $(STAMP)
 
 run: $(STAMP)

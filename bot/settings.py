@@ -31,6 +31,10 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 #: Sandbox mode (no TELEGRAM_BOT_TOKEN): the token and name of the built-in stand-in's bot.
 SANDBOX_TOKEN = "123456789:SANDBOX-cloudmusic-local-token"
 SANDBOX_BOT_USERNAME = "CloudMusicBot"
+#: Sandbox mode, when ADMIN_IDS is not set: the page's simulated Admin (standin.web.cast.ADMIN_FALLBACK) is an admin.
+SANDBOX_ADMIN_ID = 1003
+#: Sandbox mode, when TEASER_CHANNEL is not set: the page's Channel tab (standin.web.cast.CHANNEL_USERNAME).
+SANDBOX_TEASER_CHANNEL = "@cloudmusic_teasers"
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _CHANNEL = re.compile(r"^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})$")
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
@@ -427,6 +431,15 @@ class Settings(BaseSettings):
     def _teaser_zone_defaults_to_quota_zone(self) -> Settings:
         if self.teaser_timezone is None:
             object.__setattr__(self, "teaser_timezone", self.quota_timezone)
+        return self
+
+    @model_validator(mode="after")
+    def _sandbox_defaults(self) -> Settings:
+        """Sandbox mode shows an Admin and a Channel tab: make them work unless ADMIN_IDS / TEASER_CHANNEL say else."""
+        if self.sandbox and "admin_ids" not in self.model_fields_set:
+            object.__setattr__(self, "admin_ids", frozenset({SANDBOX_ADMIN_ID}))
+        if self.sandbox and "teaser_channel" not in self.model_fields_set:
+            object.__setattr__(self, "teaser_channel", SANDBOX_TEASER_CHANNEL)
         return self
 
     # --- derived values -----------------------------------------------------------------------------------

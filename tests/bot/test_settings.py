@@ -20,7 +20,15 @@ def settings(**values: object) -> Settings:
 
 
 def test_defaults_match_the_documented_contract(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("TELEGRAM_BOT_TOKEN", "ENGINE", "DATA_DIR", "FREE_DAILY_QUOTA", "HTTP_PORT", "ADMIN_IDS"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "ENGINE",
+        "DATA_DIR",
+        "FREE_DAILY_QUOTA",
+        "HTTP_PORT",
+        "ADMIN_IDS",
+        "TEASER_CHANNEL",
+    ):
         monkeypatch.delenv(name, raising=False)
     s = settings()
     assert s.sandbox and s.telegram_bot_token is None
@@ -29,7 +37,9 @@ def test_defaults_match_the_documented_contract(monkeypatch: pytest.MonkeyPatch)
     assert (s.engine, s.free_daily_quota, s.quota_timezone) == ("synth", 4, "UTC")
     assert (s.teaser_time, s.teaser_timezone) == (time(18, 0), "UTC")
     assert (s.http_host, s.http_port, s.log_level, s.log_format) == ("127.0.0.1", 8080, "INFO", "text")
-    assert s.admin_ids == frozenset()
+    assert s.admin_ids == {1003} and s.teaser_channel == "@cloudmusic_teasers", (
+        "sandbox mode: the page's Admin, Channel"
+    )
     assert (s.audio_store, s.s3_endpoint_url) == ("local", None)
 
 
