@@ -171,8 +171,9 @@ class GenerationQueue:
 
     def worker_states(self) -> dict[str, list[WorkerState]]:
         """Each engine's workers and what each is doing; ``idle`` and ``busy`` ones are alive (:data:`ALIVE`)."""
-        states: dict[str, list[WorkerState]] = {name: [] for name in self._engines}
-        if self.dispatch is not None:
+        states: dict[str, list[WorkerState]]
+        if self.dispatch is not None:  # this process's workers serve only these engines' queues
+            states = {name: [] for name in self._serves}
             if self._dispatching:
                 alive = self.dispatch.workers_alive
                 for name in self._serves:
@@ -182,6 +183,7 @@ class GenerationQueue:
                     busy_states: list[WorkerState] = ["busy"] * min(busy, count)
                     states[name] = busy_states + [idle] * max(0, count - busy)
             return states
+        states = {name: [] for name in self._engines}
         for worker in self._workers:
             done = worker.task is None or worker.task.done()
             states[worker.engine].append("stopped" if done else worker.state)

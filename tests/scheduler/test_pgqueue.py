@@ -205,3 +205,35 @@ async def test_a_worker_stopping_mid_job_puts_it_back_and_another_worker_deliver
     finally:
         await first.close()
         await front.close()
+
+
+async def test_a_worker_serves_only_the_engines_it_names(tmp_path: Path, postgres_url: str) -> None:
+    """ENGINES=synth on a worker: it renders the synth job; the mock job stays on its own queue for a mock worker."""
+    offer = {"engines": "mock,synth", "takes_per_prompt": "mock=1,synth=1", "max_active_jobs": 5}
+    front = await build_core(pg_settings(tmp_path, postgres_url, **offer))
+    worker = await build_core(pg_settings(tmp_path, postgres_url, **{**offer, "engines": "synth"}), worker=True)
+    delivery = RecordingDelivery()
+    try:
+        assert worker.queue.worker_states() == {"synth": []}  # before start: nothing runs
+        await front.start_workers(RecordingDelivery())  # WORKERS_IN_BOT=false: only the delivery is attached
+        who = await meet(front)
+        mock_job = (await front.studio.compose(who, "lofi beat 1s", engine="mock")).job
+        synth_job = (await front.studio.compose(who, "lofi beat 5s", engine="synth")).job
+        assert mock_job is not None and synth_job is not None
+        assert (mock_job.engine, synth_job.engine) == ("mock", "synth")
+        await worker.start_workers(delivery)
+        assert list(worker.queue.worker_states()) == ["synth"]
+        assert set(worker.queue.worker_states()["synth"]) <= {"idle", "busy"}  # GENERATION_WORKERS=2, alive
+        await asyncio.wait_for(delivery.done.wait(), timeout=60)
+        assert [e[:2] for e in delivery.events if e[0] == "delivered"] == [("delivered", synth_job.id)]
+        waiting = await front.queue.jobs.get(mock_job.id)
+        assert waiting is not None and waiting.status == "queued"
+        left = [(mock_job.id, queue_name("mock"), "todo")]
+
+        async def only_the_mock_job_left() -> bool:  # the synth work is deleted once procrastinate records it done
+            return [(d.job_id, d.queue, d.status) for d in await backend(front).deferred()] == left
+
+        await wait_for(only_the_mock_job_left)
+    finally:
+        await worker.close()
+        await front.close()

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from billing import fingerprint
@@ -115,6 +116,7 @@ async def test_a_worker_killed_mid_job_is_replaced_and_the_track_is_delivered_on
         await front.start_workers(delivery)
         for worker in workers:
             await worker.until(r"worker ready: serving mock")
+            await _serves_health_and_metrics_only(worker)
         who = Requester(ADA, ADA, fingerprint(front.fingerprint_secret, ADA), banned=False)
         await front.users.seen(
             telegram_id=ADA, fingerprint=who.fingerprint, first_name="Ada", username=None, language="en", now=utc_now()
@@ -141,6 +143,22 @@ async def test_a_worker_killed_mid_job_is_replaced_and_the_track_is_delivered_on
     finally:
         await front.close()
         await bot.shutdown()
+
+
+async def _serves_health_and_metrics_only(worker: WorkerProcess) -> None:
+    """/healthz says ok (its worker idle, no updates taken), /metrics answers, nothing else is served."""
+    found = next(m for line in worker.lines if (m := re.search(r"health at (http://\S+)/healthz", line)))
+    base = found.group(1)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/healthz") as response:
+            body = await response.json()
+            assert response.status == 200, body
+            assert body["worker_states"] == {"mock": ["idle"]} and body["updates"].startswith("none")
+        async with http.get(f"{base}/metrics") as response:
+            assert response.status == 200 and "cloudmusic_generations" in await response.text()
+        for path in ("/telegram/webhook", "/api/v1/me", "/studio", "/"):
+            async with http.get(f"{base}{path}") as response:
+                assert response.status == 404, path
 
 
 async def _first_to(workers: list[WorkerProcess], pattern: str, timeout: float = 30.0) -> WorkerProcess:

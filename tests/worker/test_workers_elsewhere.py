@@ -1,0 +1,46 @@
+"""The bot with WORKERS_IN_BOT=false on PostgreSQL: it takes the prompt, says it is queued, renders nothing and
+stays healthy; a worker core (as ``python -m worker`` builds it) renders and sends the track to the chat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.app import build_bot
+from bot.core import build_core
+from bot.delivery import TelegramDelivery
+from bot.texts import Texts
+from tests.conftest import ADA, TOKEN, LiveBot
+
+pytestmark = pytest.mark.postgresql
+
+
+@pytest.fixture
+def bot_settings() -> dict[str, Any]:
+    return {"workers_in_bot": False, "queue_heartbeat": 0.5, "queue_stalled_after": 2.0}
+
+
+async def test_the_bot_queues_and_a_worker_elsewhere_delivers(live_bot: LiveBot) -> None:
+    async with aiohttp.ClientSession() as http, http.get(live_bot.runtime.http.url + "/healthz") as response:
+        body = await response.json()
+    assert response.status == 200 and body["worker_states"] is None, body  # no workers here, and that is fine
+    await live_bot.say(ADA, "rainy lofi 1s")
+    queued = await live_bot.reply(ADA, lambda m: "queue" in m.content.lower())
+    job = (await live_bot.runtime.core.queue.jobs.for_user(ADA))[0]
+    assert job.status == "queued" and not live_bot.audio_messages(ADA)
+    standin, settings = live_bot.standin, live_bot.runtime.core.settings
+    bot = build_bot(TOKEN, base_url=standin.base_url, base_file_url=standin.file_base_url)
+    await bot.initialize()
+    worker = await build_core(settings, worker=True)
+    try:
+        await worker.start_workers(TelegramDelivery(bot, Texts.load(), worker.users, can_extend=lambda *_: False))
+        done = await live_bot.reply(ADA, lambda m: m.content.startswith("✅ Done"), 30)
+        assert done.message_id == queued.message_id  # the worker edited the bot's status message
+        assert len(live_bot.audio_messages(ADA)) == 1
+    finally:
+        await worker.close()
+        await bot.shutdown()
+    delivered = await live_bot.runtime.core.queue.jobs.get(job.id)
+    assert delivered is not None and delivered.status == "delivered"
