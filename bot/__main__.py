@@ -36,6 +36,7 @@ from bot.metrics import Metrics, QueueTelemetry
 from bot.observed_limiter import polling_error_callback
 from bot.outbox import TelegramOutbox
 from bot.payment_inbox import InboxBot, StarsDesk
+from bot.sandbox_hosted import deliver_payments_to, start_hosted
 from bot.services import Services
 from bot.settings import (
     SANDBOX_BOT_USERNAME,
@@ -136,6 +137,7 @@ async def running_bot(
     An unreachable Telegram at start-up is retried with backoff for up to ``telegram_wait`` seconds.
     """
     async with AsyncExitStack() as stack:
+        settings, hosted = await start_hosted(settings, stack)  # SANDBOX_HOSTED: Replicate and Stripe stand-ins
         core, metrics = await _core_with_metrics(settings, clock, stack)  # first: a bad engine stops start-up early
         endpoint = await _telegram_endpoint(settings, stack)
         loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
@@ -155,6 +157,7 @@ async def running_bot(
         )
         http, sandbox_token = _http_server(core, chat, endpoint, metrics, health, webhook, stack)
         await _start_http(http, webhook, endpoint, stack)
+        deliver_payments_to(hosted, http.url)
         log.info("CloudMusic is running as @%s (engine %s)", app.bot.username, settings.engine)
         yield Runtime(
             core=core,

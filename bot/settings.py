@@ -210,6 +210,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, validate_default=True)
     http_host: str = "127.0.0.1"
     sandbox_public: bool = False  # sandbox mode only: listen on HTTP_HOST even when it is not loopback
+    #: Sandbox mode only: also start the Replicate and Stripe stand-ins, the bot pointed at them (bot/sandbox_hosted.py)
+    sandbox_hosted: bool = False
     http_port: int = Field(default=8080, ge=0, le=65535)
     generation_timeout: float = Field(default=300.0, gt=0, le=3600)
     generation_workers: int = Field(default=2, ge=1, le=64)

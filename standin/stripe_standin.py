@@ -16,11 +16,17 @@ Behaviours copied from Stripe because CloudMusic relies on them:
   ``charge_already_refunded`` (stripe-python maps it to ``InvalidRequestError`` carrying ``code``);
 - an ``Idempotency-Key`` reused with the same parameters replays the first answer; reused with different
   parameters it is refused: 400 with error type ``idempotency_error`` (stripe-python raises ``IdempotencyError``).
+
+The hosted Checkout page, for the sandbox (``SANDBOX_HOSTED=true``): a session's ``url`` is
+``GET /pay/{session_id}``, a page with one Pay button; paying (``POST /pay/{session_id}``, or :meth:`pay`)
+completes the session and, when ``webhook_url`` is set, delivers the signed ``checkout.session.completed`` there
+as Stripe would.
 """
 
 from __future__ import annotations
 
 import copy
+import html
 import itertools
 import json
 import time
@@ -28,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import stripe
 from aiohttp import web
 
@@ -66,12 +73,15 @@ class StripeStandIn:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     base_url: str = ""
+    webhook_url: str | None = None  # where :meth:`pay` delivers the completed event (the bot's /stripe/webhook)
 
     async def start(self) -> None:
         """Listen on an ephemeral loopback port."""
         app = web.Application()
         app.router.add_post("/v1/checkout/sessions", self._create_session)
         app.router.add_post("/v1/refunds", self._refund)
+        app.router.add_get("/pay/{session_id}", self._checkout_page)
+        app.router.add_post("/pay/{session_id}", self._checkout_pay)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -175,6 +185,43 @@ class StripeStandIn:
         charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
         charge["refunds"]["data"].insert(0, refund)  # newest first, as Stripe lists them
         return refund
+
+    # --- the hosted Checkout page (the sandbox's card payments) ---------------------------------------------------
+
+    async def pay(self, session_id: str) -> int:
+        """The buyer pays ``session_id``: the signed completed event goes to ``webhook_url``; its HTTP status.
+
+        KeyError for an unknown session; RuntimeError when no webhook URL is set.
+        """
+        if self.webhook_url is None:
+            raise RuntimeError("the Stripe stand-in has no webhook_url to deliver the payment to")
+        body, signature = self.completed_event(session_id)
+        headers = {"Content-Type": "application/json", "Stripe-Signature": signature}
+        async with aiohttp.ClientSession() as http, http.post(self.webhook_url, data=body, headers=headers) as answer:
+            return answer.status
+
+    async def _checkout_page(self, request: web.Request) -> web.Response:
+        session = self.sessions.get(request.match_info["session_id"])
+        if session is None:
+            return web.Response(status=404, text="No such checkout session.")
+        amount = f"{int(session['amount_total']) / 100:.2f} {str(session['currency']).upper()}"
+        page = (
+            "<!doctype html><meta charset=utf-8><title>Checkout (stand-in)</title>"
+            f"<h1>Pay {html.escape(amount)}</h1><p>A stand-in for Stripe Checkout: no card is charged.</p>"
+            f"<form method=post><button type=submit>Pay {html.escape(amount)}</button></form>"
+        )
+        return web.Response(text=page, content_type="text/html")
+
+    async def _checkout_pay(self, request: web.Request) -> web.Response:
+        session_id = request.match_info["session_id"]
+        if session_id not in self.sessions:
+            return web.Response(status=404, text="No such checkout session.")
+        if self.sessions[session_id].get("payment_status") == "paid":
+            return web.Response(text="Already paid. You can close this page.")
+        status = await self.pay(session_id)
+        if status != 200:
+            return web.Response(status=502, text=f"The shop did not accept the payment notice ({status}).")
+        return web.Response(text="Paid. You can close this page and go back to the chat.")
 
     # --- what the buyer and the Dashboard do, as signed webhooks --------------------------------------------
 
