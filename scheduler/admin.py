@@ -21,7 +21,7 @@ from storage import (
     User,
     UserRepository,
 )
-from storage.broadcasts import Broadcast
+from storage.broadcasts import Broadcast, Outcome
 from storage.payments import Payment
 from storage.stats import Stats, jobs_by_status
 
@@ -117,6 +117,33 @@ class AdminDesk:
         """Remember that the person blocked the bot (a broadcast found out)."""
         await self._users.mark_blocked(telegram_id, self._clock())
 
-    async def finish_broadcast(self, broadcast_id: int, *, sent: int, blocked: int, failed: int) -> None:
-        """Record how a broadcast went."""
-        await self._broadcasts.finish(broadcast_id, sent, blocked, failed, self._clock())
+    async def broadcast_counts(self, broadcast_id: int) -> dict[str | None, int]:
+        """A broadcast's recipients by outcome so far (None: not tried yet)."""
+        return await self._broadcasts.outcomes(broadcast_id)
+
+    async def unfinished_broadcasts(self) -> list[Broadcast]:
+        """Confirmed broadcasts still being sent (or left half-sent by a process that stopped)."""
+        return await self._broadcasts.sending()
+
+    def roll(self, broadcast_id: int) -> StoredRoll:
+        """The recipients of a confirmed broadcast as the database records them: any process can carry on."""
+        return StoredRoll(self._broadcasts, broadcast_id)
+
+    async def finish_broadcast(self, broadcast_id: int) -> Broadcast | None:
+        """Record that a broadcast is done, with its counts; None when another sender recorded it first."""
+        return await self._broadcasts.finish(broadcast_id, self._clock())
+
+
+class StoredRoll:
+    """A :class:`scheduler.broadcast.Roll` kept in ``broadcast_recipients``."""
+
+    def __init__(self, repo: BroadcastRepository, broadcast_id: int) -> None:
+        self._repo, self._id = repo, broadcast_id
+
+    async def take(self) -> int | None:
+        """The next recipient nobody has tried yet (taken in the database first, so it is never sent twice)."""
+        return await self._repo.take(self._id)
+
+    async def record(self, chat_id: int, outcome: Outcome) -> None:
+        """Write down how sending to ``chat_id`` went."""
+        await self._repo.record(self._id, chat_id, outcome)

@@ -2,6 +2,9 @@
 
 The pace stays under Telegram's ~30 messages per second for a bot; a recipient who blocked the bot is marked and
 skipped next time; a 429 pauses the whole broadcast for ``retry_after`` and retries the same recipient.
+
+Who is still to be sent comes from a :class:`Roll`: a plain list for a one-off, or the database's record of a
+confirmed broadcast (``scheduler.admin.StoredRoll``), which lets another process resume it where it stopped.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 3
@@ -35,6 +38,35 @@ class Messenger(Protocol):
     async def send_text(self, chat_id: int, text: str) -> None:
         """Send ``text`` to ``chat_id``."""
         ...
+
+
+Outcome = Literal["sent", "blocked", "failed"]
+
+
+class Roll(Protocol):
+    """The recipients of one broadcast and what happened to each. Shared by the concurrent senders."""
+
+    async def take(self) -> int | None:
+        """The next recipient nobody has tried yet, now taken (no other sender gets them); None when done."""
+        ...
+
+    async def record(self, chat_id: int, outcome: Outcome) -> None:
+        """How sending to ``chat_id`` went."""
+        ...
+
+
+class ListRoll:
+    """A roll over a list in memory (a one-off broadcast nobody resumes)."""
+
+    def __init__(self, recipients: Sequence[int]) -> None:
+        self._left = list(reversed(recipients))
+
+    async def take(self) -> int | None:
+        """The next recipient in list order."""
+        return self._left.pop() if self._left else None
+
+    async def record(self, chat_id: int, outcome: Outcome) -> None:
+        """Nothing to keep: the report counts outcomes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,27 +115,27 @@ class Pacer:
 
 async def broadcast(
     messenger: Messenger,
-    recipients: Sequence[int],
+    recipients: Sequence[int] | Roll,
     text: str,
     *,
     per_second: float = 28.0,
     on_blocked: Callable[[int], Awaitable[None]],
     concurrency: int = 8,
 ) -> BroadcastReport:
-    """Send ``text`` to every recipient; returns sent / blocked / failed counts."""
+    """Send ``text`` to every recipient the roll still has; returns this run's sent / blocked / failed counts."""
     pacer, started = Pacer(per_second), time.monotonic()
     counts = {"sent": 0, "blocked": 0, "failed": 0}
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for chat_id in recipients:
-        queue.put_nowait(chat_id)
+    roll = ListRoll(recipients) if isinstance(recipients, Sequence) else recipients
+    senders = min(concurrency, len(recipients)) if isinstance(recipients, Sequence) else concurrency
 
     async def worker() -> None:
-        while not queue.empty():
-            chat_id = queue.get_nowait()
-            counts[await _deliver(messenger, pacer, chat_id, text, on_blocked)] += 1
+        while (chat_id := await roll.take()) is not None:
+            outcome = await _deliver(messenger, pacer, chat_id, text, on_blocked)
+            await roll.record(chat_id, outcome)
+            counts[outcome] += 1
 
     # A few sends in flight keep the pace even when Telegram answers slowly; the pacer caps the rate.
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(recipients))))))
+    await asyncio.gather(*(worker() for _ in range(max(1, senders))))
     report = BroadcastReport(counts["sent"], counts["blocked"], counts["failed"], time.monotonic() - started)
     log.info(
         "broadcast done: %s sent, %s blocked, %s failed in %.1f s (%.1f/s)",
@@ -118,7 +150,7 @@ async def broadcast(
 
 async def _deliver(
     messenger: Messenger, pacer: Pacer, chat_id: int, text: str, on_blocked: Callable[[int], Awaitable[None]]
-) -> str:
+) -> Outcome:
     for _ in range(MAX_RETRIES + 1):
         await pacer.wait()
         try:

@@ -387,6 +387,23 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX song_drafts_user_stage ON song_drafts (telegram_id, stage);
         """,
     ),
+    Migration(  # bot replicas: a broadcast's progress survives a restart; a daily job runs once (issue 16)
+        "replicas_broadcast_progress",
+        """
+        CREATE TABLE broadcast_recipients (
+            broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id),
+            telegram_id  INTEGER NOT NULL,
+            outcome      TEXT CHECK (outcome IN ('sending', 'sent', 'blocked', 'failed')),
+            PRIMARY KEY (broadcast_id, telegram_id)
+        );
+        CREATE TABLE daily_runs (
+            job          TEXT    NOT NULL,
+            day          TEXT    NOT NULL,
+            claimed_at   TEXT    NOT NULL,
+            PRIMARY KEY (job, day)
+        );
+        """,
+    ),
 )
 
 

@@ -16,9 +16,7 @@ from bot.callbacks import BroadcastDecision
 from bot.clip import clip, clip_lines
 from bot.context import BotContext
 from bot.handlers.common import language_of, requester
-from bot.messenger import TelegramMessenger
 from scheduler.admin import MAX_GRANT
-from scheduler.broadcast import broadcast
 from scheduler.intake import IntakeError
 
 log = logging.getLogger(__name__)
@@ -202,28 +200,9 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     if decision != "ok":
         await query.edit_message_text(t.get(language, "admin.broadcast_canceled"))
         return
-    recipients = await services.admin.recipients()
-    await query.edit_message_text(t.get(language, "admin.broadcast_sending", count=len(recipients)))
-    context.application.create_task(_send_broadcast(context, record.id, record.text, recipients, query.from_user.id))
-
-
-async def _send_broadcast(context: BotContext, broadcast_id: int, text: str, recipients: list[int], admin: int) -> None:
-    services = context.services
-
-    report = await broadcast(TelegramMessenger(context.bot), recipients, text, on_blocked=services.admin.mark_blocked)
-    await services.admin.finish_broadcast(broadcast_id, sent=report.sent, blocked=report.blocked, failed=report.failed)
-    admin_user = await services.users.get(admin)
-    await context.bot.send_message(
-        admin,
-        services.texts.get(
-            admin_user.language if admin_user else None,
-            "admin.broadcast_report",
-            seconds=f"{report.seconds:.1f}",
-            sent=report.sent,
-            blocked=report.blocked,
-            failed=report.failed,
-        ),
-    )
+    reach = (await services.admin.broadcast_counts(record.id)).get(None, 0)
+    await query.edit_message_text(t.get(language, "admin.broadcast_sending", count=reach))
+    services.broadcasts.start(record)  # recorded as it goes: a restart resumes it
 
 
 async def batch_command(update: Update, context: BotContext) -> None:

@@ -87,8 +87,17 @@ async def test_a_broadcast_is_decided_once_and_its_outcome_recorded(desk: AdminD
     record = await desk.decide_broadcast(broadcast_id, send=True)
     assert record is not None and record.text == "new engine is live"
     assert await desk.decide_broadcast(broadcast_id, send=False) is None, "a second press changes nothing"
+    assert await desk.broadcast_counts(broadcast_id) == {None: 3}, "its recipients are written down at once"
+    roll = desk.roll(broadcast_id)
+    for outcome in ("sent", "sent", "blocked"):
+        chat_id = await roll.take()
+        assert chat_id is not None
+        await roll.record(chat_id, outcome)  # type: ignore[arg-type]
+    assert await roll.take() is None
     await desk.mark_blocked(BOB)
-    await desk.finish_broadcast(broadcast_id, sent=2, blocked=1, failed=0)
+    done = await desk.finish_broadcast(broadcast_id)
+    assert done is not None and (done.status, done.sent, done.blocked, done.failed) == ("done", 2, 1, 0)
+    assert await desk.finish_broadcast(broadcast_id) is None, "finished once"
     assert await desk.recipients() == [ADMIN, ADA]
     assert desk.is_admin(ADMIN) and not desk.is_admin(ADA)
 
