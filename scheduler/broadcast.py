@@ -129,7 +129,13 @@ async def broadcast(
     senders = min(concurrency, len(recipients)) if isinstance(recipients, Sequence) else concurrency
 
     async def worker() -> None:
-        while (chat_id := await roll.take()) is not None:
+        # The slot first, then the recipient: a sender stopped while waiting for its slot has taken nobody, so a
+        # stop loses (counts as failed, never repeats) only the sends actually in flight.
+        while True:
+            await pacer.wait()
+            chat_id = await roll.take()
+            if chat_id is None:
+                return
             outcome = await _deliver(messenger, pacer, chat_id, text, on_blocked)
             await roll.record(chat_id, outcome)
             counts[outcome] += 1
@@ -151,8 +157,9 @@ async def broadcast(
 async def _deliver(
     messenger: Messenger, pacer: Pacer, chat_id: int, text: str, on_blocked: Callable[[int], Awaitable[None]]
 ) -> Outcome:
-    for _ in range(MAX_RETRIES + 1):
-        await pacer.wait()
+    for attempt in range(MAX_RETRIES + 1):
+        if attempt:  # the first attempt has its slot already
+            await pacer.wait()
         try:
             await messenger.send_text(chat_id, text)
             return "sent"

@@ -73,10 +73,10 @@ async def test_a_stopped_broadcast_resumes_where_it_was_and_sends_nobody_twice(a
     everyone = Counter(first.sent + second.sent)
     assert max(everyone.values()) == 1, "nobody got the message twice"
     assert set(first.sent).isdisjoint(second.sent) and len(second.sent) > 0
-    in_flight = len(PEOPLE) + 1 - len(everyone) - 1  # taken when the first sender stopped (not the blocker)
-    assert 1 <= in_flight <= 8, "only the sends in flight were lost, never repeated"
-    assert done is not None and (done.sent, done.blocked) == (len(everyone), 1)
-    assert done.failed == in_flight, "taken but never answered counts as failed"
+    assert done is not None and done.sent + done.blocked + done.failed == len(PEOPLE) + 1
+    # Whoever was taken when the first sender stopped counts as failed (the message may or may not have gone out):
+    # only the sends in flight, never repeated.
+    assert 1 <= done.failed <= 8 and done.sent <= len(everyone) <= done.sent + done.failed
     assert await desk.unfinished_broadcasts() == []
 
 
