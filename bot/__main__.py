@@ -27,6 +27,7 @@ from billing.providers import StarsProvider, StripeProvider
 from billing.refunds import Refunds
 from bot.alerts import AdminAlerts
 from bot.app import App, build_application, build_bot
+from bot.broadcasts import Broadcasts
 from bot.core import Core, CoreHooks, StartupError, build_core, utc_now
 from bot.delivery import TelegramDelivery
 from bot.health import Health, LoopMonitor, PollingStatus, TransportStatus
@@ -193,6 +194,9 @@ async def _start_work(core: Core, chat: _Chat, stack: AsyncExitStack) -> None:
     stack.push_async_callback(core.stop_workers)  # before the application stops: deliveries still need it
     await chat.stars.start()  # settles payments an earlier run left pending, then retries any that fail
     stack.push_async_callback(chat.stars.stop)
+    broadcasts = chat.services.broadcasts
+    stack.push_async_callback(broadcasts.stop)  # what is left stays recorded: the next start resumes it
+    await broadcasts.resume()
 
 
 async def _telegram_endpoint(settings: Settings, stack: AsyncExitStack) -> _Endpoint:
@@ -217,7 +221,11 @@ async def _chat(core: Core, endpoint: _Endpoint, metrics: Metrics, stack: AsyncE
     """The bot, its payment desk over the durable inbox, the teaser desk, and the handlers' services."""
     settings, texts = core.settings, Texts.load()
     bot = build_bot(
-        endpoint.token, base_url=endpoint.api_url, base_file_url=endpoint.file_url, on_api_error=metrics.api_error
+        endpoint.token,
+        base_url=endpoint.api_url,
+        base_file_url=endpoint.file_url,
+        on_api_error=metrics.api_error,
+        rate_share=settings.telegram.rate_share,
     )
     try:
         inbox = await PaymentInbox.open(settings.storage.payment_inbox_path)
@@ -261,6 +269,7 @@ def _services(core: Core, bot: InboxBot, texts: Texts, stars: StarsDesk, teasers
         delivery=delivery,
         payments=core.payments,
         admin=core.admin,
+        broadcasts=Broadcasts(bot, core.admin, core.users, texts, rate_share=settings.telegram.rate_share),
         support=core.support,
         api_keys=core.api_keys,
         tracks=core.tracks,

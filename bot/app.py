@@ -53,7 +53,7 @@ from bot.handlers import (
     teaser,
     tracks,
 )
-from bot.observed_limiter import ErrorObserver, ObservedRateLimiter
+from bot.observed_limiter import ErrorObserver, ObservedRateLimiter, shared_limits
 from bot.payment_inbox import InboxBot
 from bot.services import Services
 
@@ -65,10 +65,18 @@ CONCURRENT_UPDATES = 64
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
-def build_bot(token: str, *, base_url: str, base_file_url: str, on_api_error: ErrorObserver | None = None) -> InboxBot:
+def build_bot(
+    token: str,
+    *,
+    base_url: str,
+    base_file_url: str,
+    on_api_error: ErrorObserver | None = None,
+    rate_share: float = 1.0,
+) -> InboxBot:
     """The Bot API client: pooled HTTP, a separate long-poll connection, Telegram's flood limits respected.
 
-    ``on_api_error`` hears of every call (but getUpdates) that raises a ``TelegramError``, retries included.
+    ``on_api_error`` hears of every call (but getUpdates) that raises a ``TelegramError``, retries included;
+    ``rate_share`` is this process's fraction of those limits (bot replicas share them).
     """
     return InboxBot(  # an ExtBot whose polled updates reach the payment inbox before they are confirmed
         token,
@@ -76,7 +84,8 @@ def build_bot(token: str, *, base_url: str, base_file_url: str, on_api_error: Er
         base_file_url=base_file_url,
         request=HTTPXRequest(connection_pool_size=128, read_timeout=30.0, write_timeout=60.0),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
-        rate_limiter=ObservedRateLimiter(on_api_error, max_retries=3),  # pre-checkout answers skip its queue
+        # pre-checkout answers skip its queue
+        rate_limiter=ObservedRateLimiter(on_api_error, max_retries=3, **shared_limits(rate_share)),
     )
 
 

@@ -9,6 +9,9 @@ Calls in :data:`EXPRESS` skip the limiter's queue: after a 429, ``AIORateLimiter
 ``retry_after`` ends (PITFALLS.md), and a pre-checkout answer held behind that pause (e.g. during a broadcast) would
 miss Telegram's 10 s deadline for ``answerPreCheckoutQuery``. It is not a message, so flood control does not count
 it; it goes out at once, one attempt, still observed.
+
+With several bot replicas each process takes its share of Telegram's flood limits (``TELEGRAM_RATE_SHARE``, see
+:func:`shared_limits`), so N replicas at 1/N each stay under the limit together.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from telegram.constants import FloodLimit
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter
 
@@ -27,6 +31,28 @@ ErrorObserver = Callable[[str, TelegramError], None]
 _Result = bool | dict[str, Any] | list[dict[str, Any]]
 #: Bot API methods answered at once, never queued behind the limiter's pause or pacing.
 EXPRESS = frozenset({"answerPreCheckoutQuery"})
+
+
+def shared_limits(share: float) -> dict[str, float]:
+    """``AIORateLimiter``'s rate arguments for ``share`` (0 < share ≤ 1) of Telegram's overall and per-group limits.
+
+    A rate under one call per period becomes one call per longer period (the limiter's bucket holds at least one).
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"a rate share is a fraction 0 < x ≤ 1, got {share}")
+
+    def rate(per_period: float, period: float) -> tuple[float, float]:
+        scaled = per_period * share
+        return (scaled, period) if scaled >= 1 else (1.0, period / scaled)
+
+    overall_rate, overall_period = rate(FloodLimit.MESSAGES_PER_SECOND, 1.0)
+    group_rate, group_period = rate(FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP, 60.0)
+    return {
+        "overall_max_rate": overall_rate,
+        "overall_time_period": overall_period,
+        "group_max_rate": group_rate,
+        "group_time_period": group_period,
+    }
 
 
 class ObservedRateLimiter(AIORateLimiter):

@@ -14,6 +14,7 @@ from datetime import datetime
 from billing import Payments, fingerprint
 from billing.referrals import Referrals
 from billing.refunds import Refunds
+from bot.broadcasts import Broadcasts
 from bot.core import utc_now
 from bot.delivery import TelegramDelivery
 from bot.payment_inbox import StarsDesk
@@ -45,6 +46,7 @@ class Services:
     delivery: TelegramDelivery
     payments: Payments
     admin: AdminDesk  # /stats, /user, /grant, /ban, /broadcast, and the audit of every admin command
+    broadcasts: Broadcasts  # confirmed broadcasts being sent (recorded in the database as they go)
     support: SupportDesk  # /support and /paysupport
     api_keys: ApiKeyRepository  # the studio API's keys (/apikey issues them, the API checks them)
     tracks: TrackRepository  # users' delivered tracks, searchable (inline mode, /history search)

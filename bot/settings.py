@@ -67,6 +67,7 @@ class TelegramSection:
     admin_ids: frozenset[int]
     sandbox: bool
     sandbox_public: bool
+    rate_share: float = 1.0  # this process's fraction of Telegram's ~30 messages a second (bot replicas)
 
     @property
     def bot_id(self) -> int:
@@ -185,6 +186,9 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    #: This process's share (0 < x ≤ 1) of Telegram's ~30 messages a second for one bot: with N bot replicas,
+    #: 1/N each keeps them together under the limit.
+    telegram_rate_share: float = Field(default=1.0, gt=0, le=1)
     data_dir: Path = Path("./data")
     engine: str = "synth"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
@@ -515,6 +519,7 @@ class Settings(BaseSettings):
             admin_ids=self.admin_ids,
             sandbox=self.sandbox,
             sandbox_public=self.sandbox_public,
+            rate_share=self.telegram_rate_share,
         )
 
     @property

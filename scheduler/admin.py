@@ -28,7 +28,7 @@ from storage import (
     UserRepository,
 )
 from storage.apikeys import ApiKey, ApiKeyRepository
-from storage.broadcasts import Broadcast
+from storage.broadcasts import Broadcast, Outcome
 from storage.payments import Payment
 from storage.stats import Stats, jobs_by_status
 
@@ -63,11 +63,12 @@ class Overview:
 
 @dataclass(frozen=True, slots=True)
 class Confirmed:
-    """A broadcast the admin decided: sent to ``recipients`` when ``sending``, else canceled."""
+    """A broadcast the admin decided: sent to ``reach`` people (recorded in the database) when ``sending``, else
+    canceled."""
 
     broadcast: Broadcast
     sending: bool
-    recipients: list[int]  # empty when canceled
+    reach: int  # 0 when canceled
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,14 +171,19 @@ class AdminDesk:
         record = await self.decide_broadcast(broadcast_id, send)
         if record is None:
             return None
-        return Confirmed(record, send, await self.recipients() if send else [])
+        reach = (await self.broadcast_counts(broadcast_id)).get(None, 0) if send else 0
+        return Confirmed(record, send, reach)
 
-    async def send_broadcast(self, outbox: Outbox, confirmed: Confirmed) -> BroadcastReport:
-        """Send a confirmed broadcast through ``outbox`` (marking who blocked the bot) and record how it went."""
-        record = confirmed.broadcast
-        report = await broadcast(outbox, confirmed.recipients, record.text, on_blocked=self.mark_blocked)
-        await self.finish_broadcast(record.id, sent=report.sent, blocked=report.blocked, failed=report.failed)
-        return report
+    async def send_broadcast(
+        self, outbox: Outbox, record: Broadcast, *, per_second: float = 28.0
+    ) -> tuple[BroadcastReport, Broadcast | None]:
+        """Send a confirmed broadcast through ``outbox`` to whoever its stored roll still has (so a restart, or
+        another replica, carries on where it stopped), marking who blocked the bot. This run's report, and the
+        finished record with its totals — None when another sender finished it first."""
+        report = await broadcast(
+            outbox, self.roll(record.id), record.text, per_second=per_second, on_blocked=self.mark_blocked
+        )
+        return report, await self.finish_broadcast(record.id)
 
     async def issue_api_key(self, owner_id: int, name: str, *, by: int) -> tuple[int, str]:
         """A new API key for ``owner_id``: its id and the key itself, shown once and never stored."""
@@ -199,6 +205,33 @@ class AdminDesk:
         """Remember that the person blocked the bot (a broadcast found out)."""
         await self._users.mark_blocked(telegram_id, self._clock())
 
-    async def finish_broadcast(self, broadcast_id: int, *, sent: int, blocked: int, failed: int) -> None:
-        """Record how a broadcast went."""
-        await self._broadcasts.finish(broadcast_id, sent, blocked, failed, self._clock())
+    async def broadcast_counts(self, broadcast_id: int) -> dict[str | None, int]:
+        """A broadcast's recipients by outcome so far (None: not tried yet)."""
+        return await self._broadcasts.outcomes(broadcast_id)
+
+    async def unfinished_broadcasts(self) -> list[Broadcast]:
+        """Confirmed broadcasts still being sent (or left half-sent by a process that stopped)."""
+        return await self._broadcasts.sending()
+
+    def roll(self, broadcast_id: int) -> StoredRoll:
+        """The recipients of a confirmed broadcast as the database records them: any process can carry on."""
+        return StoredRoll(self._broadcasts, broadcast_id)
+
+    async def finish_broadcast(self, broadcast_id: int) -> Broadcast | None:
+        """Record that a broadcast is done, with its counts; None when another sender recorded it first."""
+        return await self._broadcasts.finish(broadcast_id, self._clock())
+
+
+class StoredRoll:
+    """A :class:`scheduler.broadcast.Roll` kept in ``broadcast_recipients``."""
+
+    def __init__(self, repo: BroadcastRepository, broadcast_id: int) -> None:
+        self._repo, self._id = repo, broadcast_id
+
+    async def take(self) -> int | None:
+        """The next recipient nobody has tried yet (taken in the database first, so it is never sent twice)."""
+        return await self._repo.take(self._id)
+
+    async def record(self, chat_id: int, outcome: Outcome) -> None:
+        """Write down how sending to ``chat_id`` went."""
+        await self._repo.record(self._id, chat_id, outcome)

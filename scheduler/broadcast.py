@@ -1,8 +1,10 @@
 """Broadcasts: one text to every reachable user, within Telegram's limits, with a final report.
 
 The pace stays under Telegram's ~30 messages per second for a bot; a recipient who blocked the bot is marked and
-skipped next time; a 429 pauses the whole broadcast for ``retry_after`` and retries the same recipient. Texts go
-through the scheduler's one outbound seam, :class:`scheduler.outbox.Outbox`.
+skipped next time; a 429 pauses the whole broadcast for ``retry_after`` and retries the same recipient.
+
+Who is still to be sent comes from a :class:`Roll`: a plain list for a one-off, or the database's record of a
+confirmed broadcast (``scheduler.admin.StoredRoll``), which lets another process resume it where it stopped.
 """
 
 from __future__ import annotations
@@ -12,11 +14,41 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from scheduler.outbox import Outbox, RecipientBlocked, SendRetryable
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 3
+
+
+Outcome = Literal["sent", "blocked", "failed"]
+
+
+class Roll(Protocol):
+    """The recipients of one broadcast and what happened to each. Shared by the concurrent senders."""
+
+    async def take(self) -> int | None:
+        """The next recipient nobody has tried yet, now taken (no other sender gets them); None when done."""
+        ...
+
+    async def record(self, chat_id: int, outcome: Outcome) -> None:
+        """How sending to ``chat_id`` went."""
+        ...
+
+
+class ListRoll:
+    """A roll over a list in memory (a one-off broadcast nobody resumes)."""
+
+    def __init__(self, recipients: Sequence[int]) -> None:
+        self._left = list(reversed(recipients))
+
+    async def take(self) -> int | None:
+        """The next recipient in list order."""
+        return self._left.pop() if self._left else None
+
+    async def record(self, chat_id: int, outcome: Outcome) -> None:
+        """Nothing to keep: the report counts outcomes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,27 +97,33 @@ class Pacer:
 
 async def broadcast(
     outbox: Outbox,
-    recipients: Sequence[int],
+    recipients: Sequence[int] | Roll,
     text: str,
     *,
     per_second: float = 28.0,
     on_blocked: Callable[[int], Awaitable[None]],
     concurrency: int = 8,
 ) -> BroadcastReport:
-    """Send ``text`` to every recipient; returns sent / blocked / failed counts."""
+    """Send ``text`` to every recipient the roll still has; returns this run's sent / blocked / failed counts."""
     pacer, started = Pacer(per_second), time.monotonic()
     counts = {"sent": 0, "blocked": 0, "failed": 0}
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for chat_id in recipients:
-        queue.put_nowait(chat_id)
+    roll = ListRoll(recipients) if isinstance(recipients, Sequence) else recipients
+    senders = min(concurrency, len(recipients)) if isinstance(recipients, Sequence) else concurrency
 
     async def worker() -> None:
-        while not queue.empty():
-            chat_id = queue.get_nowait()
-            counts[await _deliver(outbox, pacer, chat_id, text, on_blocked)] += 1
+        # The slot first, then the recipient: a sender stopped while waiting for its slot has taken nobody, so a
+        # stop loses (counts as failed, never repeats) only the sends actually in flight.
+        while True:
+            await pacer.wait()
+            chat_id = await roll.take()
+            if chat_id is None:
+                return
+            outcome = await _deliver(outbox, pacer, chat_id, text, on_blocked)
+            await roll.record(chat_id, outcome)
+            counts[outcome] += 1
 
     # A few sends in flight keep the pace even when Telegram answers slowly; the pacer caps the rate.
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(recipients))))))
+    await asyncio.gather(*(worker() for _ in range(max(1, senders))))
     report = BroadcastReport(counts["sent"], counts["blocked"], counts["failed"], time.monotonic() - started)
     log.info(
         "broadcast done: %s sent, %s blocked, %s failed in %.1f s (%.1f/s)",
@@ -100,9 +138,10 @@ async def broadcast(
 
 async def _deliver(
     outbox: Outbox, pacer: Pacer, chat_id: int, text: str, on_blocked: Callable[[int], Awaitable[None]]
-) -> str:
-    for _ in range(MAX_RETRIES + 1):
-        await pacer.wait()
+) -> Outcome:
+    for attempt in range(MAX_RETRIES + 1):
+        if attempt:  # the first attempt has its slot already
+            await pacer.wait()
         try:
             await outbox.send_text(chat_id, text)
             return "sent"

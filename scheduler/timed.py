@@ -6,6 +6,9 @@ would skip a run the event loop was a little late for). Each job is safe to run 
 by its ``(channel, day)`` claim, maintenance by what is on disk. Jobs are not persisted; instead, a start-up after
 today's posting time schedules a catch-up run of the daily teaser (a no-op when it is already out).
 
+With several bot replicas on one database each runs this scheduler: the teaser's claim already lets one of them
+post, and maintenance first claims ``(maintenance, day)`` in ``daily_runs`` so that only one replica runs it a day.
+
     daily-teaser     TEASER_TIME in TEASER_TIMEZONE (only when TEASER_CHANNEL is set)
     teaser-catch-up  once at start-up, when today's posting time has already passed
     maintenance      MAINTENANCE_TIME in TEASER_TIMEZONE: old audio files, WAL checkpoint
@@ -16,16 +19,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from scheduler.maintenance import run_maintenance
+from scheduler.maintenance import MaintenanceReport, run_maintenance
 from scheduler.teaser import TeaserDesk, TeaserResult
-from storage import Database
+from storage import DailyRunRepository, Database
 from storage.audio import AudioStore
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,17 @@ async def daily_teaser(desk: TeaserDesk) -> TeaserResult:
     result = await desk.post_daily()
     log.info("daily teaser run: %s%s", result.outcome, f" (#{result.teaser.id})" if result.teaser else "")
     return result
+
+
+async def daily_maintenance(
+    *, db: Database, clock: Callable[[], datetime], zone: tzinfo, **maintenance: Any
+) -> MaintenanceReport | None:
+    """The maintenance job: run once a day across every replica on ``db``; None where another replica claimed it."""
+    now = clock()
+    if not await DailyRunRepository(db).claim(MAINTENANCE_JOB, now.astimezone(zone).date(), now):
+        log.info("maintenance: another replica ran it today")
+        return None
+    return await run_maintenance(db=db, clock=clock, **maintenance)
 
 
 class TimedJobs:
@@ -89,7 +103,7 @@ class TimedJobs:
                     daily_teaser, "date", kwargs={"desk": self._desk}, id=CATCH_UP_JOB, replace_existing=True
                 )
         scheduler.add_job(
-            run_maintenance,
+            daily_maintenance,
             CronTrigger(hour=self._maintenance_at.hour, minute=self._maintenance_at.minute, timezone=config.zone),
             kwargs={
                 "db": self._db,
@@ -97,6 +111,7 @@ class TimedJobs:
                 "retention": self._retention,
                 "clock": self._clock,
                 "audio_store": self._audio_store,
+                "zone": config.zone,
             },
             id=MAINTENANCE_JOB,
             name="maintenance",

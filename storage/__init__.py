@@ -14,6 +14,7 @@ Knows nothing of Telegram, engines or billing rules. Errors (``storage.errors``)
 
 from storage.audit import AuditEntry, AuditRepository
 from storage.broadcasts import Broadcast, BroadcastRepository
+from storage.daily_runs import DailyRunRepository
 from storage.database import Connection, Database, Row, SqliteDatabase
 from storage.errors import (
     Conflict,
@@ -44,6 +45,7 @@ __all__ = [
     "Claim",
     "Conflict",
     "Connection",
+    "DailyRunRepository",
     "Database",
     "Duplicate",
     "Holdings",

@@ -399,6 +399,23 @@ MIGRATIONS: tuple[Migration, ...] = (
     # procrastinate's tables and functions: the PostgreSQL queue backend (storage.pgqueue; issue 16). Its schema
     # belongs to the pinned procrastinate minor line; a new line brings its own migration files to add here.
     Migration("procrastinate_3_10", "", postgres_verbatim=_procrastinate_schema),
+    Migration(  # bot replicas: a broadcast's progress survives a restart; a daily job runs once (issue 16)
+        "replicas_broadcast_progress",
+        """
+        CREATE TABLE broadcast_recipients (
+            broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id),
+            telegram_id  INTEGER NOT NULL,
+            outcome      TEXT CHECK (outcome IN ('sending', 'sent', 'blocked', 'failed')),
+            PRIMARY KEY (broadcast_id, telegram_id)
+        );
+        CREATE TABLE daily_runs (
+            job          TEXT    NOT NULL,
+            day          TEXT    NOT NULL,
+            claimed_at   TEXT    NOT NULL,
+            PRIMARY KEY (job, day)
+        );
+        """,
+    ),
 )
 
 

@@ -21,10 +21,9 @@ from bot.clip import clip, clip_lines
 from bot.context import BotContext
 from bot.errors_map import Handler
 from bot.handlers.common import language_of, requester
-from bot.outbox import TelegramOutbox
 from bot.texts import Texts
 from compose.intake import IntakeError
-from scheduler.admin import Confirmed, EngineStatus, UserReport
+from scheduler.admin import EngineStatus, UserReport
 from storage import Job, Stats
 
 log = logging.getLogger(__name__)
@@ -150,20 +149,9 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     if confirmed is None:
         return  # already sent or canceled: a second press does nothing
     key = "admin.broadcast_sending" if confirmed.sending else "admin.broadcast_canceled"
-    await query.edit_message_text(_text(update, context, key, count=len(confirmed.recipients)))
+    await query.edit_message_text(_text(update, context, key, count=confirmed.reach))
     if confirmed.sending:
-        context.application.create_task(_send_broadcast(context, confirmed, query.from_user.id))
-
-
-async def _send_broadcast(context: BotContext, confirmed: Confirmed, admin: int) -> None:
-    """Sends a confirmed broadcast, then tells the admin how it went, in their language."""
-    services = context.services
-    report = await services.admin.send_broadcast(TelegramOutbox(context.bot), confirmed)
-    admin_user = await services.users.get(admin)
-    figures = {"sent": report.sent, "blocked": report.blocked, "failed": report.failed}
-    language = admin_user.language if admin_user else None
-    told = services.texts.get(language, "admin.broadcast_report", seconds=f"{report.seconds:.1f}", **figures)
-    await context.bot.send_message(admin, told)
+        services.broadcasts.start(confirmed.broadcast)  # recorded as it goes: a restart resumes it
 
 
 @answers_usage

@@ -92,8 +92,17 @@ async def test_a_broadcast_is_decided_once_and_its_outcome_recorded(desk: AdminD
     record = await desk.decide_broadcast(broadcast_id, send=True)
     assert record is not None and record.text == "new engine is live"
     assert await desk.decide_broadcast(broadcast_id, send=False) is None, "a second press changes nothing"
+    assert await desk.broadcast_counts(broadcast_id) == {None: 3}, "its recipients are written down at once"
+    roll = desk.roll(broadcast_id)
+    for outcome in ("sent", "sent", "blocked"):
+        chat_id = await roll.take()
+        assert chat_id is not None
+        await roll.record(chat_id, outcome)  # type: ignore[arg-type]
+    assert await roll.take() is None
     await desk.mark_blocked(BOB)
-    await desk.finish_broadcast(broadcast_id, sent=2, blocked=1, failed=0)
+    done = await desk.finish_broadcast(broadcast_id)
+    assert done is not None and (done.status, done.sent, done.blocked, done.failed) == ("done", 2, 1, 0)
+    assert await desk.finish_broadcast(broadcast_id) is None, "finished once"
     assert await desk.recipients() == [ADMIN, ADA]
     assert desk.is_admin(ADMIN) and not desk.is_admin(ADA)
 
@@ -120,10 +129,11 @@ async def test_a_confirmed_broadcast_goes_to_the_reachable_once_and_its_outcome_
 ) -> None:
     broadcast_id, _ = await desk.prepare_broadcast(ADMIN, "hello all")
     confirmed = await desk.confirm_broadcast(broadcast_id, send=True)
-    assert confirmed is not None and confirmed.sending and confirmed.recipients == [ADMIN, ADA, BOB]
+    assert confirmed is not None and confirmed.sending and confirmed.reach == 3
     assert await desk.confirm_broadcast(broadcast_id, send=True) is None, "a double tap sends once"
     outbox = RecordingOutbox(blocked=BOB)
-    report = await desk.send_broadcast(outbox, confirmed)
+    report, done = await desk.send_broadcast(outbox, confirmed.broadcast, per_second=1000)
+    assert done is not None and (done.sent, done.blocked, done.failed) == (2, 1, 0)
     assert (report.sent, report.blocked, report.failed) == (2, 1, 0)
     assert sorted(outbox.sent) == [(ADMIN, "hello all"), (ADA, "hello all")]
     assert await desk.recipients() == [ADMIN, ADA], "who blocked the bot is skipped next time"
@@ -134,7 +144,7 @@ async def test_a_confirmed_broadcast_goes_to_the_reachable_once_and_its_outcome_
 async def test_a_canceled_broadcast_reaches_nobody(desk: AdminDesk) -> None:
     broadcast_id, _ = await desk.prepare_broadcast(ADMIN, "never mind")
     confirmed = await desk.confirm_broadcast(broadcast_id, send=False)
-    assert confirmed is not None and not confirmed.sending and confirmed.recipients == []
+    assert confirmed is not None and not confirmed.sending and confirmed.reach == 0
 
 
 async def test_an_issued_api_key_is_stored_only_as_its_hash_and_can_be_revoked_once(

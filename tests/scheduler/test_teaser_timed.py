@@ -58,7 +58,7 @@ async def test_the_daily_teaser_is_a_cron_job_at_the_posting_time_in_its_zone(db
         assert teaser.kwargs == {"desk": desk}, "explicit arguments, no globals"
         maintenance = jobs.scheduler.get_job(MAINTENANCE_JOB)
         assert maintenance.misfire_grace_time == MISFIRE_GRACE_S
-        assert set(maintenance.kwargs) == {"db", "audio_dir", "retention", "clock", "audio_store"}
+        assert set(maintenance.kwargs) == {"db", "audio_dir", "retention", "clock", "audio_store", "zone"}
         assert jobs.scheduler.get_job(CATCH_UP_JOB) is None, "not due yet (the clock says 17:59 in Berlin)"
     finally:
         await jobs.stop()
