@@ -16,7 +16,8 @@ from scheduler.timed import MAINTENANCE_JOB, TimedJobs
 from storage import Database
 from storage.backends import connect
 from tests.conftest import Clock
-from tests.scheduler.test_teaser_desk import AFTER, MemoryPublisher
+from tests.scheduler.outboxes import MemoryOutbox
+from tests.scheduler.test_teaser_desk import AFTER
 from tests.scheduler.test_teaser_timed import timed, until
 
 
@@ -36,12 +37,12 @@ async def test_two_replicas_post_one_teaser_and_run_maintenance_once_a_day(
     two_handles: tuple[Database, Database], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="scheduler.timed")
-    publisher, clock = MemoryPublisher(delay=0.2), Clock(AFTER + timedelta(hours=1))
-    replicas = [timed(db, publisher, clock, tmp_path / f"replica-{i}") for i, db in enumerate(two_handles)]
+    outbox, clock = MemoryOutbox(delay=0.2), Clock(AFTER + timedelta(hours=1))
+    replicas = [timed(db, outbox, clock, tmp_path / f"replica-{i}") for i, db in enumerate(two_handles)]
     await asyncio.gather(*(jobs.start() for jobs in replicas))  # both start after the posting time: both catch up
     try:
         await until(lambda: caplog.text.count("daily teaser run: ") == 2, timeout=20)
-        assert len(publisher.posts) == 1, "one teaser between the two replicas"
+        assert len(outbox.posts) == 1, "one teaser between the two replicas"
 
         async def maintenance(jobs: TimedJobs) -> MaintenanceReport | None:
             job = jobs.scheduler.get_job(MAINTENANCE_JOB)
