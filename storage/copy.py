@@ -14,7 +14,7 @@ from storage.database import Database
 from storage.errors import Conflict, StorageError
 
 #: Tables others point at, copied first so foreign keys hold as rows arrive.
-PARENTS = ("users", "jobs", "payments", "web_sessions")
+PARENTS = ("users", "jobs", "payments", "web_sessions", "broadcasts")
 
 
 class CopyMismatch(StorageError):

@@ -10,7 +10,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from billing.credits import Credits, JobSpec
-from storage import Database, JobRepository, LedgerRepository, PaymentRepository, UserRepository
+from storage import (
+    BroadcastRepository,
+    DailyRunRepository,
+    Database,
+    JobRepository,
+    LedgerRepository,
+    PaymentRepository,
+    UserRepository,
+)
 from storage.backends import connect
 from storage.copy import tally
 
@@ -50,6 +58,10 @@ async def _installation(db: Database) -> None:
     assert all(a.job_id is not None for a in admitted)
     await credits.settle(admitted[0].job_id or 0, "delivered")
     await credits.settle(admitted[1].job_id or 0, "failed", error="engine down")
+    broadcasts = BroadcastRepository(db)  # a broadcast in progress: its recipients refer to it
+    assert await broadcasts.claim(await broadcasts.create(1, "news", NOW), "sending") is not None
+    await broadcasts.record(1, 2, "sent")
+    assert await DailyRunRepository(db).claim("maintenance", NOW.date(), NOW)
 
 
 async def test_migrate_brings_an_empty_sqlite_file_and_a_postgresql_database_up_to_date(
@@ -76,6 +88,7 @@ async def test_copy_moves_a_sqlite_installation_to_postgresql_with_counts_checke
     code, out, err = await _storage("copy", "--from", source_url, "--to", postgres_url, data_dir=tmp_path)
     assert code == 0, err
     assert "counts match" in out and "users: 2 rows" in out and "payments: 1 for 10 credits" in out
+    assert "broadcast_recipients: 2 rows" in out and "daily_runs: 1 rows" in out
 
     target = await connect(postgres_url, tmp_path)
     try:
