@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 #: What a worker is doing: waiting for a job, running one, backing off after an error, or ended (not alive).
 WorkerState = Literal["idle", "busy", "backoff", "stopped"]
 ALIVE: frozenset[WorkerState] = frozenset({"idle", "busy"})
+#: How long a worker waits, after a job was queued in another process, for that process to record the user's
+#: "queued" status message (a Bot API call after the commit: tens of milliseconds).
+ANNOUNCE_WAIT_S = 2.0
 
 
 class Dispatch(Protocol):
@@ -410,6 +413,8 @@ class GenerationQueue:
         if job.attempts > self.max_attempts:
             await self._fail(job, FailureReason.INTERRUPTED, f"interrupted {job.attempts - 1} times")
             return
+        if job.id not in self._announcing:  # submitted in another process: its "queued" message may be on its way
+            job = await self._announced_elsewhere(job)
         task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
         self._running[job.id] = task
         self._busy[job.engine] = self._busy.get(job.engine, 0) + 1
@@ -423,6 +428,21 @@ class GenerationQueue:
         finally:
             self._running.pop(job.id, None)
             self._busy[job.engine] -= 1
+
+    async def _announced_elsewhere(self, job: Job) -> Job:
+        """The job once the process that submitted it has recorded the user's status message, so "composing"
+        edits that message rather than sending a second one; waits only for a fresh first attempt in a chat
+        (negative chat ids are web visitors, who get no status message), at most ``ANNOUNCE_WAIT_S``."""
+        fresh = (self._clock() - job.created_at).total_seconds() < ANNOUNCE_WAIT_S
+        if job.status_message_id is not None or job.attempts > 1 or job.chat_id < 0 or not fresh:
+            return job
+        deadline = time.monotonic() + ANNOUNCE_WAIT_S
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            current = await self._jobs.get(job.id)
+            if current is None or current.status_message_id is not None:
+                return current or job
+        return job
 
     async def _requeue_orphans(self) -> None:
         """Jobs whose run a worker error broke: queued again, or failed (credit released) after too many tries."""
