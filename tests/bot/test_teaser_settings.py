@@ -28,13 +28,14 @@ def test_teaser_prompts_split_on_bars_else_commas(
 
 
 def test_defaults_give_house_prompts_and_a_30_day_retention(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("TEASER_PROMPTS", "AUDIO_RETENTION_DAYS", "TEASER_CHANNEL"):
+    for name in ("TEASER_PROMPTS", "AUDIO_RETENTION_DAYS", "TEASER_CHANNEL", "TELEGRAM_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    s = settings()
+    s = settings(telegram_bot_token="123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345")
     assert s.teaser_prompts == DEFAULT_TEASER_PROMPTS and len(DEFAULT_TEASER_PROMPTS) >= 5
     assert s.audio_retention_days == 30
     config = s.teaser
     assert config.channel is None and config.prompts == DEFAULT_TEASER_PROMPTS and config.teaser_seconds == 20.0
+    assert settings().teaser.channel == "@cloudmusic_teasers", "sandbox mode (no token) posts to the page's channel"
 
 
 @pytest.mark.parametrize(
