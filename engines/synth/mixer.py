@@ -10,8 +10,8 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import butter, firwin, sosfilt  # type: ignore[import-untyped]
 
+from engines.dsp import butter_sos, firwin_kaiser, next_fast_len, sosfilt
 from engines.synth.instruments import SR, Mono
 
 Stereo = npt.NDArray[np.float32]  # shape (2, frames) while mixing: each channel contiguous
@@ -70,7 +70,7 @@ _HALF = 64  # the resampling filter has 2 · _HALF + 1 taps
 def _resampling_filter() -> npt.NDArray[np.float32]:
     """Low-pass for 4:1 decimation and 1:4 interpolation: 129 Kaiser taps (β 8), flat to ≈ 3.7 kHz and ≤ −80 dB
     from 5.5 kHz (the quarter-rate Nyquist) up, so nothing folds back on the way down or images on the way up."""
-    return np.asarray(firwin(2 * _HALF + 1, 4600.0, fs=SR, window=("kaiser", 8.0)), dtype=np.float32)
+    return np.asarray(firwin_kaiser(2 * _HALF + 1, 4600.0, SR, 8.0), dtype=np.float32)
 
 
 def decimate(signal: Mono) -> Mono:
@@ -133,27 +133,13 @@ def reverb(send: Stereo, seconds: float, seed: int, highpass: float = 180.0) -> 
     decay = np.exp(-6.9 * t / seconds) * np.minimum(1.0, t / 0.012)
     irs = rng.standard_normal((2, length)) * decay
     irs *= 0.9 / np.sqrt((irs**2).sum(axis=1, keepdims=True))
-    size = _fast_size(small.shape[0] + length)
+    size = next_fast_len(small.shape[0] + length)
     freqs = np.fft.rfftfreq(size, 1 / rate)
     ratio = (freqs / highpass) ** 2
     spectrum = np.fft.rfft(small, size) * (ratio / np.sqrt(1.0 + ratio**2))
     # The old quarter-rate room averaged each 4 frames at half level; the decimator keeps the level, so × 0.5.
     wet = np.fft.irfft(spectrum[None, :] * np.fft.rfft(irs, size) * 0.5, size)[:, : small.shape[0]]
     return interpolate(wet.astype(np.float32), frames)
-
-
-def _fast_size(n: int) -> int:
-    """Smallest 2^a·3^b·5^c ≥ n: an FFT length that is quick without doubling the work of a power of two."""
-    best = 1 << (n - 1).bit_length()
-    five = 1
-    while five < best:
-        three = five
-        while three < best:
-            size = three * (1 << max(0, (-(-n // three) - 1).bit_length()))
-            best = min(best, size)
-            three *= 3
-        five *= 5
-    return best
 
 
 def delay(send: Stereo, step_seconds: float, feedback: float, taps: int = 3) -> Stereo:
@@ -209,11 +195,11 @@ def _master_sos(color: Color = ()) -> npt.NDArray[np.float64]:
     """The master's EQ: a 4th-order Butterworth high-pass at 25 Hz (also the DC blocker), a gentle +1 dB
     presence peak at 3.2 kHz, a −3 dB high shelf from 11 kHz (no fizzy top shelf), then the style's ``color``
     (``lowpass``: a 2nd-order Butterworth; ``peak``/``lowshelf``/``highshelf``: RBJ biquads, Q 0.7)."""
-    highpass = butter(4, 25.0, btype="highpass", fs=SR, output="sos")
+    highpass = butter_sos(4, 25.0, "highpass", SR)
     sections = [highpass, _biquad("peak", 3200.0, 1.0, 0.7)[None], _biquad("highshelf", 11_000.0, -3.0, 0.7)[None]]
     for kind, hz, db in color:
         if kind == "lowpass":
-            sections.append(butter(2, hz, btype="lowpass", fs=SR, output="sos"))
+            sections.append(butter_sos(2, hz, "lowpass", SR))
         else:
             sections.append(_biquad(kind, hz, db, 0.7)[None])
     return np.asarray(np.vstack(sections), dtype=np.float64)
