@@ -36,7 +36,7 @@ TARGET_PEAK_MB, TARGET_IDLE_MB, TARGET_AFTER = 250.0, 150.0, 1.2
 def _demo_captions() -> set[str]:
     """The /start demo's caption in every language (the demo is sent to each new user, but it is no track made)."""
     texts = default_texts()
-    return {texts.get(language, "start.demo_caption") for language in texts.languages()}
+    return {texts.get(language, "start.demo_caption") for language in texts.languages}
 
 
 def is_made_track(message: ChatMessage, demo_captions: set[str]) -> bool:
