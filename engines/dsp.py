@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 F64 = npt.NDArray[np.float64]
-BLOCK = 64  # frames per block: the products cost ~BLOCK multiply-adds a frame, the carry ~log2(frames/BLOCK) steps
+BLOCK = 128  # frames per block: the products cost ~BLOCK multiply-adds a frame, the carry ~log2(frames/BLOCK) steps
 
 
 def next_fast_len(n: int) -> int:
