@@ -95,7 +95,7 @@ def envelope(frames: int, attack: float, decay: float, sustain: float, gate: int
     if gate < frames:
         tail = np.arange(frames - gate, dtype=np.float32) / SR
         env[gate:] *= np.exp(-tail * (5.0 / max(release, 1e-3)))
-    return env.astype(np.float32)
+    return env.astype(np.float32, copy=False)
 
 
 @lru_cache(maxsize=1024)
@@ -121,7 +121,7 @@ def tone(sound: str, midi: int, gate: int, brightness: float, voice: int = 0) ->
         t = np.arange(frames, dtype=np.float32) / SR
         fade = pluck * np.exp(-t / 0.06).astype(np.float32)
         body = body * (1.0 - fade) + bright * fade
-    return (body * envelope(frames, attack, decay, sustain, gate, release)).astype(np.float32)
+    return (body * envelope(frames, attack, decay, sustain, gate, release)).astype(np.float32, copy=False)
 
 
 # --- physical and spectral models -------------------------------------------------------------------------------
@@ -503,7 +503,7 @@ def _finish(sound: Mono) -> Mono:
     tail = max(64, n // 4)
     fade = np.ones(n, dtype=np.float32)
     fade[n - tail :] = (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, tail))).astype(np.float32)
-    out = (sound * fade).astype(np.float32)
+    out = (sound * fade).astype(np.float32, copy=False)
     out[-1] = 0.0
     return out
 
