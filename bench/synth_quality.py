@@ -25,7 +25,9 @@ import numpy.typing as npt
 from bench.harness import Figure, load_average
 from engines.audio import encode_mp3
 from engines.base import GeneratedTrack, GenerationRequest
+from engines.memory import one_blas_thread
 from engines.synth import render
+from engines.synth.engine import release_render_memory
 
 F64 = npt.NDArray[np.float64]
 SR = 44_100
@@ -254,11 +256,16 @@ def timings(count: int = 20) -> tuple[float, float]:
 
 def timings_with_cpu(count: int = 20) -> tuple[tuple[float, float], tuple[float, float]]:
     """As :func:`timings`, plus p50/p95 of the process's CPU seconds per request: on a shared machine the wall
-    clock mostly measures the other tenants, the CPU time what a render costs (an idle machine's wall clock)."""
+    clock mostly measures the other tenants, the CPU time what a render costs (an idle machine's wall clock).
+
+    As in the bot: one BLAS thread (``bot.__main__``); every request has its own prompt and seed, and the note
+    caches are emptied before each (outside the timing), so nothing made for an earlier request is reused."""
+    one_blas_thread()
     render(GenerationRequest(prompt="warm-up", duration=8.0, seed=0))
     times, cpu = [], []
     for index, (prompt, _) in enumerate(itertools.islice(itertools.cycle(PROMPTS), count)):
         request = GenerationRequest(prompt=f"{prompt} take {index}", duration=30.0, seed=10_000 + index)
+        release_render_memory()
         started, started_cpu = time.perf_counter(), time.process_time()
         encode_mp3(render(request))
         times.append(time.perf_counter() - started)

@@ -61,7 +61,7 @@ from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
 from compose.file_desk import FileDesk
 from engines.catalogue import extendable
-from engines.memory import heap_trimming, tune_heap
+from engines.memory import heap_trimming, one_blas_thread, tune_heap
 from scheduler.queue import GenerationQueue
 from scheduler.teaser import TeaserDesk
 from scheduler.timed import TimedJobs
@@ -474,6 +474,7 @@ async def _serve(settings: Settings) -> None:
 def main() -> int:
     """Process entry point; returns the exit code."""
     tune_heap()  # before any thread starts: large buffers mapped whole, 2 heap arenas (engines.memory)
+    one_blas_thread()  # matrix products on their caller's thread: no BLAS pool pinning buffers (engines.memory)
     try:
         settings = load_settings()
     except ValidationError as exc:

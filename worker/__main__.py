@@ -33,7 +33,7 @@ from bot.settings import Settings, describe_error, load_settings, secret_values
 from bot.studio.delivery import WebAwareDelivery
 from bot.texts import Texts
 from engines.catalogue import extendable
-from engines.memory import heap_trimming, tune_heap
+from engines.memory import heap_trimming, one_blas_thread, tune_heap
 from storage import StorageError
 
 log = logging.getLogger("worker")
@@ -133,6 +133,7 @@ async def _serve(settings: Settings) -> None:
 def main() -> int:
     """Process entry point; returns the exit code."""
     tune_heap()  # before any thread starts (engines.memory)
+    one_blas_thread()  # matrix products on their caller's thread, as in the bot (engines.memory)
     try:
         settings = load_settings()
     except ValidationError as exc:

@@ -45,8 +45,9 @@ CAPABILITIES = Capabilities(
 RENDER_SLOTS = max(1, os.cpu_count() or 1)
 #: Renders between two clears of the synth's note caches while renders keep coming (they are also cleared
 #: whenever the engine goes idle). The caches are per-note ``lru_cache``s bounded by count, not by bytes: after
-#: 120 two-second renders in 8 genres they held ~215 MB, ~1.8 MB of new notes per render.
-CLEAR_CACHES_EVERY = 8
+#: 120 two-second renders in 8 genres they held ~215 MB, ~1.8 MB of new notes per render; two 5 s renders in
+#: different genres cache ~23 MB, four ~60 MB (model takes of up to 4 s), so under load they are cleared every 2.
+CLEAR_CACHES_EVERY = 2
 TRUE_PEAK_DBTP = -1.5  # the master's true-peak ceiling (BS.1770-4); the promise to listeners is ≤ −1 dBTP
 _SENDS = {"drums": 0.06, "bass": 0.0, "chords": 0.35, "lead": 0.3, "fx": 0.0}  # reverb send per bus
 

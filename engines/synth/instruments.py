@@ -11,10 +11,8 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-import scipy.fft as sp_fft  # type: ignore[import-untyped]
-from scipy.fft import next_fast_len
-from scipy.signal import lfilter  # type: ignore[import-untyped]
 
+from engines.dsp import lfilter, next_fast_len
 from engines.synth.theory import midi_to_hz
 
 SR = 44_100
@@ -97,7 +95,7 @@ def envelope(frames: int, attack: float, decay: float, sustain: float, gate: int
     if gate < frames:
         tail = np.arange(frames - gate, dtype=np.float32) / SR
         env[gate:] *= np.exp(-tail * (5.0 / max(release, 1e-3)))
-    return env.astype(np.float32)
+    return env.astype(np.float32, copy=False)
 
 
 @lru_cache(maxsize=1024)
@@ -123,7 +121,7 @@ def tone(sound: str, midi: int, gate: int, brightness: float, voice: int = 0) ->
         t = np.arange(frames, dtype=np.float32) / SR
         fade = pluck * np.exp(-t / 0.06).astype(np.float32)
         body = body * (1.0 - fade) + bright * fade
-    return (body * envelope(frames, attack, decay, sustain, gate, release)).astype(np.float32)
+    return (body * envelope(frames, attack, decay, sustain, gate, release)).astype(np.float32, copy=False)
 
 
 # --- physical and spectral models -------------------------------------------------------------------------------
@@ -268,7 +266,7 @@ def _karplus(freq: float, frames: int, decay: float, brightness: float, seed: in
     rng = np.random.default_rng(seed)
     burst = rng.uniform(-1, 1, n + 3)
     smooth = 0.2 + 0.45 * brightness  # a softer pick is a darker burst
-    burst = lfilter([smooth], [1.0, -(1.0 - smooth)], burst)
+    burst = lfilter([smooth], [1.0, -(1.0 - smooth)], burst).astype(np.float64)
     # pick position: a comb notch, as where the string is plucked
     offset = max(1, int(pick * n * 0.25))
     burst[offset:] -= 0.6 * burst[:-offset]
@@ -276,7 +274,7 @@ def _karplus(freq: float, frames: int, decay: float, brightness: float, seed: in
     frames = min(frames, int(2.5 * SR))  # past 2.5 s a plucked string has died away: the rest is silence
     # y[t] = burst[t] + damping · Σ_j loop[j] · y[t − n − j], solved in the frequency domain. The sequence is
     # weighted by a^t first (a^size = −80 dB), which makes the FFT's circular wrap-around negligible.
-    size = next_fast_len(frames + n + 8, real=True)
+    size = next_fast_len(frames + n + 8)
     a = 10.0 ** (-4.0 / size)
     weights = a ** np.arange(size, dtype=np.float64)
     weighted = np.zeros(size)
@@ -285,7 +283,7 @@ def _karplus(freq: float, frames: int, decay: float, brightness: float, seed: in
     zinv = np.exp(-2j * np.pi * bins)
     tail = ((loop[3] * a * zinv + loop[2]) * a * zinv + loop[1]) * a * zinv + loop[0]  # Horner in a·z⁻¹
     feedback = a**n * np.exp(-2j * np.pi * bins * n) * tail
-    y = sp_fft.irfft(sp_fft.rfft(weighted) / (1.0 - damping * feedback), size)[:frames] / weights[:frames]
+    y = np.fft.irfft(np.fft.rfft(weighted) / (1.0 - damping * feedback), size)[:frames] / weights[:frames]
     out = np.zeros(frames_in, dtype=np.float32)
     out[:frames] = y / max(float(np.abs(y).max()), 1e-9)
     if frames < frames_in:  # fade the last 50 ms of the computed part, so the silence after it is reached smoothly
@@ -473,7 +471,7 @@ def _noise(frames: int, seed: int, highpass: float = 0.0, lowpass: float = 15_00
     none) is a 2nd-order high-pass for hats and snares. Differencing, which tilts noise +6 dB/octave all the way to
     Nyquist, is not used.
     """
-    return _shaped_noise(next_fast_len(frames, real=True), seed, highpass, lowpass)[:frames]
+    return _shaped_noise(next_fast_len(frames), seed, highpass, lowpass)[:frames]
 
 
 @lru_cache(maxsize=128)
@@ -484,7 +482,7 @@ def _shaped_noise(size: int, seed: int, highpass: float, lowpass: float) -> Mono
     if highpass:
         ratio = (freqs / np.float32(highpass)) ** 2
         shape *= ratio / np.sqrt(1.0 + ratio**2)
-    shaped = sp_fft.irfft(sp_fft.rfft(white) * shape, size)
+    shaped = np.fft.irfft(np.fft.rfft(white) * shape, size)
     return np.asarray(shaped / max(float(np.sqrt(np.mean(shaped**2))), 1e-12), dtype=np.float32)
 
 
@@ -505,7 +503,7 @@ def _finish(sound: Mono) -> Mono:
     tail = max(64, n // 4)
     fade = np.ones(n, dtype=np.float32)
     fade[n - tail :] = (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, tail))).astype(np.float32)
-    out = (sound * fade).astype(np.float32)
+    out = (sound * fade).astype(np.float32, copy=False)
     out[-1] = 0.0
     return out
 
@@ -517,11 +515,11 @@ def _metal(frames: int, seed: int, low: float, high: float, count: int = 14) -> 
     Built as spectral lines and one inverse FFT (cheap for long crashes); cached per kit.
     """
     rng = np.random.default_rng(seed)
-    size = next_fast_len(frames, real=True)
+    size = next_fast_len(frames)
     bins = np.unique(np.round(np.exp(rng.uniform(np.log(low), np.log(high), count)) * size / SR).astype(int))
     spectrum = np.zeros(size // 2 + 1, dtype=np.complex64)
     spectrum[bins] = np.exp(1j * rng.uniform(0, 2 * np.pi, bins.shape[0]))
-    wave = sp_fft.irfft(spectrum, size)[:frames]
+    wave = np.fft.irfft(spectrum, size)[:frames]
     return np.asarray(wave / max(float(np.sqrt(np.mean(wave**2))), 1e-12), dtype=np.float32)
 
 

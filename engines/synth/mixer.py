@@ -10,8 +10,8 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import butter, firwin, sosfilt  # type: ignore[import-untyped]
 
+from engines.dsp import butter_sos, firwin_kaiser, next_fast_len, sosfilt
 from engines.synth.instruments import SR, Mono
 
 Stereo = npt.NDArray[np.float32]  # shape (2, frames) while mixing: each channel contiguous
@@ -70,22 +70,45 @@ _HALF = 64  # the resampling filter has 2 · _HALF + 1 taps
 def _resampling_filter() -> npt.NDArray[np.float32]:
     """Low-pass for 4:1 decimation and 1:4 interpolation: 129 Kaiser taps (β 8), flat to ≈ 3.7 kHz and ≤ −80 dB
     from 5.5 kHz (the quarter-rate Nyquist) up, so nothing folds back on the way down or images on the way up."""
-    return np.asarray(firwin(2 * _HALF + 1, 4600.0, fs=SR, window=("kaiser", 8.0)), dtype=np.float32)
+    return np.asarray(firwin_kaiser(2 * _HALF + 1, 4600.0, SR, 8.0), dtype=np.float32)
+
+
+_ROW = 32  # outputs per row of the resampling products (decimation) and inputs per row (interpolation)
+
+
+@lru_cache(maxsize=1)
+def _decimation_matrix() -> npt.NDArray[np.float32]:
+    """(8·_ROW, _ROW): column i holds the taps at rows 4i … 4i + 128, so a row of 256 input frames starting at 4·m
+    gives outputs m … m + 31 in one product."""
+    taps = _resampling_filter()
+    matrix = np.zeros((2 * _FACTOR * _ROW, _ROW), dtype=np.float32)
+    for i in range(_ROW):
+        matrix[_FACTOR * i : _FACTOR * i + taps.shape[0], i] = taps
+    return matrix
+
+
+def _overlapping_rows(signal: npt.NDArray[np.float32], width: int, rows: int) -> npt.NDArray[np.float32]:
+    """(rows, 2·width): row b is ``signal[b·width : (b + 2)·width]`` (zero past the end)."""
+    chunks = np.zeros((rows + 1, width), dtype=np.float32)
+    flat = chunks.reshape(-1)
+    used = min(signal.shape[0], flat.shape[0])
+    flat[:used] = signal[:used]
+    return np.concatenate([chunks[:-1], chunks[1:]], axis=1)
 
 
 def decimate(signal: Mono) -> Mono:
     """``signal`` low-passed and taken every 4th frame (zero phase: output m sits on input frame 4m).
 
-    A polyphase FIR (one short correlation per phase): only the kept outputs are computed.
+    y[m] = Σ_j taps[j] · padded[4m + j], only the kept outputs, as one matrix product over blocks of 32 outputs
+    (a polyphase FIR at BLAS speed: ~20× quicker than four ``np.correlate`` passes).
     """
-    taps = _resampling_filter()
     count = -(-signal.shape[0] // _FACTOR)
-    padded = np.zeros(_FACTOR * (count + taps.shape[0] // _FACTOR + 1), dtype=np.float32)
-    padded[_HALF : _HALF + signal.shape[0]] = signal
-    out = np.zeros(count, dtype=np.float32)
-    for phase in range(_FACTOR):  # y[m] = Σ_q taps[4q + r] · padded[4(m + q) + r], summed over r
-        out += np.correlate(padded[phase::_FACTOR], taps[phase::_FACTOR], "valid")[:count]
-    return out
+    padded = np.zeros(_HALF + signal.shape[0], dtype=np.float32)
+    padded[_HALF:] = signal
+    width = _FACTOR * _ROW
+    rows = -(-count // _ROW)
+    out = _overlapping_rows(padded, width, rows) @ _decimation_matrix()
+    return out.reshape(-1)[:count]
 
 
 @lru_cache(maxsize=1)
@@ -103,17 +126,27 @@ def _interpolation_bank() -> npt.NDArray[np.float32]:
     return bank.astype(np.float32)
 
 
+@lru_cache(maxsize=1)
+def _interpolation_matrix() -> npt.NDArray[np.float32]:
+    """(2·_ROW, 4·_ROW): a row of 64 padded inputs starting at m gives outputs 4m … 4(m + 31) + 3 in one product."""
+    bank = _interpolation_bank()
+    matrix = np.zeros((2 * _ROW, _FACTOR * _ROW), dtype=np.float32)
+    for t in range(_ROW):  # output 4(m + t) + p = Σ_i bank[i, p] · padded[m + t + i]
+        matrix[t : t + bank.shape[0], _FACTOR * t : _FACTOR * (t + 1)] = bank
+    return matrix
+
+
 def interpolate(signal: Stereo, frames: int) -> Stereo:
     """Each channel of quarter-rate ``signal`` back at the full rate (``frames`` long), images filtered out."""
-    bank = _interpolation_bank()
-    span = (bank.shape[0] - 1) // 2
+    span = (_interpolation_bank().shape[0] - 1) // 2
+    inputs = signal.shape[1]
+    rows = -(-inputs // _ROW)
     out = np.zeros((signal.shape[0], frames), dtype=np.float32)
     for channel in range(signal.shape[0]):
-        padded = np.concatenate([np.zeros(span, np.float32), signal[channel], np.zeros(span, np.float32)])
-        full = np.empty((signal.shape[1], _FACTOR), dtype=np.float32)
-        for phase in range(_FACTOR):  # output 4m + p = Σ_i bank[i, p] · padded[m + i]
-            full[:, phase] = np.correlate(padded, bank[:, phase], "valid")
-        out[channel, : min(frames, full.size)] = full.ravel()[:frames]
+        padded = np.zeros(span + inputs, dtype=np.float32)
+        padded[span:] = signal[channel]
+        full = (_overlapping_rows(padded, _ROW, rows) @ _interpolation_matrix()).reshape(-1)[: _FACTOR * inputs]
+        out[channel, : min(frames, full.size)] = full[:frames]
     return out
 
 
@@ -133,27 +166,13 @@ def reverb(send: Stereo, seconds: float, seed: int, highpass: float = 180.0) -> 
     decay = np.exp(-6.9 * t / seconds) * np.minimum(1.0, t / 0.012)
     irs = rng.standard_normal((2, length)) * decay
     irs *= 0.9 / np.sqrt((irs**2).sum(axis=1, keepdims=True))
-    size = _fast_size(small.shape[0] + length)
+    size = next_fast_len(small.shape[0] + length)
     freqs = np.fft.rfftfreq(size, 1 / rate)
     ratio = (freqs / highpass) ** 2
     spectrum = np.fft.rfft(small, size) * (ratio / np.sqrt(1.0 + ratio**2))
     # The old quarter-rate room averaged each 4 frames at half level; the decimator keeps the level, so × 0.5.
     wet = np.fft.irfft(spectrum[None, :] * np.fft.rfft(irs, size) * 0.5, size)[:, : small.shape[0]]
     return interpolate(wet.astype(np.float32), frames)
-
-
-def _fast_size(n: int) -> int:
-    """Smallest 2^a·3^b·5^c ≥ n: an FFT length that is quick without doubling the work of a power of two."""
-    best = 1 << (n - 1).bit_length()
-    five = 1
-    while five < best:
-        three = five
-        while three < best:
-            size = three * (1 << max(0, (-(-n // three) - 1).bit_length()))
-            best = min(best, size)
-            three *= 3
-        five *= 5
-    return best
 
 
 def delay(send: Stereo, step_seconds: float, feedback: float, taps: int = 3) -> Stereo:
@@ -209,11 +228,11 @@ def _master_sos(color: Color = ()) -> npt.NDArray[np.float64]:
     """The master's EQ: a 4th-order Butterworth high-pass at 25 Hz (also the DC blocker), a gentle +1 dB
     presence peak at 3.2 kHz, a −3 dB high shelf from 11 kHz (no fizzy top shelf), then the style's ``color``
     (``lowpass``: a 2nd-order Butterworth; ``peak``/``lowshelf``/``highshelf``: RBJ biquads, Q 0.7)."""
-    highpass = butter(4, 25.0, btype="highpass", fs=SR, output="sos")
+    highpass = butter_sos(4, 25.0, "highpass", SR)
     sections = [highpass, _biquad("peak", 3200.0, 1.0, 0.7)[None], _biquad("highshelf", 11_000.0, -3.0, 0.7)[None]]
     for kind, hz, db in color:
         if kind == "lowpass":
-            sections.append(butter(2, hz, btype="lowpass", fs=SR, output="sos"))
+            sections.append(butter_sos(2, hz, "lowpass", SR))
         else:
             sections.append(_biquad(kind, hz, db, 0.7)[None])
     return np.asarray(np.vstack(sections), dtype=np.float64)

@@ -56,3 +56,18 @@ def test_after_a_large_free_a_megabyte_buffer_is_still_mapped_whole_once_the_hea
         return
     assert _probe("default") == ("None", 0)  # glibc's own behaviour: the threshold followed the 8 MB free
     assert _probe("tuned") == ("True", 1)
+
+
+BLAS_PROBE = """
+from threadpoolctl import threadpool_info
+from engines.memory import one_blas_thread
+
+print(one_blas_thread(), sorted({pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}))
+"""
+
+
+def test_one_blas_thread_leaves_numpys_blas_a_single_thread() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", BLAS_PROBE], capture_output=True, text=True, check=True, timeout=60, cwd=ROOT
+    )
+    assert done.stdout.strip() == "True [1]"

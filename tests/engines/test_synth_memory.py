@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from engines.base import GenerationRequest
-from engines.synth.engine import RENDER_SLOTS, SynthEngine, release_render_memory
+from engines.synth.engine import CLEAR_CACHES_EVERY, RENDER_SLOTS, SynthEngine, release_render_memory, render
 
 
 def _synth_caches() -> Iterator[Any]:
@@ -61,3 +61,19 @@ async def test_renders_at_once_hold_no_more_memory_than_the_cores_can_use() -> N
     # The eight finished tracks are still held here; what the renders needed on top of them is the point.
     working = eight - kept
     assert working <= min(RENDER_SLOTS, 8) * one, f"one render peaked at {one >> 20} MB, eight at {working >> 20} MB"
+
+
+def test_what_the_note_caches_gather_between_two_clears_under_load_is_bounded() -> None:
+    """Under a steady load the engine is never idle: it clears every CLEAR_CACHES_EVERY renders instead."""
+    genres = ("techno", "lofi beat", "trap", "cinematic orchestra", "rock guitar", "jazz piano", "dubstep", "ambient")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for seed, genre in enumerate(genres[:CLEAR_CACHES_EVERY]):
+            render(GenerationRequest(f"{genre} 5s", duration=5.0, seed=seed))  # the track itself is dropped at once
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert _cached_entries() > 0, "the renders filled the caches (else this test proves nothing)"
+    # Two 5 s renders in different genres cache ~23 MB of notes; the bound leaves room, not another render's worth.
+    assert held <= 40 << 20, f"{CLEAR_CACHES_EVERY} renders left {held >> 20} MB in the note caches"
