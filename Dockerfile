@@ -16,13 +16,15 @@ COPY storage ./storage
 COPY compose ./compose
 COPY scheduler ./scheduler
 COPY standin ./standin
+COPY worker ./worker
 RUN pip install --no-cache-dir .
 
 ENV DATA_DIR=/data \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8080 \
     PYTHONUNBUFFERED=1
-RUN mkdir -p /data && chown cloudmusic:cloudmusic /data
+# /data/audio exists in the image so a named volume mounted there (compose.yaml) starts owned by cloudmusic
+RUN mkdir -p /data/audio && chown -R cloudmusic:cloudmusic /data
 VOLUME ["/data"]
 EXPOSE 8080
 
@@ -31,4 +33,5 @@ USER cloudmusic
 # fails; the slim image has no curl, so Python's urllib asks.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('HTTP_PORT', '8080'), timeout=4)" || exit 1
+# The same image runs a generation worker: `docker run --entrypoint python cloudmusic -m worker` (compose.yaml does).
 ENTRYPOINT ["python", "-m", "bot"]
