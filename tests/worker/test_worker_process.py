@@ -60,7 +60,8 @@ class WorkerProcess:
             raise AssertionError(f"{self.name} never logged {pattern!r}; its log:\n{log}") from None
 
 
-async def start_worker(name: str, data_dir: Path, standin: TelegramStandIn, url: str) -> WorkerProcess:
+async def start_worker(name: str, data_dir: Path, standin: TelegramStandIn, url: str, **extra: str) -> WorkerProcess:
+    """A ``python -m worker`` on ``url`` and the stand-in; ``extra`` adds or overrides environment variables."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -75,6 +76,7 @@ async def start_worker(name: str, data_dir: Path, standin: TelegramStandIn, url:
         "SHUTDOWN_GRACE": "0",
         "LOG_LEVEL": "INFO",
         **TIMING,
+        **extra,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "worker", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
