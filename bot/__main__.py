@@ -246,7 +246,7 @@ async def _chat(core: Core, endpoint: _Endpoint, metrics: Metrics, stack: AsyncE
     bot.observe_updates(stars.receive)  # a polled payment is in the inbox before Telegram hears we have it
     teasers = TeaserDesk(
         repo=TeaserRepository(core.db),
-        engine=core.engine,
+        engine=core.engine if core.renders_here else None,  # else house tracks are the workers' (python -m worker)
         outbox=TelegramOutbox(bot),
         words=CatalogTeaserWords(bot, texts, core.users),
         config=settings.teaser,
@@ -349,6 +349,7 @@ async def _start_timed(core: Core, teasers: TeaserDesk, stack: AsyncExitStack) -
         retention=storage.audio_retention,
         clock=core.clock,
         audio_store=core.audio,
+        teasers=core.renders_here,  # else the workers post the daily teaser (it may render a house track)
     )
     await timed.start()
     stack.push_async_callback(timed.stop, core.settings.generation.shutdown_grace_s)

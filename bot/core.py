@@ -11,7 +11,9 @@ stops the workers (if running) and closes what was opened, in reverse order.
 
 Two queue backends behind the queue (``queue_backend``): embedded (the ``jobs`` table, workers in this process;
 SQLite's default) and procrastinate (PostgreSQL: workers in any process, ``python -m worker``). A bot process with
-``WORKERS_IN_BOT=false`` starts no workers; ``build_core(settings, worker=True)`` is a worker process's core.
+``WORKERS_IN_BOT=false`` starts no workers and renders nothing (``Core.renders_here``: stems re-renders are queued
+for the workers, the demo is rendered by a worker as it starts); ``build_core(settings, worker=True)`` is a worker
+process's core.
 """
 
 from __future__ import annotations
@@ -106,6 +108,12 @@ class Core:
     _stack: AsyncExitStack = field(repr=False)
 
     @property
+    def renders_here(self) -> bool:
+        """Whether this process renders audio: False in a bot whose workers run elsewhere (WORKERS_IN_BOT=false on
+        a queue backend), where every render (jobs, stems, the demo, house teasers) is a worker's."""
+        return self.studio.renders_here
+
+    @property
     def runs_workers(self) -> bool:
         """Whether :meth:`start_workers` starts workers in this process (a bot with WORKERS_IN_BOT=false: none)."""
         return self.worker or self.settings.generation.workers_in_bot
@@ -170,6 +178,8 @@ async def _build(
     delivery = DeliveryRelay()
     parts = await make_queue(settings, db, audio, credits, engines, delivery, clock, hooks, stack)
     queue = parts.queue
+    # A bot whose workers run elsewhere renders nothing itself: stems re-renders and the demo go to the workers.
+    renders_here = worker or settings.generation.workers_in_bot or parts.dispatch is None
     studio = Studio(
         queue=queue,
         credits=credits,
@@ -177,6 +187,7 @@ async def _build(
         capabilities=engine.capabilities(),
         clock=clock,
         catalogue=catalogue,
+        renders_here=renders_here,
     )
     users = UserRepository(db)
     referrals = Referrals(db, credits=quota.referral_credits, clock=clock)
@@ -197,7 +208,7 @@ async def _build(
         queue=queue,
         studio=studio,
         listening=_listening(settings, db, studio, clock),
-        demo=DemoTrack(db=db, engine=engine, audio=audio, clock=clock),
+        demo=DemoTrack(db=db, engine=engine, audio=audio, clock=clock, renders_here=renders_here),
         lyrics=_lyrics(settings, db, engines, clock),
         admin=AdminDesk(
             db, users=users, credits=credits, admin_ids=admins, clock=clock, queue=queue, referrals=referrals

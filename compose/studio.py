@@ -4,7 +4,8 @@ Errors::
 
     StudioError        base; ``key`` names the user text
     ├── NotYours       the job belongs to someone else
-    └── Gone           the job or its files no longer exist / cannot do that
+    ├── Gone           the job or its files no longer exist / cannot do that
+    └── StemsPreparing the stems are being rendered by a worker elsewhere: press again in a moment
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from engines.catalogue import Catalogue, Offer
 from scheduler.queue import GenerationQueue, Submission
 from scheduler.tracks import (
     UPLOAD_LIMIT,
+    StemsFailure,
     TooBigToSend,
     file_name_for,
+    sendable_stems,
     stems_keys,
-    write_stems_zip,
+    take_stems_failure,
 )
 from storage import Job, JobRepository
 from storage.audio import AudioStore, key_of, with_suffix
@@ -61,6 +64,20 @@ class Gone(StudioError):
     def __init__(self, key: str = "track.gone") -> None:
         super().__init__(key)
         self.key = key
+
+
+class StemsPreparing(StudioError):
+    """The stems are being made by a worker in another process; they are there at a press in a moment."""
+
+    key = "track.stems_queued"
+
+
+#: What the person hears when a worker could not make the stems (``scheduler.tracks.note_stems_failure``).
+_FAILURE_KEYS: dict[StemsFailure, str] = {
+    "engine": "track.gone",
+    "too_big": "track.too_big",
+    "no_stems": "track.no_stems",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +141,11 @@ class Studio:
         capabilities: Capabilities,
         clock: Callable[[], datetime],
         catalogue: Catalogue | None = None,
+        renders_here: bool = True,
     ) -> None:
         self.queue, self.credits, self.engine = queue, credits, engine
+        #: False in a bot whose workers run elsewhere: stems re-renders go to them (``StemsPreparing``).
+        self.renders_here = renders_here
         self.capabilities, self._clock = capabilities, clock
         self.catalogue = catalogue  # None: the one engine ``engine`` (no choice, every prompt costs 1)
         self.jobs: JobRepository = queue.jobs
@@ -302,32 +322,35 @@ class Studio:
         await self.jobs.update(job_id, **{_FILE_COLUMNS[action]: None})
 
     async def stems_archive(self, who: Requester, job_id: int) -> list[str]:
-        """The keys of the track's stems ZIPs: the ones in the store, or re-rendered now from the same seed (FLACs,
-        each ZIP within Telegram's upload limit; an archive left over the limit by an older version is re-rendered)."""
+        """The keys of the track's stems ZIPs: the ones in the store, or re-rendered from the same seed (FLACs,
+        each ZIP within Telegram's upload limit; an archive left over the limit by an older version is re-rendered).
+
+        Where this process renders nothing (its workers are elsewhere) the render is handed to them and
+        ``StemsPreparing`` says so: the next press finds the archives (or hears why a worker could not make them)."""
         job = await self.owned(who, job_id)
         if not job.has_audio or job.audio_path is None or not job.has_stems:
             raise Gone("track.no_stems")
         stem = _stem(job)
-        paths = await stems_keys(self.audio, stem)
-        sizes = [await self.audio.size(key) for key in paths]
-        if paths and all(size is not None and size <= UPLOAD_LIMIT for size in sizes):
+        if paths := await sendable_stems(self.audio, stem):
             return paths
-        engine = self.queue.engines.get(job.engine)
-        if engine is None or job.seed is None:
-            raise Gone("track.too_big" if paths else "track.gone")
-        request = await self.queue.request_for(job, stems=True, seed=job.seed)
+        if (failure := await take_stems_failure(self.audio, stem)) is not None:
+            raise Gone(_FAILURE_KEYS[failure])
+        if job.engine not in self.queue.engines or job.seed is None:
+            raise Gone("track.too_big" if await stems_keys(self.audio, stem) else "track.gone")
+        if not self.renders_here:
+            await self.queue.request_stems(job)  # False: already asked for; either way they are on their way
+            raise StemsPreparing()
         try:
-            track = await engine.generate(request)
+            paths = await self.queue.render_stems(job)
         except EngineError as exc:
             log.warning("re-rendering the stems of job %s failed: %s", job.id, exc)
             raise Gone() from exc
-        if not track.stems:
-            raise Gone("track.no_stems")
-        try:
-            return await write_stems_zip(track, self.audio, stem)
         except TooBigToSend as exc:
             log.warning("the stems of job %s cannot be sent: %s", job.id, exc)
             raise Gone("track.too_big") from exc
+        if not paths:
+            raise Gone("track.no_stems")
+        return paths
 
     async def owned(self, who: Requester, job_id: int) -> Job:
         """The job, checked to belong to ``who``."""

@@ -86,6 +86,7 @@ class MockEngine:
     def __init__(self, options: EngineOptions | None = None) -> None:
         self._options = options or EngineOptions()
         self._closed = False
+        self.renders = 0  # generate() calls on this instance: tests read where audio was rendered
 
     def models(self) -> Sequence[ModelInfo]:
         """The single model, ``mock-1``."""
@@ -102,6 +103,7 @@ class MockEngine:
         if self._closed:
             raise EngineUnavailable("mock engine is closed")
         started = time.perf_counter()
+        self.renders += 1
         self.capabilities(request.model)
         _validate(request)
         try:

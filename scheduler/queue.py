@@ -29,15 +29,30 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal, Protocol
 
 from billing import Admission, Credits, JobSpec
-from engines.base import Engine, EngineError, EngineRejected, GeneratedTrack, GenerationRequest
+from engines.base import (
+    Engine,
+    EngineError,
+    EngineRejected,
+    EngineTimedOut,
+    GeneratedTrack,
+    GenerationRequest,
+)
 from scheduler.clips import CLIPS_DIR
 from scheduler.delivery import Delivery, DeliveryError, FailureReason, TrackFiles
 from scheduler.observe import JobOutcome, NullObserver, QueueObserver
-from scheduler.tracks import files_for, write_track_files
+from scheduler.tracks import (
+    StemsFailure,
+    TooBigToSend,
+    files_for,
+    note_stems_failure,
+    sendable_stems,
+    write_stems_zip,
+    write_track_files,
+)
 from storage import Connection, Database, Job, JobRepository
 from storage.audio import AudioStore, LocalAudioStore, key_of, with_suffix
 from storage.errors import AudioMissing
@@ -65,6 +80,10 @@ class Dispatch(Protocol):
     async def abort(self, job_id: int) -> bool:
         """Ask whichever worker runs job ``job_id`` to stop it (it settles it as canceled); False when none does."""
 
+    async def enqueue_stems(self, job_id: int, engine: str) -> bool:
+        """Ask a worker of ``engine`` to re-render job ``job_id``'s stems (``stems`` of :meth:`start_workers`);
+        False when such a request is already waiting or running (nothing more is queued)."""
+
     async def start_workers(
         self,
         runner: Callable[[int], Awaitable[None]],
@@ -72,8 +91,10 @@ class Dispatch(Protocol):
         engines: Iterable[str],
         concurrency: int,
         shutdown_grace_s: float,
+        stems: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
-        """Run ``runner(job_id)`` for jobs of ``engines``, ``concurrency`` at a time, in this process."""
+        """Run ``runner(job_id)`` for jobs of ``engines``, ``concurrency`` at a time, in this process, and
+        ``stems(job_id)`` for the stems renders asked of them."""
 
     async def stop_workers(self) -> None:
         """Stop this process's workers (running jobs get the grace, then go back to the queue); safe twice."""
@@ -205,6 +226,7 @@ class GenerationQueue:
                 engines=self._serves,
                 concurrency=max(self._concurrency.values(), default=1),
                 shutdown_grace_s=self._grace,
+                stems=self.run_stems,
             )
             return
         await self.recover()
@@ -428,6 +450,55 @@ class GenerationQueue:
         finally:
             self._running.pop(job.id, None)
             self._busy[job.engine] -= 1
+
+    # --- stems, re-rendered on request --------------------------------------------------------------------------
+
+    async def render_stems(self, job: Job) -> list[str]:
+        """Re-render a delivered job from its seed with stems and put them in the audio store as ZIPs; their keys in
+        order, empty when the engine made no stems. Raises ``EngineError`` (``EngineRejected`` when the job cannot
+        be re-rendered here) and ``TooBigToSend``; bounded by ``timeout_s``."""
+        engine = self._engines.get(job.engine)
+        if engine is None or job.seed is None or job.audio_path is None:
+            raise EngineRejected(f"job {job.id} cannot be re-rendered by this process")
+        request = await self.request_for(job, stems=True, seed=job.seed)
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                track = await engine.generate(request)
+        except TimeoutError as exc:
+            raise EngineTimedOut(f"re-rendering job {job.id} took over {self.timeout_s:g} s") from exc
+        if not track.stems:
+            return []
+        return await write_stems_zip(track, self.audio_store, PurePosixPath(key_of(job.audio_path)).stem)
+
+    async def request_stems(self, job: Job) -> bool:
+        """Hand the job's stems render to the workers (the queue backend's); False when already asked for."""
+        if self.dispatch is None:
+            raise RuntimeError("no queue backend: stems are rendered where they are asked for")
+        return await self.dispatch.enqueue_stems(job.id, job.engine)
+
+    async def run_stems(self, job_id: int) -> None:
+        """A worker's stems render (asked for by :meth:`request_stems`): nothing when the archives are in the store
+        already; a failure is recorded beside the track (``note_stems_failure``) for the next press to tell."""
+        job = await self._jobs.get(job_id)
+        if job is None or job.audio_path is None:
+            return
+        stem = PurePosixPath(key_of(job.audio_path)).stem
+        if await sendable_stems(self.audio_store, stem):
+            return
+        reason: StemsFailure | None = None
+        try:
+            if not await self.render_stems(job):
+                reason = "no_stems"
+        except TooBigToSend as exc:
+            log.warning("the stems of job %s cannot be sent: %s", job.id, exc)
+            reason = "too_big"
+        except EngineError as exc:
+            log.warning("re-rendering the stems of job %s failed: %s", job.id, exc)
+            reason = "engine"
+        if reason is not None:
+            await note_stems_failure(self.audio_store, stem, reason)
+            return
+        log.info("job %s: stems rendered for a press elsewhere", job.id, extra={"job_id": job.id})
 
     async def _announced_elsewhere(self, job: Job) -> Job:
         """The job once the process that submitted it has recorded the user's status message, so "composing"

@@ -86,6 +86,10 @@ class TeaserResult:
     detail: str = ""
 
 
+class NoHouseTrack(Exception):
+    """A house track is needed, and this process renders none (its workers run elsewhere)."""
+
+
 class _ClaimLost(Exception):
     """Another run took this claim over (ours looked abandoned): stop without posting."""
 
@@ -105,7 +109,7 @@ class TeaserDesk:
         self,
         *,
         repo: TeaserRepository,
-        engine: Engine,
+        engine: Engine | None,
         outbox: Outbox,
         words: TeaserWords,
         config: TeaserConfig,
@@ -115,6 +119,8 @@ class TeaserDesk:
     ) -> None:
         self.repo, self.config = repo, config  # config is replaceable (tests shorten the backoff)
         self._audio_store = audio_store  # None: a job's files are beside its recorded audio_path on this disk
+        # None: this process renders nothing (a bot whose workers run elsewhere): shared tracks only; the daily
+        # teaser, which may need a house track, runs in the worker processes.
         self._engine, self._outbox, self._words = engine, outbox, words
         self._clock, self._sleep = clock, sleep
         self._lock = asyncio.Lock()  # one run at a time in this process; the database guards across processes
@@ -221,6 +227,11 @@ class TeaserDesk:
                 raise _ClaimLost
             if outcome == "set":
                 return _Source(job, job.prompt, track, job.params.get("mood"))
+        if self._engine is None:
+            raise NoHouseTrack(
+                "no shared track to post, and house tracks are rendered by the workers (WORKERS_IN_BOT=false), "
+                "which post the daily teaser"
+            )
         prompt = self.house_prompt(house_index)
         duration = min(self.config.house_seconds, self._engine.capabilities().max_duration)
         track = await self._engine.generate(GenerationRequest(prompt=prompt, duration=duration))

@@ -9,7 +9,8 @@ today's posting time schedules a catch-up run of the daily teaser (a no-op when 
 With several bot replicas on one database each runs this scheduler: the teaser's claim already lets one of them
 post, and maintenance first claims ``(maintenance, day)`` in ``daily_runs`` so that only one replica runs it a day.
 
-    daily-teaser     TEASER_TIME in TEASER_TIMEZONE (only when TEASER_CHANNEL is set)
+    daily-teaser     TEASER_TIME in TEASER_TIMEZONE (only when TEASER_CHANNEL is set; in the worker processes when
+                     the bot's workers run elsewhere, since it may render a house track)
     teaser-catch-up  once at start-up, when today's posting time has already passed
     maintenance      MAINTENANCE_TIME in TEASER_TIMEZONE: old audio files, WAL checkpoint
 """
@@ -71,7 +72,12 @@ class TimedJobs:
         clock: Callable[[], datetime],
         maintenance_at: time = MAINTENANCE_TIME,
         audio_store: AudioStore | None = None,
+        teasers: bool = True,
+        maintenance: bool = True,
     ) -> None:
+        #: Which jobs run here: a bot whose workers run elsewhere leaves the teaser (it may render a house track) to
+        #: them, and a worker leaves maintenance to the bot.
+        self._teasers, self._maintenance = teasers, maintenance
         self._desk, self._db, self._audio_dir, self._retention = desk, db, audio_dir, retention
         self._audio_store = audio_store  # None: the track files are under audio_dir (the local store)
         self._clock, self._maintenance_at = clock, maintenance_at
@@ -89,7 +95,7 @@ class TimedJobs:
             timezone=config.zone,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S},
         )
-        if config.channel is not None:
+        if config.channel is not None and self._teasers:
             scheduler.add_job(
                 daily_teaser,
                 CronTrigger(hour=config.at.hour, minute=config.at.minute, timezone=config.zone),
@@ -102,6 +108,20 @@ class TimedJobs:
                 scheduler.add_job(
                     daily_teaser, "date", kwargs={"desk": self._desk}, id=CATCH_UP_JOB, replace_existing=True
                 )
+        if self._maintenance:
+            self._add_maintenance(scheduler)
+        scheduler.start()
+        self._scheduler = scheduler
+        teaser = scheduler.get_job(TEASER_JOB)
+        if teaser is None:
+            log.info("no daily teaser here: %s", "no TEASER_CHANNEL" if self._teasers else "the workers post it")
+        else:
+            log.info(
+                "daily teaser to %s at %s %s; next %s", config.channel, config.at, config.zone, teaser.next_run_time
+            )
+
+    def _add_maintenance(self, scheduler: Any) -> None:
+        config = self._desk.config
         scheduler.add_job(
             daily_maintenance,
             CronTrigger(hour=self._maintenance_at.hour, minute=self._maintenance_at.minute, timezone=config.zone),
@@ -117,15 +137,6 @@ class TimedJobs:
             name="maintenance",
             replace_existing=True,
         )
-        scheduler.start()
-        self._scheduler = scheduler
-        teaser = scheduler.get_job(TEASER_JOB)
-        if teaser is None:
-            log.info("no TEASER_CHANNEL: no daily teaser")
-        else:
-            log.info(
-                "daily teaser to %s at %s %s; next %s", config.channel, config.at, config.zone, teaser.next_run_time
-            )
 
     async def stop(self, grace_s: float = 0.0) -> None:
         """Stop scheduling; give a teaser being posted ``grace_s`` to finish, then cancel what still runs."""

@@ -9,11 +9,13 @@ import os
 import unicodedata
 import zipfile
 from pathlib import Path
+from typing import Literal
 
 from engines.audio import cover_jpeg_async, encode_flac_async, encode_wav_async, mp3_frames_async, mp3_tag
 from engines.base import GeneratedTrack
 from scheduler.delivery import TrackFiles
 from storage.audio import AudioStore
+from storage.errors import AudioMissing
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +163,42 @@ async def stems_keys(store: AudioStore, stem: str) -> list[str]:
     while await store.exists(following := f"{stem}-stems-{len(parts) + 1}.zip"):
         parts.append(following)
     return parts
+
+
+async def sendable_stems(store: AudioStore, stem: str) -> list[str]:
+    """The track's stems archives when all of them are in the store and within :data:`UPLOAD_LIMIT`, else empty (an
+    archive left over the limit by an older version must be made again)."""
+    keys = await stems_keys(store, stem)
+    for key in keys:
+        size = await store.size(key)
+        if size is None or size > UPLOAD_LIMIT:
+            return []
+    return keys
+
+
+#: Why a worker could not make a track's stems (kept beside the track for the next 🎚 press to say so).
+StemsFailure = Literal["engine", "too_big", "no_stems"]
+_FAILURES: tuple[StemsFailure, ...] = ("engine", "too_big", "no_stems")
+
+
+def _failure_key(stem: str) -> str:
+    return f"{stem}-stems.failed"
+
+
+async def note_stems_failure(store: AudioStore, stem: str, reason: StemsFailure) -> None:
+    """Record that rendering the stems elsewhere failed, so the person's next press hears why."""
+    await store.put(_failure_key(stem), reason.encode())
+
+
+async def take_stems_failure(store: AudioStore, stem: str) -> StemsFailure | None:
+    """The failure a worker recorded for the track's stems, removed as it is read (the press after asks again)."""
+    key = _failure_key(stem)
+    try:
+        reason = (await store.read(key)).decode()
+    except AudioMissing:
+        return None
+    await store.delete(key)
+    return next((failure for failure in _FAILURES if failure == reason), "engine")
 
 
 async def write_stems_zip(

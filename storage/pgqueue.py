@@ -37,6 +37,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from procrastinate import App, PsycopgConnector, RetryStrategy
+from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.schema import SchemaManager
 
 from storage.database import Connection
@@ -45,7 +46,10 @@ from storage.reservations import Queued
 log = logging.getLogger(__name__)
 
 GENERATE = "cloudmusic.generate"
+STEMS = "cloudmusic.stems"
 RECOVER = "cloudmusic.recover_stalled"
+#: Stems asked for by someone pressing 🎚 right now: ahead of the generation jobs waiting (free 0, paid 1).
+STEMS_PRIORITY = 2
 #: Runs one generation job by its ``jobs`` id; raises only when the job must be tried again (shutdown, database).
 Runner = Callable[[int], Awaitable[None]]
 
@@ -82,6 +86,7 @@ class ProcrastinateQueue:
     def __init__(self, url: str, *, timing: QueueTiming | None = None, pool_size: int = 4) -> None:
         self.timing = timing or QueueTiming()
         self._runner: Runner | None = None
+        self._stems_runner: Runner | None = None
         self._app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=max(2, pool_size)))
         self._worker: asyncio.Task[None] | None = None
         self._opened = False
@@ -98,6 +103,15 @@ class ProcrastinateQueue:
             if self._runner is None:
                 raise RuntimeError("no runner: this process defers jobs but runs none")
             await self._runner(job_id)
+
+        @self._app.task(
+            name=STEMS,
+            retry=RetryStrategy(max_attempts=timing.max_retries, wait=int(timing.retry_wait_s) or 1),
+        )
+        async def stems(job_id: int) -> None:
+            if self._stems_runner is None:
+                raise RuntimeError("no stems runner: this process defers stems but renders none")
+            await self._stems_runner(job_id)
 
         @self._app.periodic(cron=f"* * * * * */{timing.recover_every_s}", periodic_id="stalled")
         @self._app.task(name=RECOVER, queue="maintenance")
@@ -128,6 +142,22 @@ class ProcrastinateQueue:
             connection=conn.native,
         ).defer_async(job_id=queued.job_id)
 
+    async def enqueue_stems(self, job_id: int, engine: str) -> bool:
+        """Ask a worker of ``engine`` to re-render job ``job_id``'s stems; False when that is already waiting or
+        being rendered (one request per job at a time: a second press queues nothing)."""
+        lock = f"stems-{job_id}"
+        manager = self._app.job_manager
+        for status in ("todo", "doing"):
+            if list(await manager.list_jobs_async(task=STEMS, queueing_lock=lock, status=status)):
+                return False
+        try:  # two presses at once: procrastinate's queueing lock keeps one waiting request per job
+            await self._app.configure_task(
+                STEMS, queue=queue_name(engine), priority=STEMS_PRIORITY, queueing_lock=lock
+            ).defer_async(job_id=job_id)
+        except AlreadyEnqueued:
+            return False
+        return True
+
     async def abort(self, job_id: int) -> bool:
         """Ask the worker running job ``job_id`` to stop it; False when no worker runs it."""
         for job in await self._app.job_manager.list_jobs_async(task=GENERATE, status="doing"):
@@ -138,11 +168,18 @@ class ProcrastinateQueue:
     # --- the worker side ---------------------------------------------------------------------------------------
 
     async def start_workers(
-        self, runner: Runner, *, engines: Iterable[str], concurrency: int, shutdown_grace_s: float
+        self,
+        runner: Runner,
+        *,
+        engines: Iterable[str],
+        concurrency: int,
+        shutdown_grace_s: float,
+        stems: Runner | None = None,
     ) -> None:
-        """Run ``concurrency`` jobs at a time of ``engines``' queues (and the stalled-job sweep) in this process."""
+        """Run ``concurrency`` jobs at a time of ``engines``' queues (and the stalled-job sweep) in this process;
+        ``stems(job_id)`` re-renders a job's stems when asked (:meth:`enqueue_stems`)."""
         await self.open()
-        self._runner = runner
+        self._runner, self._stems_runner = runner, stems
         queues = [queue_name(e) for e in engines] + ["maintenance"]
         self._worker = asyncio.create_task(
             self._app.run_worker_async(
@@ -173,16 +210,18 @@ class ProcrastinateQueue:
             await worker
 
     async def retry_stalled(self) -> list[int]:
-        """Send jobs of workers whose heartbeat lapsed back to ``todo``; returns their ``jobs`` ids."""
+        """Send jobs of workers whose heartbeat lapsed back to ``todo``; returns their ``jobs`` ids (generations;
+        a stems render left behind is retried too)."""
         manager = self._app.job_manager
-        stalled = await manager.get_stalled_jobs(task_name=GENERATE, seconds_since_heartbeat=self.timing.stalled_s)
         retried = []
-        for job in stalled:
-            await manager.retry_job(job)
-            job_id = job.task_kwargs["job_id"]
-            assert isinstance(job_id, int)
-            retried.append(job_id)
-            log.warning("job %s: its worker stopped beating; queued for another worker", job_id)
+        for task in (GENERATE, STEMS):
+            for job in await manager.get_stalled_jobs(task_name=task, seconds_since_heartbeat=self.timing.stalled_s):
+                await manager.retry_job(job)
+                job_id = job.task_kwargs["job_id"]
+                assert isinstance(job_id, int)
+                if task == GENERATE:
+                    retried.append(job_id)
+                log.warning("%s of job %s: its worker stopped beating; queued for another worker", task, job_id)
         return retried
 
     async def deferred(self) -> list[Deferred]:

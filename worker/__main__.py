@@ -3,8 +3,11 @@
 Same settings as the bot (``.env``, the environment), same ``build_core``: the worker takes jobs from the queue
 (procrastinate on PostgreSQL, for the engines ENGINES names — or ENGINE alone — ``GENERATION_WORKERS`` at a time),
 renders them, stores the audio, delivers it through the Bot API (a PTB ``Bot`` used for sending only) and settles
-the credit. Its HTTP server serves ``/healthz`` and ``/metrics`` only (HTTP_HOST, HTTP_PORT). SIGTERM/SIGINT stop
-it: running jobs get SHUTDOWN_GRACE, then go back to the queue for another worker.
+the credit. It also does the rendering a bot with ``WORKERS_IN_BOT=false`` leaves to it: stems re-renders asked for
+by a 🎚 press, the /start demo (rendered into the audio store as it starts, when absent) and the daily channel teaser
+(which may render a house track; the ``(channel, day)`` claim lets one of several workers post it). Its HTTP server
+serves ``/healthz`` and ``/metrics`` only (HTTP_HOST, HTTP_PORT). SIGTERM/SIGINT stop it: running jobs get
+SHUTDOWN_GRACE, then go back to the queue for another worker.
 """
 
 from __future__ import annotations
@@ -28,13 +31,17 @@ from bot.health import Check, Health, LoopMonitor
 from bot.http import HttpServer
 from bot.logs import configure_logging
 from bot.metrics import Metrics, QueueTelemetry
+from bot.outbox import TelegramOutbox
 from bot.payment_inbox import InboxBot
 from bot.settings import Settings, describe_error, load_settings, secret_values
 from bot.studio.delivery import WebAwareDelivery
+from bot.teaser_words import CatalogTeaserWords
 from bot.texts import Texts
 from engines.catalogue import extendable
 from engines.memory import heap_trimming, one_blas_thread, tune_heap
-from storage import StorageError
+from scheduler.teaser import TeaserDesk
+from scheduler.timed import TimedJobs
+from storage import StorageError, TeaserRepository
 
 log = logging.getLogger("worker")
 
@@ -46,6 +53,7 @@ class WorkerRuntime:
     core: Core
     http: HttpServer
     metrics: Metrics
+    timed: TimedJobs  # the daily teaser
 
 
 class _NoUpdates:
@@ -78,8 +86,10 @@ async def running_worker(
         loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
         await loop_monitor.start()
         stack.push_async_callback(loop_monitor.stop)
+        await _prepare_demo(core)
         await core.start_workers(WebAwareDelivery(delivery))
         stack.push_async_callback(core.stop_workers)  # before the bot closes: deliveries still need it
+        timed = await _start_teasers(core, bot, stack)
         health = Health(
             db=core.db,
             loop=loop_monitor,
@@ -97,8 +107,43 @@ async def running_worker(
             settings.generation.workers,
             http.url,
         )
-        yield WorkerRuntime(core, http, metrics)
+        yield WorkerRuntime(core, http, metrics, timed)
         log.info("worker stopping")
+
+
+async def _prepare_demo(core: Core) -> None:
+    """The /start demo in the audio store, for bots that render nothing; a failure leaves /start without it."""
+    try:
+        if await core.demo.prepare():
+            log.info("rendered the /start demo into the audio store")
+    except Exception as exc:  # the demo is a courtesy: the worker still serves jobs
+        log.warning("could not render the /start demo: %s: %s", type(exc).__name__, exc)
+
+
+async def _start_teasers(core: Core, bot: InboxBot, stack: AsyncExitStack) -> TimedJobs:
+    """The daily teaser, posted from the workers (it may render a house track); maintenance stays with the bot."""
+    settings = core.settings
+    desk = TeaserDesk(
+        repo=TeaserRepository(core.db),
+        engine=core.engine,
+        outbox=TelegramOutbox(bot),
+        words=CatalogTeaserWords(bot, Texts.load(), core.users),
+        config=settings.teaser,
+        clock=core.clock,
+        audio_store=core.audio,
+    )
+    timed = TimedJobs(
+        desk=desk,
+        db=core.db,
+        audio_dir=settings.storage.audio_dir,
+        retention=settings.storage.audio_retention,
+        clock=core.clock,
+        audio_store=core.audio,
+        maintenance=False,
+    )
+    await timed.start()
+    stack.push_async_callback(timed.stop, settings.generation.shutdown_grace_s)
+    return timed
 
 
 async def _sending_bot(settings: Settings, metrics: Metrics, stack: AsyncExitStack) -> InboxBot:

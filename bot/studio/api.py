@@ -90,7 +90,8 @@ class StudioApi:
                      None, query=(("format", "string", "mp3 (default) or wav"),), media="audio/mpeg"),
             Endpoint("GET", "/tracks/{id}/cover", "The track's cover picture (JPEG)", tracks.cover, None,
                      media="image/jpeg"),
-            Endpoint("GET", "/tracks/{id}/stems", "The track's stems: a ZIP of FLACs (part=N when split)",
+            Endpoint("GET", "/tracks/{id}/stems", "The track's stems: a ZIP of FLACs (part=N when split); 202 while "
+                     "a worker makes them (ask again after Retry-After)",
                      tracks.stems, None, query=(("part", "integer", "Which part, from 1 (default 1)"),),
                      media="application/zip"),
             Endpoint("POST", "/tracks/{id}/share", "Let the track be featured in the bot's channel", tracks.share,

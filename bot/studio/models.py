@@ -134,6 +134,13 @@ class Shared(BaseModel):
     already: bool = Field(description="True when consent had been given before")
 
 
+class Preparing(BaseModel):
+    """The file is being made by a worker: ask again after ``Retry-After`` seconds."""
+
+    status: Literal["preparing"] = "preparing"
+    message: str = Field(description="Says so in the caller's language")
+
+
 class EngineLicense(BaseModel):
     """The licence of a model's output."""
 

@@ -14,16 +14,17 @@ from billing import Decision
 from bot.services import Services
 from bot.studio.auth import Caller
 from bot.studio.errors import ApiError, bytes_answer, file_answer, invalid, read_body
-from bot.studio.models import Library, Queued, Shared, Track, TrackRequest
+from bot.studio.models import Library, Preparing, Queued, Shared, Track, TrackRequest
 from bot.studio.offers import EngineRoutes
 from compose.intake import IntakeError
-from compose.studio import Gone, StudioError
+from compose.studio import Gone, StemsPreparing, StudioError
 from storage import Job
 from storage.audio import LocalAudioStore, key_of, with_suffix
 from storage.errors import AudioMissing
 
 BASE = "/api/v1"
 PAGE_MAX = 50
+STEMS_RETRY_S = 5  # a worker re-renders a track's stems in seconds (a 30 s synth track: about two)
 
 
 def not_found(key: str = "api.not_found") -> ApiError:
@@ -108,13 +109,16 @@ class TrackRoutes:
         return await self._stored(with_suffix(key_of(job.audio_path), ".jpg"), "image/jpeg")
 
     async def stems(self, request: web.Request, caller: Caller) -> web.StreamResponse:
-        """Part ``part`` of the stems ZIP, made on first request."""
+        """Part ``part`` of the stems ZIP, made on first request (202 while a worker elsewhere makes it)."""
         raw = request.query.get("part", "1")
         if not raw.isdigit() or not 1 <= int(raw) <= 99:
             raise invalid("part must be a whole number from 1")
         job = await self._owned(request, caller)
         try:
             parts = await self.services.studio.stems_archive(caller.who, job.id)
+        except StemsPreparing as exc:
+            preparing = Preparing(message=self.services.texts.get(caller.language, exc.key))
+            return web.json_response(preparing.model_dump(), status=202, headers={"Retry-After": str(STEMS_RETRY_S)})
         except StudioError as exc:
             raise not_found(exc.key if isinstance(exc, Gone) else "api.not_found") from None
         if int(raw) > len(parts):
