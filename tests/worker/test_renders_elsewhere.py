@@ -1,0 +1,121 @@
+"""A bot with WORKERS_IN_BOT=false renders no audio at all (issue 16 item 3): prompts, 🎚 stems re-renders, the
+/start demo and the channel teaser's house track are all rendered by a worker process's core (as ``python -m worker``
+runs it, in this process here), on PostgreSQL with procrastinate.
+
+The proof is recorded state, not patching: the mock engine counts its renders per instance, and the bot core's
+instance must end at zero while the worker's made the track, the stems, the demo and the teaser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from engines.mock import MockEngine
+from scheduler.teaser import TeaserDesk
+from scheduler.timed import TEASER_JOB, daily_teaser
+from scheduler.tracks import sendable_stems
+from standin import ChatMessage, TelegramStandIn
+from storage import Job
+from tests.bot.test_generation_e2e import button, track
+from tests.conftest import ADA, BOB, LiveBot
+from worker.__main__ import WorkerRuntime, running_worker
+
+pytestmark = pytest.mark.postgresql
+
+CHANNEL_ID, CHANNEL = -1001234567890, "@cloudmusic_teasers"
+POSTING_TIME = datetime(2026, 11, 21, 18, 0, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+def bot_settings(standin: TelegramStandIn) -> dict[str, Any]:
+    """Workers elsewhere, and a teaser channel (18:00 UTC, after the test's noon start: no catch-up run)."""
+    standin.add_channel(CHANNEL_ID, username=CHANNEL.removeprefix("@"), title="CloudMusic teasers")
+    return {
+        "workers_in_bot": False,
+        "queue_heartbeat": 0.5,
+        "queue_stalled_after": 2.0,
+        "teaser_channel": CHANNEL,
+        "teaser_time": "18:00",
+        "teaser_timezone": "UTC",
+        "admin_ids": str(ADA),
+        "teaser_prompts": "calm piano sketch",
+    }
+
+
+def renders(engine: object) -> int:
+    """How many tracks a mock engine instance rendered."""
+    assert isinstance(engine, MockEngine)
+    return engine.renders
+
+
+def documents(live_bot: LiveBot, user_id: int) -> list[ChatMessage]:
+    """Every document the bot sent the person."""
+    return [m for m in live_bot.standin.transcript(user_id) if m.from_bot and m.kind == "document"]
+
+
+async def stems_in_store(live_bot: LiveBot, job: Job, timeout: float = 20.0) -> list[str]:
+    """The job's stems archives, once a worker has put them in the audio store."""
+    async with asyncio.timeout(timeout):
+        while not (keys := await sendable_stems(live_bot.runtime.core.audio, f"job-{job.id}")):
+            await asyncio.sleep(0.05)
+    return keys
+
+
+def teaser_desk(worker: WorkerRuntime) -> TeaserDesk:
+    """The worker's daily teaser desk (short house tracks), as its scheduler runs it."""
+    job = worker.timed.scheduler.get_job(TEASER_JOB)
+    assert job is not None, "the worker runs the daily teaser"
+    desk: TeaserDesk = job.kwargs["desk"]
+    desk.config = replace(desk.config, house_seconds=3.0)
+    return desk
+
+
+async def test_a_bot_whose_workers_run_elsewhere_renders_nothing_and_a_worker_renders_it_all(
+    live_bot: LiveBot,
+) -> None:
+    core, settings = live_bot.runtime.core, live_bot.runtime.core.settings
+    assert not core.renders_here
+    assert live_bot.runtime.timed.scheduler.get_job(TEASER_JOB) is None  # the workers post the daily teaser
+
+    # Before any worker ran: /start goes on without the demo, and no error.
+    await live_bot.ask(ADA, "/start", "Tap an idea")
+    assert not live_bot.audio_messages(ADA)
+
+    async with running_worker(settings, clock=live_bot.clock) as worker:
+        assert renders(worker.core.engine) == 1  # the demo, into the audio store as the worker started
+        audio = await track(live_bot, ADA, "rainy lofi 1s")
+    job = (await core.queue.jobs.for_user(ADA))[0]
+
+    # No worker runs now: the 🎚 press asks the workers for the stems, twice pressed is once asked.
+    for _ in range(2):
+        await live_bot.standin.press_button(ADA, audio.message_id, button(audio, "st:"))
+        await live_bot.reply(ADA, lambda m: "stems are being prepared" in m.content)
+    assert await core.queue.request_stems(job) is False  # one request waiting already: nothing more queued
+    assert not documents(live_bot, ADA)
+
+    # The admin's /teaser in the bot: no shared track, and house tracks are the workers' (not rendered here).
+    assert live_bot.runtime.services.teasers is not None
+    assert (await live_bot.runtime.services.teasers.post_now()).outcome == "failed"
+
+    async with running_worker(settings, clock=live_bot.clock) as worker:
+        assert renders(worker.core.engine) == 0  # the demo is in the store already
+        await stems_in_store(live_bot, job)
+        await live_bot.standin.press_button(ADA, audio.message_id, button(audio, "st:"))
+        archive = await live_bot.reply(ADA, lambda m: m.kind == "document")
+        assert archive.file is not None and archive.file.data[:2] == b"PK"
+
+        await live_bot.say(BOB, "/start")  # a new person gets the demo the worker rendered
+        demo = await live_bot.reply(BOB, lambda m: m.kind == "audio")
+        assert demo.file is not None and demo.file.data[:3] == b"ID3"
+
+        live_bot.clock.now = POSTING_TIME
+        result = await daily_teaser(teaser_desk(worker))
+        assert result.outcome == "posted" and result.teaser is not None and result.teaser.house
+        assert renders(worker.core.engine) == 2  # the stems and the teaser's house track
+
+    assert renders(core.engine) == 0  # the bot rendered nothing: not the track, the stems, the demo nor the teaser
