@@ -2,7 +2,7 @@
 
 Where the bot renders nothing (its workers run elsewhere, ``WORKERS_IN_BOT=false``), a worker renders the demo into
 the audio store as it starts (:meth:`DemoTrack.prepare`) and the bot uploads it from there; until it is there, /start
-goes on without it (:class:`DemoNotReady`, which the handler answers with the example buttons alone).
+goes on without it (:meth:`DemoTrack.play` answers False, and the handler sends the example buttons alone).
 """
 
 from __future__ import annotations
@@ -27,10 +27,6 @@ DEMO_STEM = f"demo-{DEMO_NAME}"
 Send = Callable[[TrackFiles | str], Awaitable[str]]
 
 
-class DemoNotReady(Exception):
-    """The demo is rendered elsewhere (a worker's start-up) and is not in the audio store yet."""
-
-
 class DemoTrack:
     """Plays the demo: uploads it the first time (rendered here, or by a worker), re-sends the file id ever after."""
 
@@ -47,20 +43,25 @@ class DemoTrack:
         self._renders_here = renders_here  # False: a worker renders it (prepare); this process only uploads it
         self._lock = asyncio.Lock()  # two first /starts at once render it once
 
-    async def play(self, send: Send) -> None:
-        """Send the demo with ``send``; raises the engine's or the transport's error if it cannot, and
-        ``DemoNotReady`` where a worker renders it and has not yet."""
+    async def play(self, send: Send) -> bool:
+        """Send the demo with ``send``: True once sent; False where a worker renders it and has not yet (nothing
+        sent). Raises the engine's or the transport's error if it cannot."""
         file_id = await self._repo.file_id(DEMO_NAME)
         if file_id is not None:
             await send(file_id)
-            return
+            return True
         async with self._lock:
             file_id = await self._repo.file_id(DEMO_NAME)
             if file_id is not None:
                 await send(file_id)
-                return
-            files = await self._stored() or await self._render()
+                return True
+            files = await self._stored()
+            if files is None:
+                if not self._renders_here:
+                    return False
+                files = await self._write()
             await self._repo.remember(DEMO_NAME, await send(files), self._clock())
+            return True
 
     async def prepare(self) -> bool:
         """Render the demo into the audio store unless it was sent or stored before (a worker's start-up, for bots
@@ -75,11 +76,6 @@ class DemoTrack:
         return await files_for(
             self._audio, DEMO_STEM, prompt=DEMO_REQUEST.prompt, engine=self._engine.name, duration=DEMO_REQUEST.duration
         )
-
-    async def _render(self) -> TrackFiles:
-        if not self._renders_here:
-            raise DemoNotReady("the demo is rendered by a worker as it starts, and is not in the audio store yet")
-        return await self._write()
 
     async def _write(self) -> TrackFiles:
         track = await self._engine.generate(DEMO_REQUEST)

@@ -12,7 +12,6 @@ from bot.context import BotContext
 from bot.handlers.common import language_of
 from bot.handlers.compose import compose
 from bot.texts import Texts
-from compose.demo import DemoNotReady
 from scheduler.delivery import TrackFiles
 
 log = logging.getLogger(__name__)
@@ -63,10 +62,9 @@ async def play_demo(context: BotContext, chat_id: int, language: str) -> None:
     try:
         if demo is None:
             raise RuntimeError("no demo track configured")
-        await demo.play(send)
-        return
-    except DemoNotReady as exc:  # a worker renders it as it starts (WORKERS_IN_BOT=false): not there yet
-        log.info("/start without the demo: %s", exc)
+        if await demo.play(send):
+            return
+        log.info("/start without the demo: a worker renders it as it starts (WORKERS_IN_BOT=false), not yet")
     except Exception:  # the demo is a courtesy: the examples still work without it
         log.warning("could not play the demo track", exc_info=True)
     await context.bot.send_message(chat_id, texts.get(language, "start.examples"), reply_markup=markup)
