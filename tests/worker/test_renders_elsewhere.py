@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import pytest
 
 from engines.mock import MockEngine
@@ -23,6 +24,7 @@ from standin import ChatMessage, TelegramStandIn
 from storage import Job
 from tests.bot.test_generation_e2e import button, track
 from tests.conftest import ADA, BOB, LiveBot
+from tests.studio.helpers import Api, signed_init_data
 from worker.__main__ import WorkerRuntime, running_worker
 
 pytestmark = pytest.mark.postgresql
@@ -66,6 +68,11 @@ async def stems_in_store(live_bot: LiveBot, job: Job, timeout: float = 20.0) -> 
     return keys
 
 
+def studio_api(live_bot: LiveBot, session: aiohttp.ClientSession) -> Api:
+    """The web studio's API as Ada's Mini App calls it."""
+    return Api(session, live_bot.runtime.http.url, f"tma {signed_init_data(ADA, live_bot.clock())}")
+
+
 def teaser_desk(worker: WorkerRuntime) -> TeaserDesk:
     """The worker's daily teaser desk (short house tracks), as its scheduler runs it."""
     job = worker.timed.scheduler.get_job(TEASER_JOB)
@@ -97,6 +104,10 @@ async def test_a_bot_whose_workers_run_elsewhere_renders_nothing_and_a_worker_re
         await live_bot.reply(ADA, lambda m: "stems are being prepared" in m.content)
     assert await core.queue.request_stems(job) is False  # one request waiting already: nothing more queued
     assert not documents(live_bot, ADA)
+    async with aiohttp.ClientSession() as session:  # the web studio says the same: 202, ask again shortly
+        status, body, answer = await studio_api(live_bot, session).call("GET", f"/tracks/{job.id}/stems")
+    assert status == 202 and body["status"] == "preparing" and "being prepared" in body["message"], body
+    assert answer.headers["Retry-After"] == "5"
 
     # The admin's /teaser in the bot: no shared track, and house tracks are the workers' (not rendered here).
     assert live_bot.runtime.services.teasers is not None
@@ -108,6 +119,9 @@ async def test_a_bot_whose_workers_run_elsewhere_renders_nothing_and_a_worker_re
         await live_bot.standin.press_button(ADA, audio.message_id, button(audio, "st:"))
         archive = await live_bot.reply(ADA, lambda m: m.kind == "document")
         assert archive.file is not None and archive.file.data[:2] == b"PK"
+        async with aiohttp.ClientSession() as session:
+            status, zipped, _ = await studio_api(live_bot, session).call("GET", f"/tracks/{job.id}/stems")
+        assert status == 200 and zipped[:2] == b"PK"
 
         await live_bot.say(BOB, "/start")  # a new person gets the demo the worker rendered
         demo = await live_bot.reply(BOB, lambda m: m.kind == "audio")
