@@ -18,7 +18,7 @@ import pytest
 
 from engines.mock import MockEngine
 from scheduler.teaser import TeaserDesk
-from scheduler.timed import TEASER_JOB, daily_teaser
+from scheduler.timed import MAINTENANCE_JOB, TEASER_JOB, daily_teaser
 from scheduler.tracks import sendable_stems
 from standin import ChatMessage, TelegramStandIn
 from storage import Job
@@ -87,7 +87,8 @@ async def test_a_bot_whose_workers_run_elsewhere_renders_nothing_and_a_worker_re
 ) -> None:
     core, settings = live_bot.runtime.core, live_bot.runtime.core.settings
     assert not core.renders_here
-    assert live_bot.runtime.timed.scheduler.get_job(TEASER_JOB) is None  # the workers post the daily teaser
+    bot_jobs = live_bot.runtime.timed.scheduler
+    assert bot_jobs.get_job(TEASER_JOB) is None and bot_jobs.get_job(MAINTENANCE_JOB) is not None  # teaser: workers'
 
     # Before any worker ran: /start goes on without the demo, and no error.
     await live_bot.ask(ADA, "/start", "Tap an idea")
@@ -95,6 +96,7 @@ async def test_a_bot_whose_workers_run_elsewhere_renders_nothing_and_a_worker_re
 
     async with running_worker(settings, clock=live_bot.clock) as worker:
         assert renders(worker.core.engine) == 1  # the demo, into the audio store as the worker started
+        assert worker.timed.scheduler.get_job(MAINTENANCE_JOB) is None  # maintenance stays with the bot
         audio = await track(live_bot, ADA, "rainy lofi 1s")
     job = (await core.queue.jobs.for_user(ADA))[0]
 

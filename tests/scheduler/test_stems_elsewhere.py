@@ -1,0 +1,78 @@
+"""Stems re-rendered by a worker for a front core that renders nothing (WORKERS_IN_BOT=false, procrastinate): the
+press is answered "being prepared", a worker makes the archives, and a render the worker could not do is explained
+at the next press (the press after asks again)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.core import build_core
+from compose.studio import Gone, StemsPreparing
+from scheduler.tracks import sendable_stems
+from storage.audio import AudioStore
+from tests.scheduler.test_pgqueue import meet, pg_settings, wait_for
+from tests.scheduler.test_queue import RecordingDelivery
+
+
+async def test_a_worker_makes_the_stems_the_front_was_asked_for_and_the_next_press_gets_them(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    settings = pg_settings(tmp_path, postgres_url)
+    front = await build_core(settings)
+    worker = await build_core(settings, worker=True)
+    delivery = RecordingDelivery()
+    try:
+        who = await meet(front)
+        submission = await front.studio.compose(who, "lofi study beat 1s")
+        assert submission.job is not None
+        job_id = submission.job.id
+        await worker.start_workers(delivery)
+        await asyncio.wait_for(delivery.done.wait(), timeout=30)
+        with pytest.raises(StemsPreparing) as preparing:
+            await front.studio.stems_archive(who, job_id)
+        assert preparing.value.key == "track.stems_queued"
+        await wait_for(lambda: _has_stems(front.audio, job_id))
+        assert await front.studio.stems_archive(who, job_id) == [f"job-{job_id}-stems.zip"]
+    finally:
+        await worker.close()
+        await front.close()
+
+
+async def test_stems_a_worker_could_not_make_are_explained_at_the_next_press_and_the_press_after_asks_again(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    settings = pg_settings(tmp_path, postgres_url)
+    front = await build_core(settings)
+    patient = await build_core(settings, worker=True)
+    delivery = RecordingDelivery()
+    try:
+        who = await meet(front)
+        submission = await front.studio.compose(who, "slow song [slow:0.5] 1s")
+        assert submission.job is not None
+        job_id = submission.job.id
+        await patient.start_workers(delivery)
+        await asyncio.wait_for(delivery.done.wait(), timeout=30)
+    finally:
+        await patient.close()
+    # A worker whose engine gives up after 0.1 s cannot re-render the half-second track.
+    impatient = await build_core(pg_settings(tmp_path, postgres_url, generation_timeout=0.1), worker=True)
+    try:
+        await impatient.start_workers(RecordingDelivery())
+        with pytest.raises(StemsPreparing):
+            await front.studio.stems_archive(who, job_id)
+        await wait_for(lambda: front.audio.exists(f"job-{job_id}-stems.failed"))
+        with pytest.raises(Gone) as failed:
+            await front.studio.stems_archive(who, job_id)
+        assert failed.value.key == "track.gone"
+        with pytest.raises(StemsPreparing):  # told once; the next press asks a worker again
+            await front.studio.stems_archive(who, job_id)
+    finally:
+        await impatient.close()
+        await front.close()
+
+
+async def _has_stems(store: AudioStore, job_id: int) -> bool:
+    return bool(await sendable_stems(store, f"job-{job_id}"))
