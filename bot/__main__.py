@@ -49,6 +49,7 @@ from bot.settings import (
     secret_values,
 )
 from bot.star_refunds import star_refunder
+from bot.stems_courier import ChatStemsCourier
 from bot.studio.api import StudioApi
 from bot.studio.delivery import WebAwareDelivery
 from bot.studio.headers import security_headers
@@ -190,7 +191,9 @@ async def _core_with_metrics(
 
 async def _start_work(core: Core, chat: _Chat, stack: AsyncExitStack) -> None:
     """The queue's workers (delivering through the chat) and the Stars desk."""
-    await core.start_workers(WebAwareDelivery(chat.services.delivery))  # web visitors' tracks stay on the page
+    # Web visitors' tracks stay on the page; stems asked for by a replica that renders nothing go to the chat.
+    courier = ChatStemsCourier(chat.bot, chat.texts, core.users, core.studio)
+    await core.start_workers(WebAwareDelivery(chat.services.delivery), courier)
     stack.push_async_callback(core.stop_workers)  # before the application stops: deliveries still need it
     await chat.stars.start()  # settles payments an earlier run left pending, then retries any that fail
     stack.push_async_callback(chat.stars.stop)

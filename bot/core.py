@@ -44,7 +44,7 @@ from engines.catalogue import Catalogue, CatalogueError, build_catalogue
 from scheduler.admin import AdminDesk
 from scheduler.delivery import Delivery, DeliveryRelay
 from scheduler.observe import QueueObserver
-from scheduler.queue import Dispatch, GenerationQueue
+from scheduler.queue import Dispatch, GenerationQueue, StemsCourier
 from scheduler.support import SupportDesk
 from storage import Database, Provider, StorageError, TrackRepository, UserRepository
 from storage.analyses import AnalysisRepository
@@ -118,14 +118,15 @@ class Core:
         """Whether :meth:`start_workers` starts workers in this process (a bot with WORKERS_IN_BOT=false: none)."""
         return self.worker or self.settings.generation.workers_in_bot
 
-    async def start_workers(self, delivery: Delivery) -> None:
-        """Deliver through ``delivery`` and start the queue's workers (recovering jobs an earlier run left);
-        nothing starts in a bot process whose workers run elsewhere (WORKERS_IN_BOT=false)."""
+    async def start_workers(self, delivery: Delivery, stems_courier: StemsCourier | None = None) -> None:
+        """Deliver through ``delivery`` and start the queue's workers (recovering jobs an earlier run left), handing
+        stems rendered for other processes over through ``stems_courier``; nothing starts in a bot process whose
+        workers run elsewhere (WORKERS_IN_BOT=false)."""
         self._delivery.attach(delivery)
         if not self.runs_workers:
             log.info("WORKERS_IN_BOT is off: jobs are rendered by worker processes (python -m worker)")
             return
-        await self.queue.start()
+        await self.queue.start(stems_courier)
         self._stack.push_async_callback(self.stop_workers)
 
     async def stop_workers(self) -> None:

@@ -73,7 +73,7 @@ class StemsPreparing(StudioError):
 
 
 #: What the person hears when a worker could not make the stems (``scheduler.tracks.note_stems_failure``).
-_FAILURE_KEYS: dict[StemsFailure, str] = {
+STEMS_FAILURE_KEYS: dict[StemsFailure, str] = {
     "engine": "track.gone",
     "too_big": "track.too_big",
     "no_stems": "track.no_stems",
@@ -334,7 +334,7 @@ class Studio:
         if paths := await sendable_stems(self.audio, stem):
             return paths
         if (failure := await take_stems_failure(self.audio, stem)) is not None:
-            raise Gone(_FAILURE_KEYS[failure])
+            raise Gone(STEMS_FAILURE_KEYS[failure])
         if job.engine not in self.queue.engines or job.seed is None:
             raise Gone("track.too_big" if await stems_keys(self.audio, stem) else "track.gone")
         if not self.renders_here:

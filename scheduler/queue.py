@@ -104,6 +104,19 @@ class Dispatch(Protocol):
         """This process's workers run."""
 
 
+class StemsCourier(Protocol):
+    """Tells the person who pressed 🎚 about the stems a worker rendered for a process that renders nothing
+    (``bot/`` sends them to the chat). Either method may raise; the queue then leaves a note for the next press."""
+
+    async def stems_ready(self, job: Job) -> None:
+        """The job's stems archives are in the audio store: send them."""
+        ...
+
+    async def stems_failed(self, job: Job, reason: StemsFailure) -> None:
+        """The stems could not be made (``reason``): say so."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Submission:
     """The result of submitting a prompt: the quota decision and, when queued, the job and its place."""
@@ -173,6 +186,7 @@ class GenerationQueue:
         self._stopping = False
         self._dispatching = False  # the backend's workers run in this process
         self._observer: QueueObserver = observer or NullObserver()
+        self._courier: StemsCourier | None = None  # who hands over stems rendered here for another process
 
     @property
     def clips_dir(self) -> Path:
@@ -215,9 +229,10 @@ class GenerationQueue:
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Recover interrupted jobs, then start the workers (with a queue backend: its workers in this process)."""
-        self._stopping = False
+    async def start(self, stems_courier: StemsCourier | None = None) -> None:
+        """Recover interrupted jobs, then start the workers (with a queue backend: its workers in this process, which
+        also render the stems other processes ask for and hand them over through ``stems_courier``)."""
+        self._stopping, self._courier = False, stems_courier
         if self.dispatch is not None:
             # Interrupted jobs come back through the backend (stalled workers' jobs are retried), not from here.
             self._dispatching = True
@@ -478,7 +493,8 @@ class GenerationQueue:
 
     async def run_stems(self, job_id: int) -> None:
         """A worker's stems render (asked for by :meth:`request_stems`): nothing when the archives are in the store
-        already; a failure is recorded beside the track (``note_stems_failure``) for the next press to tell."""
+        already; then the stems courier sends them (or says why not). Without a courier, or when it fails, a failure
+        is recorded beside the track (``note_stems_failure``) for the next press to tell."""
         job = await self._jobs.get(job_id)
         if job is None or job.audio_path is None:
             return
@@ -495,10 +511,16 @@ class GenerationQueue:
         except EngineError as exc:
             log.warning("re-rendering the stems of job %s failed: %s", job.id, exc)
             reason = "engine"
+        if reason is None:
+            log.info("job %s: stems rendered for a press elsewhere", job.id, extra={"job_id": job.id})
+        if self._courier is not None:
+            try:
+                await (self._courier.stems_ready(job) if reason is None else self._courier.stems_failed(job, reason))
+                return
+            except Exception:  # the archives are in the store (or the note below says why): the next press has them
+                log.warning("could not hand over the stems of job %s", job.id, exc_info=True)
         if reason is not None:
             await note_stems_failure(self.audio_store, stem, reason)
-            return
-        log.info("job %s: stems rendered for a press elsewhere", job.id, extra={"job_id": job.id})
 
     async def _announced_elsewhere(self, job: Job) -> Job:
         """The job once the process that submitted it has recorded the user's status message, so "composing"

@@ -4,10 +4,10 @@ Same settings as the bot (``.env``, the environment), same ``build_core``: the w
 (procrastinate on PostgreSQL, for the engines ENGINES names — or ENGINE alone — ``GENERATION_WORKERS`` at a time),
 renders them, stores the audio, delivers it through the Bot API (a PTB ``Bot`` used for sending only) and settles
 the credit. It also does the rendering a bot with ``WORKERS_IN_BOT=false`` leaves to it: stems re-renders asked for
-by a 🎚 press, the /start demo (rendered into the audio store as it starts, when absent) and the daily channel teaser
-(which may render a house track; the ``(channel, day)`` claim lets one of several workers post it). Its HTTP server
-serves ``/healthz`` and ``/metrics`` only (HTTP_HOST, HTTP_PORT). SIGTERM/SIGINT stop it: running jobs get
-SHUTDOWN_GRACE, then go back to the queue for another worker.
+by a 🎚 press (sent to the chat when done: ``bot.stems_courier``), the /start demo (rendered into the audio store as
+it starts, when absent) and the daily channel teaser (which may render a house track; the ``(channel, day)`` claim
+lets one of several workers post it). Its HTTP server serves ``/healthz`` and ``/metrics`` only (HTTP_HOST,
+HTTP_PORT). SIGTERM/SIGINT stop it: running jobs get SHUTDOWN_GRACE, then go back to the queue for another worker.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from bot.metrics import Metrics, QueueTelemetry
 from bot.outbox import TelegramOutbox
 from bot.payment_inbox import InboxBot
 from bot.settings import Settings, describe_error, load_settings, secret_values
+from bot.stems_courier import ChatStemsCourier
 from bot.studio.delivery import WebAwareDelivery
 from bot.teaser_words import CatalogTeaserWords
 from bot.texts import Texts
@@ -79,17 +80,17 @@ async def running_worker(
         core = await build_core(settings, clock=clock, hooks=hooks, worker=True)
         stack.push_async_callback(core.close)
         metrics.watch_queue(served_engines(settings), core.queue.jobs.queue_depth)
-        bot = await _sending_bot(settings, metrics, stack)
+        bot, texts = await _sending_bot(settings, metrics, stack), Texts.load()
         delivery = TelegramDelivery(
-            bot, Texts.load(), core.users, can_extend=extendable(core.catalogue, core.engines), referrals=core.referrals
+            bot, texts, core.users, can_extend=extendable(core.catalogue, core.engines), referrals=core.referrals
         )
         loop_monitor = LoopMonitor(on_tick=metrics.loop_lag.set)
         await loop_monitor.start()
         stack.push_async_callback(loop_monitor.stop)
         await _prepare_demo(core)
-        await core.start_workers(WebAwareDelivery(delivery))
+        await core.start_workers(WebAwareDelivery(delivery), ChatStemsCourier(bot, texts, core.users, core.studio))
         stack.push_async_callback(core.stop_workers)  # before the bot closes: deliveries still need it
-        timed = await _start_teasers(core, bot, stack)
+        timed = await _start_teasers(core, bot, texts, stack)
         health = Health(
             db=core.db,
             loop=loop_monitor,
@@ -120,14 +121,14 @@ async def _prepare_demo(core: Core) -> None:
         log.warning("could not render the /start demo: %s: %s", type(exc).__name__, exc)
 
 
-async def _start_teasers(core: Core, bot: InboxBot, stack: AsyncExitStack) -> TimedJobs:
+async def _start_teasers(core: Core, bot: InboxBot, texts: Texts, stack: AsyncExitStack) -> TimedJobs:
     """The daily teaser, posted from the workers (it may render a house track); maintenance stays with the bot."""
     settings = core.settings
     desk = TeaserDesk(
         repo=TeaserRepository(core.db),
         engine=core.engine,
         outbox=TelegramOutbox(bot),
-        words=CatalogTeaserWords(bot, Texts.load(), core.users),
+        words=CatalogTeaserWords(bot, texts, core.users),
         config=settings.teaser,
         clock=core.clock,
         audio_store=core.audio,

@@ -116,8 +116,8 @@ class TrackRoutes:
         job = await self._owned(request, caller)
         try:
             parts = await self.services.studio.stems_archive(caller.who, job.id)
-        except StemsPreparing as exc:
-            preparing = Preparing(message=self.services.texts.get(caller.language, exc.key))
+        except StemsPreparing:
+            preparing = Preparing(message=self.services.texts.get(caller.language, "api.stems_preparing"))
             return web.json_response(preparing.model_dump(), status=202, headers={"Retry-After": str(STEMS_RETRY_S)})
         except StudioError as exc:
             raise not_found(exc.key if isinstance(exc, Gone) else "api.not_found") from None

@@ -1,6 +1,6 @@
 """Stems re-rendered by a worker for a front core that renders nothing (WORKERS_IN_BOT=false, procrastinate): the
-press is answered "being prepared", a worker makes the archives, and a render the worker could not do is explained
-at the next press (the press after asks again)."""
+press is answered "being prepared", a worker makes the archives and hands them to its stems courier; without one, a
+render the worker could not do is explained at the next press (the press after asks again)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 
 from bot.core import build_core
 from compose.studio import Gone, StemsPreparing
-from scheduler.tracks import sendable_stems
+from scheduler.tracks import StemsFailure, sendable_stems
+from storage import Job
 from storage.audio import AudioStore
 from tests.scheduler.test_pgqueue import meet, pg_settings, wait_for
 from tests.scheduler.test_queue import RecordingDelivery
@@ -23,18 +24,20 @@ async def test_a_worker_makes_the_stems_the_front_was_asked_for_and_the_next_pre
     settings = pg_settings(tmp_path, postgres_url)
     front = await build_core(settings)
     worker = await build_core(settings, worker=True)
-    delivery = RecordingDelivery()
+    delivery, courier = RecordingDelivery(), RecordingCourier()
     try:
         who = await meet(front)
         submission = await front.studio.compose(who, "lofi study beat 1s")
         assert submission.job is not None
         job_id = submission.job.id
-        await worker.start_workers(delivery)
+        await worker.start_workers(delivery, courier)
         await asyncio.wait_for(delivery.done.wait(), timeout=30)
         with pytest.raises(StemsPreparing) as preparing:
             await front.studio.stems_archive(who, job_id)
         assert preparing.value.key == "track.stems_queued"
-        await wait_for(lambda: _has_stems(front.audio, job_id))
+        await asyncio.wait_for(courier.called.wait(), timeout=20)
+        assert courier.calls == [("ready", job_id)]  # handed over to the person (bot.stems_courier sends them)
+        assert await _has_stems(front.audio, job_id)
         assert await front.studio.stems_archive(who, job_id) == [f"job-{job_id}-stems.zip"]
     finally:
         await worker.close()
@@ -72,6 +75,22 @@ async def test_stems_a_worker_could_not_make_are_explained_at_the_next_press_and
     finally:
         await impatient.close()
         await front.close()
+
+
+class RecordingCourier:
+    """A stems courier that records what it was told."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.called = asyncio.Event()
+
+    async def stems_ready(self, job: Job) -> None:
+        self.calls.append(("ready", job.id))
+        self.called.set()
+
+    async def stems_failed(self, job: Job, reason: StemsFailure) -> None:
+        self.calls.append((reason, job.id))
+        self.called.set()
 
 
 async def _has_stems(store: AudioStore, job_id: int) -> bool:

@@ -1,6 +1,6 @@
 """A bot with WORKERS_IN_BOT=false renders no audio at all (issue 16 item 3): prompts, 🎚 stems re-renders, the
 /start demo and the channel teaser's house track are all rendered by a worker process's core (as ``python -m worker``
-runs it, in this process here), on PostgreSQL with procrastinate.
+runs it, in this process here), which sends the stems to the chat once made; on PostgreSQL with procrastinate.
 
 The proof is recorded state, not patching: the mock engine counts its renders per instance, and the bot core's
 instance must end at zero while the worker's made the track, the stems, the demo and the teaser.
@@ -68,6 +68,14 @@ async def stems_in_store(live_bot: LiveBot, job: Job, timeout: float = 20.0) -> 
     return keys
 
 
+async def stems_file_id(live_bot: LiveBot, job: Job, timeout: float = 10.0) -> str:
+    """The file_id Telegram gave the job's stems archive, once it is recorded."""
+    async with asyncio.timeout(timeout):
+        while (current := await live_bot.runtime.core.queue.jobs.get(job.id)) is None or not current.stems_file_id:
+            await asyncio.sleep(0.05)
+    return current.stems_file_id
+
+
 def studio_api(live_bot: LiveBot, session: aiohttp.ClientSession) -> Api:
     """The web studio's API as Ada's Mini App calls it."""
     return Api(session, live_bot.runtime.http.url, f"tma {signed_init_data(ADA, live_bot.clock())}")
@@ -103,12 +111,12 @@ async def test_a_bot_whose_workers_run_elsewhere_renders_nothing_and_a_worker_re
     # No worker runs now: the 🎚 press asks the workers for the stems, twice pressed is once asked.
     for _ in range(2):
         await live_bot.standin.press_button(ADA, audio.message_id, button(audio, "st:"))
-        await live_bot.reply(ADA, lambda m: "stems are being prepared" in m.content)
+        await live_bot.reply(ADA, lambda m: "Making your stems now" in m.content)
     assert await core.queue.request_stems(job) is False  # one request waiting already: nothing more queued
     assert not documents(live_bot, ADA)
     async with aiohttp.ClientSession() as session:  # the web studio says the same: 202, ask again shortly
         status, body, answer = await studio_api(live_bot, session).call("GET", f"/tracks/{job.id}/stems")
-    assert status == 202 and body["status"] == "preparing" and "being prepared" in body["message"], body
+    assert status == 202 and body["status"] == "preparing" and "being made" in body["message"], body
     assert answer.headers["Retry-After"] == "5"
 
     # The admin's /teaser in the bot: no shared track, and house tracks are the workers' (not rendered here).
@@ -117,10 +125,13 @@ async def test_a_bot_whose_workers_run_elsewhere_renders_nothing_and_a_worker_re
 
     async with running_worker(settings, clock=live_bot.clock) as worker:
         assert renders(worker.core.engine) == 0  # the demo is in the store already
-        await stems_in_store(live_bot, job)
-        await live_bot.standin.press_button(ADA, audio.message_id, button(audio, "st:"))
-        archive = await live_bot.reply(ADA, lambda m: m.kind == "document")
+        archive = await live_bot.reply(ADA, lambda m: m.kind == "document", 20)  # sent by the worker, unasked
         assert archive.file is not None and archive.file.data[:2] == b"PK"
+        assert await stems_in_store(live_bot, job) == [f"job-{job.id}-stems.zip"]
+        kept = await stems_file_id(live_bot, job)
+        await live_bot.standin.press_button(ADA, audio.message_id, button(audio, "st:"))  # later: re-sent by id
+        await live_bot.reply(ADA, lambda m: m.kind == "document" and m.message_id != archive.message_id)
+        assert len(documents(live_bot, ADA)) == 2 and (await stems_file_id(live_bot, job)) == kept
         async with aiohttp.ClientSession() as session:
             status, zipped, _ = await studio_api(live_bot, session).call("GET", f"/tracks/{job.id}/stems")
         assert status == 200 and zipped[:2] == b"PK"
