@@ -5,7 +5,7 @@ Errors::
     StudioError        base; ``key`` names the user text
     ├── NotYours       the job belongs to someone else
     ├── Gone           the job or its files no longer exist / cannot do that
-    └── StemsPreparing the stems are being rendered by a worker elsewhere: press again in a moment
+    └── StemsPreparing the stems are being rendered by a worker elsewhere, which sends them when made
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class Gone(StudioError):
 
 
 class StemsPreparing(StudioError):
-    """The stems are being made by a worker in another process; they are there at a press in a moment."""
+    """The stems are being made by a worker in another process, which sends them to the chat when made."""
 
     key = "track.stems_queued"
 
@@ -326,7 +326,8 @@ class Studio:
         each ZIP within Telegram's upload limit; an archive left over the limit by an older version is re-rendered).
 
         Where this process renders nothing (its workers are elsewhere) the render is handed to them and
-        ``StemsPreparing`` says so: the next press finds the archives (or hears why a worker could not make them)."""
+        ``StemsPreparing`` says so: the worker sends them to the chat when made (``bot.stems_courier``), and a
+        later press finds them in the store (or hears why a worker could not make them)."""
         job = await self.owned(who, job_id)
         if not job.has_audio or job.audio_path is None or not job.has_stems:
             raise Gone("track.no_stems")
