@@ -91,10 +91,11 @@ class Dispatch(Protocol):
         engines: Iterable[str],
         concurrency: int,
         shutdown_grace_s: float,
-        stems: Callable[[int], Awaitable[None]] | None = None,
+        stems: Callable[[int, bool], Awaitable[None]] | None = None,
     ) -> None:
         """Run ``runner(job_id)`` for jobs of ``engines``, ``concurrency`` at a time, in this process, and
-        ``stems(job_id)`` for the stems renders asked of them."""
+        ``stems(job_id, resumed)`` for the stems renders asked of them; a render cut off by a shutdown must be run
+        again (by any worker) with ``resumed=True``."""
 
     async def stop_workers(self) -> None:
         """Stop this process's workers (running jobs get the grace, then go back to the queue); safe twice."""
@@ -491,19 +492,22 @@ class GenerationQueue:
             raise RuntimeError("no queue backend: stems are rendered where they are asked for")
         return await self.dispatch.enqueue_stems(job.id, job.engine)
 
-    async def run_stems(self, job_id: int) -> None:
-        """A worker's stems render (asked for by :meth:`request_stems`): nothing when the archives are in the store
-        already; then the stems courier sends them (or says why not). Without a courier, or when it fails, a failure
-        is recorded beside the track (``note_stems_failure``) for the next press to tell."""
+    async def run_stems(self, job_id: int, resumed: bool = False) -> None:
+        """A worker's stems render (asked for by :meth:`request_stems`), then the stems courier sends them (or says
+        why not). Archives already in the store were sent by whoever made them — unless ``resumed``: an earlier
+        attempt was cut off by a shutdown, maybe before or during the upload, so they are sent now (at least once).
+        Without a courier, or when it fails, a failure is recorded beside the track (``note_stems_failure``) for the
+        next press to tell."""
         job = await self._jobs.get(job_id)
         if job is None or job.audio_path is None:
             return
         stem = PurePosixPath(key_of(job.audio_path)).stem
-        if await sendable_stems(self.audio_store, stem):
+        made = bool(await sendable_stems(self.audio_store, stem))
+        if made and not resumed:
             return
         reason: StemsFailure | None = None
         try:
-            if not await self.render_stems(job):
+            if not made and not await self.render_stems(job):
                 reason = "no_stems"
         except TooBigToSend as exc:
             log.warning("the stems of job %s cannot be sent: %s", job.id, exc)

@@ -15,7 +15,8 @@ job runner) counts attempts in the ``jobs`` row and fails the job, releasing its
 
 Abort: ``abort`` asks procrastinate to abort a running job; the worker running it cancels its asyncio task, which
 the runner settles as canceled. On shutdown procrastinate waits ``shutdown_grace_s``, then aborts what runs; the
-runner re-queues those jobs and procrastinate retries them (its retry strategy).
+runner re-queues those jobs and procrastinate retries them (its retry strategy). A stems render cut off that way is
+retried too, and told it was (``resumed``): its archives may be made but not yet sent, so they are sent then.
 
 What procrastinate does not express, and how it is covered: the queue position shown to a user is counted in
 the ``jobs`` table (``JobRepository.queue_position``), which mirrors the queued work, rather than from
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 
 from procrastinate import App, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.job_context import JobContext
 from procrastinate.schema import SchemaManager
 
 from storage.database import Connection
@@ -52,6 +54,8 @@ RECOVER = "cloudmusic.recover_stalled"
 STEMS_PRIORITY = 2
 #: Runs one generation job by its ``jobs`` id; raises only when the job must be tried again (shutdown, database).
 Runner = Callable[[int], Awaitable[None]]
+#: Renders job ``job_id``'s stems; ``resumed``: an earlier attempt was cut off (shutdown), maybe mid-upload.
+StemsRunner = Callable[[int, bool], Awaitable[None]]
 
 
 def procrastinate_schema() -> str:
@@ -86,7 +90,7 @@ class ProcrastinateQueue:
     def __init__(self, url: str, *, timing: QueueTiming | None = None, pool_size: int = 4) -> None:
         self.timing = timing or QueueTiming()
         self._runner: Runner | None = None
-        self._stems_runner: Runner | None = None
+        self._stems_runner: StemsRunner | None = None
         self._app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=max(2, pool_size)))
         self._worker: asyncio.Task[None] | None = None
         self._opened = False
@@ -106,12 +110,13 @@ class ProcrastinateQueue:
 
         @self._app.task(
             name=STEMS,
+            pass_context=True,
             retry=RetryStrategy(max_attempts=timing.max_retries, wait=int(timing.retry_wait_s) or 1),
         )
-        async def stems(job_id: int) -> None:
+        async def stems(context: JobContext, job_id: int) -> None:
             if self._stems_runner is None:
                 raise RuntimeError("no stems runner: this process defers stems but renders none")
-            await self._stems_runner(job_id)
+            await self._stems_runner(job_id, context.job.attempts > 0)
 
         @self._app.periodic(cron=f"* * * * * */{timing.recover_every_s}", periodic_id="stalled")
         @self._app.task(name=RECOVER, queue="maintenance")
@@ -174,10 +179,10 @@ class ProcrastinateQueue:
         engines: Iterable[str],
         concurrency: int,
         shutdown_grace_s: float,
-        stems: Runner | None = None,
+        stems: StemsRunner | None = None,
     ) -> None:
         """Run ``concurrency`` jobs at a time of ``engines``' queues (and the stalled-job sweep) in this process;
-        ``stems(job_id)`` re-renders a job's stems when asked (:meth:`enqueue_stems`)."""
+        ``stems(job_id, resumed)`` re-renders a job's stems when asked (:meth:`enqueue_stems`)."""
         await self.open()
         self._runner, self._stems_runner = runner, stems
         queues = [queue_name(e) for e in engines] + ["maintenance"]

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import build_core
+from bot.core import Core, build_core
 from compose.studio import Gone, StemsPreparing
+from engines.mock import MockEngine
 from scheduler.tracks import StemsFailure, sendable_stems
 from storage import Job
 from storage.audio import AudioStore
-from tests.scheduler.test_pgqueue import meet, pg_settings, wait_for
+from storage.pgqueue import STEMS
+from tests.scheduler.test_pgqueue import GRACE, backend, meet, pg_settings, wait_for
 from tests.scheduler.test_queue import RecordingDelivery
 
 
@@ -93,5 +95,105 @@ class RecordingCourier:
         self.called.set()
 
 
+class StalledCourier(RecordingCourier):
+    """A stems courier whose upload never ends (Telegram hanging) until its worker is stopped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uploading = asyncio.Event()
+
+    async def stems_ready(self, job: Job) -> None:
+        self.uploading.set()
+        await asyncio.Event().wait()
+
+
 async def _has_stems(store: AudioStore, job_id: int) -> bool:
     return bool(await sendable_stems(store, f"job-{job_id}"))
+
+
+async def test_a_stems_render_cut_off_by_a_worker_shutting_down_is_finished_by_the_next_worker_and_sent_once(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Shutdown grace runs out mid-render: the stems request goes back to procrastinate, the next worker renders
+    them and its courier sends them, once."""
+    settings = pg_settings(tmp_path, postgres_url, shutdown_grace=GRACE)
+    front = await build_core(settings)
+    first, first_courier = await build_core(settings, worker=True), RecordingCourier()
+    try:
+        who = await meet(front)
+        submission = await front.studio.compose(who, "slow song [slow:2] 1s")
+        assert submission.job is not None
+        job_id = submission.job.id
+        delivery = RecordingDelivery()
+        await first.start_workers(delivery, first_courier)
+        await asyncio.wait_for(delivery.done.wait(), timeout=30)
+        renders = _renders(first)
+        with pytest.raises(StemsPreparing):
+            await front.studio.stems_archive(who, job_id)
+        await wait_for(lambda: _async(_renders(first) > renders))  # the stems render has begun (2 s)
+        await first.close()
+        assert first_courier.calls == []
+        second, second_courier = await build_core(settings, worker=True), RecordingCourier()
+        try:
+            await second.start_workers(RecordingDelivery(), second_courier)
+            await asyncio.wait_for(second_courier.called.wait(), timeout=30)
+            await wait_for(lambda: _no_stems_work(front))
+        finally:
+            await second.close()
+        assert second_courier.calls == [("ready", job_id)] and first_courier.calls == []
+        assert await _has_stems(front.audio, job_id)
+    finally:
+        await first.close()
+        await front.close()
+
+
+async def test_stems_made_but_not_yet_sent_when_a_worker_shuts_down_are_sent_by_the_next_worker(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """The archives are in the store but the upload hangs when the grace runs out: the retried request finds them
+    made and the next worker's courier sends them (it must not take them for a press already answered)."""
+    settings = pg_settings(tmp_path, postgres_url, shutdown_grace=GRACE)
+    front = await build_core(settings)
+    first, stalled = await build_core(settings, worker=True), StalledCourier()
+    try:
+        who = await meet(front)
+        submission = await front.studio.compose(who, "lofi study beat 1s")
+        assert submission.job is not None
+        job_id = submission.job.id
+        delivery = RecordingDelivery()
+        await first.start_workers(delivery, stalled)
+        await asyncio.wait_for(delivery.done.wait(), timeout=30)
+        with pytest.raises(StemsPreparing):
+            await front.studio.stems_archive(who, job_id)
+        await asyncio.wait_for(stalled.uploading.wait(), timeout=20)
+        await first.close()
+        second, second_courier = await build_core(settings, worker=True), RecordingCourier()
+        try:
+            await second.start_workers(RecordingDelivery(), second_courier)
+            await asyncio.wait_for(second_courier.called.wait(), timeout=30)
+            await wait_for(lambda: _no_stems_work(front))
+        finally:
+            await second.close()
+        assert second_courier.calls == [("ready", job_id)]
+    finally:
+        await first.close()
+        await front.close()
+
+
+def _renders(core: Core) -> int:
+    engine = core.engine
+    assert isinstance(engine, MockEngine)
+    return engine.renders
+
+
+async def _async(value: bool) -> bool:
+    return value
+
+
+async def _no_stems_work(core: Core) -> bool:
+    """No stems request is waiting or running in procrastinate."""
+    manager = backend(core)._app.job_manager
+    for status in ("todo", "doing"):
+        if list(await manager.list_jobs_async(task=STEMS, status=status)):
+            return False
+    return True
