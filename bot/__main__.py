@@ -65,6 +65,7 @@ from engines.catalogue import extendable
 from engines.memory import heap_trimming, one_blas_thread, tune_heap
 from scheduler.queue import GenerationQueue
 from scheduler.teaser import TeaserDesk
+from scheduler.teaser_requests import AdminTeasers, TeaserQueue
 from scheduler.timed import TimedJobs
 from storage import InboxError, PaymentInbox, StorageError, TeaserRepository
 from storage.web_sessions import WebSessionRepository
@@ -285,6 +286,7 @@ def _services(core: Core, bot: InboxBot, texts: Texts, stars: StarsDesk, teasers
         fingerprint_secret=core.fingerprint_secret,
         clock=core.clock,
         teasers=teasers,
+        admin_teasers=AdminTeasers(teasers, None if core.renders_here else _teaser_queue(core)),
         stars=stars,
         listening=core.listening,
         referrals=core.referrals,
@@ -340,6 +342,11 @@ async def _start_transport(
     secret = telegram.webhook_secret.get_secret_value()
     webhook = TelegramWebhook(app, url=telegram.webhook_url, secret=secret, receive=stars.receive)
     return webhook, webhook
+
+
+def _teaser_queue(core: Core) -> TeaserQueue:
+    """An admin's /teaser handed to the workers of ENGINE (which renders house tracks) in a bot that renders nothing."""
+    return functools.partial(core.queue.request_teaser, engine=core.settings.generation.engine)
 
 
 async def _start_timed(core: Core, teasers: TeaserDesk, stack: AsyncExitStack) -> TimedJobs:

@@ -9,17 +9,17 @@ Lifecycle: ``core = await build_core(settings)`` opens everything and starts not
 core.start_workers(delivery)`` runs the queue's workers delivering through ``delivery``; ``await core.close()``
 stops the workers (if running) and closes what was opened, in reverse order.
 
-Two queue backends behind the queue (``queue_backend``): embedded (the ``jobs`` table, workers in this process;
-SQLite's default) and procrastinate (PostgreSQL: workers in any process, ``python -m worker``). A bot process with
-``WORKERS_IN_BOT=false`` starts no workers and renders nothing (``Core.renders_here``: stems re-renders are queued
-for the workers, the demo is rendered by a worker as it starts); ``build_core(settings, worker=True)`` is a worker
-process's core.
+Two queue backends behind the queue (``queue_backend``): embedded (the ``jobs`` table, workers in this process; SQLite's
+default) and procrastinate (PostgreSQL: workers in any process, ``python -m worker``). A bot process with
+``WORKERS_IN_BOT=false`` starts no workers and renders nothing (``Core.renders_here``: stems re-renders are queued for
+the workers, the demo is rendered by a worker as it starts, an admin's /teaser is posted by a worker);
+``build_core(settings, worker=True)`` is a worker process's core.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -118,15 +118,21 @@ class Core:
         """Whether :meth:`start_workers` starts workers in this process (a bot with WORKERS_IN_BOT=false: none)."""
         return self.worker or self.settings.generation.workers_in_bot
 
-    async def start_workers(self, delivery: Delivery, stems_courier: StemsCourier | None = None) -> None:
+    async def start_workers(
+        self,
+        delivery: Delivery,
+        stems_courier: StemsCourier | None = None,
+        teasers: Callable[[int, int], Awaitable[None]] | None = None,
+    ) -> None:
         """Deliver through ``delivery`` and start the queue's workers (recovering jobs an earlier run left), handing
-        stems rendered for other processes over through ``stems_courier``; nothing starts in a bot process whose
-        workers run elsewhere (WORKERS_IN_BOT=false)."""
+        stems rendered for other processes over through ``stems_courier`` and posting the teasers admins asked other
+        processes for with ``teasers(chat_id, admin_id)``; nothing starts in a bot process whose workers run
+        elsewhere (WORKERS_IN_BOT=false)."""
         self._delivery.attach(delivery)
         if not self.runs_workers:
             log.info("WORKERS_IN_BOT is off: jobs are rendered by worker processes (python -m worker)")
             return
-        await self.queue.start(stems_courier)
+        await self.queue.start(stems_courier, teasers)
         self._stack.push_async_callback(self.stop_workers)
 
     async def stop_workers(self) -> None:

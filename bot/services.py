@@ -29,6 +29,7 @@ from compose.studio import Studio
 from scheduler.admin import AdminDesk
 from scheduler.support import SupportDesk
 from scheduler.teaser import TeaserDesk
+from scheduler.teaser_requests import AdminTeasers
 from storage import TrackRepository, UserRepository
 from storage.apikeys import ApiKeyRepository
 from storage.songs import EngineChoiceRepository, SongDraftRepository
@@ -58,7 +59,8 @@ class Services:
     web: StudioSection  # the studio page's address (/studio, the menu button)
     fingerprint_secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
-    teasers: TeaserDesk | None = None  # channel teasers: the admin's /teaser and "Make yours" deep links
+    teasers: TeaserDesk | None = None  # channel teasers: "Make yours" deep links
+    admin_teasers: AdminTeasers | None = None  # the admin's /teaser: posted here, or by a worker (WORKERS_IN_BOT=false)
     stars: StarsDesk | None = None  # Stars payments and refunds, through the durable payment inbox
     listening: Listening | None = None  # clips sent to the bot: analysis, recommendation, compose to match
     referrals: Referrals | None = None  # /invite links and their rewards

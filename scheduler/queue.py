@@ -84,6 +84,10 @@ class Dispatch(Protocol):
         """Ask a worker of ``engine`` to re-render job ``job_id``'s stems (``stems`` of :meth:`start_workers`);
         False when such a request is already waiting or running (nothing more is queued)."""
 
+    async def enqueue_teaser(self, chat_id: int, admin_id: int, engine: str) -> bool:
+        """Ask a worker of ``engine`` to post a teaser now and report to ``chat_id`` (``teaser`` of
+        :meth:`start_workers`); False when a request from that chat is already waiting."""
+
     async def start_workers(
         self,
         runner: Callable[[int], Awaitable[None]],
@@ -92,10 +96,11 @@ class Dispatch(Protocol):
         concurrency: int,
         shutdown_grace_s: float,
         stems: Callable[[int, bool], Awaitable[None]] | None = None,
+        teaser: Callable[[int, int], Awaitable[None]] | None = None,
     ) -> None:
         """Run ``runner(job_id)`` for jobs of ``engines``, ``concurrency`` at a time, in this process, and
         ``stems(job_id, resumed)`` for the stems renders asked of them; a render cut off by a shutdown must be run
-        again (by any worker) with ``resumed=True``."""
+        again (by any worker) with ``resumed=True``; ``teaser(chat_id, admin_id)`` for the teasers admins ask for."""
 
     async def stop_workers(self) -> None:
         """Stop this process's workers (running jobs get the grace, then go back to the queue); safe twice."""
@@ -230,9 +235,14 @@ class GenerationQueue:
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
-    async def start(self, stems_courier: StemsCourier | None = None) -> None:
+    async def start(
+        self,
+        stems_courier: StemsCourier | None = None,
+        teasers: Callable[[int, int], Awaitable[None]] | None = None,
+    ) -> None:
         """Recover interrupted jobs, then start the workers (with a queue backend: its workers in this process, which
-        also render the stems other processes ask for and hand them over through ``stems_courier``)."""
+        also render the stems other processes ask for and hand them over through ``stems_courier``, and post the
+        teasers admins ask for with ``teasers(chat_id, admin_id)``)."""
         self._stopping, self._courier = False, stems_courier
         if self.dispatch is not None:
             # Interrupted jobs come back through the backend (stalled workers' jobs are retried), not from here.
@@ -243,6 +253,7 @@ class GenerationQueue:
                 concurrency=max(self._concurrency.values(), default=1),
                 shutdown_grace_s=self._grace,
                 stems=self.run_stems,
+                teaser=teasers,
             )
             return
         await self.recover()
@@ -491,6 +502,12 @@ class GenerationQueue:
         if self.dispatch is None:
             raise RuntimeError("no queue backend: stems are rendered where they are asked for")
         return await self.dispatch.enqueue_stems(job.id, job.engine)
+
+    async def request_teaser(self, chat_id: int, admin_id: int, *, engine: str) -> bool:
+        """Hand an admin's teaser to the workers of ``engine`` (the queue backend's); False when already asked for."""
+        if self.dispatch is None:
+            raise RuntimeError("no queue backend: teasers are posted where they are asked for")
+        return await self.dispatch.enqueue_teaser(chat_id, admin_id, engine)
 
     async def run_stems(self, job_id: int, resumed: bool = False) -> None:
         """A worker's stems render (asked for by :meth:`request_stems`), then the stems courier sends them (or says

@@ -36,7 +36,8 @@ from storage.teasers import Teaser, TeaserRepository
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["posted", "taken", "not_due", "no_channel", "failed", "uncertain"]
+#: ``queued``: an admin's request handed to the workers (:mod:`scheduler.teaser_requests`), which report it later.
+Outcome = Literal["posted", "taken", "not_due", "no_channel", "failed", "uncertain", "queued"]
 
 
 @dataclass(frozen=True, slots=True)

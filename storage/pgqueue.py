@@ -50,12 +50,15 @@ log = logging.getLogger(__name__)
 GENERATE = "cloudmusic.generate"
 STEMS = "cloudmusic.stems"
 RECOVER = "cloudmusic.recover_stalled"
+TEASER = "cloudmusic.teaser"
 #: Stems asked for by someone pressing 🎚 right now: ahead of the generation jobs waiting (free 0, paid 1).
 STEMS_PRIORITY = 2
 #: Runs one generation job by its ``jobs`` id; raises only when the job must be tried again (shutdown, database).
 Runner = Callable[[int], Awaitable[None]]
 #: Renders job ``job_id``'s stems; ``resumed``: an earlier attempt was cut off (shutdown), maybe mid-upload.
 StemsRunner = Callable[[int, bool], Awaitable[None]]
+#: Posts a teaser an admin asked for in chat ``chat_id`` and reports there: ``(chat_id, admin_id)``.
+TeaserRunner = Callable[[int, int], Awaitable[None]]
 
 
 def procrastinate_schema() -> str:
@@ -91,6 +94,7 @@ class ProcrastinateQueue:
         self.timing = timing or QueueTiming()
         self._runner: Runner | None = None
         self._stems_runner: StemsRunner | None = None
+        self._teaser_runner: TeaserRunner | None = None
         self._app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=max(2, pool_size)))
         self._worker: asyncio.Task[None] | None = None
         self._opened = False
@@ -117,6 +121,13 @@ class ProcrastinateQueue:
             if self._stems_runner is None:
                 raise RuntimeError("no stems runner: this process defers stems but renders none")
             await self._stems_runner(job_id, context.job.attempts > 0)
+
+        # Not retried: a teaser cut off by a shutdown may be in the channel already (never post twice).
+        @self._app.task(name=TEASER)
+        async def teaser(chat_id: int, admin_id: int) -> None:
+            if self._teaser_runner is None:
+                raise RuntimeError("no teaser runner: this process defers teasers but posts none")
+            await self._teaser_runner(chat_id, admin_id)
 
         @self._app.periodic(cron=f"* * * * * */{timing.recover_every_s}", periodic_id="stalled")
         @self._app.task(name=RECOVER, queue="maintenance")
@@ -163,6 +174,17 @@ class ProcrastinateQueue:
             return False
         return True
 
+    async def enqueue_teaser(self, chat_id: int, admin_id: int, engine: str) -> bool:
+        """Ask a worker of ``engine`` (which may render a house track) to post a teaser now and report to
+        ``chat_id``; False when a request from that chat is already waiting (nothing more is queued)."""
+        try:
+            await self._app.configure_task(
+                TEASER, queue=queue_name(engine), priority=STEMS_PRIORITY, queueing_lock=f"teaser-{chat_id}"
+            ).defer_async(chat_id=chat_id, admin_id=admin_id)
+        except AlreadyEnqueued:
+            return False
+        return True
+
     async def abort(self, job_id: int) -> bool:
         """Ask the worker running job ``job_id`` to stop it; False when no worker runs it."""
         for job in await self._app.job_manager.list_jobs_async(task=GENERATE, status="doing"):
@@ -180,11 +202,13 @@ class ProcrastinateQueue:
         concurrency: int,
         shutdown_grace_s: float,
         stems: StemsRunner | None = None,
+        teaser: TeaserRunner | None = None,
     ) -> None:
         """Run ``concurrency`` jobs at a time of ``engines``' queues (and the stalled-job sweep) in this process;
-        ``stems(job_id, resumed)`` re-renders a job's stems when asked (:meth:`enqueue_stems`)."""
+        ``stems(job_id, resumed)`` re-renders a job's stems when asked (:meth:`enqueue_stems`), ``teaser(chat_id,
+        admin_id)`` posts the teasers admins ask for (:meth:`enqueue_teaser`)."""
         await self.open()
-        self._runner, self._stems_runner = runner, stems
+        self._runner, self._stems_runner, self._teaser_runner = runner, stems, teaser
         queues = [queue_name(e) for e in engines] + ["maintenance"]
         self._worker = asyncio.create_task(
             self._app.run_worker_async(

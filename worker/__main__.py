@@ -2,12 +2,14 @@
 
 Same settings as the bot (``.env``, the environment), same ``build_core``: the worker takes jobs from the queue
 (procrastinate on PostgreSQL, for the engines ENGINES names — or ENGINE alone — ``GENERATION_WORKERS`` at a time),
-renders them, stores the audio, delivers it through the Bot API (a PTB ``Bot`` used for sending only) and settles
-the credit. It also does the rendering a bot with ``WORKERS_IN_BOT=false`` leaves to it: stems re-renders asked for
-by a 🎚 press (sent to the chat when done: ``bot.stems_courier``), the /start demo (rendered into the audio store as
-it starts, when absent) and the daily channel teaser (which may render a house track; the ``(channel, day)`` claim
-lets one of several workers post it). Its HTTP server serves ``/healthz`` and ``/metrics`` only (HTTP_HOST,
-HTTP_PORT). SIGTERM/SIGINT stop it: running jobs get SHUTDOWN_GRACE, then go back to the queue for another worker.
+renders them, stores the audio, delivers it through the Bot API (a PTB ``Bot`` used for sending only) and settles the
+credit. It also does the rendering a bot with ``WORKERS_IN_BOT=false`` leaves to it: stems re-renders asked for by a 🎚
+press (sent to the chat when done: ``bot.stems_courier``), the /start demo (rendered into the audio store as it starts,
+when absent) and the daily channel teaser (which may render a house track; the ``(channel, day)`` claim lets one of
+several workers post it), and an admin's ``/teaser`` asked of such a bot (posted, then reported in the admin's chat:
+``scheduler.teaser_requests``, ``bot.teaser_courier``). Its HTTP server serves ``/healthz`` and ``/metrics`` only
+(HTTP_HOST, HTTP_PORT). SIGTERM/SIGINT stop it: running jobs get SHUTDOWN_GRACE, then go back to the queue for another
+worker.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ from bot.payment_inbox import InboxBot
 from bot.settings import Settings, describe_error, load_settings, secret_values
 from bot.stems_courier import ChatStemsCourier
 from bot.studio.delivery import WebAwareDelivery
+from bot.teaser_courier import ChatTeaserCourier
 from bot.teaser_words import CatalogTeaserWords
 from bot.texts import Texts
 from engines.catalogue import extendable
 from engines.memory import heap_trimming, one_blas_thread, tune_heap
 from scheduler.teaser import TeaserDesk
+from scheduler.teaser_requests import TeaserRequests
 from scheduler.timed import TimedJobs
 from storage import StorageError, TeaserRepository
 
@@ -88,9 +92,12 @@ async def running_worker(
         await loop_monitor.start()
         stack.push_async_callback(loop_monitor.stop)
         await _prepare_demo(core)
-        await core.start_workers(WebAwareDelivery(delivery), ChatStemsCourier(bot, texts, core.users, core.studio))
+        desk = _teaser_desk(core, bot, texts)
+        requests = TeaserRequests(desk, ChatTeaserCourier(TelegramOutbox(bot), texts, core.users))
+        stems = ChatStemsCourier(bot, texts, core.users, core.studio)
+        await core.start_workers(WebAwareDelivery(delivery), stems, requests.run)
         stack.push_async_callback(core.stop_workers)  # before the bot closes: deliveries still need it
-        timed = await _start_teasers(core, bot, texts, stack)
+        timed = await _start_teasers(core, desk, stack)
         health = Health(
             db=core.db,
             loop=loop_monitor,
@@ -121,18 +128,22 @@ async def _prepare_demo(core: Core) -> None:
         log.warning("could not render the /start demo: %s: %s", type(exc).__name__, exc)
 
 
-async def _start_teasers(core: Core, bot: InboxBot, texts: Texts, stack: AsyncExitStack) -> TimedJobs:
-    """The daily teaser, posted from the workers (it may render a house track); maintenance stays with the bot."""
-    settings = core.settings
-    desk = TeaserDesk(
+def _teaser_desk(core: Core, bot: InboxBot, texts: Texts) -> TeaserDesk:
+    """The teaser desk of a process that renders: the daily teaser and the admins' /teaser asked of a bot."""
+    return TeaserDesk(
         repo=TeaserRepository(core.db),
         engine=core.engine,
         outbox=TelegramOutbox(bot),
         words=CatalogTeaserWords(bot, texts, core.users),
-        config=settings.teaser,
+        config=core.settings.teaser,
         clock=core.clock,
         audio_store=core.audio,
     )
+
+
+async def _start_teasers(core: Core, desk: TeaserDesk, stack: AsyncExitStack) -> TimedJobs:
+    """The daily teaser, posted from the workers (it may render a house track); maintenance stays with the bot."""
+    settings = core.settings
     timed = TimedJobs(
         desk=desk,
         db=core.db,

@@ -13,38 +13,21 @@ from bot.context import BotContext
 from bot.handlers.admin import audit
 from bot.handlers.common import language_of
 from bot.handlers.compose import compose
-from bot.texts import Texts
-from scheduler.teaser import TeaserResult
+from bot.teaser_courier import teaser_report
 from storage import Teaser
 
 _PAYLOAD = re.compile(r"^teaser_(\d{1,12})$")
 
 
 async def teaser_command(update: Update, context: BotContext) -> None:
-    """Admins only (see bot/app.py): post a teaser now, outside the daily slot, and say how it went."""
+    """Admins only (see bot/app.py): post a teaser now, outside the daily slot, and say how it went (or, when the
+    workers render, that one of them will post it and report here)."""
     await audit(update, context, "teaser")
     services, language = context.services, language_of(update, context)
-    assert update.effective_message is not None and services.teasers is not None
-    result = await services.teasers.post_now()
-    await update.effective_message.reply_text(_report(services.texts, language, result), parse_mode=ParseMode.HTML)
-
-
-def _report(texts: Texts, language: str | None, result: TeaserResult) -> str:
-    """How posting went, for the admin (HTML)."""
-    teaser = result.teaser
-    if result.outcome == "no_channel":
-        return texts.get(language, "teaser.admin_no_channel")
-    if result.outcome != "posted" or teaser is None:
-        return texts.get(language, "teaser.admin_failed", outcome=result.outcome)
-    source = texts.get(language, "teaser.source_house" if teaser.house else "teaser.source_shared")
-    return texts.get(
-        language,
-        "teaser.admin_posted",
-        channel=html.escape(teaser.channel),
-        id=teaser.id,
-        source=source,
-        prompt=html.escape(teaser.prompt or ""),
-    )
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None and services.admin_teasers is not None
+    result = await services.admin_teasers.post_now(message.chat_id, user.id)  # queued: a worker reports later
+    await message.reply_text(teaser_report(services.texts, language, result), parse_mode=ParseMode.HTML)
 
 
 async def teaser_for(context: BotContext, payload: str | None) -> Teaser | None:

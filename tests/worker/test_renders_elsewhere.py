@@ -119,7 +119,8 @@ async def test_a_bot_whose_workers_run_elsewhere_renders_nothing_and_a_worker_re
     assert status == 202 and body["status"] == "preparing" and "being made" in body["message"], body
     assert answer.headers["Retry-After"] == "5"
 
-    # The admin's /teaser in the bot: no shared track, and house tracks are the workers' (not rendered here).
+    # The bot's own teaser desk: no shared track, and house tracks are the workers' (the admin's /teaser goes to
+    # them: see the next test).
     assert live_bot.runtime.services.teasers is not None
     assert (await live_bot.runtime.services.teasers.post_now()).outcome == "failed"
 
@@ -146,3 +147,25 @@ async def test_a_bot_whose_workers_run_elsewhere_renders_nothing_and_a_worker_re
         assert renders(worker.core.engine) == 2  # the stems and the teaser's house track
 
     assert renders(core.engine) == 0  # the bot rendered nothing: not the track, the stems, the demo nor the teaser
+
+
+async def test_an_admins_teaser_in_a_bot_that_renders_nothing_is_posted_by_a_worker_which_reports_back(
+    live_bot: LiveBot,
+) -> None:
+    """/teaser in a bot with WORKERS_IN_BOT=false: answered "queued" at once; a worker renders the house track,
+    posts it to the channel and tells the admin's chat how it went."""
+    core = live_bot.runtime.core
+    await live_bot.ask(ADA, "/teaser", "Queued: a worker will post the teaser and report here")
+    assert not channel_audio(live_bot)
+    async with running_worker(core.settings, clock=live_bot.clock) as worker:
+        report = await live_bot.reply(ADA, lambda m: "Teaser #" in m.content, 30)
+        assert "posted to @cloudmusic_teasers (a house track)" in report.content
+        (post,) = channel_audio(live_bot)
+        assert post.file is not None and post.file.data[:3] == b"ID3"
+        assert renders(worker.core.engine) == 2  # the demo and the teaser's house track
+    assert renders(core.engine) == 0
+
+
+def channel_audio(live_bot: LiveBot) -> list[ChatMessage]:
+    """Every audio the bot posted in the teaser channel."""
+    return [m for m in live_bot.standin.transcript(CHANNEL_ID) if m.from_bot and m.kind == "audio"]
