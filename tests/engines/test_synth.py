@@ -30,6 +30,7 @@ GENRES = ("techno", "house", "lofi", "ambient", "synthwave", "dnb", "trap", "cin
 _NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+pytestmark = pytest.mark.xdist_group("synth_tracks")  # one pytest-xdist worker, so _track's cache serves every test
 
 
 @cache
