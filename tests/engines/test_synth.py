@@ -147,8 +147,10 @@ async def test_impossible_requests_are_rejected_with_a_user_text(request_: Gener
 
 
 async def test_a_render_past_the_deadline_times_out() -> None:
+    # A 4 s track takes far more than the 1 ms deadline to render; the abandoned render thread still runs to its end
+    # before the test's event loop closes, so a longer track (it was 60 s) only made the teardown wait.
     with pytest.raises(EngineTimedOut):
-        await SynthEngine(EngineOptions(timeout_s=0.001)).generate(GenerationRequest(prompt="x", duration=60))
+        await SynthEngine(EngineOptions(timeout_s=0.001)).generate(GenerationRequest(prompt="x", duration=4))
 
 
 # --- the music ------------------------------------------------------------------------------------------------
