@@ -156,6 +156,8 @@ async def live_bot(
 TEMPLATE = "cloudmusic_template"
 _database_names = itertools.count(1)
 _postgres_missing: list[str] = []
+#: The words every "needs a system program that is missing" skip carries; the end of the run repeats those reasons.
+NOT_RUN = "NOT RUN"
 
 
 def _admin(server: PostgresServer, sql: str) -> None:
@@ -177,7 +179,7 @@ def postgres_server() -> Iterator[PostgresServer | None]:
     """A PostgreSQL server with a migrated template database; None (and a loud summary line) without binaries."""
     bin_dir = binaries()
     if bin_dir is None:
-        reason = "PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install postgresql"
+        reason = f"POSTGRESQL TESTS {NOT_RUN}: binaries (initdb, pg_ctl) not found: apt-get install postgresql"
         if os.environ.get(REQUIRE) == "1":
             pytest.fail(f"{REQUIRE}=1 but {reason}")
         _postgres_missing.append(reason)
@@ -236,11 +238,25 @@ def s3_bucket(s3_server: S3Server) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``postgresql`` marker: ``live_bot`` runs such a test's bot on a fresh PostgreSQL database."""
+    """Register our markers (``xdist_group`` too, so ``--strict-markers`` accepts it when pytest-xdist is absent)."""
     config.addinivalue_line("markers", "postgresql: run live_bot on a throwaway PostgreSQL database")
+    config.addinivalue_line("markers", "xdist_group(name): run these tests in one pytest-xdist worker")
+
+
+_not_run: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Note each test skipped because a system program is missing (its reason says NOT RUN).
+
+    This hook runs where the reports are gathered — under pytest-xdist that is the controller, whose own fixtures
+    never run — so the summary below hears of the skips in every worker.
+    """
+    if report.skipped and isinstance(report.longrepr, tuple) and NOT_RUN in str(report.longrepr[2]):
+        _not_run.append(str(report.longrepr[2]).removeprefix("Skipped: "))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say loudly when the PostgreSQL tests did not run."""
-    if _postgres_missing:
-        terminalreporter.write_sep("!", f"PostgreSQL tests NOT RUN: {_postgres_missing[0]}", red=True, bold=True)
+    """Say loudly, at the very end, which tests did not run for want of a system program, and how to get it."""
+    for reason in dict.fromkeys(_not_run):
+        terminalreporter.write_sep("!", reason, red=True, bold=True)

@@ -1,9 +1,9 @@
 """Fixtures for the sandbox page: the real bot in sandbox mode, and a headless system Chromium driven by Playwright.
 
 The browser is Debian's ``chromium`` (``/usr/bin/chromium``, or ``$CLOUDMUSIC_BROWSER``); Playwright's own browser
-downloads are never used. Without a browser the browser tests are skipped *loudly* (the reason and the install
-command are repeated at the end of the run), unless ``CLOUDMUSIC_REQUIRE_BROWSER=1``, which turns that into a
-failure (CI sets it after installing Chromium).
+downloads are never used. Without a browser the browser tests are skipped *loudly* (tests/conftest.py repeats the
+reason and the install command at the end of the run), unless ``CLOUDMUSIC_REQUIRE_BROWSER=1``, which turns that
+into a failure (CI sets it after installing Chromium).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 INSTALL_HINT = "install it with `apt-get install chromium` (Debian/Ubuntu), or set CLOUDMUSIC_BROWSER to its path"
-_not_run: list[str] = []
 
 
 def browser_path() -> str | None:
@@ -43,14 +42,6 @@ def browser_path() -> str | None:
     if os.access(wanted, os.X_OK):
         return wanted
     return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Repeat, at the very end, why the browser tests did not run and how to make them run."""
-    if _not_run:
-        terminalreporter.write_sep("!", "BROWSER TESTS NOT RUN", red=True, bold=True)
-        for reason in dict.fromkeys(_not_run):
-            terminalreporter.write_line(f"  {reason}", red=True)
 
 
 @pytest.fixture
@@ -66,7 +57,6 @@ def chromium() -> str:
         return path
     if os.environ.get("CLOUDMUSIC_REQUIRE_BROWSER") == "1":
         pytest.fail(f"CLOUDMUSIC_REQUIRE_BROWSER=1 but {problem}", pytrace=False)
-    _not_run.append(problem)
     pytest.skip(f"BROWSER TEST NOT RUN: {problem}")
 
 

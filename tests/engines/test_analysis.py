@@ -75,12 +75,14 @@ def cases() -> list[Case]:
     return results
 
 
+@pytest.mark.xdist_group("analysis_cases")  # one worker renders the cases for both
 def test_tempo_is_found_within_2_bpm_or_an_octave_for_95_percent_of_synth_tracks(cases: list[Case]) -> None:
     right = sum(case.tempo_ok for case in cases) / len(cases)
     print(f"tempo accuracy {right:.0%} of {len(cases)}")
     assert right >= 0.95, [c for c in cases if not c.tempo_ok]
 
 
+@pytest.mark.xdist_group("analysis_cases")  # one worker renders the cases for both
 def test_key_and_mode_are_found_for_85_percent_of_synth_tracks(cases: list[Case]) -> None:
     right = sum(case.found_key == case.key for case in cases) / len(cases)
     print(f"key accuracy {right:.0%} of {len(cases)}")

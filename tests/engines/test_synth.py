@@ -30,6 +30,7 @@ GENRES = ("techno", "house", "lofi", "ambient", "synthwave", "dnb", "trap", "cin
 _NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+pytestmark = pytest.mark.xdist_group("synth_tracks")  # one pytest-xdist worker, so _track's cache serves every test
 
 
 @cache
@@ -146,8 +147,10 @@ async def test_impossible_requests_are_rejected_with_a_user_text(request_: Gener
 
 
 async def test_a_render_past_the_deadline_times_out() -> None:
+    # A 4 s track takes far more than the 1 ms deadline to render; the abandoned render thread still runs to its end
+    # before the test's event loop closes, so a longer track (it was 60 s) only made the teardown wait.
     with pytest.raises(EngineTimedOut):
-        await SynthEngine(EngineOptions(timeout_s=0.001)).generate(GenerationRequest(prompt="x", duration=60))
+        await SynthEngine(EngineOptions(timeout_s=0.001)).generate(GenerationRequest(prompt="x", duration=4))
 
 
 # --- the music ------------------------------------------------------------------------------------------------
@@ -450,9 +453,10 @@ def test_each_style_has_its_own_tonal_colour() -> None:
     """Styles are mastered in their own colour, so they are told apart by ear (and by an audio-only classifier,
     bench/synth_quality.py): lo-fi dusty and dark against glossy pop, trap dark on its 808s against bright drum &
     bass, synthwave's soft top against rock's guitar mids. Same seed and key; before the colours the three gaps
-    were 2.8, 4.7 and 4.9 dB."""
+    were 2.8, 4.7 and 4.9 dB. The colour is the mastering's, so 10 s tell it as well as 20 s (gaps 27.5, 8.8 and
+    7.7 dB at 10 s; 23.9, 10.5 and 7.9 at 20 s) for a quarter of the rendering."""
     air = {
-        style: _air(_track(style, key="A minor").samples)
+        style: _air(_track(style, key="A minor", duration=10.0).samples)
         for style in ("lofi", "pop", "trap", "dnb", "synthwave", "rock")
     }
     assert air["lofi"] < air["pop"] - 15.0

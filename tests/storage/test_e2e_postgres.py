@@ -54,7 +54,7 @@ async def test_on_postgresql_a_job_cut_off_by_sigterm_is_delivered_once_by_the_n
         env.update(SHUTDOWN_GRACE="0", DATABASE_URL=postgres_url)
         async with bot_process(env) as first:
             await read_until(first, "CloudMusic is running", within=90)
-            await standin.send_text(ADA, "[slow:8] come back to me 2s")
+            await standin.send_text(ADA, "[slow:3] come back to me 2s")
             await read_until(first, "started on engine", within=60)
             first.send_signal(signal.SIGTERM)
             await read_until(first, "interrupted by shutdown; re-queued", within=60)

@@ -87,7 +87,7 @@ async def test_a_bot_and_two_workers_deliver_every_prompt_once_into_the_bucket_e
                     assert await _ledger(db, uid) == ["reserve", "commit"], uid
 
                 # One more prompt, slow enough to kill the worker that holds it while it generates.
-                await standin.send_text(LATE, "night drive [slow:4] 1s")
+                await standin.send_text(LATE, "night drive [slow:2] 1s")
                 await standin.wait_for(LATE, lambda m: not m.content.startswith("✅"), timeout=30)
                 (late,) = await JobRepository(db).for_user(LATE)
                 started = rf"job {late.id} started on engine mock"

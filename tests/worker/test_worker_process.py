@@ -123,7 +123,7 @@ async def test_a_worker_killed_mid_job_is_replaced_and_the_track_is_delivered_on
         await front.users.seen(
             telegram_id=ADA, fingerprint=who.fingerprint, first_name="Ada", username=None, language="en", now=utc_now()
         )
-        submission = await front.studio.compose(who, "night drive [slow:4] 1s")
+        submission = await front.studio.compose(who, "night drive [slow:2] 1s")
         assert submission.job is not None
         job_id = submission.job.id
         started = rf"job {job_id} started on engine mock"
