@@ -6,7 +6,7 @@ profiles), loudness (pyloudnorm, −14 ± 0.5 LUFS), true peak (scipy polyphase 
 reference, ≤ −1 dBTP), how different two seeds of one prompt are (rhythm-fingerprint correlation and key-normalised
 chroma similarity), genre identification from audio features (nearest centroid, leave-one-seed-out), the long-term
 spectrum's presence band (2–6 kHz) and 16 kHz band against a natural −4.5 dB/octave slope, energy below 40 Hz, and
-fresh 30 s render + MP3 times over 20 different requests.
+fresh 30 s render + MP3 times over 20 different requests (``--timing-only``: just those, in ~30 s).
 """
 
 from __future__ import annotations
@@ -333,10 +333,26 @@ def measure(prompts: Sequence[tuple[str, str]] = PROMPTS, seeds: Sequence[int] =
     ]  # fmt: skip
 
 
+def timing_report(count: int = 20) -> str:
+    """One line: wall and CPU p50/p95 of ``count`` fresh 30 s render + MP3 requests, with the load averages before
+    and after (``--timing-only``: issue 18's figure without the ~10 min of quality analysis)."""
+    before = load_average()
+    (p50, p95), (cpu50, cpu95) = timings_with_cpu(count)
+    after = load_average()
+    return (
+        f"fresh 30 s render + MP3, {count} requests: wall p50 {p50:.3f} s, p95 {p95:.3f} s; "
+        f"CPU p50 {cpu50:.3f} s, p95 {cpu95:.3f} s; load {before[0]:.2f} → {after[0]:.2f} on {os.cpu_count()} cores"
+    )
+
+
 def main() -> None:
-    """Print the figures as a table; ``--seeds N`` measures fewer seeds (quicker, less conclusive)."""
+    """Print the figures as a table; ``--seeds N`` measures fewer seeds (quicker, less conclusive);
+    ``--timing-only`` prints only the render + MP3 timing line."""
     from bench.__main__ import table
 
+    if "--timing-only" in sys.argv:
+        print(timing_report())
+        return
     started = time.monotonic()
     seeds = SEEDS[: int(sys.argv[sys.argv.index("--seeds") + 1])] if "--seeds" in sys.argv else SEEDS
     figures = measure(PROMPTS, seeds)
