@@ -27,6 +27,7 @@ from engines.synth.arrangement import arrange
 from engines.synth.composer import Composer
 from engines.synth.instruments import SR
 from engines.synth.mixer import delay, duck_curve, fold_loop, frame_at, master_eq, reverb
+from engines.synth.parallel import mixdown
 from engines.synth.prompt import brief_for, parse_prompt
 from engines.synth.theory import Key, parse_key
 
@@ -93,7 +94,7 @@ def render(request: GenerationRequest) -> GeneratedTrack:
         frames, extra = round(brief.seconds * SR), 0
     form = arrange(bars, request.loop, (seed ^ brief.prompt_hash) % 7)
     composer = Composer(brief, form, frames + extra, bars, request.loop)
-    buses = {name: bus.audio for name, bus in composer.write().items()}
+    buses = mixdown(composer.write())
     if brief.style.sidechain and composer.kicks:
         duck = duck_curve(frames + extra, composer.kicks, brief.style.sidechain, 0.6 * 4 * step_seconds)
         buses["bass"] *= duck
