@@ -31,5 +31,9 @@ def both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
     """``(first(), second())``: ``second`` in a helper thread while this thread runs ``first`` (and here, after
     ``first``, if no helper has started it by then)."""
     future = helpers().submit(second)
-    one = first()
+    try:
+        one = first()
+    except BaseException:
+        future.cancel()  # nobody will want the second half now
+        raise
     return one, (second() if future.cancel() else future.result())
