@@ -16,6 +16,8 @@ import os
 import struct
 import tempfile
 import wave
+from collections.abc import Iterator
+from concurrent.futures import Future
 
 import lameenc
 import numpy as np
@@ -25,6 +27,7 @@ from engines.base import GeneratedTrack, Samples
 from engines.cover import cover_jpeg
 from engines.ffmpeg import FFmpegFailed, configure_pydub, run_ffmpeg
 from engines.id3 import id3v23
+from engines.threads import helpers
 
 __all__ = [
     "AudioDecodeError",
@@ -162,8 +165,26 @@ def mp3_frames(track: GeneratedTrack, *, bitrate: str = "192k") -> bytes:
     encoder.set_in_sample_rate(track.sample_rate)
     encoder.set_channels(int(frames.shape[1]))
     encoder.set_quality(LAME_QUALITY)
-    audio = bytes(encoder.encode(pcm16(frames)) + encoder.flush())
+    audio = b"".join(encoder.encode(pcm) for pcm in _pcm16_chunks(frames)) + bytes(encoder.flush())
     return gapless_info_frame(audio, int(frames.shape[0])) + audio
+
+
+_PCM_CHUNK = 5 * 44_100  # frames converted at a time: LAME's output does not depend on how its input is cut
+
+
+def _pcm16_chunks(frames: Samples) -> Iterator[bytes]:
+    """``pcm16(frames)`` in chunks, the next chunk converted in the helper thread while LAME (which releases the
+    GIL) encodes this one."""
+    starts = range(0, frames.shape[0], _PCM_CHUNK)
+    pending: Future[bytes] | None = None
+    for start in starts:
+        future, pending = pending, None
+        if start + _PCM_CHUNK < frames.shape[0]:
+            pending = helpers().submit(pcm16, frames[start + _PCM_CHUNK : start + 2 * _PCM_CHUNK])
+        if future is None or future.cancel():
+            yield pcm16(frames[start : start + _PCM_CHUNK])
+        else:
+            yield future.result()
 
 
 # LAME's fixed encoder delay (samples of priming before the first input sample) for MPEG-1 Layer III; decoders

@@ -15,7 +15,7 @@ import numpy as np
 
 from engines.synth.arrangement import Section
 from engines.synth.instruments import SR, crackle, drum, glide_808, riser, tone
-from engines.synth.mixer import Bus, frame_at, grid
+from engines.synth.mixer import Bus, frame_at, grid, later
 from engines.synth.patterns import STYLES, VELOCITY
 from engines.synth.prompt import Brief
 from engines.synth.theory import PROGRESSIONS_8, chord, voice_lead
@@ -73,7 +73,8 @@ _SECTION_MIX = {"intro": (0.8, -0.15), "build": (0.9, 0.0), "main": (1.0, 0.0), 
 
 
 class Composer:
-    """Writes one piece into buses ``drums``, ``bass``, ``chords``, ``lead`` and ``fx``."""
+    """Writes one piece as notes into buses ``drums``, ``bass``, ``chords``, ``lead`` and ``fx``; the sounds are
+    made and mixed afterwards (``engines.synth.mixdown``), so they can be made in parallel."""
 
     def __init__(self, brief: Brief, sections: list[Section], frames: int, bars: int, loop: bool) -> None:
         self.brief, self.sections, self.bars, self.loop = brief, sections, bars, loop
@@ -161,7 +162,7 @@ class Composer:
         return (degree - 10 + 4) % 7 if degree >= 10 else degree
 
     def write(self) -> dict[str, Bus]:
-        """Render every section and return the buses."""
+        """Write every section's notes and return the buses (nothing is synthesised yet)."""
         voicing: list[int] | None = None
         for section in self.sections:
             for bar in range(section.start, section.end):
@@ -179,17 +180,17 @@ class Composer:
                     self._pulse(bar, voicing, section)
             if section.riser and not self.loop and self.has_drums:
                 start = self.frame(max(section.end - 2, section.start), 0)
-                sweep = riser(self.frame(section.end, 0) - start, self.brief.seed & 0xFFFF)
+                sweep = later(riser, self.frame(section.end, 0) - start, self.brief.seed & 0xFFFF)
                 self.buses["fx"].place(sweep, start, 0.35)
         if self.style.crackle:
-            frames = self.buses["fx"].audio.shape[1]
-            self.buses["fx"].place(crackle(frames, self.brief.seed & 0xFFFF), 0, 0.5, 0.0)
+            frames = self.buses["fx"].frames
+            self.buses["fx"].place(later(crackle, frames, self.brief.seed & 0xFFFF), 0, 0.5, 0.0)
         return self.buses
 
     # --- drums ------------------------------------------------------------------------------------------------
 
     def _hit(self, voice: str, bar: int, step: float, velocity: float) -> None:
-        sound = drum(voice, self.brief.key.tonic, self.kit, int(self.rng.integers(4)))
+        sound = later(drum, voice, self.brief.key.tonic, self.kit, int(self.rng.integers(4)))
         frame = self.frame(bar, step)
         if voice == "kick":
             self.kicks.append(frame)
@@ -240,7 +241,7 @@ class Composer:
         sound, bus = self.bass_sound, self.buses["bass"]
         if ending:
             bus.place(
-                tone("sub" if sound == "808" else sound, self._bass_midi(0), int(1.5 * SR), 0.5),
+                later(tone, "sub" if sound == "808" else sound, self._bass_midi(0), int(1.5 * SR), 0.5),
                 self.frame(bar, 0),
                 0.8,
             )
@@ -253,7 +254,7 @@ class Composer:
             for beat, deg in enumerate(steps):
                 gate = self.frame(bar, 4 * beat + 3.5) - self.frame(bar, 4 * beat)
                 midi = self._bass_midi(degree) if beat == 0 else self._bass_midi(deg % 7)
-                bus.place(tone(sound, midi, gate, 0.4), self._nudge(self.frame(bar, 4 * beat)), 0.9)
+                bus.place(later(tone, sound, midi, gate, 0.4), self._nudge(self.frame(bar, 4 * beat)), 0.9)
             return
         previous = self._last_bass
         approach = self.style.humanise >= 0.5 and self.rng.random() < 0.5  # a passing note into the next chord
@@ -270,9 +271,9 @@ class Composer:
             start = self.frame(bar, index)
             gate = self.frame(bar, index + 1 + holds) - start - int(0.01 * SR)
             if sound == "808":
-                note = glide_808(previous if previous is not None else midi, midi, gate)
+                note = later(glide_808, previous if previous is not None else midi, midi, gate)
             else:
-                note = tone(sound, midi, gate, self.style.brightness)
+                note = later(tone, sound, midi, gate, self.style.brightness)
             level = 0.85 * _BASS_LEVEL.get(self.style.name, 1.0)
             bus.place(note, self._nudge(start, 0.5), level * float(self.rng.uniform(0.9, 1.0)))
             previous = midi
@@ -316,11 +317,11 @@ class Composer:
             for n, note in enumerate(voicing_played):
                 if wide:  # two detuned voices, one each side: width without phase trouble in mono
                     for voice, pan in ((0, -0.7), (1, 0.7)):
-                        self.buses["chords"].place(tone(sound, note, gate, brightness, voice), start, level, pan)
+                        self.buses["chords"].place(later(tone, sound, note, gate, brightness, voice), start, level, pan)
                 else:
                     offset = n * strum if strum else 0
                     self.buses["chords"].place(
-                        tone(sound, note, max(gate - offset, int(0.05 * SR)), brightness),
+                        later(tone, sound, note, max(gate - offset, int(0.05 * SR)), brightness),
                         self._nudge(start, 0.3) + offset,
                         level * accent,
                         -0.15,
@@ -328,7 +329,8 @@ class Composer:
         if "choir" in self.style.extras and section.name in ("drop", "break") and sound != "choir":
             bar_frames = self.frame(bar + 1, 0) - self.frame(bar, 0)
             for note in voicing[-2:]:
-                self.buses["chords"].place(tone("choir", note + 12, bar_frames, 0.5), self.frame(bar, 0), 0.07, 0.3)
+                choir = later(tone, "choir", note + 12, bar_frames, 0.5)
+                self.buses["chords"].place(choir, self.frame(bar, 0), 0.07, 0.3)
         return voicing
 
     def _keys_layer(self, bar: int, voicing: list[int], rhythm: str, level: float) -> None:
@@ -340,14 +342,14 @@ class Composer:
             start = self.frame(bar, index)
             gate = self.frame(bar, index + 1 + holds) - start
             for note in voicing:
-                self.buses["chords"].place(tone("epiano", note, gate, 0.4), start, 0.6 * level, 0.2)
+                self.buses["chords"].place(later(tone, "epiano", note, gate, 0.4), start, 0.6 * level, 0.2)
 
     def _arp(self, bar: int, voicing: list[int]) -> None:
         notes = [*sorted(voicing), min(voicing) + 12]
         gate = self.frame(bar, 1) - self.frame(bar, 0)
         for index in range(16):
             note = notes[self.arp_order[index % len(self.arp_order)] % len(notes)] + 12
-            sound = tone("pluck", note, gate, self.style.brightness * 0.7)
+            sound = later(tone, "pluck", note, gate, self.style.brightness * 0.7)
             self.buses["lead"].place(sound, self.frame(bar, index), 0.12, 0.35 if index % 2 else -0.35)
 
     def _pulse(self, bar: int, voicing: list[int], section: Section) -> None:
@@ -364,7 +366,7 @@ class Composer:
             accent = 1.0 if index % 4 == 0 else 0.7
             note = cycle[count % 4] + (12 if sound == "bell" else 0)
             start = self._nudge(self.frame(bar, index), 0.3)
-            self.buses["chords"].place(tone(sound, note, gate, brightness), start, level * accent * level_shift)
+            self.buses["chords"].place(later(tone, sound, note, gate, brightness), start, level * accent * level_shift)
 
     # --- melody -----------------------------------------------------------------------------------------------
 
@@ -426,6 +428,5 @@ class Composer:
             if self.brief.key.minor and self.harmonic and deg % 7 == 6 and root == 4:
                 midi += 1  # over the dominant the melody takes the leading tone too
             velocity = (1.0 if step % 4 == 0 else 0.8) * float(self.rng.uniform(1 - 0.2 * self.style.humanise, 1.0))
-            self.buses["lead"].place(
-                tone(self.lead_sound, midi, gate, brightness), self._nudge(start), 0.3 * velocity * level_shift, 0.1
-            )
+            note = later(tone, self.lead_sound, midi, gate, brightness)
+            self.buses["lead"].place(note, self._nudge(start), 0.3 * velocity * level_shift, 0.1)

@@ -82,16 +82,28 @@ def _table(shape: str, midi: int, cutoff: float) -> Mono:
 
 
 def _oscillate(table: Mono, freq: float, frames: int, phase: float) -> Mono:
-    cycles = np.arange(frames, dtype=np.float64) * (freq / SR) + phase
-    index = (cycles * _TABLE).astype(np.int64) & (_TABLE - 1)
+    # in place, one buffer: (n·f/SR + phase)·4096 is exactly n·f/SR·4096 + phase·4096 (a power of two)
+    cycles = np.arange(frames, dtype=np.float64)
+    cycles *= freq / SR
+    cycles += phase
+    cycles *= _TABLE
+    index = cycles.astype(np.int64)
+    index &= _TABLE - 1
     return np.asarray(table[index], dtype=np.float32)
 
 
 def envelope(frames: int, attack: float, decay: float, sustain: float, gate: int, release: float) -> Mono:
     """Attack ramp, exponential decay towards ``sustain``, and a release after ``gate`` frames; starts at 0."""
     t = np.arange(frames, dtype=np.float32) / SR
-    env = sustain + (1.0 - sustain) * np.exp(-np.maximum(t - attack, 0.0) / max(decay, 1e-3))
-    env *= np.minimum(1.0, t / max(attack, 1e-4))
+    env = t - attack  # sustain + (1 − sustain)·exp(−max(t − attack, 0) / decay), computed in place
+    np.maximum(env, 0.0, out=env)
+    np.negative(env, out=env)
+    env /= max(decay, 1e-3)
+    np.exp(env, out=env)
+    env *= 1.0 - sustain
+    env += sustain
+    t /= max(attack, 1e-4)
+    env *= np.minimum(1.0, t, out=t)
     if gate < frames:
         tail = np.arange(frames - gate, dtype=np.float32) / SR
         env[gate:] *= np.exp(-tail * (5.0 / max(release, 1e-3)))

@@ -6,32 +6,58 @@ long track never drifts off the tempo grid.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from engines.dsp import butter_sos, firwin_kaiser, next_fast_len, sosfilt
 from engines.synth.instruments import SR, Mono
+from engines.threads import both
 
 Stereo = npt.NDArray[np.float32]  # shape (2, frames) while mixing: each channel contiguous
+F = TypeVar("F", np.float32, np.float64)
+
+
+#: A sound to make: a deterministic function of hashable arguments (``tone``, ``drum``, …) and those arguments.
+Sound = tuple[Callable[..., Mono], tuple[Hashable, ...]]
+
+
+def later(make: Callable[..., Mono], *args: Hashable) -> Sound:
+    """``make(*args)``, to be made when the piece is mixed down: equal arguments give the same sound, made once."""
+    return make, args
 
 
 class Bus:
-    """A stereo buffer that sounds are added into."""
+    """A stereo bus, written as a list of notes (a sound, its start frame, gain and pan) and mixed down later."""
 
     def __init__(self, frames: int) -> None:
-        self.audio: Stereo = np.zeros((2, frames), dtype=np.float32)
+        self.frames = frames
+        self.notes: list[tuple[Sound, int, float, float]] = []
 
-    def place(self, sound: Mono, frame: int, gain: float, pan: float = 0.0) -> None:
-        """Add a mono ``sound`` at ``frame`` with constant-power ``pan`` (−1 left … +1 right)."""
-        end = min(frame + sound.shape[0], self.audio.shape[1])
-        if end <= frame or frame < 0:
-            return
-        angle = (pan + 1.0) * np.pi / 4.0
-        piece = sound[: end - frame]
-        self.audio[0, frame:end] += piece * np.float32(gain * np.cos(angle))
-        self.audio[1, frame:end] += piece * np.float32(gain * np.sin(angle))
+    def place(self, sound: Sound, frame: int, gain: float, pan: float = 0.0) -> None:
+        """Add ``sound`` at ``frame`` with constant-power ``pan`` (−1 left … +1 right) when the bus is mixed."""
+        self.notes.append((sound, frame, gain, pan))
+
+    def mixdown(self, made: Callable[[Sound], Mono]) -> Stereo:
+        """The bus as audio, (2, frames) float32: every note's sound (from ``made``) added in the order written."""
+        audio = np.zeros((2, self.frames), dtype=np.float32)
+        for sound, frame, gain, pan in self.notes:
+            add(audio, made(sound), frame, gain, pan)
+        return audio
+
+
+def add(audio: Stereo, sound: Mono, frame: int, gain: float, pan: float = 0.0) -> None:
+    """Add a mono ``sound`` into ``audio`` at ``frame`` with constant-power ``pan`` (−1 left … +1 right)."""
+    end = min(frame + sound.shape[0], audio.shape[1])
+    if end <= frame or frame < 0:
+        return
+    angle = (pan + 1.0) * np.pi / 4.0
+    piece = sound[: end - frame]
+    audio[0, frame:end] += piece * np.float32(gain * np.cos(angle))
+    audio[1, frame:end] += piece * np.float32(gain * np.sin(angle))
 
 
 def grid(bpm: float, swing: float = 0.0) -> tuple[float, float]:
@@ -138,16 +164,29 @@ def _interpolation_matrix() -> npt.NDArray[np.float32]:
 
 def interpolate(signal: Stereo, frames: int) -> Stereo:
     """Each channel of quarter-rate ``signal`` back at the full rate (``frames`` long), images filtered out."""
-    span = (_interpolation_bank().shape[0] - 1) // 2
-    inputs = signal.shape[1]
-    rows = -(-inputs // _ROW)
     out = np.zeros((signal.shape[0], frames), dtype=np.float32)
     for channel in range(signal.shape[0]):
-        padded = np.zeros(span + inputs, dtype=np.float32)
-        padded[span:] = signal[channel]
-        full = (_overlapping_rows(padded, _ROW, rows) @ _interpolation_matrix()).reshape(-1)[: _FACTOR * inputs]
-        out[channel, : min(frames, full.size)] = full[:frames]
+        out[channel] = _interpolated(signal[channel], frames)
     return out
+
+
+def _interpolated(signal: Mono, frames: int) -> Mono:
+    """Quarter-rate mono ``signal`` back at the full rate, ``frames`` long (zero past its end)."""
+    span = (_interpolation_bank().shape[0] - 1) // 2
+    inputs = signal.shape[0]
+    rows = -(-inputs // _ROW)
+    padded = np.zeros(span + inputs, dtype=np.float32)
+    padded[span:] = signal
+    full = (_overlapping_rows(padded, _ROW, rows) @ _interpolation_matrix()).reshape(-1)[: _FACTOR * inputs]
+    out = np.zeros(frames, dtype=np.float32)
+    out[: min(frames, full.size)] = full[:frames]
+    return out
+
+
+def each_channel(process: Callable[[npt.NDArray[F]], Mono], audio: npt.NDArray[F]) -> Stereo:
+    """``process`` applied to each channel of stereo ``audio``, the right one in the helper thread meanwhile."""
+    left, right = both(lambda: process(audio[0]), lambda: process(audio[1]))
+    return np.stack([left, right])
 
 
 def reverb(send: Stereo, seconds: float, seed: int, highpass: float = 180.0) -> Stereo:
@@ -170,9 +209,13 @@ def reverb(send: Stereo, seconds: float, seed: int, highpass: float = 180.0) -> 
     freqs = np.fft.rfftfreq(size, 1 / rate)
     ratio = (freqs / highpass) ** 2
     spectrum = np.fft.rfft(small, size) * (ratio / np.sqrt(1.0 + ratio**2))
-    # The old quarter-rate room averaged each 4 frames at half level; the decimator keeps the level, so × 0.5.
-    wet = np.fft.irfft(spectrum[None, :] * np.fft.rfft(irs, size) * 0.5, size)[:, : small.shape[0]]
-    return interpolate(wet.astype(np.float32), frames)
+
+    def room(ir: npt.NDArray[np.float64]) -> Mono:
+        # The old quarter-rate room averaged each 4 frames at half level; the decimator keeps the level, so × 0.5.
+        wet = np.fft.irfft(spectrum * np.fft.rfft(ir, size) * 0.5, size)[: small.shape[0]]
+        return _interpolated(wet.astype(np.float32), frames)
+
+    return each_channel(room, irs)
 
 
 def delay(send: Stereo, step_seconds: float, feedback: float, taps: int = 3) -> Stereo:
@@ -246,8 +289,10 @@ def master_eq(audio: Stereo, loop: bool, color: Color = ()) -> Stereo:
     """
     sos = _master_sos(color)
     frames = audio.shape[1]
-    if loop:
-        lead = min(frames, SR)
-        run = np.concatenate([audio[:, frames - lead :], audio], axis=1)
-        return np.asarray(sosfilt(sos, run, axis=1)[:, lead:], dtype=np.float32)
-    return np.asarray(sosfilt(sos, audio, axis=1), dtype=np.float32)
+    lead = min(frames, SR) if loop else 0
+
+    def equalised(channel: Mono) -> Mono:
+        run = np.concatenate([channel[frames - lead :], channel]) if lead else channel
+        return sosfilt(sos, run)[lead:]
+
+    return each_channel(equalised, audio)
