@@ -148,9 +148,13 @@ class Composer:
     def degree(self, bar: int) -> int:
         """Chord of ``bar`` as a degree (10 + d: the secondary dominant of d); the last bar resolves to the tonic.
 
-        Verses, intros and builds follow the verse progression; drops and breaks the chorus progression.
+        Verses, intros and builds follow the verse progression; drops and breaks the chorus progression. A bar past
+        the end (the walking bass and approach notes look one bar ahead) is, in a loop, the loop's first bar come
+        round again; after a song's end it is the tonic it came to rest on.
         """
-        if not self.loop and bar == self.bars - 1:
+        if self.loop:
+            bar %= self.bars
+        elif bar >= self.bars - 1:
             return 0
         section = self.section_of(bar)
         progression = self.chorus if section.name in ("drop", "break") else self.verse
