@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
@@ -44,9 +43,8 @@ from bot.settings import (
     SANDBOX_TOKEN,
     HttpSection,
     Settings,
-    describe_error,
-    load_settings,
     secret_values,
+    settings_or_explain,
 )
 from bot.star_refunds import star_refunder
 from bot.stems_courier import ChatStemsCourier
@@ -486,18 +484,13 @@ def main() -> int:
     """Process entry point; returns the exit code."""
     tune_heap()  # before any thread starts: large buffers mapped whole, 2 heap arenas (engines.memory)
     one_blas_thread()  # matrix products on their caller's thread: no BLAS pool pinning buffers (engines.memory)
-    try:
-        settings = load_settings()
-    except ValidationError as exc:
-        print(describe_error(exc), file=sys.stderr)
+    settings = settings_or_explain()
+    if settings is None:
         return 2
     configure_logging(settings.log_level, settings.log_format, secret_values(settings))
     try:
         asyncio.run(_serve(settings))
-    except (StartupError, StorageError) as exc:
-        log.error("cannot start: %s", exc)
-        return 1
-    except OSError as exc:  # e.g. the HTTP port is taken
+    except (StartupError, StorageError, OSError) as exc:  # OSError: e.g. the HTTP port is taken
         log.error("cannot start: %s", exc)
         return 1
     return 0

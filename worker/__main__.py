@@ -23,7 +23,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import ValidationError
 from telegram.error import InvalidToken, TelegramError
 
 from bot.app import build_bot
@@ -35,7 +34,7 @@ from bot.logs import configure_logging
 from bot.metrics import Metrics, QueueTelemetry
 from bot.outbox import TelegramOutbox
 from bot.payment_inbox import InboxBot
-from bot.settings import Settings, describe_error, load_settings, secret_values
+from bot.settings import Settings, secret_values, settings_or_explain
 from bot.stems_courier import ChatStemsCourier
 from bot.studio.delivery import WebAwareDelivery
 from bot.teaser_courier import ChatTeaserCourier
@@ -191,10 +190,8 @@ def main() -> int:
     """Process entry point; returns the exit code."""
     tune_heap()  # before any thread starts (engines.memory)
     one_blas_thread()  # matrix products on their caller's thread, as in the bot (engines.memory)
-    try:
-        settings = load_settings()
-    except ValidationError as exc:
-        print(describe_error(exc), file=sys.stderr)
+    settings = settings_or_explain()
+    if settings is None:
         return 2
     configure_logging(settings.log_level, settings.log_format, secret_values(settings))
     try:
