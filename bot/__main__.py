@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
@@ -32,22 +31,15 @@ from bot.core import Core, CoreHooks, StartupError, build_core, utc_now
 from bot.delivery import TelegramDelivery
 from bot.health import Health, LoopMonitor, PollingStatus, TransportStatus
 from bot.http import HttpServer
-from bot.logs import configure_logging, new_trace_id
+from bot.logs import new_trace_id
 from bot.metrics import Metrics, QueueTelemetry
 from bot.observed_limiter import polling_error_callback
 from bot.outbox import TelegramOutbox
 from bot.payment_inbox import InboxBot, StarsDesk
+from bot.process import run_process
 from bot.sandbox_hosted import deliver_payments_to, start_hosted
 from bot.services import Services
-from bot.settings import (
-    SANDBOX_BOT_USERNAME,
-    SANDBOX_TOKEN,
-    HttpSection,
-    Settings,
-    describe_error,
-    load_settings,
-    secret_values,
-)
+from bot.settings import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, HttpSection, Settings
 from bot.star_refunds import star_refunder
 from bot.stems_courier import ChatStemsCourier
 from bot.studio.api import StudioApi
@@ -62,12 +54,12 @@ from bot.webhook_mode import TelegramWebhook
 from bot.webhooks import StripeNotices, StripeWebhook
 from compose.file_desk import FileDesk
 from engines.catalogue import extendable
-from engines.memory import heap_trimming, one_blas_thread, tune_heap
+from engines.memory import heap_trimming
 from scheduler.queue import GenerationQueue
 from scheduler.teaser import TeaserDesk
 from scheduler.teaser_requests import AdminTeasers, TeaserQueue
 from scheduler.timed import TimedJobs
-from storage import InboxError, PaymentInbox, StorageError, TeaserRepository
+from storage import InboxError, PaymentInbox, TeaserRepository
 from storage.web_sessions import WebSessionRepository
 
 __all__ = ["SANDBOX_BOT_USERNAME", "SANDBOX_TOKEN", "Runtime", "StartupError", "main", "running_bot"]
@@ -483,24 +475,8 @@ async def _serve(settings: Settings) -> None:
 
 
 def main() -> int:
-    """Process entry point; returns the exit code."""
-    tune_heap()  # before any thread starts: large buffers mapped whole, 2 heap arenas (engines.memory)
-    one_blas_thread()  # matrix products on their caller's thread: no BLAS pool pinning buffers (engines.memory)
-    try:
-        settings = load_settings()
-    except ValidationError as exc:
-        print(describe_error(exc), file=sys.stderr)
-        return 2
-    configure_logging(settings.log_level, settings.log_format, secret_values(settings))
-    try:
-        asyncio.run(_serve(settings))
-    except (StartupError, StorageError) as exc:
-        log.error("cannot start: %s", exc)
-        return 1
-    except OSError as exc:  # e.g. the HTTP port is taken
-        log.error("cannot start: %s", exc)
-        return 1
-    return 0
+    """Process entry point; returns the exit code (0 stopped, 1 could not start, 2 bad settings: bot.process)."""
+    return run_process(_serve, log)
 
 
 if __name__ == "__main__":

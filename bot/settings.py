@@ -11,6 +11,7 @@ import ipaddress
 import os
 import re
 import secrets
+import sys
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
@@ -629,6 +630,19 @@ def describe_error(error: ValidationError) -> str:
         message = str(item["msg"]).removeprefix("Value error, ")
         problems.append(f"{name}: {message}")
     return "Bad configuration: " + "; ".join(problems)
+
+
+def settings_or_explain() -> Settings | None:
+    """The settings, or None once one line naming every bad variable is on stderr (the caller then exits 2).
+
+    Both entry points (``python -m bot``, ``python -m worker``) start this way: bad settings refuse start-up with
+    one clear line, never a traceback, and before logging is configured (its level and format are settings too).
+    """
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        print(describe_error(exc), file=sys.stderr)
+        return None
 
 
 def secret_values(settings: Settings) -> list[str]:

@@ -37,8 +37,8 @@ from engines.catalogue import Offer
 from engines.recommend import Recommendation, recommend
 from scheduler.clips import KEEP_UNUSED_CLIP, sweep
 from scheduler.queue import Submission
-from scheduler.tracks import write_atomically
 from storage.analyses import AnalysisRepository
+from storage.audio import write_atomically
 
 #: Telegram's getFile serves files up to 20 MB to bots (Bot API "getFile": "bots can download files of up to
 #: 20MB in size"; /work/shared/telegram-bot-api.json).

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import os
 import unicodedata
 import zipfile
-from pathlib import Path
 from typing import Literal
 
 from engines.audio import cover_jpeg_async, encode_flac_async, encode_wav_async, mp3_frames_async, mp3_tag
@@ -133,20 +131,6 @@ async def files_for(
         max(1, round(duration or 0)),
         store,
     )
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a ``.part`` file, so a reader never sees half a file."""
-    tmp = path.with_suffix(path.suffix + ".part")
-    try:
-        # Created 0600 in one step: no moment when another local user could open someone's track.
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
-            file.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        # On a full disk the half-written file would keep the space the database needs to release the credit.
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class TooBigToSend(ValueError):

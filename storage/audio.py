@@ -241,16 +241,21 @@ class LocalAudioStore:
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(0o700, parents=True, exist_ok=True)  # people's tracks: owner only
-        tmp = path.with_suffix(path.suffix + ".part")
-        try:
-            # Created 0600 in one step: no moment when another local user could open someone's track.
-            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
-                file.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            # On a full disk the half-written file would keep the space the database needs to release the credit.
-            tmp.unlink(missing_ok=True)
-            raise
+        write_atomically(path, data)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (owner-only, 0600) through a ``.part`` file, so a reader never sees half a file."""
+    tmp = path.with_suffix(path.suffix + ".part")
+    try:
+        # Created 0600 in one step: no moment when another local user could open someone's track.
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+            file.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        # On a full disk the half-written file would keep the space the database needs to release the credit.
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @contextlib.asynccontextmanager

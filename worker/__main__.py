@@ -23,7 +23,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import ValidationError
 from telegram.error import InvalidToken, TelegramError
 
 from bot.app import build_bot
@@ -31,22 +30,22 @@ from bot.core import Core, CoreHooks, StartupError, build_core, served_engines, 
 from bot.delivery import TelegramDelivery
 from bot.health import Check, Health, LoopMonitor
 from bot.http import HttpServer
-from bot.logs import configure_logging
 from bot.metrics import Metrics, QueueTelemetry
 from bot.outbox import TelegramOutbox
 from bot.payment_inbox import InboxBot
-from bot.settings import Settings, describe_error, load_settings, secret_values
+from bot.process import run_process
+from bot.settings import Settings
 from bot.stems_courier import ChatStemsCourier
 from bot.studio.delivery import WebAwareDelivery
 from bot.teaser_courier import ChatTeaserCourier
 from bot.teaser_words import CatalogTeaserWords
 from bot.texts import Texts
 from engines.catalogue import extendable
-from engines.memory import heap_trimming, one_blas_thread, tune_heap
+from engines.memory import heap_trimming
 from scheduler.teaser import TeaserDesk
 from scheduler.teaser_requests import TeaserRequests
 from scheduler.timed import TimedJobs
-from storage import StorageError, TeaserRepository
+from storage import TeaserRepository
 
 log = logging.getLogger("worker")
 
@@ -188,21 +187,8 @@ async def _serve(settings: Settings) -> None:
 
 
 def main() -> int:
-    """Process entry point; returns the exit code."""
-    tune_heap()  # before any thread starts (engines.memory)
-    one_blas_thread()  # matrix products on their caller's thread, as in the bot (engines.memory)
-    try:
-        settings = load_settings()
-    except ValidationError as exc:
-        print(describe_error(exc), file=sys.stderr)
-        return 2
-    configure_logging(settings.log_level, settings.log_format, secret_values(settings))
-    try:
-        asyncio.run(_serve(settings))
-    except (StartupError, StorageError, OSError) as exc:
-        log.error("cannot start: %s", exc)
-        return 1
-    return 0
+    """Process entry point; returns the exit code (0 stopped, 1 could not start, 2 bad settings: bot.process)."""
+    return run_process(_serve, log)
 
 
 if __name__ == "__main__":

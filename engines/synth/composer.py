@@ -11,6 +11,8 @@ and power chords are joined by keys playing the full triads, so their thirds say
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from engines.synth.arrangement import Section
@@ -148,9 +150,13 @@ class Composer:
     def degree(self, bar: int) -> int:
         """Chord of ``bar`` as a degree (10 + d: the secondary dominant of d); the last bar resolves to the tonic.
 
-        Verses, intros and builds follow the verse progression; drops and breaks the chorus progression.
+        Verses, intros and builds follow the verse progression; drops and breaks the chorus progression. A bar past
+        the end (the walking bass and approach notes look one bar ahead) is, in a loop, the loop's first bar come
+        round again; after a song's end it is the tonic it came to rest on.
         """
-        if not self.loop and bar == self.bars - 1:
+        if self.loop:
+            bar %= self.bars
+        elif bar >= self.bars - 1:
             return 0
         section = self.section_of(bar)
         progression = self.chorus if section.name in ("drop", "break") else self.verse
@@ -306,12 +312,7 @@ class Composer:
         voicing_played = [voicing[0] - 12, voicing[0] - 5] if sound == "power_guitar" else [doubled, *voicing]
         if sound == "power_guitar":
             self._keys_layer(bar, voicing, rhythm, level)
-        for index, mark in enumerate(rhythm):
-            if mark != "C":
-                continue
-            holds = len(rhythm[index + 1 :]) - len(rhythm[index + 1 :].lstrip("-"))
-            start = self.frame(bar, index)
-            gate = self.frame(bar, index + 1 + holds) - start
+        for start, gate in self._strikes(bar, rhythm):
             strum = int(0.012 * SR) if sound in ("guitar", "power_guitar") else int(0.006 * SR * self.style.humanise)
             accent = float(self.rng.uniform(0.85, 1.0)) if self.style.humanise else 1.0
             for n, note in enumerate(voicing_played):
@@ -333,14 +334,18 @@ class Composer:
                 self.buses["chords"].place(choir, self.frame(bar, 0), 0.07, 0.3)
         return voicing
 
-    def _keys_layer(self, bar: int, voicing: list[int], rhythm: str, level: float) -> None:
-        """Full triads on an electric piano under power chords: the thirds that make major and minor audible."""
+    def _strikes(self, bar: int, rhythm: str) -> Iterator[tuple[int, int]]:
+        """(start frame, length in frames) of each chord strike ``C`` in ``bar``, held through the ``-`` after it."""
         for index, mark in enumerate(rhythm):
             if mark != "C":
                 continue
             holds = len(rhythm[index + 1 :]) - len(rhythm[index + 1 :].lstrip("-"))
             start = self.frame(bar, index)
-            gate = self.frame(bar, index + 1 + holds) - start
+            yield start, self.frame(bar, index + 1 + holds) - start
+
+    def _keys_layer(self, bar: int, voicing: list[int], rhythm: str, level: float) -> None:
+        """Full triads on an electric piano under power chords: the thirds that make major and minor audible."""
+        for start, gate in self._strikes(bar, rhythm):
             for note in voicing:
                 self.buses["chords"].place(later(tone, "epiano", note, gate, 0.4), start, 0.6 * level, 0.2)
 

@@ -113,10 +113,12 @@ def test_fingerprint_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
     assert fingerprint_secret(settings(data_dir=tmp_path, fingerprint_secret="given")) == b"given"
 
 
-def test_python_m_bot_refuses_a_bad_value_with_one_line(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "FREE_DAILY_QUOTA": "-3", "DATA_DIR": str(tmp_path)}
+@pytest.mark.parametrize("entry_point", ["bot", "worker"])
+def test_python_m_bot_or_worker_refuses_a_bad_value_with_one_line(tmp_path: Path, entry_point: str) -> None:
+    root = str(Path(__file__).resolve().parents[2])  # this checkout's bot and worker, whatever is installed
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": root, "FREE_DAILY_QUOTA": "-3", "DATA_DIR": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "bot"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+        [sys.executable, "-m", entry_point], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

@@ -222,6 +222,16 @@ def test_a_loop_is_whole_bars_and_its_seam_does_not_click() -> None:
     assert rms[1] == pytest.approx(rms[0], rel=0.35)
 
 
+@pytest.mark.parametrize("prompt", ["jazz piano", "funk", "techno"])
+@pytest.mark.parametrize("duration", [1.0, 4.0, 8.0])
+def test_a_short_loop_in_any_style_renders_whole_bars(prompt: str, duration: float) -> None:
+    # the last bar of a loop looks ahead to the next (walking bass, approach notes): that is the loop's first bar
+    track = render(GenerationRequest(prompt=prompt, seed=10, duration=duration, loop=True))
+    bars = track.duration * track.bpm / 240  # type: ignore[operator]
+    assert bars == pytest.approx(max(1, round(duration * track.bpm / 240)), abs=1e-3)  # type: ignore[operator]
+    assert np.abs(track.samples).max() > 0
+
+
 def test_stems_sum_to_the_mix() -> None:
     track = _track("house", duration=8.0, stems=True)
     assert track.stems is not None and set(track.stems) == {"drums", "bass", "chords", "lead", "fx"}
