@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.core import Core, build_core
-from compose.studio import Gone, StemsPreparing
+from compose.studio import Gone, Requester, StemsPreparing
 from engines.mock import MockEngine
+from scheduler.queue import StemsCourier
 from scheduler.tracks import StemsFailure, sendable_stems
 from storage import Job
 from storage.audio import AudioStore
@@ -26,14 +27,9 @@ async def test_a_worker_makes_the_stems_the_front_was_asked_for_and_the_next_pre
     settings = pg_settings(tmp_path, postgres_url)
     front = await build_core(settings)
     worker = await build_core(settings, worker=True)
-    delivery, courier = RecordingDelivery(), RecordingCourier()
+    courier = RecordingCourier()
     try:
-        who = await meet(front)
-        submission = await front.studio.compose(who, "lofi study beat 1s")
-        assert submission.job is not None
-        job_id = submission.job.id
-        await worker.start_workers(delivery, courier)
-        await asyncio.wait_for(delivery.done.wait(), timeout=30)
+        who, job_id = await _delivered(front, worker, "lofi study beat 1s", courier)
         with pytest.raises(StemsPreparing) as preparing:
             await front.studio.stems_archive(who, job_id)
         assert preparing.value.key == "track.stems_queued"
@@ -52,14 +48,8 @@ async def test_stems_a_worker_could_not_make_are_explained_at_the_next_press_and
     settings = pg_settings(tmp_path, postgres_url)
     front = await build_core(settings)
     patient = await build_core(settings, worker=True)
-    delivery = RecordingDelivery()
     try:
-        who = await meet(front)
-        submission = await front.studio.compose(who, "slow song [slow:0.5] 1s")
-        assert submission.job is not None
-        job_id = submission.job.id
-        await patient.start_workers(delivery)
-        await asyncio.wait_for(delivery.done.wait(), timeout=30)
+        who, job_id = await _delivered(front, patient, "slow song [slow:0.5] 1s", None)
     finally:
         await patient.close()
     # A worker whose engine gives up after 0.1 s cannot re-render the half-second track.
@@ -120,13 +110,7 @@ async def test_a_stems_render_cut_off_by_a_worker_shutting_down_is_finished_by_t
     front = await build_core(settings)
     first, first_courier = await build_core(settings, worker=True), RecordingCourier()
     try:
-        who = await meet(front)
-        submission = await front.studio.compose(who, "slow song [slow:2] 1s")
-        assert submission.job is not None
-        job_id = submission.job.id
-        delivery = RecordingDelivery()
-        await first.start_workers(delivery, first_courier)
-        await asyncio.wait_for(delivery.done.wait(), timeout=30)
+        who, job_id = await _delivered(front, first, "slow song [slow:2] 1s", first_courier)
         renders = _renders(first)
         with pytest.raises(StemsPreparing):
             await front.studio.stems_archive(who, job_id)
@@ -156,13 +140,7 @@ async def test_stems_made_but_not_yet_sent_when_a_worker_shuts_down_are_sent_by_
     front = await build_core(settings)
     first, stalled = await build_core(settings, worker=True), StalledCourier()
     try:
-        who = await meet(front)
-        submission = await front.studio.compose(who, "lofi study beat 1s")
-        assert submission.job is not None
-        job_id = submission.job.id
-        delivery = RecordingDelivery()
-        await first.start_workers(delivery, stalled)
-        await asyncio.wait_for(delivery.done.wait(), timeout=30)
+        who, job_id = await _delivered(front, first, "lofi study beat 1s", stalled)
         with pytest.raises(StemsPreparing):
             await front.studio.stems_archive(who, job_id)
         await asyncio.wait_for(stalled.uploading.wait(), timeout=20)
@@ -178,6 +156,17 @@ async def test_stems_made_but_not_yet_sent_when_a_worker_shuts_down_are_sent_by_
     finally:
         await first.close()
         await front.close()
+
+
+async def _delivered(front: Core, worker: Core, prompt: str, courier: StemsCourier | None) -> tuple[Requester, int]:
+    """Ada asks ``front`` for ``prompt``; ``worker`` (started with ``courier``) delivers it: her and the job's id."""
+    who = await meet(front)
+    submission = await front.studio.compose(who, prompt)
+    assert submission.job is not None
+    delivery = RecordingDelivery()
+    await worker.start_workers(delivery, courier)
+    await asyncio.wait_for(delivery.done.wait(), timeout=30)
+    return who, submission.job.id
 
 
 def _renders(core: Core) -> int:
